@@ -1,0 +1,82 @@
+/*
+ * fg.h
+ *		Private declarations shared by follow_graph's graph code: storage
+ *		lookup, argument checks and the neighbour scan used by every read.
+ */
+#ifndef FG_H
+#define FG_H
+
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "utils/rel.h"
+#include "utils/snapshot.h"
+
+#define FG_SCHEMA				"follow_graph"
+
+/* Storage relations, by name inside FG_SCHEMA. */
+#define FG_EDGE_TABLE			"edge"
+#define FG_EDGE_PKEY			"edge_pkey"				/* (follower, followee) */
+#define FG_EDGE_BY_FOLLOWEE		"edge_followee_follower"	/* (followee, follower) */
+#define FG_EDGE_FOLLOWEE_SEQ	"edge_followee_seq"		/* (followee, seq) */
+#define FG_EDGE_FOLLOWER_SEQ	"edge_follower_seq"		/* (follower, seq) */
+#define FG_COUNTER_TABLE		"counter"
+#define FG_COUNTER_PKEY			"counter_pkey"			/* (account, stripe) */
+
+/* Attribute numbers of follow_graph.edge and follow_graph.counter. */
+#define FG_EDGE_ATT_FOLLOWER	1
+#define FG_EDGE_ATT_FOLLOWEE	2
+#define FG_EDGE_ATT_SEQ			3
+#define FG_EDGE_ATT_FOLLOWED_AT	4
+#define FG_COUNTER_ATT_FOLLOWERS	3
+#define FG_COUNTER_ATT_FOLLOWING	4
+#define FG_COUNTER_ATT_MUTUALS		5
+
+/* Number of pair_lock slots; must match the install script. */
+#define FG_PAIR_SLOTS			16384
+
+/* Largest array accepted by relationships() and counts(). */
+#define FG_MAX_ARRAY_ELEMENTS	1000000
+
+/* Largest page a list or set function returns in one call. */
+#define FG_MAX_PAGE_SIZE		100000000
+
+/* follow_graph.c */
+extern Oid	FgRelationId(const char *relname);
+extern int64 FgGetIdArg(FunctionCallInfo fcinfo, int argno, const char *argname);
+extern void FgCheckPageSize(int32 page_size);
+
+/*
+ * A forward or backward walk over one btree of follow_graph.edge restricted
+ * to one owner id (the first key column), optionally bounded on the second
+ * column.  Neighbour ids are read from the index tuple when the heap page is
+ * all-visible, as an index-only scan does.
+ */
+typedef struct FgScan
+{
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	Buffer		vmbuffer;
+	Snapshot	snapshot;
+	ScanDirection dir;
+	int64		owner;
+	ScanKeyData keys[2];
+} FgScan;
+
+/* fg_scan.c */
+extern Relation FgOpenEdges(void);
+extern FgScan *FgScanBegin(Relation heap, const char *indexname,
+						   ScanDirection dir, bool want_heap);
+extern void FgScanSeek(FgScan *s, int64 owner, StrategyNumber strategy,
+					   int64 bound);
+extern bool FgScanNextId(FgScan *s, int64 *id);
+extern bool FgScanNextTuple(FgScan *s);
+extern bool FgScanProbe(FgScan *s, int64 owner, int64 other);
+extern void FgScanEnd(FgScan *s);
+
+#endif							/* FG_H */

@@ -1,0 +1,644 @@
+/*
+ * fg_read.c
+ *		The read side of the graph: relationship flags, O(1) counts, keyset
+ *		pages newest first, and sorted set intersections (Friends, common
+ *		followers, "followed by people you follow").
+ *
+ * Everything here reads the storage through its indexes under the caller's
+ * active snapshot, without SPI and without privilege checks on the storage
+ * tables (the functions are the access path granted to PUBLIC).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
+
+#include "fg.h"
+
+/* How many steps a set walk takes before it re-descends the btree. */
+#define FG_GALLOP_STEPS 8
+
+PG_FUNCTION_INFO_V1(fg_is_following);
+PG_FUNCTION_INFO_V1(fg_relationship);
+PG_FUNCTION_INFO_V1(fg_relationships);
+PG_FUNCTION_INFO_V1(fg_follower_count);
+PG_FUNCTION_INFO_V1(fg_following_count);
+PG_FUNCTION_INFO_V1(fg_mutual_count);
+PG_FUNCTION_INFO_V1(fg_counts);
+PG_FUNCTION_INFO_V1(fg_followers);
+PG_FUNCTION_INFO_V1(fg_following);
+PG_FUNCTION_INFO_V1(fg_mutuals);
+PG_FUNCTION_INFO_V1(fg_common_followers);
+PG_FUNCTION_INFO_V1(fg_common_following);
+PG_FUNCTION_INFO_V1(fg_known_followers);
+
+/* The three counts of one account. */
+typedef struct FgCounts
+{
+	int64		followers;
+	int64		following;
+	int64		mutuals;
+} FgCounts;
+
+/* An open walk over follow_graph.counter for repeated count lookups. */
+typedef struct FgCounterReader
+{
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+} FgCounterReader;
+
+/* An id of an array argument with its position, for order-keeping dedup. */
+typedef struct FgArrayItem
+{
+	int64		id;
+	int			pos;
+	int			keep;
+} FgArrayItem;
+
+/*
+ * Open the counter table and its primary key for lookups.
+ */
+static void
+CounterReaderBegin(FgCounterReader *r)
+{
+	r->heap = table_open(FgRelationId(FG_COUNTER_TABLE), AccessShareLock);
+	r->index = index_open(FgRelationId(FG_COUNTER_PKEY), AccessShareLock);
+	r->scan = index_beginscan(r->heap, r->index, GetActiveSnapshot(), 1, 0);
+	r->slot = table_slot_create(r->heap, NULL);
+}
+
+/*
+ * Sum the stripes of one account.  An account has one stripe row normally
+ * and a handful after write storms, so this is O(1).
+ */
+static void
+CounterRead(FgCounterReader *r, int64 account, FgCounts *c)
+{
+	memset(c, 0, sizeof(FgCounts));
+	ScanKeyInit(&r->key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(account));
+	index_rescan(r->scan, &r->key, 1, NULL, 0);
+	while (index_getnext_slot(r->scan, ForwardScanDirection, r->slot))
+	{
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		c->followers += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWERS, &isnull));
+		c->following += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWING, &isnull));
+		c->mutuals += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_MUTUALS, &isnull));
+	}
+}
+
+/*
+ * Close what CounterReaderBegin opened.
+ */
+static void
+CounterReaderEnd(FgCounterReader *r)
+{
+	index_endscan(r->scan);
+	ExecDropSingleTupleTableSlot(r->slot);
+	index_close(r->index, AccessShareLock);
+	table_close(r->heap, AccessShareLock);
+}
+
+/*
+ * Counts of one account.
+ */
+static FgCounts
+CountsOf(int64 account)
+{
+	FgCounterReader r;
+	FgCounts	c;
+
+	CounterReaderBegin(&r);
+	CounterRead(&r, account, &c);
+	CounterReaderEnd(&r);
+	return c;
+}
+
+/*
+ * Prepare a materialised result for a set-returning function.  For SETOF a
+ * scalar the one-column descriptor is built here.
+ */
+static Tuplestorestate *
+BeginMaterialize(FunctionCallInfo fcinfo, Oid scalar_type, TupleDesc *desc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	Tuplestorestate *store;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (OidIsValid(scalar_type))
+	{
+		tupdesc = CreateTemplateTupleDesc(1);
+		TupleDescInitEntry(tupdesc, (AttrNumber) 1, "id", scalar_type, -1, 0);
+	}
+	else if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(oldcxt);
+
+	*desc = tupdesc;
+	return store;
+}
+
+/*
+ * Order for FgArrayItem: by id, then by position.
+ */
+static int
+CompareItemById(const void *a, const void *b)
+{
+	const FgArrayItem *x = a;
+	const FgArrayItem *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->pos - y->pos;
+}
+
+/*
+ * Order for FgArrayItem: by position.
+ */
+static int
+CompareItemByPos(const void *a, const void *b)
+{
+	const FgArrayItem *x = a;
+	const FgArrayItem *y = b;
+
+	return x->pos - y->pos;
+}
+
+/*
+ * The distinct non-null ids of a bigint[] argument other than skip (when
+ * has_skip), sorted by id.  The caller restores input order if it wants it.
+ */
+static FgArrayItem *
+DistinctIds(ArrayType *arr, const char *argname, bool has_skip, int64 skip,
+			int *count)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			n = 0;
+	int			kept = 0;
+	FgArrayItem *items;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	nelems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (nelems > FG_MAX_ARRAY_ELEMENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s has too many elements", argname),
+				 errdetail("The array has %d elements; the limit is %d.",
+						   nelems, FG_MAX_ARRAY_ELEMENTS),
+				 errhint("Split the array into smaller calls.")));
+
+	deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	items = palloc(sizeof(FgArrayItem) * Max(nelems, 1));
+	for (int i = 0; i < nelems; i++)
+	{
+		int64		id;
+
+		if (nulls[i])
+			continue;
+		id = DatumGetInt64(elems[i]);
+		if (has_skip && id == skip)
+			continue;
+		items[n].id = id;
+		items[n].pos = i;
+		n++;
+	}
+	pfree(elems);
+	pfree(nulls);
+
+	qsort(items, n, sizeof(FgArrayItem), CompareItemById);
+	for (int i = 0; i < n; i++)
+	{
+		if (kept > 0 && items[kept - 1].id == items[i].id)
+			continue;
+		items[kept++] = items[i];
+	}
+	*count = kept;
+	return items;
+}
+
+/*
+ * is_following(follower, followee)
+ */
+Datum
+fg_is_following(PG_FUNCTION_ARGS)
+{
+	int64		follower = PG_GETARG_INT64(0);
+	int64		followee = PG_GETARG_INT64(1);
+	Relation	heap = FgOpenEdges();
+	FgScan	   *s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+	bool		result = FgScanProbe(s, follower, followee);
+
+	FgScanEnd(s);
+	table_close(heap, AccessShareLock);
+	PG_RETURN_BOOL(result);
+}
+
+/*
+ * relationship(viewer, target): self, none, following, followed_by, mutual
+ */
+Datum
+fg_relationship(PG_FUNCTION_ARGS)
+{
+	int64		viewer = PG_GETARG_INT64(0);
+	int64		target = PG_GETARG_INT64(1);
+	Relation	heap;
+	FgScan	   *s;
+	bool		following;
+	bool		followed_by;
+	const char *state;
+
+	if (viewer == target)
+		PG_RETURN_TEXT_P(cstring_to_text("self"));
+
+	heap = FgOpenEdges();
+	s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+	following = FgScanProbe(s, viewer, target);
+	followed_by = FgScanProbe(s, target, viewer);
+	FgScanEnd(s);
+	table_close(heap, AccessShareLock);
+
+	if (following && followed_by)
+		state = "mutual";
+	else if (following)
+		state = "following";
+	else if (followed_by)
+		state = "followed_by";
+	else
+		state = "none";
+	PG_RETURN_TEXT_P(cstring_to_text(state));
+}
+
+/*
+ * relationships(viewer, targets[]): one row per distinct non-null target
+ * other than the viewer, in the order the targets were given.
+ */
+Datum
+fg_relationships(PG_FUNCTION_ARGS)
+{
+	int64		viewer = PG_GETARG_INT64(0);
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	TupleDesc	desc;
+	Tuplestorestate *store = BeginMaterialize(fcinfo, InvalidOid, &desc);
+	FgArrayItem *items;
+	bool	   *flags;
+	int			n;
+	Relation	heap;
+	FgScan	   *s;
+
+	items = DistinctIds(arr, "targets", true, viewer, &n);
+	flags = palloc(sizeof(bool) * 2 * Max(n, 1));
+
+	/* Probe in id order, which keeps the btree descents local. */
+	heap = FgOpenEdges();
+	s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+	for (int i = 0; i < n; i++)
+	{
+		items[i].keep = i;
+		flags[2 * i] = FgScanProbe(s, viewer, items[i].id);
+		flags[2 * i + 1] = FgScanProbe(s, items[i].id, viewer);
+	}
+	FgScanEnd(s);
+	table_close(heap, AccessShareLock);
+
+	qsort(items, n, sizeof(FgArrayItem), CompareItemByPos);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(items[i].id);
+		values[1] = BoolGetDatum(flags[2 * items[i].keep]);
+		values[2] = BoolGetDatum(flags[2 * items[i].keep + 1]);
+		tuplestore_putvalues(store, desc, values, nulls);
+	}
+	PG_FREE_IF_COPY(arr, 1);
+	return (Datum) 0;
+}
+
+/*
+ * follower_count(account)
+ */
+Datum
+fg_follower_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0)).followers);
+}
+
+/*
+ * following_count(account)
+ */
+Datum
+fg_following_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0)).following);
+}
+
+/*
+ * mutual_count(account)
+ */
+Datum
+fg_mutual_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0)).mutuals);
+}
+
+/*
+ * counts(accounts[]): one row per distinct non-null account, input order.
+ */
+Datum
+fg_counts(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	TupleDesc	desc;
+	Tuplestorestate *store = BeginMaterialize(fcinfo, InvalidOid, &desc);
+	FgArrayItem *items;
+	FgCounts   *counts;
+	FgCounterReader r;
+	int			n;
+
+	items = DistinctIds(arr, "accounts", false, 0, &n);
+	counts = palloc(sizeof(FgCounts) * Max(n, 1));
+	CounterReaderBegin(&r);
+	for (int i = 0; i < n; i++)
+	{
+		items[i].keep = i;
+		CounterRead(&r, items[i].id, &counts[i]);
+	}
+	CounterReaderEnd(&r);
+
+	qsort(items, n, sizeof(FgArrayItem), CompareItemByPos);
+	for (int i = 0; i < n; i++)
+	{
+		FgCounts   *c = &counts[items[i].keep];
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = Int64GetDatum(items[i].id);
+		values[1] = Int64GetDatum(c->followers);
+		values[2] = Int64GetDatum(c->following);
+		values[3] = Int64GetDatum(c->mutuals);
+		tuplestore_putvalues(store, desc, values, nulls);
+	}
+	PG_FREE_IF_COPY(arr, 0);
+	return (Datum) 0;
+}
+
+/*
+ * One page of a list, newest first: walk the (owner, seq) index backwards
+ * from the cursor and return (other, followed_at, seq) per edge.
+ */
+static Datum
+ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store = BeginMaterialize(fcinfo, InvalidOid, &desc);
+	int64		account;
+	int32		page_size;
+	Relation	heap;
+	FgScan	   *s;
+	int32		n = 0;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	account = PG_GETARG_INT64(0);
+	page_size = PG_GETARG_INT32(1);
+	FgCheckPageSize(page_size);
+
+	heap = FgOpenEdges();
+	s = FgScanBegin(heap, indexname, BackwardScanDirection, true);
+	if (PG_ARGISNULL(2))
+		FgScanSeek(s, account, InvalidStrategy, 0);
+	else
+		FgScanSeek(s, account, BTLessStrategyNumber, PG_GETARG_INT64(2));
+
+	while (n < page_size && FgScanNextTuple(s))
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		bool		isnull;
+
+		values[0] = slot_getattr(s->slot, other_att, &isnull);
+		values[1] = slot_getattr(s->slot, FG_EDGE_ATT_FOLLOWED_AT, &isnull);
+		values[2] = slot_getattr(s->slot, FG_EDGE_ATT_SEQ, &isnull);
+		tuplestore_putvalues(store, desc, values, nulls);
+		n++;
+	}
+	FgScanEnd(s);
+	table_close(heap, AccessShareLock);
+	return (Datum) 0;
+}
+
+/*
+ * followers(account, page_size, before)
+ */
+Datum
+fg_followers(PG_FUNCTION_ARGS)
+{
+	return ListPage(fcinfo, FG_EDGE_FOLLOWEE_SEQ, FG_EDGE_ATT_FOLLOWER);
+}
+
+/*
+ * following(account, page_size, before)
+ */
+Datum
+fg_following(PG_FUNCTION_ARGS)
+{
+	return ListPage(fcinfo, FG_EDGE_FOLLOWER_SEQ, FG_EDGE_ATT_FOLLOWEE);
+}
+
+/*
+ * Move a set walk to its first id >= target: a few steps along the leaf
+ * first (cheap when the sets are of similar size), then a fresh descent of
+ * the btree (so a small set never walks a large one).
+ */
+static bool
+AdvanceTo(FgScan *s, int64 *cur, int64 target)
+{
+	for (int i = 0; i < FG_GALLOP_STEPS; i++)
+	{
+		if (!FgScanNextId(s, cur))
+			return false;
+		if (*cur >= target)
+			return true;
+	}
+	FgScanSeek(s, s->owner, BTGreaterEqualStrategyNumber, target);
+	return FgScanNextId(s, cur);
+}
+
+/*
+ * One page of the intersection of two neighbour sets in ascending id order:
+ * the ids found both in index_a under owner a and in index_b under owner b,
+ * greater than the cursor.
+ */
+static Datum
+IntersectPage(FunctionCallInfo fcinfo, int64 owner_a, const char *index_a,
+			  int64 owner_b, const char *index_b, int page_arg)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store = BeginMaterialize(fcinfo, INT8OID, &desc);
+	int32		page_size;
+	Relation	heap;
+	FgScan	   *sa;
+	FgScan	   *sb;
+	int64		a;
+	int64		b;
+	int32		n = 0;
+
+	page_size = PG_GETARG_INT32(page_arg);
+	FgCheckPageSize(page_size);
+
+	heap = FgOpenEdges();
+	sa = FgScanBegin(heap, index_a, ForwardScanDirection, false);
+	sb = FgScanBegin(heap, index_b, ForwardScanDirection, false);
+	if (PG_ARGISNULL(page_arg + 1))
+	{
+		FgScanSeek(sa, owner_a, InvalidStrategy, 0);
+		FgScanSeek(sb, owner_b, InvalidStrategy, 0);
+	}
+	else
+	{
+		int64		after = PG_GETARG_INT64(page_arg + 1);
+
+		FgScanSeek(sa, owner_a, BTGreaterStrategyNumber, after);
+		FgScanSeek(sb, owner_b, BTGreaterStrategyNumber, after);
+	}
+
+	if (FgScanNextId(sa, &a) && FgScanNextId(sb, &b))
+	{
+		while (n < page_size)
+		{
+			if (a == b)
+			{
+				Datum		value = Int64GetDatum(a);
+				bool		isnull = false;
+
+				tuplestore_putvalues(store, desc, &value, &isnull);
+				n++;
+				if (!FgScanNextId(sa, &a) || !FgScanNextId(sb, &b))
+					break;
+			}
+			else if (a < b)
+			{
+				if (!AdvanceTo(sa, &a, b))
+					break;
+			}
+			else if (!AdvanceTo(sb, &b, a))
+				break;
+		}
+	}
+
+	FgScanEnd(sa);
+	FgScanEnd(sb);
+	table_close(heap, AccessShareLock);
+	return (Datum) 0;
+}
+
+/* True if any of the first nargs arguments is NULL. */
+static bool
+AnyArgNull(FunctionCallInfo fcinfo, int nargs)
+{
+	for (int i = 0; i < nargs; i++)
+		if (PG_ARGISNULL(i))
+			return true;
+	return false;
+}
+
+/*
+ * mutuals(account, page_size, after): following(account) ∩ followers(account)
+ */
+Datum
+fg_mutuals(PG_FUNCTION_ARGS)
+{
+	int64		account;
+
+	if (AnyArgNull(fcinfo, 2))
+	{
+		TupleDesc	desc;
+
+		BeginMaterialize(fcinfo, INT8OID, &desc);
+		return (Datum) 0;
+	}
+	account = PG_GETARG_INT64(0);
+	return IntersectPage(fcinfo, account, FG_EDGE_PKEY,
+						 account, FG_EDGE_BY_FOLLOWEE, 1);
+}
+
+/*
+ * Shared body of the two-account set functions.
+ */
+static Datum
+PairSetPage(FunctionCallInfo fcinfo, const char *index_a, const char *index_b)
+{
+	if (AnyArgNull(fcinfo, 3))
+	{
+		TupleDesc	desc;
+
+		BeginMaterialize(fcinfo, INT8OID, &desc);
+		return (Datum) 0;
+	}
+	return IntersectPage(fcinfo, PG_GETARG_INT64(0), index_a,
+						 PG_GETARG_INT64(1), index_b, 2);
+}
+
+/*
+ * common_followers(a, b, page_size, after): followers(a) ∩ followers(b)
+ */
+Datum
+fg_common_followers(PG_FUNCTION_ARGS)
+{
+	return PairSetPage(fcinfo, FG_EDGE_BY_FOLLOWEE, FG_EDGE_BY_FOLLOWEE);
+}
+
+/*
+ * common_following(a, b, page_size, after): following(a) ∩ following(b)
+ */
+Datum
+fg_common_following(PG_FUNCTION_ARGS)
+{
+	return PairSetPage(fcinfo, FG_EDGE_PKEY, FG_EDGE_PKEY);
+}
+
+/*
+ * known_followers(viewer, target, page_size, after):
+ * following(viewer) ∩ followers(target)
+ */
+Datum
+fg_known_followers(PG_FUNCTION_ARGS)
+{
+	return PairSetPage(fcinfo, FG_EDGE_PKEY, FG_EDGE_BY_FOLLOWEE);
+}

@@ -1,0 +1,183 @@
+/*
+ * fg_scan.c
+ *		Walks over the btrees of follow_graph.edge, the one primitive every
+ *		read of the graph is built from.
+ *
+ * Each index of the edge table starts with an owner id (a follower or a
+ * followee).  An FgScan is positioned on one owner, optionally past a bound
+ * on the second column, and then yields that column in index order.  When the
+ * heap page is all-visible the value comes straight from the index tuple,
+ * exactly as an index-only scan would; otherwise the heap tuple is fetched to
+ * check visibility under the active snapshot.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/itup.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/visibilitymap.h"
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/predicate.h"
+#include "utils/fmgroids.h"
+#include "utils/snapmgr.h"
+
+#include "fg.h"
+
+/*
+ * Open follow_graph.edge for reading.
+ */
+Relation
+FgOpenEdges(void)
+{
+	return table_open(FgRelationId(FG_EDGE_TABLE), AccessShareLock);
+}
+
+/*
+ * Start a walk over the named index of the edge table.  want_heap asks for
+ * the whole heap tuple of each entry (for pages that need followed_at);
+ * otherwise only the second index column is read.
+ */
+FgScan *
+FgScanBegin(Relation heap, const char *indexname, ScanDirection dir,
+			bool want_heap)
+{
+	FgScan	   *s = palloc0(sizeof(FgScan));
+
+	s->heap = heap;
+	s->index = index_open(FgRelationId(indexname), AccessShareLock);
+	s->snapshot = GetActiveSnapshot();
+	s->dir = dir;
+	s->vmbuffer = InvalidBuffer;
+	s->scan = index_beginscan(heap, s->index, s->snapshot, 2, 0);
+	s->scan->xs_want_itup = !want_heap;
+	s->slot = table_slot_create(heap, NULL);
+	return s;
+}
+
+/*
+ * Position the walk on owner's entries.  With InvalidStrategy every entry of the
+ * owner is visited; otherwise only those whose second column compares to
+ * bound by the given btree strategy.
+ */
+void
+FgScanSeek(FgScan *s, int64 owner, StrategyNumber strategy, int64 bound)
+{
+	RegProcedure proc;
+
+	/*
+	 * A btree scan keeps the number of keys it was started with, so the
+	 * unbounded walk uses a second key that every value satisfies.
+	 */
+	if (strategy == InvalidStrategy)
+	{
+		strategy = BTGreaterEqualStrategyNumber;
+		bound = PG_INT64_MIN;
+	}
+
+	switch (strategy)
+	{
+		case BTLessStrategyNumber:
+			proc = F_INT8LT;
+			break;
+		case BTLessEqualStrategyNumber:
+			proc = F_INT8LE;
+			break;
+		case BTEqualStrategyNumber:
+			proc = F_INT8EQ;
+			break;
+		case BTGreaterEqualStrategyNumber:
+			proc = F_INT8GE;
+			break;
+		case BTGreaterStrategyNumber:
+			proc = F_INT8GT;
+			break;
+		default:
+			elog(ERROR, "unexpected btree strategy %d", strategy);
+			proc = InvalidOid;	/* keep compiler quiet */
+	}
+
+	s->owner = owner;
+	ScanKeyInit(&s->keys[0], 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(owner));
+	ScanKeyInit(&s->keys[1], 2, strategy, proc, Int64GetDatum(bound));
+	index_rescan(s->scan, s->keys, 2, NULL, 0);
+}
+
+/*
+ * Next visible entry: its second index column in *id.  Returns false at the
+ * end of the owner's range.
+ */
+bool
+FgScanNextId(FgScan *s, int64 *id)
+{
+	ItemPointer tid;
+
+	while ((tid = index_getnext_tid(s->scan, s->dir)) != NULL)
+	{
+		bool		isnull;
+		Datum		d;
+
+		CHECK_FOR_INTERRUPTS();
+
+		if (!VM_ALL_VISIBLE(s->heap, ItemPointerGetBlockNumber(tid),
+							&s->vmbuffer))
+		{
+			/* Not known visible to all: ask the heap. */
+			if (!index_fetch_heap(s->scan, s->slot))
+				continue;
+			ExecClearTuple(s->slot);
+		}
+		else if (IsolationIsSerializable())
+			PredicateLockPage(s->heap, ItemPointerGetBlockNumber(tid),
+							  s->snapshot);
+
+		d = index_getattr(s->scan->xs_itup, 2, s->scan->xs_itupdesc, &isnull);
+		Assert(!isnull);
+		*id = DatumGetInt64(d);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Next visible entry with its heap tuple in s->slot.
+ */
+bool
+FgScanNextTuple(FgScan *s)
+{
+	CHECK_FOR_INTERRUPTS();
+	return index_getnext_slot(s->scan, s->dir, s->slot);
+}
+
+/*
+ * Is there a visible entry (owner, other)?  Used on the primary key for
+ * is_following() and its friends.
+ */
+bool
+FgScanProbe(FgScan *s, int64 owner, int64 other)
+{
+	int64		id;
+
+	FgScanSeek(s, owner, BTEqualStrategyNumber, other);
+	return FgScanNextId(s, &id);
+}
+
+/*
+ * Release everything the walk holds; the heap stays open for the caller.
+ */
+void
+FgScanEnd(FgScan *s)
+{
+	if (BufferIsValid(s->vmbuffer))
+		ReleaseBuffer(s->vmbuffer);
+	index_endscan(s->scan);
+	ExecDropSingleTupleTableSlot(s->slot);
+	index_close(s->index, AccessShareLock);
+	pfree(s);
+}
