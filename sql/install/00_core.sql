@@ -59,6 +59,9 @@ CREATE TABLE follow_graph.pair_lock (
 INSERT INTO follow_graph.pair_lock (slot)
 	SELECT g FROM pg_catalog.generate_series(0, 16383) AS g;
 
+-- Everyone may use the schema (the read API is public); nobody but the owner
+-- may touch the storage.
+GRANT USAGE ON SCHEMA follow_graph TO PUBLIC;
 REVOKE ALL ON follow_graph.edge, follow_graph.counter, follow_graph.pair_lock,
 	follow_graph.edge_seq FROM PUBLIC;
 
