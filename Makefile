@@ -39,6 +39,10 @@ include $(PGXS)
 $(DATA_built): $(INSTALL_FRAGMENTS)
 	cat $^ > $@
 
-.PHONY: bench demo
+# TAP tests alone (installcheck runs them too, after the others).
+.PHONY: tapcheck bench
+tapcheck:
+	$(prove_installcheck)
+
 bench:
 	bash test/bench/run.sh $(if $(SCALE),--scale $(SCALE))

@@ -73,7 +73,7 @@ test)
 		exit $status
 	fi
 	say "TAP tests"
-	as_postgres env -C "$dir" make -s prove_installcheck PROVE_FLAGS=--timer || status=$?
+	as_postgres env -C "$dir" make -s tapcheck PROVE_FLAGS=--timer || status=$?
 	for extra in "$top"/test/*/ci.sh; do
 		[ -e "$extra" ] || continue
 		say "extra check: ${extra#$top/}"
