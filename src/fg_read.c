@@ -29,6 +29,9 @@
 /* How many steps a set walk takes before it re-descends the btree. */
 #define FG_GALLOP_STEPS 8
 
+/* Size ratio above which an intersection probes instead of merging. */
+#define FG_PROBE_RATIO 16
+
 PG_FUNCTION_INFO_V1(fg_is_following);
 PG_FUNCTION_INFO_V1(fg_relationship);
 PG_FUNCTION_INFO_V1(fg_relationships);
@@ -500,18 +503,80 @@ AdvanceTo(FgScan *s, int64 *cur, int64 target)
 	return FgScanNextId(s, cur);
 }
 
+/* One side of a set intersection: the followers or the followees of owner. */
+typedef struct FgSide
+{
+	int64		owner;
+	bool		followers;		/* true: followers of owner; false: following */
+} FgSide;
+
 /*
- * One page of the intersection of two neighbour sets in ascending id order:
- * the ids found both in index_a under owner a and in index_b under owner b,
- * greater than the cursor.
+ * The index that lists a side's ids in ascending order.
+ */
+static const char *
+SideIndex(FgSide side)
+{
+	return side.followers ? FG_EDGE_BY_FOLLOWEE : FG_EDGE_PKEY;
+}
+
+/*
+ * The exact size of a side, from the counters (O(1)).
+ */
+static int64
+SideSize(FgCounterReader *r, FgSide side)
+{
+	FgCounts	c;
+
+	CounterRead(r, side.owner, &c);
+	return side.followers ? c.followers : c.following;
+}
+
+/*
+ * Position a walk on a side, past the cursor if there is one.
+ */
+static void
+SeekSide(FgScan *s, FgSide side, bool has_after, int64 after)
+{
+	if (has_after)
+		FgScanSeek(s, side.owner, BTGreaterStrategyNumber, after);
+	else
+		FgScanSeek(s, side.owner, InvalidStrategy, 0);
+}
+
+/*
+ * Emit one id into a SETOF bigint result.
+ */
+static void
+EmitId(Tuplestorestate *store, TupleDesc desc, int64 id)
+{
+	Datum		value = Int64GetDatum(id);
+	bool		isnull = false;
+
+	tuplestore_putvalues(store, desc, &value, &isnull);
+}
+
+/*
+ * One page of the intersection of two sides, ascending, past the cursor.
+ *
+ * The algorithm is picked by the sides' exact sizes, which the counters give
+ * for free.  When one side is FG_PROBE_RATIO times smaller, it is walked and
+ * each of its ids is looked up in the other side's btree with an equality
+ * probe, so a 100-id set against a 10M-id one costs 100 probes and never
+ * walks the large one.  Otherwise both sides are merged in step, with a
+ * fresh descent when one falls far behind.
  */
 static Datum
-IntersectPage(FunctionCallInfo fcinfo, int64 owner_a, const char *index_a,
-			  int64 owner_b, const char *index_b, int page_arg)
+IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
+			  int page_arg)
 {
 	TupleDesc	desc;
 	Tuplestorestate *store = BeginMaterialize(fcinfo, INT8OID, &desc);
 	int32		page_size;
+	bool		has_after = !PG_ARGISNULL(page_arg + 1);
+	int64		after = has_after ? PG_GETARG_INT64(page_arg + 1) : 0;
+	FgCounterReader r;
+	int64		size_a;
+	int64		size_b;
 	Relation	heap;
 	FgScan	   *sa;
 	FgScan	   *sb;
@@ -522,43 +587,65 @@ IntersectPage(FunctionCallInfo fcinfo, int64 owner_a, const char *index_a,
 	page_size = PG_GETARG_INT32(page_arg);
 	FgCheckPageSize(page_size);
 
-	heap = FgOpenEdges();
-	sa = FgScanBegin(heap, index_a, ForwardScanDirection, false);
-	sb = FgScanBegin(heap, index_b, ForwardScanDirection, false);
-	if (PG_ARGISNULL(page_arg + 1))
+	CounterReaderBegin(&r);
+	size_a = SideSize(&r, side_a);
+	size_b = SideSize(&r, side_b);
+	CounterReaderEnd(&r);
+	if (size_a == 0 || size_b == 0)
+		return (Datum) 0;
+
+	/* Make side a the smaller one; intersection is symmetric. */
+	if (size_b < size_a)
 	{
-		FgScanSeek(sa, owner_a, InvalidStrategy, 0);
-		FgScanSeek(sb, owner_b, InvalidStrategy, 0);
+		FgSide		t = side_a;
+		int64		ts = size_a;
+
+		side_a = side_b;
+		side_b = t;
+		size_a = size_b;
+		size_b = ts;
+	}
+
+	heap = FgOpenEdges();
+	sa = FgScanBegin(heap, SideIndex(side_a), ForwardScanDirection, false);
+	sb = FgScanBegin(heap, SideIndex(side_b), ForwardScanDirection, false);
+	SeekSide(sa, side_a, has_after, after);
+
+	if (size_a * FG_PROBE_RATIO < size_b)
+	{
+		/* Walk the small side, probe the large one. */
+		while (n < page_size && FgScanNextId(sa, &a))
+		{
+			if (FgScanProbe(sb, side_b.owner, a))
+			{
+				EmitId(store, desc, a);
+				n++;
+			}
+		}
 	}
 	else
 	{
-		int64		after = PG_GETARG_INT64(page_arg + 1);
-
-		FgScanSeek(sa, owner_a, BTGreaterStrategyNumber, after);
-		FgScanSeek(sb, owner_b, BTGreaterStrategyNumber, after);
-	}
-
-	if (FgScanNextId(sa, &a) && FgScanNextId(sb, &b))
-	{
-		while (n < page_size)
+		/* Merge. */
+		SeekSide(sb, side_b, has_after, after);
+		if (FgScanNextId(sa, &a) && FgScanNextId(sb, &b))
 		{
-			if (a == b)
+			while (n < page_size)
 			{
-				Datum		value = Int64GetDatum(a);
-				bool		isnull = false;
-
-				tuplestore_putvalues(store, desc, &value, &isnull);
-				n++;
-				if (!FgScanNextId(sa, &a) || !FgScanNextId(sb, &b))
+				if (a == b)
+				{
+					EmitId(store, desc, a);
+					n++;
+					if (!FgScanNextId(sa, &a) || !FgScanNextId(sb, &b))
+						break;
+				}
+				else if (a < b)
+				{
+					if (!AdvanceTo(sa, &a, b))
+						break;
+				}
+				else if (!AdvanceTo(sb, &b, a))
 					break;
 			}
-			else if (a < b)
-			{
-				if (!AdvanceTo(sa, &a, b))
-					break;
-			}
-			else if (!AdvanceTo(sb, &b, a))
-				break;
 		}
 	}
 
@@ -594,15 +681,15 @@ fg_mutuals(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 	account = PG_GETARG_INT64(0);
-	return IntersectPage(fcinfo, account, FG_EDGE_PKEY,
-						 account, FG_EDGE_BY_FOLLOWEE, 1);
+	return IntersectPage(fcinfo, (FgSide) {account, false},
+						 (FgSide) {account, true}, 1);
 }
 
 /*
  * Shared body of the two-account set functions.
  */
 static Datum
-PairSetPage(FunctionCallInfo fcinfo, const char *index_a, const char *index_b)
+PairSetPage(FunctionCallInfo fcinfo, bool a_followers, bool b_followers)
 {
 	if (AnyArgNull(fcinfo, 3))
 	{
@@ -611,8 +698,8 @@ PairSetPage(FunctionCallInfo fcinfo, const char *index_a, const char *index_b)
 		BeginMaterialize(fcinfo, INT8OID, &desc);
 		return (Datum) 0;
 	}
-	return IntersectPage(fcinfo, PG_GETARG_INT64(0), index_a,
-						 PG_GETARG_INT64(1), index_b, 2);
+	return IntersectPage(fcinfo, (FgSide) {PG_GETARG_INT64(0), a_followers},
+						 (FgSide) {PG_GETARG_INT64(1), b_followers}, 2);
 }
 
 /*
@@ -621,7 +708,7 @@ PairSetPage(FunctionCallInfo fcinfo, const char *index_a, const char *index_b)
 Datum
 fg_common_followers(PG_FUNCTION_ARGS)
 {
-	return PairSetPage(fcinfo, FG_EDGE_BY_FOLLOWEE, FG_EDGE_BY_FOLLOWEE);
+	return PairSetPage(fcinfo, true, true);
 }
 
 /*
@@ -630,7 +717,7 @@ fg_common_followers(PG_FUNCTION_ARGS)
 Datum
 fg_common_following(PG_FUNCTION_ARGS)
 {
-	return PairSetPage(fcinfo, FG_EDGE_PKEY, FG_EDGE_PKEY);
+	return PairSetPage(fcinfo, false, false);
 }
 
 /*
@@ -640,5 +727,5 @@ fg_common_following(PG_FUNCTION_ARGS)
 Datum
 fg_known_followers(PG_FUNCTION_ARGS)
 {
-	return PairSetPage(fcinfo, FG_EDGE_PKEY, FG_EDGE_BY_FOLLOWEE);
+	return PairSetPage(fcinfo, false, true);
 }
