@@ -54,59 +54,99 @@ typedef enum HandleRule
  * --------------------------------------------------------------------------
  */
 
-/* The payload of a (possibly short-header) handle varlena. */
-static inline const uint8 *
-HandlePayload(const struct varlena *h)
+/* A decoded handle: where its key and display form are. */
+typedef struct HandleView
 {
-	return (const uint8 *) VARDATA_ANY(h);
-}
+	const char *key;
+	int			keylen;
+	const char *disp;
+	int			displen;
+	bool		ascii;			/* key is disp, lowercased when read */
+} HandleView;
 
-/* Length of the key in bytes. */
-static inline int
-HandleKeyLen(const struct varlena *h)
+/* Locate the key and display form of a (possibly short-header) handle. */
+static inline void
+HandleDecode(const struct varlena *h, HandleView *v)
 {
-	const uint8 *p = HandlePayload(h);
+	const uint8 *p = (const uint8 *) VARDATA_ANY(h);
+	int			size = VARSIZE_ANY_EXHDR(h);
 
-	return p[1] | (p[2] << 8);
-}
-
-/* The key bytes (not NUL-terminated). */
-static inline const char *
-HandleKey(const struct varlena *h)
-{
-	return (const char *) HandlePayload(h) + HANDLE_HDRSZ;
-}
-
-/* The display form and its length in bytes (not NUL-terminated). */
-static inline const char *
-HandleDisplay(const struct varlena *h, int *len)
-{
-	const uint8 *p = HandlePayload(h);
-	int			keylen = HandleKeyLen(h);
-
+	if (p[0] & HANDLE_FLAG_ASCII)
+	{
+		v->ascii = true;
+		v->key = v->disp = (const char *) p + 1;
+		v->keylen = v->displen = size - 1;
+		return;
+	}
+	v->ascii = false;
+	v->keylen = p[1] | (p[2] << 8);
+	v->key = (const char *) p + HANDLE_HDRSZ;
 	if (p[0] & HANDLE_FLAG_SHARED)
 	{
-		*len = keylen;
-		return HandleKey(h);
+		v->disp = v->key;
+		v->displen = v->keylen;
 	}
-	*len = VARSIZE_ANY_EXHDR(h) - HANDLE_HDRSZ - keylen;
-	return HandleKey(h) + keylen;
+	else
+	{
+		v->disp = v->key + v->keylen;
+		v->displen = size - HANDLE_HDRSZ - v->keylen;
+	}
 }
 
-/* Build a handle value from its two forms. */
-static struct varlena *
-HandleMake(const char *key, int keylen, const char *disp, int displen,
-		   uint8 flags)
+/* Byte i of a decoded handle's key. */
+static inline unsigned char
+KeyByte(const HandleView *v, int i)
 {
-	bool		shared = (keylen == displen && memcmp(key, disp, keylen) == 0);
-	Size		size = VARHDRSZ + HANDLE_HDRSZ + keylen + (shared ? 0 : displen);
+	unsigned char c = v->key[i];
+
+	return v->ascii ? pg_ascii_tolower(c) : c;
+}
+
+/*
+ * The key of a decoded handle as a contiguous string: the stored bytes, or a
+ * lowercased copy in buf (HANDLE_MAX_CHARS bytes) for an ASCII handle.
+ */
+static inline const char *
+KeyBytes(const HandleView *v, char *buf)
+{
+	if (!v->ascii)
+		return v->key;
+	if (v->keylen > HANDLE_MAX_CHARS)
+		elog(ERROR, "corrupt handle: ASCII form of %d bytes", v->keylen);
+	for (int i = 0; i < v->keylen; i++)
+		buf[i] = pg_ascii_tolower((unsigned char) v->key[i]);
+	return buf;
+}
+
+/* Build a pure-ASCII handle: flags then the display form. */
+static struct varlena *
+HandleMakeAscii(const char *disp, int len)
+{
+	Size		size = VARHDRSZ + 1 + len;
 	struct varlena *h = palloc(size);
 	uint8	   *p = (uint8 *) VARDATA(h);
 
+	SET_VARSIZE(h, size);
+	p[0] = HANDLE_FLAG_ASCII;
+	memcpy(p + 1, disp, len);
+	return h;
+}
+
+/* Build a handle from its key and display form (stored once if equal). */
+static struct varlena *
+HandleMake(const char *key, int keylen, const char *disp, int displen)
+{
+	bool		shared = (keylen == displen && memcmp(key, disp, keylen) == 0);
+	Size		size = VARHDRSZ + HANDLE_HDRSZ + keylen + (shared ? 0 : displen);
+	struct varlena *h;
+	uint8	   *p;
+
 	if (keylen > PG_UINT16_MAX)
 		elog(ERROR, "handle key of %d bytes is too long", keylen);
+	h = palloc(size);
+	p = (uint8 *) VARDATA(h);
 	SET_VARSIZE(h, size);
-	p[0] = flags | (shared ? HANDLE_FLAG_SHARED : 0);
+	p[0] = shared ? HANDLE_FLAG_SHARED : 0;
 	p[1] = keylen & 0xff;
 	p[2] = (keylen >> 8) & 0xff;
 	memcpy(p + HANDLE_HDRSZ, key, keylen);
@@ -115,26 +155,57 @@ HandleMake(const char *key, int keylen, const char *disp, int displen,
 	return h;
 }
 
-/* Three-way comparison of two handles by key. */
+/* Three-way comparison of two handles by key, in byte (code point) order. */
 static inline int
 HandleCompare(const struct varlena *a, const struct varlena *b)
 {
-	int			la = HandleKeyLen(a);
-	int			lb = HandleKeyLen(b);
-	int			r = memcmp(HandleKey(a), HandleKey(b), Min(la, lb));
+	HandleView	va;
+	HandleView	vb;
+	int			n;
 
-	if (r != 0)
-		return r;
-	return (la > lb) - (la < lb);
+	HandleDecode(a, &va);
+	HandleDecode(b, &vb);
+	n = Min(va.keylen, vb.keylen);
+	if (!va.ascii && !vb.ascii)
+	{
+		int			r = memcmp(va.key, vb.key, n);
+
+		if (r != 0)
+			return r;
+	}
+	else
+	{
+		for (int i = 0; i < n; i++)
+		{
+			unsigned char ca = KeyByte(&va, i);
+			unsigned char cb = KeyByte(&vb, i);
+
+			if (ca != cb)
+				return ca < cb ? -1 : 1;
+		}
+	}
+	return (va.keylen > vb.keylen) - (va.keylen < vb.keylen);
 }
 
 /* Equality of two handles by key. */
 static inline bool
 HandleEqual(const struct varlena *a, const struct varlena *b)
 {
-	int			la = HandleKeyLen(a);
+	HandleView	va;
+	HandleView	vb;
 
-	return la == HandleKeyLen(b) && memcmp(HandleKey(a), HandleKey(b), la) == 0;
+	HandleDecode(a, &va);
+	HandleDecode(b, &vb);
+	if (va.keylen != vb.keylen)
+		return false;
+	if (!va.ascii && !vb.ascii)
+		return memcmp(va.key, vb.key, va.keylen) == 0;
+	for (int i = 0; i < va.keylen; i++)
+	{
+		if (KeyByte(&va, i) != KeyByte(&vb, i))
+			return false;
+	}
+	return true;
 }
 
 /* Key bytes as text in the database encoding. */
@@ -165,7 +236,7 @@ ReportRule(const char *input, HandleRule rule, const char *utf8, int off,
 	const char *why;
 
 	/* Show the glyph itself only when it is printable here. */
-	if (u_isgraph(c) && len < (int) sizeof(glyph) - 4 &&
+	if (u_isprint(c) && len < (int) sizeof(glyph) - 4 &&
 		GetDatabaseEncoding() == PG_UTF8)
 	{
 		glyph[0] = '"';
@@ -211,7 +282,8 @@ ReportLength(const char *input, int nchars, bool too_many_bytes)
 					input, HANDLE_MIN_CHARS, HANDLE_MAX_CHARS),
 			 too_many_bytes ?
 			 errdetail("It has more than %d bytes in UTF-8.", HANDLE_MAX_BYTES) :
-			 errdetail("It has %d characters.", nchars)));
+			 errdetail_plural("It has %d character.", "It has %d characters.",
+							  nchars, nchars)));
 }
 
 /*
@@ -324,16 +396,11 @@ HandleParse(const char *input, int len)
 
 	if (ascii)
 	{
-		/* Fast path: no ICU, the key is the lowercase display form. */
+		/* Fast path: no ICU; the key is the display form lowercased. */
 		nchars = CheckAscii(input, s, len);
 		if (nchars < HANDLE_MIN_CHARS || nchars > HANDLE_MAX_CHARS)
 			ReportLength(input, nchars, false);
-		key = palloc(len);
-		for (int i = 0; i < len; i++)
-			key[i] = pg_ascii_tolower((unsigned char) s[i]);
-		result = HandleMake(key, len, s, len, HANDLE_FLAG_ASCII);
-		pfree(key);
-		return result;
+		return HandleMakeAscii(s, len);
 	}
 
 	utf8 = pg_server_to_any(s, len, PG_UTF8);
@@ -351,7 +418,7 @@ HandleParse(const char *input, int len)
 		ReportLength(input, nchars, false);
 
 	key = FgIcuNormalize(FG_NORM_NFKC_CASEFOLD, nfc, nfclen, &keylen);
-	result = HandleMake(key, keylen, nfc, nfclen, 0);
+	result = HandleMake(key, keylen, nfc, nfclen);
 	pfree(nfc);
 	pfree(key);
 	return result;
@@ -377,12 +444,13 @@ Datum
 handle_out(PG_FUNCTION_ARGS)
 {
 	struct varlena *h = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
-	int			len;
-	const char *disp = HandleDisplay(h, &len);
-	char	   *s = pg_any_to_server(disp, len, PG_UTF8);
+	HandleView	v;
+	char	   *s;
 
-	if (s == disp)
-		s = pnstrdup(disp, len);
+	HandleDecode(h, &v);
+	s = pg_any_to_server(v.disp, v.displen, PG_UTF8);
+	if (s == v.disp)
+		s = pnstrdup(v.disp, v.displen);
 	PG_RETURN_CSTRING(s);
 }
 
@@ -405,13 +473,14 @@ Datum
 handle_send(PG_FUNCTION_ARGS)
 {
 	struct varlena *h = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
-	int			len;
-	const char *disp = HandleDisplay(h, &len);
-	char	   *s = pg_any_to_server(disp, len, PG_UTF8);
+	HandleView	v;
+	char	   *s;
 	StringInfoData buf;
 
+	HandleDecode(h, &v);
+	s = pg_any_to_server(v.disp, v.displen, PG_UTF8);
 	pq_begintypsend(&buf);
-	pq_sendtext(&buf, s, s == disp ? len : (int) strlen(s));
+	pq_sendtext(&buf, s, s == v.disp ? v.displen : (int) strlen(s));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -426,7 +495,12 @@ Datum
 handle_key(PG_FUNCTION_ARGS)
 {
 	struct varlena *h = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
-	text	   *result = Utf8ToText(HandleKey(h), HandleKeyLen(h));
+	HandleView	v;
+	char		buf[HANDLE_MAX_CHARS];
+	text	   *result;
+
+	HandleDecode(h, &v);
+	result = Utf8ToText(KeyBytes(&v, buf), v.keylen);
 
 	PG_FREE_IF_COPY(h, 0);
 	PG_RETURN_TEXT_P(result);
@@ -437,9 +511,15 @@ Datum
 handle_skeleton(PG_FUNCTION_ARGS)
 {
 	struct varlena *h = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	HandleView	v;
+	char		buf[HANDLE_MAX_CHARS];
 	int			len;
-	char	   *skel = FgIcuSkeleton(HandleKey(h), HandleKeyLen(h), &len);
-	text	   *result = Utf8ToText(skel, len);
+	char	   *skel;
+	text	   *result;
+
+	HandleDecode(h, &v);
+	skel = FgIcuSkeleton(KeyBytes(&v, buf), v.keylen, &len);
+	result = Utf8ToText(skel, len);
 
 	pfree(skel);
 	PG_FREE_IF_COPY(h, 0);
@@ -451,13 +531,12 @@ Datum
 handle_is_suspicious(PG_FUNCTION_ARGS)
 {
 	struct varlena *h = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	HandleView	v;
 	bool		ok;
 
-	/* Pure ASCII cannot mix scripts. */
-	if (HandlePayload(h)[0] & HANDLE_FLAG_ASCII)
-		ok = true;
-	else
-		ok = FgIcuIsHighlyRestrictive(HandleKey(h), HandleKeyLen(h));
+	HandleDecode(h, &v);
+	/* Pure ASCII is Latin and Common only: it cannot mix scripts. */
+	ok = v.ascii || FgIcuIsHighlyRestrictive(v.key, v.keylen);
 	PG_FREE_IF_COPY(h, 0);
 	PG_RETURN_BOOL(!ok);
 }
@@ -629,8 +708,12 @@ Datum
 handle_hash(PG_FUNCTION_ARGS)
 {
 	struct varlena *h = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
-	Datum		r = hash_any((const unsigned char *) HandleKey(h),
-							 HandleKeyLen(h));
+	HandleView	v;
+	char		buf[HANDLE_MAX_CHARS];
+	Datum		r;
+
+	HandleDecode(h, &v);
+	r = hash_any((const unsigned char *) KeyBytes(&v, buf), v.keylen);
 
 	PG_FREE_IF_COPY(h, 0);
 	PG_RETURN_DATUM(r);
@@ -641,8 +724,13 @@ Datum
 handle_hash_extended(PG_FUNCTION_ARGS)
 {
 	struct varlena *h = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
-	Datum		r = hash_any_extended((const unsigned char *) HandleKey(h),
-									  HandleKeyLen(h), PG_GETARG_INT64(1));
+	HandleView	v;
+	char		buf[HANDLE_MAX_CHARS];
+	Datum		r;
+
+	HandleDecode(h, &v);
+	r = hash_any_extended((const unsigned char *) KeyBytes(&v, buf),
+						  v.keylen, PG_GETARG_INT64(1));
 
 	PG_FREE_IF_COPY(h, 0);
 	PG_RETURN_DATUM(r);

@@ -2,14 +2,20 @@
  * handle.h
  *		Private declarations of the handle type and of the ICU glue it uses.
  *
- * A handle value is a varlena whose payload is
+ * A handle value is a varlena whose payload is, for a pure-ASCII handle,
  *
- *		byte 0		flags (HANDLE_FLAG_*)
+ *		byte 0		HANDLE_FLAG_ASCII
+ *		display		the handle as typed; its key is the same bytes lowercased
+ *
+ * (as small as citext: NFC is the identity on ASCII and NFKC_Casefold is
+ * lowercasing), and otherwise
+ *
+ *		byte 0		flags (HANDLE_FLAG_SHARED or 0)
  *		bytes 1-2	length of the key in bytes, little-endian
  *		key			NFKC_Casefold form, UTF-8: identity, order and hash
  *		display		NFC form as typed, UTF-8 (absent when it equals the key)
  *
- * so that comparisons and hashing read the key with memcmp and never call
+ * so that comparisons and hashing read the key bytes directly and never call
  * ICU.  Both forms are UTF-8 whatever the database encoding.
  */
 #ifndef HANDLE_H
@@ -27,7 +33,7 @@
 
 /* Payload header. */
 #define HANDLE_HDRSZ			3
-#define HANDLE_FLAG_ASCII		0x01	/* display form is pure ASCII */
+#define HANDLE_FLAG_ASCII		0x01	/* ASCII layout: no key stored */
 #define HANDLE_FLAG_SHARED		0x02	/* display form equals the key */
 
 /* Normal forms the ICU glue computes. */
