@@ -226,6 +226,19 @@ Utf8ToText(const char *utf8, int len)
  * --------------------------------------------------------------------------
  */
 
+/* The input as quoted in an error message: cut to its first 64 bytes. */
+static const char *
+InputForMessage(const char *input)
+{
+	int			len = strlen(input);
+	int			cut;
+
+	if (len <= HANDLE_MESSAGE_BYTES)
+		return input;
+	cut = pg_mbcliplen(input, len, HANDLE_MESSAGE_BYTES);
+	return psprintf("%.*s...", cut, input);
+}
+
 /* Raise the error for a broken character rule. */
 static void
 ReportRule(const char *input, HandleRule rule, const char *utf8, int off,
@@ -267,7 +280,7 @@ ReportRule(const char *input, HandleRule rule, const char *utf8, int off,
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid handle \"%s\": %s", input, what),
+			 errmsg("invalid handle \"%s\": %s", InputForMessage(input), what),
 			 errdetail("Character %s(U+%04X) at position %d %s.",
 					   glyph, (unsigned int) c, pos, why)));
 }
@@ -279,7 +292,7 @@ ReportLength(const char *input, int nchars, bool too_many_bytes)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid handle \"%s\": a handle must have %d to %d characters",
-					input, HANDLE_MIN_CHARS, HANDLE_MAX_CHARS),
+					InputForMessage(input), HANDLE_MIN_CHARS, HANDLE_MAX_CHARS),
 			 too_many_bytes ?
 			 errdetail("It has more than %d bytes in UTF-8.", HANDLE_MAX_BYTES) :
 			 errdetail_plural("It has %d character.", "It has %d characters.",
@@ -335,7 +348,7 @@ CheckUnicode(const char *input, const char *s, int len)
 		if (c < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-					 errmsg("invalid handle \"%s\": invalid UTF-8", input)));
+					 errmsg("invalid handle \"%s\": invalid UTF-8", InputForMessage(input))));
 		type = u_charType(c);
 		if (U_MASK(type) & U_GC_M_MASK)
 		{
@@ -408,7 +421,7 @@ HandleParse(const char *input, int len)
 		!pg_verify_mbstr(PG_UTF8, s, len, true))
 		ereport(ERROR,
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("invalid handle \"%s\": invalid UTF-8", input)));
+				 errmsg("invalid handle \"%s\": invalid UTF-8", InputForMessage(input))));
 	nfc = FgIcuNormalize(FG_NORM_NFC, utf8, utf8 == s ? len : (int) strlen(utf8),
 						 &nfclen);
 	nchars = CheckUnicode(input, nfc, nfclen);

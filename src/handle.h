@@ -30,6 +30,7 @@
 #define HANDLE_MAX_CHARS		30
 #define HANDLE_MAX_BYTES		255		/* NFC display form, in UTF-8 */
 #define HANDLE_MAX_INPUT_BYTES	1024	/* before normalisation */
+#define HANDLE_MESSAGE_BYTES	64		/* input quoted in errors, at most */
 
 /* Payload header. */
 #define HANDLE_HDRSZ			3
