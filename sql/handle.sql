@@ -60,6 +60,7 @@ SELECT 'bob😀'::handle;
 SELECT U&'ab\200Dcd'::handle;
 SELECT 'ab．cd'::handle;
 SELECT '@@alice'::handle;
+SELECT U&'\FDFAxx'::handle;
 SELECT 'a-b'::handle;
 SELECT U&'\0301abc'::handle;
 SELECT U&'ab1\0301'::handle;

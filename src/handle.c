@@ -45,7 +45,8 @@ typedef enum HandleRule
 	HANDLE_RULE_CHARACTER,		/* not a letter, mark, digit, _ or . */
 	HANDLE_RULE_MARK,			/* combining mark not after a letter */
 	HANDLE_RULE_EDGE_DOT,		/* begins or ends with . */
-	HANDLE_RULE_DOUBLE_DOT		/* contains .. */
+	HANDLE_RULE_DOUBLE_DOT,		/* contains .. */
+	HANDLE_RULE_FOLDED			/* key form has a character not allowed */
 } HandleRule;
 
 /*
@@ -273,9 +274,13 @@ ReportRule(const char *input, HandleRule rule, const char *utf8, int off,
 			what = "a handle must not begin or end with \".\"";
 			why = pos == 1 ? "begins the handle" : "ends the handle";
 			break;
-		default:
+		case HANDLE_RULE_DOUBLE_DOT:
 			what = "a handle must not contain \"..\"";
 			why = "follows another \".\"";
+			break;
+		default:
+			what = "only letters, digits, \"_\" and \".\" are allowed";
+			why = "is not allowed: its compatibility form is not made of letters and digits";
 			break;
 	}
 	ereport(ERROR,
@@ -373,6 +378,63 @@ CheckUnicode(const char *input, const char *s, int len)
 	return nchars;
 }
 
+/* True if a code point may appear in a key. */
+static inline bool
+KeyCharAllowed(UChar32 c)
+{
+	int8_t		type = u_charType(c);
+
+	return (U_MASK(type) & (U_GC_L_MASK | U_GC_M_MASK)) != 0 ||
+		type == U_DECIMAL_DIGIT_NUMBER || c == '_' || c == '.';
+}
+
+/* True if every code point of a UTF-8 key may appear in a key. */
+static bool
+KeyAllowed(const char *key, int len)
+{
+	int			off = 0;
+
+	while (off < len)
+	{
+		UChar32		c;
+
+		U8_NEXT(key, off, len, c);
+		if (c < 0 || !KeyCharAllowed(c))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Report the first character of a valid NFC handle whose NFKC_Casefold form
+ * has a character that is not allowed (U+FDFA folds to words with spaces).
+ * Only called once the whole key has been found wanting.
+ */
+static void
+CheckFolded(const char *input, const char *s, int len)
+{
+	int			off = 0;
+	int			pos = 0;
+
+	while (off < len)
+	{
+		int			start = off;
+		UChar32		c;
+		char	   *folded;
+		int			flen;
+
+		U8_NEXT(s, off, len, c);
+		pos++;
+		folded = FgIcuNormalize(FG_NORM_NFKC_CASEFOLD, s + start, off - start,
+								&flen);
+		if (!KeyAllowed(folded, flen))
+			ReportRule(input, HANDLE_RULE_FOLDED, s, start, off - start, c, pos);
+		pfree(folded);
+	}
+	elog(ERROR, "handle key of \"%s\" has a character that is not allowed",
+		 input);
+}
+
 /*
  * Parse and validate a handle given in the database encoding; returns the
  * new value.  A leading @ is dropped.
@@ -431,6 +493,8 @@ HandleParse(const char *input, int len)
 		ReportLength(input, nchars, false);
 
 	key = FgIcuNormalize(FG_NORM_NFKC_CASEFOLD, nfc, nfclen, &keylen);
+	if (!KeyAllowed(key, keylen))
+		CheckFolded(input, nfc, nfclen);
 	result = HandleMake(key, keylen, nfc, nfclen);
 	pfree(nfc);
 	pfree(key);
