@@ -24,6 +24,8 @@ static const UNormalizer2 *NfcNormalizer = NULL;
 static const UNormalizer2 *NfkcCasefoldNormalizer = NULL;
 static USpoofChecker *SpoofChecker = NULL;
 
+static void IcuError(const char *what, UErrorCode status) pg_attribute_noreturn();
+
 /*
  * Report a failed ICU call.
  */

@@ -49,6 +49,13 @@ typedef enum HandleRule
 	HANDLE_RULE_FOLDED			/* key form has a character not allowed */
 } HandleRule;
 
+static void ReportRule(const char *input, HandleRule rule, const char *utf8,
+					   int off, int len, UChar32 c, int pos) pg_attribute_noreturn();
+static void ReportLength(const char *input, int nchars,
+						 bool too_many_bytes) pg_attribute_noreturn();
+static void CheckFolded(const char *input, const char *s,
+						int len) pg_attribute_noreturn();
+
 /*
  * --------------------------------------------------------------------------
  * VALUE ACCESS
@@ -246,10 +253,10 @@ ReportRule(const char *input, HandleRule rule, const char *utf8, int off,
 		   int len, UChar32 c, int pos)
 {
 	char		glyph[32] = "";
-	const char *what;
-	const char *why;
+	const char *shown = InputForMessage(input);
+	unsigned int cp = (unsigned int) c;
 
-	/* Show the glyph itself only when it is printable here. */
+	/* Show the glyph itself, quoted, when it is printable here. */
 	if (u_isprint(c) && len < (int) sizeof(glyph) - 4 &&
 		GetDatabaseEncoding() == PG_UTF8)
 	{
@@ -263,31 +270,50 @@ ReportRule(const char *input, HandleRule rule, const char *utf8, int off,
 	switch (rule)
 	{
 		case HANDLE_RULE_CHARACTER:
-			what = "only letters, digits, \"_\" and \".\" are allowed";
-			why = "is not allowed";
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid handle \"%s\": only letters, digits, \"_\" and \".\" are allowed",
+							shown),
+					 errdetail("Character %s(U+%04X) at position %d is not allowed.",
+							   glyph, cp, pos)));
+			break;
+		case HANDLE_RULE_FOLDED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid handle \"%s\": only letters, digits, \"_\" and \".\" are allowed",
+							shown),
+					 errdetail("Character %s(U+%04X) at position %d is not allowed: its compatibility form is not made of letters and digits.",
+							   glyph, cp, pos)));
 			break;
 		case HANDLE_RULE_MARK:
-			what = "a combining mark must follow a letter";
-			why = "does not follow a letter";
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid handle \"%s\": a combining mark must follow a letter",
+							shown),
+					 errdetail("Character %s(U+%04X) at position %d does not follow a letter.",
+							   glyph, cp, pos)));
 			break;
 		case HANDLE_RULE_EDGE_DOT:
-			what = "a handle must not begin or end with \".\"";
-			why = pos == 1 ? "begins the handle" : "ends the handle";
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid handle \"%s\": a handle must not begin or end with \".\"",
+							shown),
+					 pos == 1 ?
+					 errdetail("Character %s(U+%04X) at position %d begins the handle.",
+							   glyph, cp, pos) :
+					 errdetail("Character %s(U+%04X) at position %d ends the handle.",
+							   glyph, cp, pos)));
 			break;
 		case HANDLE_RULE_DOUBLE_DOT:
-			what = "a handle must not contain \"..\"";
-			why = "follows another \".\"";
-			break;
-		default:
-			what = "only letters, digits, \"_\" and \".\" are allowed";
-			why = "is not allowed: its compatibility form is not made of letters and digits";
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid handle \"%s\": a handle must not contain \"..\"",
+							shown),
+					 errdetail("Character %s(U+%04X) at position %d follows another \".\".",
+							   glyph, cp, pos)));
 			break;
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid handle \"%s\": %s", InputForMessage(input), what),
-			 errdetail("Character %s(U+%04X) at position %d %s.",
-					   glyph, (unsigned int) c, pos, why)));
+	elog(ERROR, "unknown handle rule %d", (int) rule);
 }
 
 /* Raise the error for a handle that is too short or too long. */
