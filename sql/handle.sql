@@ -141,6 +141,12 @@ CREATE TABLE users_copy (LIKE users);
 SELECT u.handle::text = c.handle::text AS same_display, count(*)
 FROM users u JOIN users_copy c USING (id) WHERE u.handle = c.handle GROUP BY 1;
 
+-- after an ICU upgrade: rows whose stored key differs from a fresh one (none
+-- here), and no index built with ICU data (handle_key reads the stored key)
+SELECT count(*) AS stale_keys FROM users
+WHERE handle_key(handle) <> handle_key(handle::text::handle);
+SELECT count(*) AS icu_indexes FROM handle_icu_indexes;
+
 -- the ICU Unicode version is exposed as major.minor
 SELECT icu_unicode_version() ~ '^[0-9]+\.[0-9]+$' AS version_format;
 

@@ -50,6 +50,8 @@ INSERT INTO accounts (handle) VALUES ('PayPaI');
 -- legitimate neighbours are accepted
 INSERT INTO accounts (handle) VALUES ('paypals'), ('googler'), ('modes'), ('apples'), ('東京tokyo');
 SELECT handle, handle_key(handle) FROM accounts ORDER BY id;
+-- the skeleton index is listed for rebuilding after an ICU upgrade
+SELECT index_name, table_name, function_name FROM handle_icu_indexes;
 
 --
 -- Suspicious script mixes (fail ICU's highly restrictive level) and

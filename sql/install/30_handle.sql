@@ -234,3 +234,30 @@ COMMENT ON FUNCTION follow_graph.handle_hash(follow_graph.handle) IS 'hash suppo
 COMMENT ON FUNCTION follow_graph.handle_hash_extended(follow_graph.handle, bigint) IS 'hash support: seeded 64-bit hash of the key';
 COMMENT ON OPERATOR CLASS follow_graph.handle_ops USING btree IS 'default btree order of handles: key in code point order';
 COMMENT ON OPERATOR CLASS follow_graph.handle_hash_ops USING hash IS 'default hash opclass of handles: hash of the key';
+
+--------------------------------------------------------------------------
+-- HANDLE MAINTENANCE
+--
+-- Indexes whose entries were computed by ICU (through handle_skeleton,
+-- handle_is_suspicious or handle_prefix_pattern in an expression or
+-- predicate): after an ICU upgrade that changes icu_unicode_version() they
+-- must be rebuilt.  Indexes on handle columns and on handle_key() read the
+-- key stored in each value and need no rebuild.
+--------------------------------------------------------------------------
+
+CREATE VIEW follow_graph.handle_icu_indexes AS
+	SELECT DISTINCT d.objid::pg_catalog.regclass AS index_name,
+		i.indrelid::pg_catalog.regclass AS table_name,
+		d.refobjid::pg_catalog.regprocedure AS function_name
+	FROM pg_catalog.pg_depend AS d
+	JOIN pg_catalog.pg_index AS i ON i.indexrelid OPERATOR(pg_catalog.=) d.objid
+	WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+	  AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+	  AND d.refobjid OPERATOR(pg_catalog.=) ANY (ARRAY[
+			'follow_graph.handle_skeleton(follow_graph.handle)'::pg_catalog.regprocedure,
+			'follow_graph.handle_is_suspicious(follow_graph.handle)'::pg_catalog.regprocedure,
+			'follow_graph.handle_prefix_pattern(text)'::pg_catalog.regprocedure]::pg_catalog.oid[]);
+
+GRANT SELECT ON follow_graph.handle_icu_indexes TO PUBLIC;
+
+COMMENT ON VIEW follow_graph.handle_icu_indexes IS 'indexes built with ICU data (skeletons, script checks): REINDEX them after an ICU upgrade';
