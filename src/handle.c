@@ -554,6 +554,7 @@ handle_out(PG_FUNCTION_ARGS)
 	s = pg_any_to_server(v.disp, v.displen, PG_UTF8);
 	if (s == v.disp)
 		s = pnstrdup(v.disp, v.displen);
+	PG_FREE_IF_COPY(h, 0);
 	PG_RETURN_CSTRING(s);
 }
 
@@ -584,6 +585,7 @@ handle_send(PG_FUNCTION_ARGS)
 	s = pg_any_to_server(v.disp, v.displen, PG_UTF8);
 	pq_begintypsend(&buf);
 	pq_sendtext(&buf, s, s == v.disp ? v.displen : (int) strlen(s));
+	PG_FREE_IF_COPY(h, 0);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
