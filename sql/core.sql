@@ -86,6 +86,20 @@ ROLLBACK TO s;
 COMMIT;
 SELECT follower_count(15), following_count(14);
 
+-- repeated writes to one account in a transaction, across rolled-back savepoints
+BEGIN;
+SELECT follow(300, 301), follow(302, 301);
+SAVEPOINT a;
+SELECT follow(303, 301), follow(301, 303);
+ROLLBACK TO a;
+SELECT follow(304, 301), follow(301, 304);
+SAVEPOINT b;
+SELECT unfollow(304, 301);
+RELEASE b;
+SELECT follow(305, 301);
+COMMIT;
+SELECT * FROM counts(ARRAY[301, 303, 304]);
+
 -- one statement may follow over many rows
 SELECT count(*) FILTER (WHERE f) FROM (
 	SELECT follow(g, 100000) AS f FROM generate_series(200000, 219999) AS g) AS s;

@@ -27,6 +27,9 @@
 #include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "storage/itemptr.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
 
 #include "fg.h"
 
@@ -39,6 +42,19 @@ static SPIPlanPtr plan_delete_edge = NULL;
 static SPIPlanPtr plan_edge_exists = NULL;
 static SPIPlanPtr plan_bump_stripe = NULL;
 static SPIPlanPtr plan_new_stripe = NULL;
+static SPIPlanPtr plan_bump_tid = NULL;
+
+/* The stripe version this transaction last wrote for an account. */
+typedef struct FgStripeCacheEntry
+{
+	LocalTransactionId lxid;
+	int64		account;
+	ItemPointerData tid;
+} FgStripeCacheEntry;
+
+#define FG_STRIPE_CACHE_SIZE 4096
+
+static FgStripeCacheEntry stripe_cache[FG_STRIPE_CACHE_SIZE];
 
 static const char *const sql_insert_edge =
 "WITH slot AS ("
@@ -73,7 +89,8 @@ static const char *const sql_bump_stripe =
 "     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4"
 " FROM pick"
 " WHERE c.account OPERATOR(pg_catalog.=) $1"
-"   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe";
+"   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe"
+" RETURNING c.ctid";
 
 static const char *const sql_new_stripe =
 "INSERT INTO follow_graph.counter AS c"
@@ -82,15 +99,25 @@ static const char *const sql_new_stripe =
 " ON CONFLICT (account, stripe) DO UPDATE"
 " SET followers = c.followers OPERATOR(pg_catalog.+) excluded.followers,"
 "     following = c.following OPERATOR(pg_catalog.+) excluded.following,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) excluded.mutuals";
+"     mutuals = c.mutuals OPERATOR(pg_catalog.+) excluded.mutuals"
+" RETURNING c.ctid";
+
+static const char *const sql_bump_tid =
+"UPDATE follow_graph.counter AS c"
+" SET followers = c.followers OPERATOR(pg_catalog.+) $2,"
+"     following = c.following OPERATOR(pg_catalog.+) $3,"
+"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4"
+" WHERE c.ctid OPERATOR(pg_catalog.=) $5"
+"   AND c.account OPERATOR(pg_catalog.=) $1"
+" RETURNING c.ctid";
 
 /*
  * Prepare a statement once and keep it for the life of the backend.
  */
 static SPIPlanPtr
-PreparePlan(SPIPlanPtr *cache, const char *sql, int nargs)
+PreparePlan(SPIPlanPtr *cache, const char *sql, int nargs, Oid last_type)
 {
-	Oid			types[5] = {INT8OID, INT8OID, INT8OID, INT8OID, INT4OID};
+	Oid			types[5] = {INT8OID, INT8OID, INT8OID, INT8OID, last_type};
 
 	if (*cache == NULL)
 	{
@@ -141,8 +168,25 @@ EdgeExists(int64 from, int64 to)
 {
 	Datum		values[2] = {Int64GetDatum(from), Int64GetDatum(to)};
 
-	return RunPlan(PreparePlan(&plan_edge_exists, sql_edge_exists, 2),
+	return RunPlan(PreparePlan(&plan_edge_exists, sql_edge_exists, 2, InvalidOid),
 				   values, SPI_OK_SELECT) > 0;
+}
+
+/*
+ * Remember the stripe version an update or insert just returned.
+ */
+static void
+RememberStripe(FgStripeCacheEntry *e, int64 account)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								  1, &isnull);
+
+	if (isnull)
+		return;
+	e->lxid = MyProc->lxid;
+	e->account = account;
+	ItemPointerCopy((ItemPointer) DatumGetPointer(d), &e->tid);
 }
 
 /*
@@ -151,15 +195,35 @@ EdgeExists(int64 from, int64 to)
 static void
 BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 {
+	FgStripeCacheEntry *e;
 	Datum		values[5];
 
 	values[0] = Int64GetDatum(account);
 	values[1] = Int64GetDatum(followers);
 	values[2] = Int64GetDatum(following);
 	values[3] = Int64GetDatum(mutuals);
-	if (RunPlan(PreparePlan(&plan_bump_stripe, sql_bump_stripe, 4),
-				values, SPI_OK_UPDATE) > 0)
+
+	/* This transaction already holds a stripe of the account: reuse it. */
+	e = &stripe_cache[hash_bytes_uint32_extended((uint32) account,
+												 (uint64) account >> 32)
+					  % FG_STRIPE_CACHE_SIZE];
+	if (e->lxid == MyProc->lxid && e->account == account)
+	{
+		values[4] = PointerGetDatum(&e->tid);
+		if (RunPlan(PreparePlan(&plan_bump_tid, sql_bump_tid, 5, TIDOID),
+					values, SPI_OK_UPDATE_RETURNING) > 0)
+		{
+			RememberStripe(e, account);
+			return;
+		}
+	}
+
+	if (RunPlan(PreparePlan(&plan_bump_stripe, sql_bump_stripe, 4, InvalidOid),
+				values, SPI_OK_UPDATE_RETURNING) > 0)
+	{
+		RememberStripe(e, account);
 		return;
+	}
 
 	/*
 	 * The account has no stripe yet, or every stripe is held by a concurrent
@@ -168,8 +232,9 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	 * count exact if it ever happens.
 	 */
 	values[4] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	RunPlan(PreparePlan(&plan_new_stripe, sql_new_stripe, 5),
-			values, SPI_OK_INSERT);
+	RunPlan(PreparePlan(&plan_new_stripe, sql_new_stripe, 5, INT4OID),
+			values, SPI_OK_INSERT_RETURNING);
+	RememberStripe(e, account);
 }
 
 /*
@@ -231,10 +296,10 @@ ChangeEdge(FunctionCallInfo fcinfo, bool insert)
 
 	SPI_connect();
 	if (insert)
-		changed = RunPlan(PreparePlan(&plan_insert_edge, sql_insert_edge, 3),
+		changed = RunPlan(PreparePlan(&plan_insert_edge, sql_insert_edge, 3, InvalidOid),
 						  values, SPI_OK_INSERT) > 0;
 	else
-		changed = RunPlan(PreparePlan(&plan_delete_edge, sql_delete_edge, 3),
+		changed = RunPlan(PreparePlan(&plan_delete_edge, sql_delete_edge, 3, InvalidOid),
 						  values, SPI_OK_DELETE) > 0;
 	if (changed)
 		ApplyEdgeDelta(follower, followee, insert ? 1 : -1);
