@@ -7,7 +7,9 @@
 #include "catalog/namespace.h"
 #include "fmgr.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "fg.h"
 
@@ -15,28 +17,74 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
+/* OIDs of the storage relations, looked up once and kept until invalidated. */
+typedef struct FgRelCacheEntry
+{
+	const char *name;
+	Oid			relid;
+} FgRelCacheEntry;
+
+#define FG_REL_CACHE_SIZE 16
+
+static FgRelCacheEntry fg_rel_cache[FG_REL_CACHE_SIZE];
+static int	fg_rel_cache_used = 0;
+
 /*
- * Module load: reserve the GUC prefix and let each area register itself.
+ * Forget every cached OID.  Called for any relcache or namespace
+ * invalidation, so DROP/CREATE EXTENSION in a live backend never leaves a
+ * stale OID behind.
+ */
+static void
+FgResetRelCache(Datum arg, Oid relid)
+{
+	fg_rel_cache_used = 0;
+}
+
+/*
+ * The same for namespace changes.
+ */
+static void
+FgResetRelCacheNamespace(Datum arg, int cacheid, uint32 hashvalue)
+{
+	fg_rel_cache_used = 0;
+}
+
+/*
+ * Module load: reserve the GUC prefix and register the cache callbacks.
  */
 void
 _PG_init(void)
 {
 	MarkGUCPrefixReserved("follow_graph");
+	CacheRegisterRelcacheCallback(FgResetRelCache, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, FgResetRelCacheNamespace,
+								  (Datum) 0);
 }
 
 /*
- * Look up one of the extension's storage relations by name.  Done per call
- * (two syscache probes) so that DROP/CREATE EXTENSION in a live backend
- * never leaves a stale OID behind.
+ * Look up one of the extension's storage relations by name; relname must be
+ * a string constant (the cache keeps the pointer).
  */
 Oid
 FgRelationId(const char *relname)
 {
-	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
+	Oid			nsp;
 	Oid			relid = InvalidOid;
 
+	for (int i = 0; i < fg_rel_cache_used; i++)
+		if (fg_rel_cache[i].name == relname ||
+			strcmp(fg_rel_cache[i].name, relname) == 0)
+			return fg_rel_cache[i].relid;
+
+	nsp = get_namespace_oid(FG_SCHEMA, true);
 	if (OidIsValid(nsp))
 		relid = get_relname_relid(relname, nsp);
+	if (OidIsValid(relid) && fg_rel_cache_used < FG_REL_CACHE_SIZE)
+	{
+		fg_rel_cache[fg_rel_cache_used].name = relname;
+		fg_rel_cache[fg_rel_cache_used].relid = relid;
+		fg_rel_cache_used++;
+	}
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
