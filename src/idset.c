@@ -403,59 +403,16 @@ idset_unnest(PG_FUNCTION_ARGS)
 }
 
 /*
- * Intersect a decoded set with a stored one without decoding all of the
- * stored one: gallop over its block directory, decode only the blocks that
- * can hold an element of a.  For a small a against a huge b.
+ * Intersect a decoded set with a stored one by galloping over its blocks.
  */
 static size_t
 IntersectWithReader(const int64 *a, size_t na, const IdsetReader *r,
 					int64 *out)
 {
-	int64		vals[IDSET_BLOCK_SIZE];
-	int64		decoded = -1;
-	int			nvals = 0;
-	uint32		b = 0;
-	size_t		k = 0;
+	size_t		k = IdsetIntersectReader(a, na, r, out);
 
-	for (size_t i = 0; i < na; i++)
-	{
-		int64		x = a[i];
-		uint32		step = 1;
-		uint32		lo;
-		uint32		hi;
-		size_t		pos;
-
-		if (x < IdsetBlockFirst(r, b))
-			continue;
-		/* Largest block at or after b whose first value is <= x. */
-		lo = b;
-		while (lo + step < r->nblocks && IdsetBlockFirst(r, lo + step) <= x)
-		{
-			lo += step;
-			step <<= 1;
-		}
-		hi = Min(lo + step, r->nblocks);
-		while (hi - lo > 1)
-		{
-			uint32		mid = lo + (hi - lo) / 2;
-
-			if (IdsetBlockFirst(r, mid) <= x)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		b = lo;
-		if (decoded != (int64) b)
-		{
-			nvals = IdsetDecodeBlock(r, b, vals);
-			if (nvals <= 0)
-				IdsetCorrupt();
-			decoded = b;
-		}
-		pos = IdsetLowerBound(vals, nvals, x);
-		if (pos < (size_t) nvals && vals[pos] == x)
-			out[k++] = x;
-	}
+	if (k == SIZE_MAX)
+		IdsetCorrupt();
 	return k;
 }
 

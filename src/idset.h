@@ -16,14 +16,17 @@
  *	bytes 2-3	zero
  *	bytes 4-7	cardinality (uint32)
  *	RAW:		cardinality int64 values, strictly ascending
- *	BLOCKED:	for each block of IDSET_BLOCK_SIZE values, its first value
- *				(int64); then for each block the end offset (uint32) of its
- *				bytes in the delta area; then the delta area: for each value
- *				after the first of its block, (value - previous - 1) as an
- *				unsigned LEB128 varint.
+ *	BLOCKED:	a directory with, for each block of IDSET_BLOCK_SIZE values,
+ *				its first value (int64 array), the end offset of its packed
+ *				bytes (uint32 array) and its bit width w (uint8 array); then
+ *				the packed area: for each block, the gaps (value - previous
+ *				- 1) of its values after the first, w bits each, in
+ *				little-endian bit order ("frame of reference" packing: a
+ *				block of gaps below 2^w costs w bits per value and decodes
+ *				without branches).
  *
- * The encoder picks the smaller format (RAW on a tie), so a set has exactly
- * one stored form: equality and hashing work on the bytes.  The block
+ * The encoder picks the smaller format (RAW on a tie) and the smallest width
+ * of each block, so a set has exactly one stored form: equality and hashing work on the bytes.  The block
  * directory lets membership tests and skewed intersections decode only the
  * blocks they need.
  *
@@ -42,6 +45,7 @@
 #define IDSET_FORMAT_BLOCKED	1
 #define IDSET_HEADER_SIZE		8
 #define IDSET_BLOCK_SIZE		128
+#define IDSET_BLOCK_DIR_SIZE	13	/* first (8) + end (4) + width (1) */
 #define IDSET_WIRE_VERSION		1
 #define IDSET_WIRE_HEADER_SIZE	5
 
@@ -76,8 +80,9 @@ typedef struct IdsetReader
 	int			format;
 	const uint8_t *firsts;		/* RAW: the values themselves */
 	const uint8_t *ends;
-	const uint8_t *deltas;
-	size_t		deltas_len;
+	const uint8_t *widths;
+	const uint8_t *packed;
+	size_t		packed_len;
 } IdsetReader;
 
 /* idset_codec.c */
@@ -107,6 +112,8 @@ extern size_t IdsetUnion(const int64_t *a, size_t na, const int64_t *b,
 extern size_t IdsetDifference(const int64_t *a, size_t na, const int64_t *b,
 							  size_t nb, int64_t *out);
 extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
+extern size_t IdsetIntersectReader(const int64_t *a, size_t na,
+								   const IdsetReader *r, int64_t *out);
 
 #ifdef PG_VERSION_NUM
 

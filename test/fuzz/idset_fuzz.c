@@ -50,6 +50,28 @@ CheckForms(const int64_t *v, size_t n)
 	CHECK(IdsetDecode(stored, size, back, n, &m) == IDSET_OK);
 	CHECK(m == n && (n == 0 || memcmp(back, v, n * sizeof(int64_t)) == 0));
 	CHECK(IdsetReaderInit(&r, stored, size) == IDSET_OK && r.count == n);
+	/* The galloping reader agrees with the merge on probes in and around v. */
+	{
+		int64_t		probe[64];
+		int64_t		tmp[64];
+		int64_t		got[64];
+		int64_t		want[64];
+		size_t		np = 0;
+		size_t		kg;
+		size_t		kw;
+
+		for (size_t i = 0; i < n && np + 3 <= 64; i += 1 + n / 20)
+		{
+			probe[np++] = v[i];
+			probe[np++] = (int64_t) ((uint64_t) v[i] + 1);
+			probe[np++] = (int64_t) ((uint64_t) v[i] - 1);
+		}
+		probe[np++] = INT64_MIN;
+		np = IdsetCanonicalize(probe, np, tmp);
+		kg = IdsetIntersectReader(probe, np, &r, got);
+		kw = IdsetIntersect(probe, np, v, n, want);
+		CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	}
 	/* A lying header must be caught. */
 	if (n > 0)
 	{
@@ -134,6 +156,12 @@ FuzzStored(const uint8_t *data, size_t size)
 		int64_t		blk[IDSET_BLOCK_SIZE];
 
 		(void) IdsetDecodeBlock(&r, b, blk);
+	}
+	{
+		int64_t		probe[3] = {INT64_MIN, 0, INT64_MAX};
+		int64_t		got[3];
+
+		(void) IdsetIntersectReader(probe, 3, &r, got);
 	}
 	v = malloc(((size_t) r.count + 1) * sizeof(int64_t));
 	if (IdsetDecode(data, size, v, r.count, &n) == IDSET_OK)
