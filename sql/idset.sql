@@ -83,6 +83,11 @@ SELECT (a + 3) @> 3::bigint, cardinality(a + 3), cardinality(a - 7::bigint), (a 
 SELECT a = a, a = b, a < b, b < a, a = (a - 7::bigint) + 7 FROM big;
 SELECT (a & b)::bigint[] = array(SELECT x FROM unnest(a) x INTERSECT SELECT y FROM unnest(b) y ORDER BY 1) FROM big;
 SELECT round(jaccard(a, b)::numeric, 6) FROM big;
+-- Sparse sets of similar size take the merge path, dense ones the bitmap.
+SELECT cardinality(x & y), (x & y) = idset(array(SELECT g * 3000 FROM generate_series(1, 1000) g)),
+       cardinality(x | y), cardinality(x - y)
+FROM (SELECT idset(array(SELECT g * 1000 FROM generate_series(1, 3000) g)) AS x,
+             idset(array(SELECT g * 1500 FROM generate_series(1, 3000) g)) AS y) s;
 SELECT pg_column_size(a) < 200000 * 2 AS compact FROM big;
 -- A set with a gap of 2^63 packs no better than raw int64: it uses the raw
 -- form (two blocks of it here), with the same results.
