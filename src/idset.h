@@ -112,6 +112,8 @@ extern size_t IdsetUnion(const int64_t *a, size_t na, const int64_t *b,
 extern size_t IdsetDifference(const int64_t *a, size_t na, const int64_t *b,
 							  size_t nb, int64_t *out);
 extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
+extern size_t IdsetIntersectStored(const IdsetReader *ra,
+								   const IdsetReader *rb, int64_t *out);
 extern size_t IdsetIntersectReader(const int64_t *a, size_t na,
 								   const IdsetReader *r, int64_t *out);
 

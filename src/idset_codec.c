@@ -932,3 +932,148 @@ IdsetIntersectReader(const int64_t *a, size_t na, const IdsetReader *r,
 	}
 	return k;
 }
+
+/* One decoded block at a time of a stored set. */
+typedef struct BlockCursor
+{
+	const IdsetReader *r;
+	uint32_t	block;			/* next block to load */
+	int			pos;
+	int			n;
+	int64_t		vals[IDSET_BLOCK_SIZE];
+} BlockCursor;
+
+/* Load the next block; false at the end or if it is malformed (*bad). */
+static bool
+CursorNext(BlockCursor *c, bool *bad)
+{
+	if (c->block >= c->r->nblocks)
+		return false;
+	c->n = IdsetDecodeBlock(c->r, c->block, c->vals);
+	if (c->n <= 0)
+	{
+		*bad = true;
+		return false;
+	}
+	c->block++;
+	c->pos = 0;
+	return true;
+}
+
+/*
+ * Move to the first value >= x, stepping over whole blocks by their first
+ * values without decoding them.  False if there is none.
+ */
+static bool
+CursorSeek(BlockCursor *c, int64_t x, bool *bad)
+{
+	if (c->vals[c->n - 1] < x)
+	{
+		while (c->block + 1 < c->r->nblocks &&
+			   IdsetBlockFirst(c->r, c->block + 1) <= x)
+			c->block++;
+		if (!CursorNext(c, bad))
+			return false;
+		if (c->vals[c->n - 1] < x && !CursorNext(c, bad))
+			return false;
+	}
+	c->pos += (int) IdsetLowerBound(c->vals + c->pos, (size_t) (c->n - c->pos), x);
+	return c->pos < c->n;
+}
+
+/*
+ * a ∩ b of two stored sets into out (min of the counts slots), decoding one
+ * block of each at a time into L1-resident buffers instead of whole arrays,
+ * and intersecting by bitmap windows as IntersectBitmap() does.  Blocks
+ * wholly before the other set's position are skipped undecoded.  Returns
+ * SIZE_MAX if a block is malformed.
+ */
+size_t
+IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
+					 int64_t *out)
+{
+	BlockCursor ca;
+	BlockCursor cb;
+	uint64_t	bits[IDSET_WINDOW / 64];
+	bool		bad = false;
+	size_t		k = 0;
+
+	memset(&ca, 0, sizeof(ca));
+	memset(&cb, 0, sizeof(cb));
+	ca.r = ra;
+	cb.r = rb;
+	memset(bits, 0, sizeof(bits));
+	if (!CursorNext(&ca, &bad) || !CursorNext(&cb, &bad))
+		return bad ? SIZE_MAX : 0;
+	for (;;)
+	{
+		int64_t		x = ca.vals[ca.pos];
+		int64_t		y = cb.vals[cb.pos];
+		uint64_t	base;
+		uint64_t	w0 = 0;
+		uint64_t	w1 = 0;
+		bool		set_any = false;
+		bool		more_a = true;
+		bool		more_b = true;
+
+		if (x < y)
+		{
+			if (!CursorSeek(&ca, y, &bad))
+				break;
+			x = ca.vals[ca.pos];
+		}
+		else if (y < x)
+		{
+			if (!CursorSeek(&cb, x, &bad))
+				break;
+			y = cb.vals[cb.pos];
+		}
+		base = IDSET_FLIP(x < y ? x : y);
+		for (;;)
+		{
+			while (ca.pos < ca.n && IDSET_FLIP(ca.vals[ca.pos]) - base < IDSET_WINDOW)
+			{
+				uint64_t	off = IDSET_FLIP(ca.vals[ca.pos]) - base;
+
+				if (!set_any)
+				{
+					w0 = off >> 6;
+					set_any = true;
+				}
+				w1 = off >> 6;
+				bits[off >> 6] |= UINT64_C(1) << (off & 63);
+				ca.pos++;
+			}
+			if (ca.pos < ca.n)
+				break;
+			if (!CursorNext(&ca, &bad))
+			{
+				more_a = false;
+				break;
+			}
+		}
+		for (;;)
+		{
+			while (cb.pos < cb.n && IDSET_FLIP(cb.vals[cb.pos]) - base < IDSET_WINDOW)
+			{
+				uint64_t	off = IDSET_FLIP(cb.vals[cb.pos]) - base;
+
+				out[k] = cb.vals[cb.pos];
+				k += (bits[off >> 6] >> (off & 63)) & 1;
+				cb.pos++;
+			}
+			if (cb.pos < cb.n)
+				break;
+			if (!CursorNext(&cb, &bad))
+			{
+				more_b = false;
+				break;
+			}
+		}
+		if (set_any)
+			memset(bits + w0, 0, (size_t) (w1 - w0 + 1) * sizeof(uint64_t));
+		if (!more_a || !more_b || bad)
+			break;
+	}
+	return bad ? SIZE_MAX : k;
+}

@@ -12,6 +12,10 @@
  *				  accepted must be canonical and re-encode to the same values
  *	3  set algebra: two sets built from the bytes; &, |, -, the galloping
  *				  path and the lower bound must agree with naive versions
+ *	4  galloping:   a few elements against a large regular set
+ *	5  streams:     multi-block sets shaped by the input; the block-streaming
+ *				  and galloping intersections of stored forms must agree
+ *				  with the array intersection
  * Any disagreement aborts, which libFuzzer reports as a crash.
  */
 #include <stdio.h>
@@ -225,6 +229,31 @@ FuzzAlgebra(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < na; i++)
 		CHECK(Member(b, nb, a[i]) == Member(out, k, a[i]));
 
+	/* The block-streaming intersection of the stored forms agrees. */
+	if (na > 0 && nb > 0)
+	{
+		int			f;
+		size_t		sa = IdsetEncodedSize(a, na, &f);
+		size_t		sb = IdsetEncodedSize(b, nb, &f);
+		uint8_t    *ea = malloc(sa);
+		uint8_t    *eb = malloc(sb);
+		int64_t    *o2 = malloc((na + nb + 1) * sizeof(int64_t));
+		IdsetReader ra;
+		IdsetReader rb;
+		size_t		k2;
+
+		IdsetEncode(a, na, ea);
+		IdsetEncode(b, nb, eb);
+		CHECK(IdsetReaderInit(&ra, ea, sa) == IDSET_OK && IdsetReaderInit(&rb, eb, sb) == IDSET_OK);
+		k2 = IdsetIntersectStored(&ra, &rb, o2);
+		CHECK(k2 == k && (k == 0 || memcmp(o2, out, k * sizeof(int64_t)) == 0));
+		k2 = IdsetIntersectStored(&rb, &ra, o2);
+		CHECK(k2 == k && (k == 0 || memcmp(o2, out, k * sizeof(int64_t)) == 0));
+		free(ea);
+		free(eb);
+		free(o2);
+	}
+
 	k = IdsetUnion(a, na, b, nb, out);
 	CHECK(IdsetIsCanonical(out, k));
 	for (size_t i = 0; i < k; i++)
@@ -273,13 +302,89 @@ FuzzGallop(const uint8_t *data, size_t size)
 	free(b);
 }
 
+/* A small deterministic generator for FuzzStreams. */
+static uint64_t
+NextRandom(uint64_t *state)
+{
+	*state = *state * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+	return *state >> 11;
+}
+
+/*
+ * Target 5: two multi-block sets shaped by the input (sizes, densities,
+ * offsets, runs): the block-streaming and galloping intersections of the
+ * stored forms must agree with the array intersection.
+ */
+static void
+FuzzStreams(const uint8_t *data, size_t size)
+{
+	uint64_t	state = 0x9E3779B97F4A7C15u;
+	size_t		na;
+	size_t		nb;
+	int64_t    *v[2];
+	size_t		n[2];
+	uint8_t    *enc[2];
+	size_t		sz[2];
+	IdsetReader r[2];
+	int64_t    *tmp;
+	int64_t    *want;
+	int64_t    *got;
+	size_t		kw;
+	size_t		kg;
+
+	for (size_t i = 0; i < size; i++)
+		state = (state ^ data[i]) * UINT64_C(1099511628211);
+	na = 1 + NextRandom(&state) % 1200;
+	nb = 1 + NextRandom(&state) % 1200;
+	tmp = malloc((na + nb) * sizeof(int64_t));
+	for (int s = 0; s < 2; s++)
+	{
+		size_t		len = s == 0 ? na : nb;
+		uint64_t	gap = 1 + NextRandom(&state) % (s == 0 ? 300 : 600);
+		int64_t		x = (int64_t) (NextRandom(&state) % 100000) - 50000;
+		int			f;
+
+		v[s] = malloc(len * sizeof(int64_t));
+		for (size_t i = 0; i < len; i++)
+		{
+			/* Mostly small gaps, sometimes a jump that empties blocks. */
+			uint64_t	step = NextRandom(&state) % 64 == 0 ? gap * 1000 : 1 + NextRandom(&state) % gap;
+
+			x += (int64_t) step;
+			v[s][i] = x;
+		}
+		n[s] = IdsetCanonicalize(v[s], len, tmp);
+		sz[s] = IdsetEncodedSize(v[s], n[s], &f);
+		enc[s] = malloc(sz[s]);
+		IdsetEncode(v[s], n[s], enc[s]);
+		CHECK(IdsetReaderInit(&r[s], enc[s], sz[s]) == IDSET_OK);
+	}
+	want = malloc((na + nb) * sizeof(int64_t));
+	got = malloc((na + nb) * sizeof(int64_t));
+	kw = IdsetIntersect(v[0], n[0], v[1], n[1], want);
+	kg = IdsetIntersectStored(&r[0], &r[1], got);
+	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	kg = IdsetIntersectStored(&r[1], &r[0], got);
+	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	kg = IdsetIntersectReader(v[0], n[0], &r[1], got);
+	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	for (int s = 0; s < 2; s++)
+	{
+		free(v[s]);
+		free(enc[s]);
+	}
+	free(tmp);
+	free(want);
+	free(got);
+}
+
 /* libFuzzer entry point. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	switch (data[0] % 5)
+	switch (data[0] % 6)
 	{
 		case 0:
 			FuzzText(data + 1, size - 1);
@@ -295,6 +400,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 4:
 			FuzzGallop(data + 1, size - 1);
+			break;
+		case 5:
+			FuzzStreams(data + 1, size - 1);
 			break;
 	}
 	return 0;

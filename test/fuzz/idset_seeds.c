@@ -82,6 +82,8 @@ main(int argc, char **argv)
 			alg[i] = (uint8_t) (i * 7);
 		WriteSeed(argv[1], &serial, 3, alg, sizeof(alg));
 		WriteSeed(argv[1], &serial, 4, alg, 16);
+		WriteSeed(argv[1], &serial, 5, alg, 8);
+		WriteSeed(argv[1], &serial, 5, alg + 8, 8);
 	}
 	return 0;
 }
