@@ -181,6 +181,10 @@ INSERT INTO results VALUES
 INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)
 SELECT f, 1, f, now() FROM (SELECT DISTINCT ON (x) x AS f FROM (SELECT 2 + (random() * 99999999)::bigint AS x
 	FROM generate_series(1, :n * 101 / 100)) r LIMIT :n) d;
+-- The same followers also follow account 2, so that the baseline's plan is
+-- the (followee, follower) index rather than a full scan of the primary key.
+INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)
+SELECT follower, 2, seq, followed_at FROM follow_graph.edge WHERE followee = 1;
 VACUUM ANALYZE follow_graph.edge;
 SET enable_seqscan = off;
 SET enable_bitmapscan = off;
