@@ -982,6 +982,24 @@ CursorSeek(BlockCursor *c, int64_t x, bool *bad)
 }
 
 /*
+ * End of the run of the cursor's block inside the window starting at base
+ * (all values from pos on are >= base).  Usually the whole block fits, and
+ * the loops over the run need no per-value test.
+ */
+static inline int
+WindowEnd(const BlockCursor *c, uint64_t base)
+{
+	int			end;
+
+	if (IDSET_FLIP(c->vals[c->n - 1]) - base < IDSET_WINDOW)
+		return c->n;
+	end = c->pos;
+	while (end < c->n && IDSET_FLIP(c->vals[end]) - base < IDSET_WINDOW)
+		end++;
+	return end;
+}
+
+/*
  * a ∩ b of two stored sets into out (min of the counts slots), decoding one
  * block of each at a time into L1-resident buffers instead of whole arrays,
  * and intersecting by bitmap windows as IntersectBitmap() does.  Blocks
@@ -1031,19 +1049,22 @@ IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
 		base = IDSET_FLIP(x < y ? x : y);
 		for (;;)
 		{
-			while (ca.pos < ca.n && IDSET_FLIP(ca.vals[ca.pos]) - base < IDSET_WINDOW)
-			{
-				uint64_t	off = IDSET_FLIP(ca.vals[ca.pos]) - base;
+			int			end = WindowEnd(&ca, base);
 
+			if (end > ca.pos)
+			{
 				if (!set_any)
-				{
-					w0 = off >> 6;
-					set_any = true;
-				}
-				w1 = off >> 6;
-				bits[off >> 6] |= UINT64_C(1) << (off & 63);
-				ca.pos++;
+					w0 = (IDSET_FLIP(ca.vals[ca.pos]) - base) >> 6;
+				w1 = (IDSET_FLIP(ca.vals[end - 1]) - base) >> 6;
+				set_any = true;
 			}
+			for (int p = ca.pos; p < end; p++)
+			{
+				uint64_t	off = IDSET_FLIP(ca.vals[p]) - base;
+
+				bits[off >> 6] |= UINT64_C(1) << (off & 63);
+			}
+			ca.pos = end;
 			if (ca.pos < ca.n)
 				break;
 			if (!CursorNext(&ca, &bad))
@@ -1054,14 +1075,16 @@ IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
 		}
 		for (;;)
 		{
-			while (cb.pos < cb.n && IDSET_FLIP(cb.vals[cb.pos]) - base < IDSET_WINDOW)
-			{
-				uint64_t	off = IDSET_FLIP(cb.vals[cb.pos]) - base;
+			int			end = WindowEnd(&cb, base);
 
-				out[k] = cb.vals[cb.pos];
+			for (int p = cb.pos; p < end; p++)
+			{
+				uint64_t	off = IDSET_FLIP(cb.vals[p]) - base;
+
+				out[k] = cb.vals[p];
 				k += (bits[off >> 6] >> (off & 63)) & 1;
-				cb.pos++;
 			}
+			cb.pos = end;
 			if (cb.pos < cb.n)
 				break;
 			if (!CursorNext(&cb, &bad))
