@@ -59,3 +59,6 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 
+
+-- Leave nothing behind for other tests.
+DROP TABLE pa;

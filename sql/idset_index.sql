@@ -110,3 +110,6 @@ SELECT count(*) FROM many WHERE s = '{0}'::idset;
 SELECT count(*) FROM many WHERE s = '{}'::idset;
 RESET enable_seqscan;
 RESET enable_bitmapscan;
+
+-- Leave nothing behind for other tests.
+DROP TABLE audience, queries, lists;
