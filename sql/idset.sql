@@ -146,6 +146,8 @@ INSERT INTO wire_src VALUES ('\x01ffffffff0000000000000001');
 COPY wire_src TO :'wire' WITH (FORMAT binary);
 COPY wire_in FROM :'wire' WITH (FORMAT binary);
 SELECT count(*) FROM wire_in;
+\set rm_wire 'rm -f ' :wire
+COPY (SELECT 1 WHERE false) TO PROGRAM :'rm_wire';
 
 -- Random text through the input function: only 22P02/22003 errors, and
 -- whatever is accepted round-trips to the same canonical value.  Half the
