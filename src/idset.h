@@ -1,0 +1,154 @@
+/*
+ * idset.h
+ *		Private declarations of the idset type: a compact, sorted set of
+ *		distinct bigint ids.
+ *
+ * The first part (the codec) is plain C with no PostgreSQL dependency so
+ * that test/fuzz can drive the parsers and decoders without a server.  The
+ * second part is visible only to the server-side files, which include
+ * postgres.h before this header.
+ *
+ * Stored form (after the varlena header, native byte order, read with
+ * memcpy so no alignment is assumed):
+ *
+ *	byte 0		version (IDSET_VERSION)
+ *	byte 1		format: IDSET_FORMAT_RAW or IDSET_FORMAT_BLOCKED
+ *	bytes 2-3	zero
+ *	bytes 4-7	cardinality (uint32)
+ *	RAW:		cardinality int64 values, strictly ascending
+ *	BLOCKED:	a directory with, for each block of IDSET_BLOCK_SIZE values,
+ *				its first value (int64 array), the end offset of its packed
+ *				bytes (uint32 array) and its bit width w (uint8 array); then
+ *				the packed area: for each block, the gaps (value - previous
+ *				- 1) of its values after the first, w bits each, in
+ *				little-endian bit order ("frame of reference" packing: a
+ *				block of gaps below 2^w costs w bits per value and decodes
+ *				without branches).
+ *
+ * The encoder picks the smaller format (RAW on a tie) and the smallest width
+ * of each block, so a set has exactly one stored form: equality and hashing work on the bytes.  The block
+ * directory lets membership tests and skewed intersections decode only the
+ * blocks they need.
+ *
+ * Wire form (send/recv): version byte, int32 count, count int64 values in
+ * strictly ascending order, all in network byte order.
+ */
+#ifndef IDSET_H
+#define IDSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IDSET_VERSION			1
+#define IDSET_FORMAT_RAW		0
+#define IDSET_FORMAT_BLOCKED	1
+#define IDSET_HEADER_SIZE		8
+#define IDSET_BLOCK_SIZE		128
+#define IDSET_BLOCK_DIR_SIZE	13	/* first (8) + end (4) + width (1) */
+#define IDSET_WIRE_VERSION		1
+#define IDSET_WIRE_HEADER_SIZE	5
+
+/* Largest cardinality: keeps every form and its decoded array below 1 GB. */
+#define IDSET_MAX_ELEMENTS		100000000
+
+/* Outcome of a parse or decode. */
+typedef enum IdsetStatus
+{
+	IDSET_OK = 0,
+	IDSET_ERR_SYNTAX,			/* malformed text (22P02) */
+	IDSET_ERR_RANGE,			/* number outside bigint (22003) */
+	IDSET_ERR_TOO_MANY,			/* more than IDSET_MAX_ELEMENTS (54000) */
+	IDSET_ERR_CORRUPT			/* malformed binary or stored value */
+} IdsetStatus;
+
+/* Where and why a parse failed (position is 1-based, 0 if none). */
+typedef struct IdsetError
+{
+	IdsetStatus status;
+	size_t		position;
+	const char *reason;
+} IdsetError;
+
+/* Random access to the blocks of a stored value. */
+typedef struct IdsetReader
+{
+	const uint8_t *buf;
+	size_t		len;
+	uint32_t	count;
+	uint32_t	nblocks;
+	int			format;
+	const uint8_t *firsts;		/* RAW: the values themselves */
+	const uint8_t *ends;
+	const uint8_t *widths;
+	const uint8_t *packed;
+	size_t		packed_len;
+} IdsetReader;
+
+/* idset_codec.c */
+extern size_t IdsetTextMaxElements(const char *s, size_t len);
+extern IdsetStatus IdsetParseText(const char *s, size_t len, int64_t *out,
+								  size_t cap, size_t *n, IdsetError *err);
+extern size_t IdsetCanonicalize(int64_t *v, size_t n, int64_t *tmp);
+extern bool IdsetIsCanonical(const int64_t *v, size_t n);
+extern size_t IdsetEncodedSize(const int64_t *v, size_t n, int *format);
+extern size_t IdsetEncode(const int64_t *v, size_t n, uint8_t *out);
+extern IdsetStatus IdsetReaderInit(IdsetReader *r, const uint8_t *buf,
+								   size_t len);
+extern int64_t IdsetBlockFirst(const IdsetReader *r, uint32_t b);
+extern int	IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out);
+extern IdsetStatus IdsetDecode(const uint8_t *buf, size_t len, int64_t *out,
+							   size_t cap, size_t *n);
+extern bool IdsetPeekCount(const uint8_t *buf, size_t len, uint32_t *count);
+extern IdsetStatus IdsetParseWire(const uint8_t *buf, size_t len, int64_t *out,
+								  size_t cap, size_t *n, IdsetError *err);
+extern size_t IdsetWireSize(size_t n);
+extern void IdsetWriteWire(const int64_t *v, size_t n, uint8_t *out);
+extern size_t IdsetFormatText(const int64_t *v, size_t n, char *out);
+extern size_t IdsetIntersect(const int64_t *a, size_t na, const int64_t *b,
+							 size_t nb, int64_t *out);
+extern size_t IdsetUnion(const int64_t *a, size_t na, const int64_t *b,
+						 size_t nb, int64_t *out);
+extern size_t IdsetDifference(const int64_t *a, size_t na, const int64_t *b,
+							  size_t nb, int64_t *out);
+extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
+extern size_t IdsetIntersectStored(const IdsetReader *ra,
+								   const IdsetReader *rb, int64_t *out);
+extern size_t IdsetIntersectReader(const int64_t *a, size_t na,
+								   const IdsetReader *r, int64_t *out);
+
+#ifdef PG_VERSION_NUM
+
+#include "fmgr.h"
+
+/* A detoasted idset argument: the varlena and its payload. */
+typedef struct IdsetArg
+{
+	struct varlena *datum;
+	const uint8_t *buf;
+	size_t		len;
+	IdsetReader reader;
+} IdsetArg;
+
+/* A decoded set in memory. */
+typedef struct IdsetVec
+{
+	int64_t    *v;
+	size_t		n;
+} IdsetVec;
+
+#define IDSET_SIZE_BYTES(n)	((size_t) (n) * sizeof(int64))
+
+/* idset.c */
+extern void IdsetOpen(IdsetArg *a, Datum d);
+extern IdsetVec IdsetDecodeArg(const IdsetArg *a);
+extern int64 *IdsetAllocValues(size_t n);
+extern struct varlena *IdsetFromValues(const int64 *v, size_t n);
+extern size_t IdsetCanonicalizeValues(int64 *v, size_t n);
+extern void IdsetCheckCount(size_t n);
+extern void IdsetCorrupt(void) pg_attribute_noreturn();
+extern void IdsetClose(IdsetArg *a, Datum d);
+
+#endif							/* PG_VERSION_NUM */
+
+#endif							/* IDSET_H */

@@ -1,0 +1,1102 @@
+/*
+ * idset_codec.c
+ *		The idset codec: text parsing and printing, the stored form (block
+ *		directory plus delta varints), the wire form, canonical sorting and
+ *		the sorted-array set algebra.
+ *
+ * Plain C with no PostgreSQL dependency and no allocation: callers pass
+ * buffers sized by the helpers here.  Every reader is bounds-checked and
+ * reports malformed input instead of trusting it, so the same code serves
+ * the server and the fuzz harness in test/fuzz.
+ */
+#include <string.h>
+
+#include "idset.h"
+
+/* Map a signed value to an unsigned one with the same order. */
+#define IDSET_FLIP(x)	((uint64_t) (x) ^ UINT64_C(0x8000000000000000))
+
+/* Read and write native-order integers at any alignment. */
+static inline uint32_t
+LoadU32(const uint8_t *p)
+{
+	uint32_t	x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/* Load an int64 stored at any alignment. */
+static inline int64_t
+LoadI64(const uint8_t *p)
+{
+	int64_t		x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/* Bits needed to hold x (0 for 0). */
+static inline int
+BitWidth(uint64_t x)
+{
+	return x == 0 ? 0 : 64 - __builtin_clzll(x);
+}
+
+/* Bytes of k values packed at w bits each. */
+static inline size_t
+PackedBytes(size_t k, int w)
+{
+	return (k * (size_t) w + 7) / 8;
+}
+
+/* Number of values in block b of a set of count values. */
+static inline size_t
+BlockLength(size_t count, size_t b)
+{
+	size_t		lo = b * IDSET_BLOCK_SIZE;
+
+	return count - lo < IDSET_BLOCK_SIZE ? count - lo : IDSET_BLOCK_SIZE;
+}
+
+/* Largest gap (v[i] - v[i-1] - 1) inside the block starting at lo. */
+static inline uint64_t
+BlockMaxGap(const int64_t *v, size_t lo, size_t k)
+{
+	uint64_t	m = 0;
+
+	for (size_t i = lo + 1; i < lo + k; i++)
+	{
+		uint64_t	d = (uint64_t) v[i] - (uint64_t) v[i - 1] - 1;
+
+		m = d > m ? d : m;
+	}
+	return m;
+}
+
+/*
+ * Whitespace accepted around elements and braces (the C locale's).
+ */
+static inline bool
+IsSpace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+		c == '\f';
+}
+
+/*
+ * Upper bound on the number of elements of a text value: one more than its
+ * commas.
+ */
+size_t
+IdsetTextMaxElements(const char *s, size_t len)
+{
+	size_t		n = 1;
+
+	for (size_t i = 0; i < len; i++)
+		n += (s[i] == ',');
+	return n;
+}
+
+/* Record a parse failure at a 0-based offset. */
+static IdsetStatus
+ParseFail(IdsetError *err, IdsetStatus st, size_t offset, const char *reason)
+{
+	if (err)
+	{
+		err->status = st;
+		err->position = offset + 1;
+		err->reason = reason;
+	}
+	return st;
+}
+
+/*
+ * Parse "{a,b,...}" into out[] in input order (not canonical).  cap must be
+ * at least IdsetTextMaxElements().  Whitespace is allowed around braces and
+ * elements; elements are optionally signed decimal integers.
+ */
+IdsetStatus
+IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
+			   size_t *n, IdsetError *err)
+{
+	size_t		i = 0;
+	size_t		count = 0;
+
+	*n = 0;
+	while (i < len && IsSpace(s[i]))
+		i++;
+	if (i >= len)
+		return ParseFail(err, IDSET_ERR_SYNTAX, i, "Expected \"{\"");
+	if (s[i] != '{')
+		return ParseFail(err, IDSET_ERR_SYNTAX, i, "Expected \"{\"");
+	i++;
+	while (i < len && IsSpace(s[i]))
+		i++;
+	if (i < len && s[i] == '}')
+		i++;
+	else
+	{
+		for (;;)
+		{
+			bool		neg = false;
+			uint64_t	mag = 0;
+			uint64_t	limit;
+			size_t		start;
+
+			while (i < len && IsSpace(s[i]))
+				i++;
+			start = i;
+			if (i < len && (s[i] == '-' || s[i] == '+'))
+			{
+				neg = (s[i] == '-');
+				i++;
+			}
+			if (i >= len)
+				return ParseFail(err, IDSET_ERR_SYNTAX, i,
+								 "Unexpected end of input");
+			if (s[i] < '0' || s[i] > '9')
+				return ParseFail(err, IDSET_ERR_SYNTAX, i,
+								 s[i] == ',' || s[i] == '}' ?
+								 "Missing element" : "Expected a digit");
+			limit = neg ? UINT64_C(0x8000000000000000) :
+				UINT64_C(0x7FFFFFFFFFFFFFFF);
+			while (i < len && s[i] >= '0' && s[i] <= '9')
+			{
+				uint64_t	d = (uint64_t) (s[i] - '0');
+
+				if (mag > (limit - d) / 10)
+					return ParseFail(err, IDSET_ERR_RANGE, start,
+									 "Value out of range for type bigint");
+				mag = mag * 10 + d;
+				i++;
+			}
+			if (count >= cap)
+				return ParseFail(err, IDSET_ERR_SYNTAX, start,
+								 "Too many elements");
+			if (count >= IDSET_MAX_ELEMENTS)
+				return ParseFail(err, IDSET_ERR_TOO_MANY, start,
+								 "Too many elements");
+			out[count++] = neg ? (int64_t) (UINT64_C(0) - mag) : (int64_t) mag;
+			while (i < len && IsSpace(s[i]))
+				i++;
+			if (i >= len)
+				return ParseFail(err, IDSET_ERR_SYNTAX, i,
+								 "Unexpected end of input");
+			if (s[i] == '}')
+			{
+				i++;
+				break;
+			}
+			if (s[i] != ',')
+				return ParseFail(err, IDSET_ERR_SYNTAX, i,
+								 "Expected \",\" or \"}\"");
+			i++;
+		}
+	}
+	while (i < len && IsSpace(s[i]))
+		i++;
+	if (i < len)
+		return ParseFail(err, IDSET_ERR_SYNTAX, i,
+						 "Junk after closing brace");
+	*n = count;
+	return IDSET_OK;
+}
+
+/*
+ * Are the values strictly ascending (the canonical form)?
+ */
+bool
+IdsetIsCanonical(const int64_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (v[i - 1] >= v[i])
+			return false;
+	return true;
+}
+
+/*
+ * Sort ascending and drop duplicates in place; returns the new count.
+ * Already-sorted input costs one pass; otherwise an LSD radix sort on the
+ * order-preserving unsigned image, skipping byte positions where all keys
+ * agree.  tmp must hold n values.
+ */
+size_t
+IdsetCanonicalize(int64_t *v, size_t n, int64_t *tmp)
+{
+	bool		sorted = true;
+	size_t		kept;
+
+	for (size_t i = 1; i < n; i++)
+		if (v[i - 1] > v[i])
+		{
+			sorted = false;
+			break;
+		}
+	if (!sorted)
+	{
+		int64_t    *src = v;
+		int64_t    *dst = tmp;
+
+		for (int shift = 0; shift < 64; shift += 8)
+		{
+			size_t		counts[256] = {0};
+			size_t		pos = 0;
+			uint8_t		first = (uint8_t) (IDSET_FLIP(src[0]) >> shift);
+			bool		same = true;
+
+			for (size_t i = 0; i < n; i++)
+			{
+				uint8_t		k = (uint8_t) (IDSET_FLIP(src[i]) >> shift);
+
+				counts[k]++;
+				same &= (k == first);
+			}
+			if (same)
+				continue;
+			for (int k = 0; k < 256; k++)
+			{
+				size_t		c = counts[k];
+
+				counts[k] = pos;
+				pos += c;
+			}
+			for (size_t i = 0; i < n; i++)
+				dst[counts[(uint8_t) (IDSET_FLIP(src[i]) >> shift)]++] = src[i];
+			{
+				int64_t    *t = src;
+
+				src = dst;
+				dst = t;
+			}
+		}
+		if (src != v)
+			memcpy(v, src, n * sizeof(int64_t));
+	}
+	kept = n > 0 ? 1 : 0;
+	for (size_t i = 1; i < n; i++)
+		if (v[i] != v[kept - 1])
+			v[kept++] = v[i];
+	return kept;
+}
+
+/*
+ * Size of the stored form of canonical values (without varlena header),
+ * and which format the encoder will use.
+ */
+size_t
+IdsetEncodedSize(const int64_t *v, size_t n, int *format)
+{
+	size_t		raw = IDSET_HEADER_SIZE + n * sizeof(int64_t);
+	size_t		nblocks = (n + IDSET_BLOCK_SIZE - 1) / IDSET_BLOCK_SIZE;
+	size_t		blocked = IDSET_HEADER_SIZE + nblocks * IDSET_BLOCK_DIR_SIZE;
+
+	for (size_t b = 0; b < nblocks && blocked < raw; b++)
+	{
+		size_t		k = BlockLength(n, b);
+
+		blocked += PackedBytes(k - 1, BitWidth(BlockMaxGap(v, b * IDSET_BLOCK_SIZE, k)));
+	}
+	if (blocked < raw)
+	{
+		*format = IDSET_FORMAT_BLOCKED;
+		return blocked;
+	}
+	*format = IDSET_FORMAT_RAW;
+	return raw;
+}
+
+/*
+ * Pack the gaps of one block at w bits each into out (PackedBytes()
+ * bytes), little-endian bit order.
+ */
+static void
+PackBlock(const int64_t *v, size_t k, int w, uint8_t *out)
+{
+	uint8_t		buf[IDSET_BLOCK_SIZE * 8 + 16];
+	size_t		nbytes = PackedBytes(k - 1, w);
+
+	if (w == 0)
+		return;
+	memset(buf, 0, nbytes + 16);
+	for (size_t i = 1; i < k; i++)
+	{
+		uint64_t	d = (uint64_t) v[i] - (uint64_t) v[i - 1] - 1;
+		size_t		bit = (i - 1) * (size_t) w;
+		size_t		byte = bit >> 3;
+		int			shift = (int) (bit & 7);
+		uint64_t	word;
+
+		memcpy(&word, buf + byte, 8);
+		word |= d << shift;
+		memcpy(buf + byte, &word, 8);
+		if (shift > 0 && w + shift > 64)
+			buf[byte + 8] |= (uint8_t) (d >> (64 - shift));
+	}
+	memcpy(out, buf, nbytes);
+}
+
+/*
+ * Write the stored form of canonical values; out must hold
+ * IdsetEncodedSize() bytes.  Returns the bytes written.
+ */
+size_t
+IdsetEncode(const int64_t *v, size_t n, uint8_t *out)
+{
+	int			format;
+	size_t		size = IdsetEncodedSize(v, n, &format);
+	uint32_t	count = (uint32_t) n;
+
+	out[0] = IDSET_VERSION;
+	out[1] = (uint8_t) format;
+	out[2] = 0;
+	out[3] = 0;
+	memcpy(out + 4, &count, sizeof(count));
+	if (format == IDSET_FORMAT_RAW)
+	{
+		if (n > 0)
+			memcpy(out + IDSET_HEADER_SIZE, v, n * sizeof(int64_t));
+	}
+	else
+	{
+		size_t		nblocks = (n + IDSET_BLOCK_SIZE - 1) / IDSET_BLOCK_SIZE;
+		uint8_t    *firsts = out + IDSET_HEADER_SIZE;
+		uint8_t    *ends = firsts + nblocks * sizeof(int64_t);
+		uint8_t    *widths = ends + nblocks * sizeof(uint32_t);
+		uint8_t    *packed = widths + nblocks;
+		size_t		pos = 0;
+
+		for (size_t b = 0; b < nblocks; b++)
+		{
+			size_t		lo = b * IDSET_BLOCK_SIZE;
+			size_t		k = BlockLength(n, b);
+			int			w = BitWidth(BlockMaxGap(v, lo, k));
+			uint32_t	end;
+
+			memcpy(firsts + b * sizeof(int64_t), &v[lo], sizeof(int64_t));
+			PackBlock(v + lo, k, w, packed + pos);
+			pos += PackedBytes(k - 1, w);
+			end = (uint32_t) pos;
+			memcpy(ends + b * sizeof(uint32_t), &end, sizeof(end));
+			widths[b] = (uint8_t) w;
+		}
+	}
+	return size;
+}
+
+/*
+ * The cardinality from the first IDSET_HEADER_SIZE bytes of a stored value.
+ */
+bool
+IdsetPeekCount(const uint8_t *buf, size_t len, uint32_t *count)
+{
+	if (len < IDSET_HEADER_SIZE || buf[0] != IDSET_VERSION)
+		return false;
+	*count = LoadU32(buf + 4);
+	return true;
+}
+
+/*
+ * Check the header of a stored value and prepare block access.  O(1): each
+ * block's offsets and width are checked when it is decoded, and the order
+ * across blocks by IdsetDecode(), so a skewed intersection never walks the
+ * directory.
+ */
+IdsetStatus
+IdsetReaderInit(IdsetReader *r, const uint8_t *buf, size_t len)
+{
+	memset(r, 0, sizeof(*r));
+	if (len < IDSET_HEADER_SIZE || buf[0] != IDSET_VERSION ||
+		buf[2] != 0 || buf[3] != 0)
+		return IDSET_ERR_CORRUPT;
+	r->buf = buf;
+	r->len = len;
+	r->count = LoadU32(buf + 4);
+	r->format = buf[1];
+	if (r->count > IDSET_MAX_ELEMENTS)
+		return IDSET_ERR_CORRUPT;
+	r->nblocks = (r->count + IDSET_BLOCK_SIZE - 1) / IDSET_BLOCK_SIZE;
+	r->firsts = buf + IDSET_HEADER_SIZE;
+	if (r->format == IDSET_FORMAT_RAW)
+	{
+		if (len != IDSET_HEADER_SIZE + (size_t) r->count * sizeof(int64_t))
+			return IDSET_ERR_CORRUPT;
+	}
+	else if (r->format == IDSET_FORMAT_BLOCKED)
+	{
+		size_t		dir = (size_t) r->nblocks * IDSET_BLOCK_DIR_SIZE;
+
+		if (r->count == 0 || len - IDSET_HEADER_SIZE < dir)
+			return IDSET_ERR_CORRUPT;
+		r->ends = r->firsts + (size_t) r->nblocks * sizeof(int64_t);
+		r->widths = r->ends + (size_t) r->nblocks * sizeof(uint32_t);
+		r->packed = r->widths + r->nblocks;
+		r->packed_len = len - IDSET_HEADER_SIZE - dir;
+		if (LoadU32(r->ends + (size_t) (r->nblocks - 1) * sizeof(uint32_t)) != r->packed_len)
+			return IDSET_ERR_CORRUPT;
+	}
+	else
+		return IDSET_ERR_CORRUPT;
+	return IDSET_OK;
+}
+
+/*
+ * First value of block b.
+ */
+int64_t
+IdsetBlockFirst(const IdsetReader *r, uint32_t b)
+{
+	if (r->format == IDSET_FORMAT_RAW)
+		return LoadI64(r->firsts + (size_t) b * IDSET_BLOCK_SIZE * sizeof(int64_t));
+	return LoadI64(r->firsts + (size_t) b * sizeof(int64_t));
+}
+
+/*
+ * Decode block b into out (IDSET_BLOCK_SIZE slots); returns its number of
+ * values, or -1 if the block is malformed.  The packed gaps are copied to a
+ * padded local buffer so every unpack is one unaligned 64-bit load with no
+ * bounds test; the loop has no data-dependent branch.
+ */
+int
+IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out)
+{
+	size_t		lo = (size_t) b * IDSET_BLOCK_SIZE;
+	int			k = (int) BlockLength(r->count, b);
+	uint8_t		buf[IDSET_BLOCK_SIZE * 8 + 16];
+	uint32_t	start;
+	uint32_t	end;
+	int			w;
+	uint64_t	mask;
+	uint64_t	prev;
+	uint64_t	room;
+	uint64_t	sum = 0;
+
+	if (r->format == IDSET_FORMAT_RAW)
+	{
+		memcpy(out, r->firsts + lo * sizeof(int64_t), (size_t) k * sizeof(int64_t));
+		return k;
+	}
+	start = b == 0 ? 0 : LoadU32(r->ends + (size_t) (b - 1) * sizeof(uint32_t));
+	end = LoadU32(r->ends + (size_t) b * sizeof(uint32_t));
+	w = r->widths[b];
+	if (w > 64 || start > end || end > r->packed_len ||
+		end - start != PackedBytes((size_t) k - 1, w))
+		return -1;
+	out[0] = IdsetBlockFirst(r, b);
+	prev = IDSET_FLIP(out[0]);
+	room = UINT64_MAX - prev;	/* how far the block may climb */
+	if (w == 0)
+	{
+		if ((uint64_t) (k - 1) > room)
+			return -1;
+		for (int i = 1; i < k; i++)
+			out[i] = out[i - 1] + 1;
+		return k;
+	}
+	memcpy(buf, r->packed + start, end - start);
+	memset(buf + (end - start), 0, 16);
+	mask = w == 64 ? UINT64_MAX : (UINT64_C(1) << w) - 1;
+	if (w <= 56 && ((uint64_t) (k - 1) << w) <= room)
+	{
+		/* Common case: no gap can spill a load or overflow the block. */
+		for (int i = 1; i < k; i++)
+		{
+			size_t		bit = (size_t) (i - 1) * (size_t) w;
+			uint64_t	word;
+
+			memcpy(&word, buf + (bit >> 3), 8);
+			sum += ((word >> (bit & 7)) & mask) + 1;
+			out[i] = (int64_t) IDSET_FLIP(prev + sum);
+		}
+		return k;
+	}
+	for (int i = 1; i < k; i++)
+	{
+		size_t		bit = (size_t) (i - 1) * (size_t) w;
+		int			shift = (int) (bit & 7);
+		uint64_t	word;
+		uint64_t	d;
+
+		memcpy(&word, buf + (bit >> 3), 8);
+		d = word >> shift;
+		if (w + shift > 64)
+			d |= (uint64_t) buf[(bit >> 3) + 8] << (64 - shift);
+		d &= mask;
+		/* The next value is prev + d + 1; it must not pass the top. */
+		if (d >= room - sum)
+			return -1;
+		sum += d + 1;
+		out[i] = (int64_t) IDSET_FLIP(prev + sum);
+	}
+	return k;
+}
+
+/*
+ * Decode and fully validate a stored value into out (cap values).
+ */
+IdsetStatus
+IdsetDecode(const uint8_t *buf, size_t len, int64_t *out, size_t cap,
+			size_t *n)
+{
+	IdsetReader r;
+	IdsetStatus st;
+
+	*n = 0;
+	if ((st = IdsetReaderInit(&r, buf, len)) != IDSET_OK)
+		return st;
+	if (r.count > cap)
+		return IDSET_ERR_CORRUPT;
+	for (uint32_t b = 0; b < r.nblocks; b++)
+	{
+		size_t		lo = (size_t) b * IDSET_BLOCK_SIZE;
+
+		if (IdsetDecodeBlock(&r, b, out + lo) < 0)
+			return IDSET_ERR_CORRUPT;
+	}
+	if (!IdsetIsCanonical(out, r.count))
+		return IDSET_ERR_CORRUPT;
+	*n = r.count;
+	return IDSET_OK;
+}
+
+/* Big-endian loads for the wire form. */
+static inline uint64_t
+LoadBE64(const uint8_t *p)
+{
+	uint64_t	x = 0;
+
+	for (int i = 0; i < 8; i++)
+		x = (x << 8) | p[i];
+	return x;
+}
+
+/*
+ * Parse the wire form: version, int32 count, count ascending int64 values,
+ * nothing after them.
+ */
+IdsetStatus
+IdsetParseWire(const uint8_t *buf, size_t len, int64_t *out, size_t cap,
+			   size_t *n, IdsetError *err)
+{
+	uint32_t	count;
+
+	*n = 0;
+	if (len < IDSET_WIRE_HEADER_SIZE)
+		return ParseFail(err, IDSET_ERR_CORRUPT, len, "Truncated header");
+	if (buf[0] != IDSET_WIRE_VERSION)
+		return ParseFail(err, IDSET_ERR_CORRUPT, 0, "Unsupported version");
+	count = ((uint32_t) buf[1] << 24) | ((uint32_t) buf[2] << 16) |
+		((uint32_t) buf[3] << 8) | buf[4];
+	if (count > IDSET_MAX_ELEMENTS)
+		return ParseFail(err, IDSET_ERR_TOO_MANY, 1, "Too many elements");
+	if ((len - IDSET_WIRE_HEADER_SIZE) / 8 < count)
+		return ParseFail(err, IDSET_ERR_CORRUPT, len,
+						 "Fewer elements than the count says");
+	if (len - IDSET_WIRE_HEADER_SIZE != (size_t) count * 8)
+		return ParseFail(err, IDSET_ERR_CORRUPT,
+						 IDSET_WIRE_HEADER_SIZE + (size_t) count * 8,
+						 "Trailing bytes after the elements");
+	if (count > cap)
+		return ParseFail(err, IDSET_ERR_CORRUPT, 1, "Too many elements");
+	for (uint32_t i = 0; i < count; i++)
+	{
+		size_t		off = IDSET_WIRE_HEADER_SIZE + (size_t) i * 8;
+
+		out[i] = (int64_t) LoadBE64(buf + off);
+		if (i > 0 && out[i] <= out[i - 1])
+			return ParseFail(err, IDSET_ERR_CORRUPT, off,
+							 out[i] == out[i - 1] ? "Duplicate element" :
+							 "Elements not in ascending order");
+	}
+	*n = count;
+	return IDSET_OK;
+}
+
+/*
+ * Bytes of the wire form of n values.
+ */
+size_t
+IdsetWireSize(size_t n)
+{
+	return IDSET_WIRE_HEADER_SIZE + n * 8;
+}
+
+/*
+ * Write the wire form of canonical values.
+ */
+void
+IdsetWriteWire(const int64_t *v, size_t n, uint8_t *out)
+{
+	out[0] = IDSET_WIRE_VERSION;
+	for (int i = 0; i < 4; i++)
+		out[1 + i] = (uint8_t) ((uint32_t) n >> (24 - 8 * i));
+	for (size_t k = 0; k < n; k++)
+		for (int i = 0; i < 8; i++)
+			out[IDSET_WIRE_HEADER_SIZE + k * 8 + i] =
+				(uint8_t) ((uint64_t) v[k] >> (56 - 8 * i));
+}
+
+/*
+ * Print "{a,b,...}"; out must hold 2 + 21 * n bytes.  Returns the length
+ * written (a terminating NUL is added after it).
+ */
+size_t
+IdsetFormatText(const int64_t *v, size_t n, char *out)
+{
+	size_t		pos = 0;
+
+	out[pos++] = '{';
+	for (size_t k = 0; k < n; k++)
+	{
+		char		digits[20];
+		int			nd = 0;
+		uint64_t	mag;
+
+		if (k > 0)
+			out[pos++] = ',';
+		if (v[k] < 0)
+		{
+			out[pos++] = '-';
+			mag = UINT64_C(0) - (uint64_t) v[k];
+		}
+		else
+			mag = (uint64_t) v[k];
+		do
+		{
+			digits[nd++] = (char) ('0' + mag % 10);
+			mag /= 10;
+		} while (mag > 0);
+		while (nd > 0)
+			out[pos++] = digits[--nd];
+	}
+	out[pos++] = '}';
+	out[pos] = '\0';
+	return pos;
+}
+
+/*
+ * First index i with v[i] >= x, by galloping from the front then binary
+ * search; O(log i).
+ */
+size_t
+IdsetLowerBound(const int64_t *v, size_t n, int64_t x)
+{
+	size_t		lo = 0;
+	size_t		step = 1;
+	size_t		hi;
+
+	while (lo + step < n && v[lo + step] < x)
+	{
+		lo += step;
+		step <<= 1;
+	}
+	hi = lo + step < n ? lo + step : n;
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Window of the bitmap intersection: 2^16 values, an 8 KB bitmap. */
+#define IDSET_WINDOW_BITS	16
+#define IDSET_WINDOW		(UINT64_C(1) << IDSET_WINDOW_BITS)
+
+/*
+ * a ∩ b for dense sets of similar size: walk the value range in windows of
+ * IDSET_WINDOW values; set a bit for each element of a in the window, then
+ * test each element of b.  Unlike a merge, no step waits for the previous
+ * comparison, so the loops run at memory speed without mispredictions.
+ */
+static size_t
+IntersectBitmap(const int64_t *a, size_t na, const int64_t *b, size_t nb,
+				int64_t *out)
+{
+	uint64_t	bits[IDSET_WINDOW / 64];
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		k = 0;
+
+	memset(bits, 0, sizeof(bits));
+	while (i < na && j < nb)
+	{
+		uint64_t	base;
+		size_t		i0;
+
+		/* Skip the lower head up to the other, start the window there. */
+		if (a[i] < b[j])
+			i += IdsetLowerBound(a + i, na - i, b[j]);
+		else if (b[j] < a[i])
+			j += IdsetLowerBound(b + j, nb - j, a[i]);
+		if (i >= na || j >= nb)
+			break;
+		base = IDSET_FLIP(a[i] < b[j] ? a[i] : b[j]);
+		i0 = i;
+		while (i < na && IDSET_FLIP(a[i]) - base < IDSET_WINDOW)
+		{
+			uint64_t	off = IDSET_FLIP(a[i]) - base;
+
+			bits[off >> 6] |= UINT64_C(1) << (off & 63);
+			i++;
+		}
+		while (j < nb && IDSET_FLIP(b[j]) - base < IDSET_WINDOW)
+		{
+			uint64_t	off = IDSET_FLIP(b[j]) - base;
+
+			out[k] = b[j];
+			k += (bits[off >> 6] >> (off & 63)) & 1;
+			j++;
+		}
+		/* Clear only what was set. */
+		for (size_t t = i0; t < i; t++)
+			bits[(IDSET_FLIP(a[t]) - base) >> 6] = 0;
+	}
+	return k;
+}
+
+/*
+ * a ∩ b into out (min(na, nb) slots), by the shape of the inputs: galloping
+ * through the larger one when they differ by more than 32x in size, a
+ * bitmap over value windows when they are dense (average gap below 256), a
+ * branch-light merge otherwise.
+ */
+size_t
+IdsetIntersect(const int64_t *a, size_t na, const int64_t *b, size_t nb,
+			   int64_t *out)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		k = 0;
+
+	if (na > nb)
+	{
+		const int64_t *t = a;
+		size_t		tn = na;
+
+		a = b;
+		na = nb;
+		b = t;
+		nb = tn;
+	}
+	if (na == 0)
+		return 0;
+	if (nb / na > 32)
+	{
+		for (i = 0; i < na && j < nb; i++)
+		{
+			j += IdsetLowerBound(b + j, nb - j, a[i]);
+			if (j < nb && b[j] == a[i])
+				out[k++] = a[i];
+		}
+		return k;
+	}
+	if (na >= 1024)
+	{
+		uint64_t	lo = IDSET_FLIP(a[0] > b[0] ? a[0] : b[0]);
+		uint64_t	hi = IDSET_FLIP(a[na - 1] < b[nb - 1] ? a[na - 1] : b[nb - 1]);
+
+		if (hi < lo || (hi - lo) / na < 256)
+			return hi < lo ? 0 : IntersectBitmap(a, na, b, nb, out);
+	}
+	while (i < na && j < nb)
+	{
+		int64_t		x = a[i];
+		int64_t		y = b[j];
+
+		/* Branch-light merge: advance whichever is smaller, both if equal. */
+		out[k] = x;
+		k += (x == y);
+		i += (x <= y);
+		j += (y <= x);
+	}
+	return k;
+}
+
+/*
+ * a ∪ b into out (na + nb slots).
+ */
+size_t
+IdsetUnion(const int64_t *a, size_t na, const int64_t *b, size_t nb,
+		   int64_t *out)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		k = 0;
+
+	while (i < na && j < nb)
+	{
+		if (a[i] < b[j])
+			out[k++] = a[i++];
+		else if (a[i] > b[j])
+			out[k++] = b[j++];
+		else
+		{
+			out[k++] = a[i++];
+			j++;
+		}
+	}
+	while (i < na)
+		out[k++] = a[i++];
+	while (j < nb)
+		out[k++] = b[j++];
+	return k;
+}
+
+/*
+ * a − b into out (na slots).
+ */
+size_t
+IdsetDifference(const int64_t *a, size_t na, const int64_t *b, size_t nb,
+				int64_t *out)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		k = 0;
+
+	while (i < na)
+	{
+		if (j >= nb || a[i] < b[j])
+			out[k++] = a[i++];
+		else if (a[i] > b[j])
+			j++;
+		else
+		{
+			i++;
+			j++;
+		}
+	}
+	return k;
+}
+
+/*
+ * a ∩ (stored set behind r) into out (na slots) without decoding all of
+ * the stored set: gallop over its block directory and decode only blocks
+ * that can hold an element of a.  For a small a against a huge set.
+ * Returns SIZE_MAX if a block is malformed.
+ */
+size_t
+IdsetIntersectReader(const int64_t *a, size_t na, const IdsetReader *r,
+					 int64_t *out)
+{
+	int64_t		vals[IDSET_BLOCK_SIZE];
+	int64_t		decoded = -1;
+	int			nvals = 0;
+	uint32_t	b = 0;
+	size_t		k = 0;
+
+	if (r->nblocks == 0)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+	{
+		int64_t		x = a[i];
+		uint32_t	step = 1;
+		uint32_t	lo;
+		uint32_t	hi;
+		size_t		pos;
+
+		if (x < IdsetBlockFirst(r, b))
+			continue;
+		/* Largest block at or after b whose first value is <= x. */
+		lo = b;
+		while (lo + step < r->nblocks && IdsetBlockFirst(r, lo + step) <= x)
+		{
+			lo += step;
+			step <<= 1;
+		}
+		hi = lo + step < r->nblocks ? lo + step : r->nblocks;
+		while (hi - lo > 1)
+		{
+			uint32_t	mid = lo + (hi - lo) / 2;
+
+			if (IdsetBlockFirst(r, mid) <= x)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		b = lo;
+		if (decoded != (int64_t) b)
+		{
+			nvals = IdsetDecodeBlock(r, b, vals);
+			if (nvals <= 0)
+				return SIZE_MAX;
+			decoded = b;
+		}
+		pos = IdsetLowerBound(vals, (size_t) nvals, x);
+		if (pos < (size_t) nvals && vals[pos] == x)
+			out[k++] = x;
+	}
+	return k;
+}
+
+/* One decoded block at a time of a stored set. */
+typedef struct BlockCursor
+{
+	const IdsetReader *r;
+	uint32_t	block;			/* next block to load */
+	int			pos;
+	int			n;
+	int64_t		vals[IDSET_BLOCK_SIZE];
+} BlockCursor;
+
+/* Load the next block; false at the end or if it is malformed (*bad). */
+static bool
+CursorNext(BlockCursor *c, bool *bad)
+{
+	if (c->block >= c->r->nblocks)
+		return false;
+	c->n = IdsetDecodeBlock(c->r, c->block, c->vals);
+	if (c->n <= 0)
+	{
+		*bad = true;
+		return false;
+	}
+	c->block++;
+	c->pos = 0;
+	return true;
+}
+
+/*
+ * Move to the first value >= x, stepping over whole blocks by their first
+ * values without decoding them.  False if there is none.
+ */
+static bool
+CursorSeek(BlockCursor *c, int64_t x, bool *bad)
+{
+	if (c->vals[c->n - 1] < x)
+	{
+		while (c->block + 1 < c->r->nblocks &&
+			   IdsetBlockFirst(c->r, c->block + 1) <= x)
+			c->block++;
+		if (!CursorNext(c, bad))
+			return false;
+		if (c->vals[c->n - 1] < x && !CursorNext(c, bad))
+			return false;
+	}
+	c->pos += (int) IdsetLowerBound(c->vals + c->pos, (size_t) (c->n - c->pos), x);
+	return c->pos < c->n;
+}
+
+/*
+ * End of the run of the cursor's block inside the window starting at base
+ * (all values from pos on are >= base).  Usually the whole block fits, and
+ * the loops over the run need no per-value test.
+ */
+static inline int
+WindowEnd(const BlockCursor *c, uint64_t base)
+{
+	int			end;
+
+	if (IDSET_FLIP(c->vals[c->n - 1]) - base < IDSET_WINDOW)
+		return c->n;
+	end = c->pos;
+	while (end < c->n && IDSET_FLIP(c->vals[end]) - base < IDSET_WINDOW)
+		end++;
+	return end;
+}
+
+/*
+ * a ∩ b of two stored sets into out (min of the counts slots), decoding one
+ * block of each at a time into L1-resident buffers instead of whole arrays,
+ * and intersecting by bitmap windows as IntersectBitmap() does.  Blocks
+ * wholly before the other set's position are skipped undecoded.  Returns
+ * SIZE_MAX if a block is malformed.
+ */
+size_t
+IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
+					 int64_t *out)
+{
+	BlockCursor ca;
+	BlockCursor cb;
+	uint64_t	bits[IDSET_WINDOW / 64];
+	bool		bad = false;
+	size_t		k = 0;
+
+	memset(&ca, 0, sizeof(ca));
+	memset(&cb, 0, sizeof(cb));
+	ca.r = ra;
+	cb.r = rb;
+	memset(bits, 0, sizeof(bits));
+	if (!CursorNext(&ca, &bad) || !CursorNext(&cb, &bad))
+		return bad ? SIZE_MAX : 0;
+	for (;;)
+	{
+		int64_t		x = ca.vals[ca.pos];
+		int64_t		y = cb.vals[cb.pos];
+		uint64_t	base;
+		uint64_t	w0 = 0;
+		uint64_t	w1 = 0;
+		bool		set_any = false;
+		bool		more_a = true;
+		bool		more_b = true;
+
+		if (x < y)
+		{
+			if (!CursorSeek(&ca, y, &bad))
+				break;
+			x = ca.vals[ca.pos];
+		}
+		else if (y < x)
+		{
+			if (!CursorSeek(&cb, x, &bad))
+				break;
+			y = cb.vals[cb.pos];
+		}
+		base = IDSET_FLIP(x < y ? x : y);
+		for (;;)
+		{
+			int			end = WindowEnd(&ca, base);
+
+			if (end > ca.pos)
+			{
+				if (!set_any)
+					w0 = (IDSET_FLIP(ca.vals[ca.pos]) - base) >> 6;
+				w1 = (IDSET_FLIP(ca.vals[end - 1]) - base) >> 6;
+				set_any = true;
+			}
+			for (int p = ca.pos; p < end; p++)
+			{
+				uint64_t	off = IDSET_FLIP(ca.vals[p]) - base;
+
+				bits[off >> 6] |= UINT64_C(1) << (off & 63);
+			}
+			ca.pos = end;
+			if (ca.pos < ca.n)
+				break;
+			if (!CursorNext(&ca, &bad))
+			{
+				more_a = false;
+				break;
+			}
+		}
+		for (;;)
+		{
+			int			end = WindowEnd(&cb, base);
+
+			for (int p = cb.pos; p < end; p++)
+			{
+				uint64_t	off = IDSET_FLIP(cb.vals[p]) - base;
+
+				out[k] = cb.vals[p];
+				k += (bits[off >> 6] >> (off & 63)) & 1;
+			}
+			cb.pos = end;
+			if (cb.pos < cb.n)
+				break;
+			if (!CursorNext(&cb, &bad))
+			{
+				more_b = false;
+				break;
+			}
+		}
+		if (set_any)
+			memset(bits + w0, 0, (size_t) (w1 - w0 + 1) * sizeof(uint64_t));
+		if (!more_a || !more_b || bad)
+			break;
+	}
+	return bad ? SIZE_MAX : k;
+}

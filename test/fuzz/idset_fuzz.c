@@ -1,0 +1,409 @@
+/*
+ * idset_fuzz.c
+ *		libFuzzer harness for the idset codec (src/idset_codec.c), built
+ *		without a server by test/fuzz/run.sh.
+ *
+ * The first input byte picks a target; the rest is the input:
+ *	0  text input:  accepted text must canonicalise, print, re-parse to the
+ *				  same values, and survive the stored and wire forms
+ *	1  wire input:  accepted bytes must re-encode to exactly themselves and
+ *				  survive the stored form
+ *	2  stored form: arbitrary bytes through the validating decoder; what is
+ *				  accepted must be canonical and re-encode to the same values
+ *	3  set algebra: two sets built from the bytes; &, |, -, the galloping
+ *				  path and the lower bound must agree with naive versions
+ *	4  galloping:   a few elements against a large regular set
+ *	5  streams:     multi-block sets shaped by the input; the block-streaming
+ *				  and galloping intersections of stored forms must agree
+ *				  with the array intersection
+ * Any disagreement aborts, which libFuzzer reports as a crash.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idset.h"
+
+/* Abort with a message: libFuzzer records the input. */
+#define CHECK(cond) \
+	do { \
+		if (!(cond)) \
+		{ \
+			fprintf(stderr, "idset_fuzz: check failed: %s (line %d)\n", #cond, __LINE__); \
+			abort(); \
+		} \
+	} while (0)
+
+/* The stored, wire and text forms of canonical values must round-trip. */
+static void
+CheckForms(const int64_t *v, size_t n)
+{
+	int			format;
+	size_t		size = IdsetEncodedSize(v, n, &format);
+	uint8_t    *stored = malloc(size);
+	int64_t    *back = malloc((n + 1) * sizeof(int64_t));
+	size_t		m;
+	uint8_t    *wire = malloc(IdsetWireSize(n));
+	char	   *text = malloc(2 + 21 * n + 1);
+	size_t		tlen;
+	IdsetError	err;
+	IdsetReader r;
+
+	CHECK(IdsetEncode(v, n, stored) == size);
+	CHECK(size <= IDSET_HEADER_SIZE + 8 * n);
+	CHECK(IdsetDecode(stored, size, back, n, &m) == IDSET_OK);
+	CHECK(m == n && (n == 0 || memcmp(back, v, n * sizeof(int64_t)) == 0));
+	CHECK(IdsetReaderInit(&r, stored, size) == IDSET_OK && r.count == n);
+	/* The galloping reader agrees with the merge on probes in and around v. */
+	{
+		int64_t		probe[64];
+		int64_t		tmp[64];
+		int64_t		got[64];
+		int64_t		want[64];
+		size_t		np = 0;
+		size_t		kg;
+		size_t		kw;
+
+		for (size_t i = 0; i < n && np + 3 <= 64; i += 1 + n / 20)
+		{
+			probe[np++] = v[i];
+			probe[np++] = (int64_t) ((uint64_t) v[i] + 1);
+			probe[np++] = (int64_t) ((uint64_t) v[i] - 1);
+		}
+		probe[np++] = INT64_MIN;
+		np = IdsetCanonicalize(probe, np, tmp);
+		kg = IdsetIntersectReader(probe, np, &r, got);
+		kw = IdsetIntersect(probe, np, v, n, want);
+		CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	}
+	/* A lying header must be caught. */
+	if (n > 0)
+	{
+		stored[4] ^= 1;
+		(void) IdsetDecode(stored, size, back, n + 1, &m);
+		stored[4] ^= 1;
+		CHECK(IdsetDecode(stored, size - 1, back, n, &m) != IDSET_OK);
+	}
+
+	IdsetWriteWire(v, n, wire);
+	CHECK(IdsetParseWire(wire, IdsetWireSize(n), back, n, &m, &err) == IDSET_OK);
+	CHECK(m == n && (n == 0 || memcmp(back, v, n * sizeof(int64_t)) == 0));
+
+	tlen = IdsetFormatText(v, n, text);
+	CHECK(tlen == strlen(text));
+	CHECK(IdsetParseText(text, tlen, back, IdsetTextMaxElements(text, tlen), &m, &err) == IDSET_OK);
+	CHECK(m == n && (n == 0 || memcmp(back, v, n * sizeof(int64_t)) == 0));
+
+	free(stored);
+	free(back);
+	free(wire);
+	free(text);
+}
+
+/* Target 0: text input. */
+static void
+FuzzText(const uint8_t *data, size_t size)
+{
+	size_t		cap = IdsetTextMaxElements((const char *) data, size);
+	int64_t    *v = malloc(cap * sizeof(int64_t));
+	int64_t    *tmp = malloc(cap * sizeof(int64_t));
+	size_t		n;
+	IdsetError	err;
+
+	if (IdsetParseText((const char *) data, size, v, cap, &n, &err) == IDSET_OK)
+	{
+		n = IdsetCanonicalize(v, n, tmp);
+		CHECK(IdsetIsCanonical(v, n));
+		CheckForms(v, n);
+	}
+	else
+		CHECK(err.position >= 1 && err.position <= size + 1 && err.reason != NULL);
+	free(v);
+	free(tmp);
+}
+
+/* Target 1: wire input. */
+static void
+FuzzWire(const uint8_t *data, size_t size)
+{
+	size_t		cap = size / 8 + 1;
+	int64_t    *v = malloc(cap * sizeof(int64_t));
+	size_t		n;
+	IdsetError	err;
+
+	if (IdsetParseWire(data, size, v, cap, &n, &err) == IDSET_OK)
+	{
+		uint8_t    *wire = malloc(IdsetWireSize(n));
+
+		CHECK(IdsetIsCanonical(v, n));
+		IdsetWriteWire(v, n, wire);
+		CHECK(IdsetWireSize(n) == size && memcmp(wire, data, size) == 0);
+		free(wire);
+		CheckForms(v, n);
+	}
+	free(v);
+}
+
+/* Target 2: the stored form, as if read from a damaged page. */
+static void
+FuzzStored(const uint8_t *data, size_t size)
+{
+	IdsetReader r;
+	int64_t    *v;
+	size_t		n;
+
+	if (IdsetReaderInit(&r, data, size) != IDSET_OK)
+		return;
+	/* Blocks alone must stay in bounds too. */
+	for (uint32_t b = 0; b < r.nblocks && b < 64; b++)
+	{
+		int64_t		blk[IDSET_BLOCK_SIZE];
+
+		(void) IdsetDecodeBlock(&r, b, blk);
+	}
+	{
+		int64_t		probe[3] = {INT64_MIN, 0, INT64_MAX};
+		int64_t		got[3];
+
+		(void) IdsetIntersectReader(probe, 3, &r, got);
+	}
+	v = malloc(((size_t) r.count + 1) * sizeof(int64_t));
+	if (IdsetDecode(data, size, v, r.count, &n) == IDSET_OK)
+	{
+		CHECK(n == r.count && IdsetIsCanonical(v, n));
+		CheckForms(v, n);
+	}
+	free(v);
+}
+
+/* Naive membership for the algebra check. */
+static bool
+Member(const int64_t *v, size_t n, int64_t x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* Target 3: set algebra against naive definitions. */
+static void
+FuzzAlgebra(const uint8_t *data, size_t size)
+{
+	size_t		half;
+	size_t		na;
+	size_t		nb;
+	int64_t    *a;
+	int64_t    *b;
+	int64_t    *tmp;
+	int64_t    *out;
+	size_t		k;
+	int			stretch;
+	static const int64_t scale[4] = {1, INT64_C(1) << 8, INT64_C(1) << 24, INT64_C(1) << 55};
+
+	if (size < 2)
+		return;
+	stretch = data[0] % 4;		/* spread values so gaps vary */
+	half = 1 + data[1] % (size - 1);
+	data += 2;
+	size -= 2;
+	if (half > size)
+		half = size;
+	na = half;
+	nb = size - half;
+	a = malloc((na + 1) * sizeof(int64_t));
+	b = malloc((nb + 1) * sizeof(int64_t));
+	tmp = malloc((na + nb + 1) * sizeof(int64_t));
+	out = malloc((na + nb + 1) * sizeof(int64_t));
+	for (size_t i = 0; i < na; i++)
+		a[i] = ((int64_t) data[i] - 128) * scale[stretch];
+	for (size_t i = 0; i < nb; i++)
+		b[i] = ((int64_t) data[na + i] - 128) * scale[stretch];
+	na = IdsetCanonicalize(a, na, tmp);
+	nb = IdsetCanonicalize(b, nb, tmp);
+
+	k = IdsetIntersect(a, na, b, nb, out);
+	CHECK(IdsetIsCanonical(out, k));
+	for (size_t i = 0; i < k; i++)
+		CHECK(Member(a, na, out[i]) && Member(b, nb, out[i]));
+	for (size_t i = 0; i < na; i++)
+		CHECK(Member(b, nb, a[i]) == Member(out, k, a[i]));
+
+	/* The block-streaming intersection of the stored forms agrees. */
+	if (na > 0 && nb > 0)
+	{
+		int			f;
+		size_t		sa = IdsetEncodedSize(a, na, &f);
+		size_t		sb = IdsetEncodedSize(b, nb, &f);
+		uint8_t    *ea = malloc(sa);
+		uint8_t    *eb = malloc(sb);
+		int64_t    *o2 = malloc((na + nb + 1) * sizeof(int64_t));
+		IdsetReader ra;
+		IdsetReader rb;
+		size_t		k2;
+
+		IdsetEncode(a, na, ea);
+		IdsetEncode(b, nb, eb);
+		CHECK(IdsetReaderInit(&ra, ea, sa) == IDSET_OK && IdsetReaderInit(&rb, eb, sb) == IDSET_OK);
+		k2 = IdsetIntersectStored(&ra, &rb, o2);
+		CHECK(k2 == k && (k == 0 || memcmp(o2, out, k * sizeof(int64_t)) == 0));
+		k2 = IdsetIntersectStored(&rb, &ra, o2);
+		CHECK(k2 == k && (k == 0 || memcmp(o2, out, k * sizeof(int64_t)) == 0));
+		free(ea);
+		free(eb);
+		free(o2);
+	}
+
+	k = IdsetUnion(a, na, b, nb, out);
+	CHECK(IdsetIsCanonical(out, k));
+	for (size_t i = 0; i < k; i++)
+		CHECK(Member(a, na, out[i]) || Member(b, nb, out[i]));
+	CHECK(k >= na && k >= nb);
+
+	k = IdsetDifference(a, na, b, nb, out);
+	CHECK(IdsetIsCanonical(out, k));
+	for (size_t i = 0; i < na; i++)
+		CHECK(Member(out, k, a[i]) == !Member(b, nb, a[i]));
+
+	for (size_t i = 0; i < nb; i++)
+	{
+		size_t		pos = IdsetLowerBound(a, na, b[i]);
+
+		CHECK(pos == na || a[pos] >= b[i]);
+		CHECK(pos == 0 || a[pos - 1] < b[i]);
+	}
+	CheckForms(a, na);
+	free(a);
+	free(b);
+	free(tmp);
+	free(out);
+}
+
+/* Galloping path: a few elements against a large generated set. */
+static void
+FuzzGallop(const uint8_t *data, size_t size)
+{
+	size_t		nb = 5000;
+	int64_t    *b = malloc(nb * sizeof(int64_t));
+	int64_t		a[16];
+	int64_t		out[16];
+	int64_t		tmp[16];
+	size_t		na = size < 16 ? size : 16;
+	size_t		k;
+
+	for (size_t i = 0; i < nb; i++)
+		b[i] = (int64_t) i * 3;
+	for (size_t i = 0; i < na; i++)
+		a[i] = (int64_t) data[i] * 59;
+	na = IdsetCanonicalize(a, na, tmp);
+	k = IdsetIntersect(a, na, b, nb, out);
+	for (size_t i = 0; i < na; i++)
+		CHECK(Member(out, k, a[i]) == (a[i] % 3 == 0 && a[i] < 15000));
+	free(b);
+}
+
+/* A small deterministic generator for FuzzStreams. */
+static uint64_t
+NextRandom(uint64_t *state)
+{
+	*state = *state * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+	return *state >> 11;
+}
+
+/*
+ * Target 5: two multi-block sets shaped by the input (sizes, densities,
+ * offsets, runs): the block-streaming and galloping intersections of the
+ * stored forms must agree with the array intersection.
+ */
+static void
+FuzzStreams(const uint8_t *data, size_t size)
+{
+	uint64_t	state = 0x9E3779B97F4A7C15u;
+	size_t		na;
+	size_t		nb;
+	int64_t    *v[2];
+	size_t		n[2];
+	uint8_t    *enc[2];
+	size_t		sz[2];
+	IdsetReader r[2];
+	int64_t    *tmp;
+	int64_t    *want;
+	int64_t    *got;
+	size_t		kw;
+	size_t		kg;
+
+	for (size_t i = 0; i < size; i++)
+		state = (state ^ data[i]) * UINT64_C(1099511628211);
+	na = 1 + NextRandom(&state) % 1200;
+	nb = 1 + NextRandom(&state) % 1200;
+	tmp = malloc((na + nb) * sizeof(int64_t));
+	for (int s = 0; s < 2; s++)
+	{
+		size_t		len = s == 0 ? na : nb;
+		uint64_t	gap = 1 + NextRandom(&state) % (s == 0 ? 300 : 600);
+		int64_t		x = (int64_t) (NextRandom(&state) % 100000) - 50000;
+		int			f;
+
+		v[s] = malloc(len * sizeof(int64_t));
+		for (size_t i = 0; i < len; i++)
+		{
+			/* Mostly small gaps, sometimes a jump that empties blocks. */
+			uint64_t	step = NextRandom(&state) % 64 == 0 ? gap * 1000 : 1 + NextRandom(&state) % gap;
+
+			x += (int64_t) step;
+			v[s][i] = x;
+		}
+		n[s] = IdsetCanonicalize(v[s], len, tmp);
+		sz[s] = IdsetEncodedSize(v[s], n[s], &f);
+		enc[s] = malloc(sz[s]);
+		IdsetEncode(v[s], n[s], enc[s]);
+		CHECK(IdsetReaderInit(&r[s], enc[s], sz[s]) == IDSET_OK);
+	}
+	want = malloc((na + nb) * sizeof(int64_t));
+	got = malloc((na + nb) * sizeof(int64_t));
+	kw = IdsetIntersect(v[0], n[0], v[1], n[1], want);
+	kg = IdsetIntersectStored(&r[0], &r[1], got);
+	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	kg = IdsetIntersectStored(&r[1], &r[0], got);
+	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	kg = IdsetIntersectReader(v[0], n[0], &r[1], got);
+	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	for (int s = 0; s < 2; s++)
+	{
+		free(v[s]);
+		free(enc[s]);
+	}
+	free(tmp);
+	free(want);
+	free(got);
+}
+
+/* libFuzzer entry point. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	switch (data[0] % 6)
+	{
+		case 0:
+			FuzzText(data + 1, size - 1);
+			break;
+		case 1:
+			FuzzWire(data + 1, size - 1);
+			break;
+		case 2:
+			FuzzStored(data + 1, size - 1);
+			break;
+		case 3:
+			FuzzAlgebra(data + 1, size - 1);
+			break;
+		case 4:
+			FuzzGallop(data + 1, size - 1);
+			break;
+		case 5:
+			FuzzStreams(data + 1, size - 1);
+			break;
+	}
+	return 0;
+}
