@@ -2,7 +2,7 @@ SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS follow_graph CASCADE;
 CREATE EXTENSION follow_graph;
 RESET client_min_messages;
-SET search_path = follow_graph, public;
+SET search_path = public, follow_graph;
 
 -- Text input canonicalises: any order, duplicates, whitespace, signs.
 SELECT '{}'::idset, '{ }'::idset, '{42}'::idset, '{3,1,2,2,3}'::idset;

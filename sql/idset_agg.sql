@@ -2,7 +2,7 @@ SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS follow_graph CASCADE;
 CREATE EXTENSION follow_graph;
 RESET client_min_messages;
-SET search_path = follow_graph, public;
+SET search_path = public, follow_graph;
 
 -- idset_agg: NULLs skipped, duplicates removed, NULL over no rows.
 SELECT idset_agg(x) FROM (VALUES (3::bigint), (1), (NULL), (3), (-9223372036854775808)) v(x);

@@ -2,7 +2,7 @@ SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS follow_graph CASCADE;
 CREATE EXTENSION follow_graph;
 RESET client_min_messages;
-SET search_path = follow_graph, public;
+SET search_path = public, follow_graph;
 
 -- A small graph: 1 follows 2..6; 2, 4, 6 and 7 follow 1.
 SELECT count(*) FILTER (WHERE follow(a, b)) FROM (VALUES

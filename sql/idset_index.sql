@@ -2,7 +2,7 @@ SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS follow_graph CASCADE;
 CREATE EXTENSION follow_graph;
 RESET client_min_messages;
-SET search_path = follow_graph, public;
+SET search_path = public, follow_graph;
 
 -- An audience column: deterministic pseudo-random sets, empty sets, NULLs,
 -- the extremes of bigint and a large set.
