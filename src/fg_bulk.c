@@ -51,7 +51,7 @@ PG_FUNCTION_INFO_V1(fg_import_edges);
 PG_FUNCTION_INFO_V1(fg_remove_account);
 
 /* Smallest import that may take the rebuild-the-indexes plan. */
-#define FG_IMPORT_REBUILD_MIN	100000
+#define FG_IMPORT_REBUILD_MIN	10000
 
 /* Bytes of a bitmap with one bit per pair_lock slot. */
 #define FG_SLOT_BITMAP_BYTES	(FG_PAIR_SLOTS / 8)
