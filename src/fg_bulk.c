@@ -53,6 +53,9 @@ PG_FUNCTION_INFO_V1(fg_remove_account);
 /* Smallest import that may take the rebuild-the-indexes plan. */
 #define FG_IMPORT_REBUILD_MIN	10000
 
+/* Seconds into an import after which its phases are reported as NOTICEs. */
+#define FG_IMPORT_PROGRESS_SECS	2.0
+
 /* Bytes of a bitmap with one bit per pair_lock slot. */
 #define FG_SLOT_BITMAP_BYTES	(FG_PAIR_SLOTS / 8)
 
@@ -73,14 +76,18 @@ SecondsBetween(TimestampTz from, TimestampTz to)
 }
 
 /*
- * Report the end of one phase of an import with its duration.
+ * Report the end of one phase of an import with its duration: a NOTICE once
+ * the import has run FG_IMPORT_PROGRESS_SECS, DEBUG1 before that, so short
+ * imports stay quiet.
  */
 static void
 ImportProgress(FgImportClock *clock, const char *what, int64 rows)
 {
 	TimestampTz now = GetCurrentTimestamp();
+	int			level = SecondsBetween(clock->start, now) >= FG_IMPORT_PROGRESS_SECS ?
+		NOTICE : DEBUG1;
 
-	ereport(NOTICE,
+	ereport(level,
 			(errmsg("import_edges: %s: " INT64_FORMAT " rows in %.1f s (%.1f s so far)",
 					what, rows, SecondsBetween(clock->phase, now),
 					SecondsBetween(clock->start, now))));
@@ -230,7 +237,7 @@ ReportNullRow(const char *src)
 
 /* Statements of import_edges(); pg_temp tables live until the call ends. */
 static const char *const sql_drop_temp =
-"DROP TABLE IF EXISTS pg_temp.fg_import_stage, pg_temp.fg_import_new";
+"DROP TABLE pg_temp.fg_import_stage, pg_temp.fg_import_new";
 
 static const char *const sql_stage_fmt =
 "CREATE TEMP TABLE fg_import_stage ON COMMIT DROP AS"
@@ -407,12 +414,9 @@ AppendRebuild(int64 candidates, bool empty, int64 *first_seq,
 	if (empty)
 		appendStringInfo(&sql, sql_append_fmt, "", "", "");
 	else
-	{
-		RunSql(sql_create_new, 0, NULL, NULL, SPI_OK_UTILITY);
 		appendStringInfo(&sql, sql_append_fmt, "WITH ins AS (", sql_append_anti,
 						 " RETURNING follower, followee, seq)"
 						 " INSERT INTO pg_temp.fg_import_new SELECT * FROM ins");
-	}
 	added = (int64) RunSql(sql.data, 1, types, values, SPI_OK_INSERT);
 	ImportProgress(clock, "appended new edges", added);
 
@@ -430,7 +434,6 @@ InsertLive(int64 *first_seq, FgImportClock *clock)
 {
 	int64		added;
 
-	RunSql(sql_create_new, 0, NULL, NULL, SPI_OK_UTILITY);
 	added = (int64) RunSql(sql_insert_live, 0, NULL, NULL, SPI_OK_INSERT);
 	ImportProgress(clock, "inserted new edges", added);
 	RunSql("SELECT pg_catalog.min(n.seq) FROM pg_temp.fg_import_new AS n",
@@ -493,6 +496,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(StorageOwner(),
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	RunSql(sql_create_new, 0, NULL, NULL, SPI_OK_UTILITY);
 
 	if (candidates > 0)
 	{

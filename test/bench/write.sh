@@ -51,7 +51,9 @@ tps() {
 	for i in $(seq "$runs"); do
 		out=$(pgbench -n -M prepared -c "$clients" -j "$clients" -T "$seconds" -f "$here/$1" "$db" 2>&1) || { echo "$out" >&2; exit 1; }
 		echo "$out" | awk '/^tps = / { print $3 }' | head -1
-	done | tee /dev/stderr | median
+	done > "$tmp/tps"
+	echo "  runs: $(tr '\n' ' ' < "$tmp/tps")" >&2
+	median < "$tmp/tps"
 }
 fresh() {
 	q -c 'SET client_min_messages = warning' -c 'DROP SCHEMA IF EXISTS base CASCADE' \
@@ -60,6 +62,8 @@ fresh() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 dropdb --if-exists "$db"
 createdb "$db"
 q -c "ALTER DATABASE $db SET work_mem = '64MB'" -c "ALTER DATABASE $db SET maintenance_work_mem = '512MB'"
