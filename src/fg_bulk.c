@@ -260,12 +260,20 @@ static const char *const sql_count_existing =
 "SELECT pg_catalog.count(*) FROM"
 " (SELECT 1 FROM follow_graph.edge LIMIT $1) AS e";
 
+/*
+ * Lock the slots in slot order, then bump them as follow() does, so that a
+ * REPEATABLE READ follow() of one of these pairs that started before we
+ * commit fails with 40001 instead of counting from its old snapshot.
+ */
 static const char *const sql_lock_import_slots =
-"SELECT p.slot FROM follow_graph.pair_lock AS p"
-" WHERE p.slot IN (SELECT follow_graph.pair_slot(s.follower, s.followee)"
-"                  FROM pg_temp.fg_import_stage AS s"
-"                  WHERE s.follower OPERATOR(pg_catalog.<>) s.followee)"
-" ORDER BY p.slot FOR UPDATE OF p";
+"WITH l AS ("
+"  SELECT p.slot FROM follow_graph.pair_lock AS p"
+"  WHERE p.slot IN (SELECT follow_graph.pair_slot(s.follower, s.followee)"
+"                   FROM pg_temp.fg_import_stage AS s"
+"                   WHERE s.follower OPERATOR(pg_catalog.<>) s.followee)"
+"  ORDER BY p.slot FOR UPDATE OF p)"
+" UPDATE follow_graph.pair_lock AS p SET n = p.n OPERATOR(pg_catalog.+) 1"
+" FROM l WHERE p.slot OPERATOR(pg_catalog.=) l.slot";
 
 static const char *const sql_create_new =
 "CREATE TEMP TABLE fg_import_new (follower bigint, followee bigint, seq bigint)"
@@ -512,7 +520,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 		}
 		if (rebuild)
 			RunSql(sql_lock_edge, 0, NULL, NULL, SPI_OK_UTILITY);
-		RunSql(sql_lock_import_slots, 0, NULL, NULL, SPI_OK_SELECT);
+		RunSql(sql_lock_import_slots, 0, NULL, NULL, SPI_OK_UPDATE);
 		if (rebuild)
 		{
 			RunSql(sql_edge_empty, 0, NULL, NULL, SPI_OK_SELECT);
@@ -550,14 +558,17 @@ fg_import_edges(PG_FUNCTION_ARGS)
 
 /* Statements of remove_account(). */
 static const char *const sql_lock_account_slots =
-"SELECT p.slot FROM follow_graph.pair_lock AS p"
-" WHERE p.slot IN ("
-"   SELECT follow_graph.pair_slot(e.follower, e.followee) FROM follow_graph.edge AS e"
-"   WHERE e.follower OPERATOR(pg_catalog.=) $1"
-"   UNION"
-"   SELECT follow_graph.pair_slot(e.follower, e.followee) FROM follow_graph.edge AS e"
-"   WHERE e.followee OPERATOR(pg_catalog.=) $1)"
-" ORDER BY p.slot FOR UPDATE OF p";
+"WITH l AS ("
+"  SELECT p.slot FROM follow_graph.pair_lock AS p"
+"  WHERE p.slot IN ("
+"    SELECT follow_graph.pair_slot(e.follower, e.followee) FROM follow_graph.edge AS e"
+"    WHERE e.follower OPERATOR(pg_catalog.=) $1"
+"    UNION"
+"    SELECT follow_graph.pair_slot(e.follower, e.followee) FROM follow_graph.edge AS e"
+"    WHERE e.followee OPERATOR(pg_catalog.=) $1)"
+"  ORDER BY p.slot FOR UPDATE OF p)"
+" UPDATE follow_graph.pair_lock AS p SET n = p.n OPERATOR(pg_catalog.+) 1"
+" FROM l WHERE p.slot OPERATOR(pg_catalog.=) l.slot RETURNING p.slot";
 
 /*
  * Delete the account's edges in the locked slots ($2, a bitmap) and apply
@@ -628,7 +639,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	 * while this runs, in a pair that had no edge when we looked, comes
 	 * after the removal and keeps its counts.
 	 */
-	nslots = RunSql(sql_lock_account_slots, 1, types, values, SPI_OK_SELECT);
+	nslots = RunSql(sql_lock_account_slots, 1, types, values, SPI_OK_UPDATE_RETURNING);
 	if (nslots > 0)
 	{
 		bitmap = (bytea *) palloc0(VARHDRSZ + FG_SLOT_BITMAP_BYTES);
