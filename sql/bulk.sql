@@ -127,7 +127,9 @@ GRANT EXECUTE ON FUNCTION follow(bigint, bigint), unfollow(bigint, bigint),
 	import_edges(regclass), remove_account(bigint) TO fg_bulk_app;
 SET ROLE fg_bulk_app;
 SELECT import_edges('src1');
+\set VERBOSITY terse
 SELECT import_edges('src2');
+\set VERBOSITY default
 SELECT remove_account(2);
 SELECT follow(8, 9);
 RESET ROLE;

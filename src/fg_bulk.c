@@ -38,6 +38,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -239,12 +240,19 @@ ReportNullRow(const char *src)
 static const char *const sql_drop_temp =
 "DROP TABLE pg_temp.fg_import_stage, pg_temp.fg_import_new";
 
+/*
+ * Stage the distinct pairs with their earliest followed_at, how many source
+ * rows gave each, and their rank in followed_at order (rn), which becomes
+ * their seq.  %1$s: followed_at of a row; %2$s: the rank's leading sort key;
+ * %3$s: the source.
+ */
 static const char *const sql_stage_fmt =
 "CREATE TEMP TABLE fg_import_stage ON COMMIT DROP AS"
 " SELECT s.follower, s.followee,"
-"        pg_catalog.min(%s) AS followed_at,"
-"        pg_catalog.count(*) AS n"
-" FROM %s AS s GROUP BY s.follower, s.followee";
+"        pg_catalog.min(%1$s) AS followed_at,"
+"        pg_catalog.count(*) AS n,"
+"        pg_catalog.row_number() OVER (ORDER BY %2$s s.follower, s.followee) AS rn"
+" FROM %3$s AS s GROUP BY s.follower, s.followee";
 
 static const char *const sql_stage_stats =
 "SELECT pg_catalog.count(*) FILTER (WHERE s.follower IS NULL OR s.followee IS NULL),"
@@ -253,7 +261,8 @@ static const char *const sql_stage_stats =
 "       pg_catalog.sum(s.n OPERATOR(pg_catalog.-) 1)"
 "         FILTER (WHERE s.follower OPERATOR(pg_catalog.<>) s.followee)::pg_catalog.int8,"
 "       pg_catalog.count(*) FILTER (WHERE s.follower OPERATOR(pg_catalog.<>) s.followee),"
-"       pg_catalog.sum(s.n)::pg_catalog.int8"
+"       pg_catalog.sum(s.n)::pg_catalog.int8,"
+"       pg_catalog.count(*)"
 " FROM pg_temp.fg_import_stage AS s";
 
 static const char *const sql_count_existing =
@@ -289,7 +298,7 @@ static const char *const sql_insert_live =
 "  FROM (SELECT s.follower, s.followee, s.followed_at"
 "        FROM pg_temp.fg_import_stage AS s"
 "        WHERE s.follower OPERATOR(pg_catalog.<>) s.followee"
-"        ORDER BY s.followed_at, s.follower, s.followee) AS o"
+"        ORDER BY s.rn) AS o"
 "  ON CONFLICT (follower, followee) DO NOTHING"
 "  RETURNING follower, followee, seq)"
 " INSERT INTO pg_temp.fg_import_new SELECT * FROM ins";
@@ -297,6 +306,15 @@ static const char *const sql_insert_live =
 /* Rebuild plan. */
 static const char *const sql_lock_edge =
 "LOCK TABLE follow_graph.edge IN ACCESS EXCLUSIVE MODE";
+
+/*
+ * With the edge table locked no single-pair writer is in flight, so the
+ * slots can be bumped in any order; the bump is only there to make a
+ * REPEATABLE READ import fail with 40001 if a writer committed after its
+ * snapshot was taken.
+ */
+static const char *const sql_bump_all_slots =
+"UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1";
 
 static const char *const sql_edge_empty =
 "SELECT NOT EXISTS (SELECT 1 FROM follow_graph.edge)";
@@ -320,8 +338,7 @@ static const char *const sql_reserve_seq =
 static const char *const sql_append_fmt =
 "%s INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
 "  SELECT s.follower, s.followee,"
-"         pg_catalog.row_number() OVER (ORDER BY s.followed_at, s.follower, s.followee)"
-"           OPERATOR(pg_catalog.+) $1 OPERATOR(pg_catalog.-) 1,"
+"         s.rn OPERATOR(pg_catalog.+) $1 OPERATOR(pg_catalog.-) 1,"
 "         s.followed_at"
 "  FROM pg_temp.fg_import_stage AS s"
 "  WHERE s.follower OPERATOR(pg_catalog.<>) s.followee %s"
@@ -344,18 +361,19 @@ static const char *const sql_build_indexes =
  */
 static const char *const sql_import_counts_fmt =
 "WITH m AS MATERIALIZED (%2$s),"
+" fr AS (SELECT x.followee AS account, pg_catalog.count(*) AS n FROM %1$s AS x GROUP BY 1),"
+" fg AS (SELECT x.follower AS account, pg_catalog.count(*) AS n FROM %1$s AS x GROUP BY 1),"
+" mu AS (SELECT y.account, pg_catalog.count(*) AS n"
+"        FROM (SELECT m.lo AS account FROM m UNION ALL SELECT m.hi FROM m) AS y GROUP BY 1),"
 " d AS ("
-"  SELECT a.account, pg_catalog.sum(a.fr) AS fr, pg_catalog.sum(a.fg) AS fg,"
-"         pg_catalog.sum(a.mu) AS mu"
-"  FROM (SELECT x.followee AS account, 1 AS fr, 0 AS fg, 0 AS mu FROM %1$s AS x"
-"        UNION ALL SELECT x.follower, 0, 1, 0 FROM %1$s AS x"
-"        UNION ALL SELECT m.lo, 0, 0, 1 FROM m"
-"        UNION ALL SELECT m.hi, 0, 0, 1 FROM m) AS a"
-"  GROUP BY a.account)"
+"  SELECT COALESCE(fr.account, fg.account) AS account,"
+"         COALESCE(fr.n, 0) AS fr, COALESCE(fg.n, 0) AS fg, COALESCE(mu.n, 0) AS mu"
+"  FROM fr FULL JOIN fg ON fg.account OPERATOR(pg_catalog.=) fr.account"
+"  LEFT JOIN mu ON mu.account OPERATOR(pg_catalog.=) COALESCE(fr.account, fg.account))"
 " INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)"
 " SELECT d.account,"
 "        COALESCE((SELECT pg_catalog.min(k.stripe) FROM follow_graph.counter AS k"
-"                             WHERE k.account OPERATOR(pg_catalog.=) d.account), 0),"
+"                  WHERE k.account OPERATOR(pg_catalog.=) d.account), 0),"
 "        d.fr, d.fg, d.mu"
 " FROM d ORDER BY d.account"
 " ON CONFLICT (account, stripe) DO UPDATE"
@@ -369,11 +387,12 @@ static const char *const sql_new_all =
 " WHERE s.follower OPERATOR(pg_catalog.<>) s.followee)";
 
 static const char *const sql_mutual_all =
-"SELECT LEAST(s.follower, s.followee) AS lo,"
-"       GREATEST(s.follower, s.followee) AS hi"
-" FROM pg_temp.fg_import_stage AS s"
-" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee"
-" GROUP BY 1, 2 HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 2";
+"SELECT s.follower AS lo, s.followee AS hi"
+" FROM pg_temp.fg_import_stage AS s JOIN pg_temp.fg_import_stage AS r"
+"   ON r.follower OPERATOR(pg_catalog.=) s.followee"
+"  AND r.followee OPERATOR(pg_catalog.=) s.follower"
+" WHERE s.follower OPERATOR(pg_catalog.<) s.followee"
+"   AND r.follower OPERATOR(pg_catalog.>) r.followee";
 
 /*
  * Graph not empty before: a new edge whose reverse is old makes a mutual
@@ -400,11 +419,33 @@ fg_pair_slot(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Run the staging statement.  Without followed_at the rank's order is the
+ * grouping order, so one sort serves both unless the planner prefers to hash
+ * first and sort again, which costs a third more; it is told not to.
+ */
+static void
+StageSource(const char *sql, bool one_sort)
+{
+	char	   *saved = NULL;
+
+	if (one_sort)
+	{
+		saved = GetConfigOptionByName("enable_hashagg", NULL, false);
+		(void) set_config_option("enable_hashagg", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	}
+	RunSql(sql, 0, NULL, NULL, SPI_OK_UTILITY);
+	if (one_sort)
+		(void) set_config_option("enable_hashagg", saved, PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
  * Insert the staged edges with the indexes dropped and built again; the
  * graph is locked.  Returns the number of new edges and their first seq.
  */
 static int64
-AppendRebuild(int64 candidates, bool empty, int64 *first_seq,
+AppendRebuild(int64 groups, bool empty, int64 *first_seq,
 			  FgImportClock *clock)
 {
 	Oid			types[1] = {INT8OID};
@@ -413,7 +454,7 @@ AppendRebuild(int64 candidates, bool empty, int64 *first_seq,
 	int64		added;
 
 	RunSql(sql_drop_indexes, 0, NULL, NULL, SPI_OK_UTILITY);
-	values[0] = Int64GetDatum(candidates);
+	values[0] = Int64GetDatum(groups);
 	RunSql(sql_reserve_seq, 1, types, values, SPI_OK_SELECT);
 	*first_seq = ResultInt64(0, 1);
 
@@ -467,6 +508,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	int64		dup_rows;
 	int64		candidates;
 	int64		source_rows;
+	int64		groups;
 	int64		added = 0;
 	int64		first_seq = 0;
 	bool		empty = false;
@@ -488,14 +530,17 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	initStringInfo(&sql);
 	appendStringInfo(&sql, sql_stage_fmt,
 					 has_at ? "COALESCE(s.followed_at, pg_catalog.now())"
-					 : "pg_catalog.now()", src);
-	RunSql(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
+					 : "pg_catalog.now()",
+					 has_at ? "pg_catalog.min(COALESCE(s.followed_at, pg_catalog.now()))," : "",
+					 src);
+	StageSource(sql.data, !has_at);
 	RunSql(sql_stage_stats, 0, NULL, NULL, SPI_OK_SELECT);
 	null_groups = ResultInt64(0, 1);
 	self_rows = ResultInt64(0, 2);
 	dup_rows = ResultInt64(0, 3);
 	candidates = ResultInt64(0, 4);
 	source_rows = ResultInt64(0, 5);
+	groups = ResultInt64(0, 6);
 	if (null_groups > 0)
 		ReportNullRow(src);
 	ImportProgress(&clock, "read and deduplicated the source", source_rows);
@@ -519,15 +564,19 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			rebuild = ResultInt64(0, 1) < candidates;
 		}
 		if (rebuild)
+		{
 			RunSql(sql_lock_edge, 0, NULL, NULL, SPI_OK_UTILITY);
-		RunSql(sql_lock_import_slots, 0, NULL, NULL, SPI_OK_UPDATE);
+			RunSql(sql_bump_all_slots, 0, NULL, NULL, SPI_OK_UPDATE);
+		}
+		else
+			RunSql(sql_lock_import_slots, 0, NULL, NULL, SPI_OK_UPDATE);
 		if (rebuild)
 		{
 			RunSql(sql_edge_empty, 0, NULL, NULL, SPI_OK_SELECT);
 			empty = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 1,
 											   &isnull));
-			added = AppendRebuild(candidates, empty, &first_seq, &clock);
+			added = AppendRebuild(groups, empty, &first_seq, &clock);
 		}
 		else
 			added = InsertLive(&first_seq, &clock);
