@@ -3,6 +3,7 @@
 # baseline schema a user would write for O(1) counts (write_baseline.sql).
 #
 #   bash test/bench/write.sh [--scale S] [--runs N] [--seconds T] [--clients C]
+#                            [--only storm,follow,import,remove]
 #
 # Connects with the usual PG* environment variables, creates (and drops) its
 # own database fg_bench_write, and prints one line per measurement plus the
@@ -13,17 +14,18 @@
 # stored counts are compared with a recomputation from the edges.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-scale=1 runs=3 seconds=10 clients=16
+scale=1 runs=3 seconds=10 clients=16 only=storm,follow,import,remove
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--scale) scale=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
 	--clients) clients=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 done
-db=fg_bench_write
+db=${FG_BENCH_DB:-fg_bench_write}
 edges=$(awk -v s="$scale" 'BEGIN { printf "%d", 10000000 * s }')
 accounts=$(awk -v s="$scale" 'BEGIN { printf "%d", 2000000 * s }')
 celeb=$(awk -v s="$scale" 'BEGIN { printf "%d", 1000000 * s }')
@@ -60,6 +62,7 @@ fresh() {
 	  -c 'DROP EXTENSION IF EXISTS follow_graph CASCADE' -c 'CREATE EXTENSION follow_graph' \
 	  -f "$here/write_baseline.sql"
 }
+want() { case ",$only," in *",$1,"*) return 0 ;; esac; return 1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 tmp=$(mktemp -d)
@@ -71,6 +74,7 @@ echo "write bench: scale $scale ($edges edges over $accounts accounts, celebrity
 
 # 1. Celebrity storm: every client follows account 1 with a fresh follower,
 #    then 2 ms of other work, then COMMIT.
+if want storm; then
 fresh
 echo "storm, baseline (one counter row per account):"
 storm_base=$(tps write_storm_base.pgb)
@@ -82,8 +86,10 @@ echo "storm stripes of account 1: $(q -At -c 'SELECT count(*) FROM follow_graph.
 echo "spread (same transaction, random followees), follow_graph:"
 spread_fg=$(tps write_spread_fg.pgb)
 check follow_graph
+fi
 
 # 2. Bare follow() on random pairs against INSERT plus trigger.
+if want follow; then
 fresh
 echo "bare follow, baseline INSERT + trigger:"
 follow_base=$(tps write_follow_base.pgb)
@@ -91,9 +97,11 @@ check base
 echo "bare follow, follow_graph.follow():"
 follow_fg=$(tps write_follow_fg.pgb)
 check follow_graph
+fi
 
 # 3. import_edges of random pairs against CREATE TABLE AS SELECT DISTINCT plus
 #    the baseline's two indexes.
+if want import; then
 fresh
 q -c "CREATE TABLE public.src AS SELECT (random() * $accounts)::bigint AS follower,
         (random() * $accounts)::bigint AS followee FROM generate_series(1, $edges)" -c 'VACUUM ANALYZE public.src'
@@ -113,9 +121,11 @@ import_inc=$(timed "SELECT follow_graph.import_edges('public.src2')")
 echo "import_edges of $((edges / 10)) more rows into the populated graph (live indexes): ${import_inc}s"
 check follow_graph
 q -c 'DROP TABLE public.src, public.src2'
+fi
 
 # 4. remove_account of a celebrity (every 10th follower is followed back)
 #    among background edges, against DELETE on the baseline with its trigger.
+if want remove; then
 fresh
 q -c "CREATE TABLE public.cel AS
         SELECT g::bigint AS follower, 0::bigint AS followee FROM generate_series(1, $celeb) AS g
@@ -136,13 +146,14 @@ echo "remove account 0 ($celeb followers): baseline DELETE + trigger ${remove_ba
 check base
 check follow_graph
 q -c 'DROP TABLE public.cel'
+fi
 
 echo
 echo "SUMMARY (scale $scale)"
-echo "storm tps: follow_graph $storm_fg, baseline $storm_base, ratio $(ratio "$storm_fg" "$storm_base") (target >= 5)"
-echo "storm vs spread: $storm_fg / $spread_fg = $(ratio "$storm_fg" "$spread_fg") (target >= 0.70)"
-echo "bare follow tps: follow_graph $follow_fg, baseline $follow_base, ratio $(ratio "$follow_fg" "$follow_base") (target >= 1)"
-echo "import $edges rows: import_edges ${import_fg}s, baseline ${import_base}s, ratio $(ratio "$import_fg" "$import_base") (target <= 2)"
-echo "remove $celeb followers: remove_account ${remove_fg}s, baseline ${remove_base}s, ratio $(ratio "$remove_fg" "$remove_base") (target <= 2)"
+want storm && echo "storm tps: follow_graph $storm_fg, baseline $storm_base, ratio $(ratio "$storm_fg" "$storm_base") (target >= 5)"
+want storm && echo "storm vs spread: $storm_fg / $spread_fg = $(ratio "$storm_fg" "$spread_fg") (target >= 0.70)"
+want follow && echo "bare follow tps: follow_graph $follow_fg, baseline $follow_base, ratio $(ratio "$follow_fg" "$follow_base") (target >= 1)"
+want import && echo "import $edges rows: import_edges ${import_fg}s, baseline ${import_base}s, ratio $(ratio "$import_fg" "$import_base") (target <= 2)"
+want remove && echo "remove $celeb followers: remove_account ${remove_fg}s, baseline ${remove_base}s, ratio $(ratio "$remove_fg" "$remove_base") (target <= 2)"
 echo "counts exact after every workload: yes"
 dropdb "$db"
