@@ -9,22 +9,31 @@
  * once it holds the slot.  A bulk writer locks every slot it needs in one
  * statement, in slot order (so two bulk writers never deadlock, and a
  * single-pair writer, which takes its slot before it touches the edge,
- * never deadlocks with them), and then reads the graph with a fresh
- * snapshot (READ COMMITTED), which sees every earlier holder of those slots.
- * Under REPEATABLE READ and SERIALIZABLE a slot changed after the
- * transaction's snapshot raises 40001 when it is locked, exactly as it does
- * for follow().
+ * never deadlocks with them), bumps them as follow() does, and only then
+ * reads the graph with a fresh snapshot (READ COMMITTED), which sees every
+ * earlier holder of those slots.  Under REPEATABLE READ and SERIALIZABLE a
+ * slot changed after the transaction's snapshot raises 40001 when it is
+ * bumped, and a single-pair writer that waited for a bumped slot raises
+ * 40001 in turn, exactly as between two follow() calls.
  *
- * import_edges() has two plans.  The incremental one inserts into the live
- * indexes and blocks only the follow() calls whose pair shares a slot with an
- * imported pair.  When the import is at least FG_IMPORT_REBUILD_MIN edges and
- * larger than the graph it already joins, it locks the edge table (reads
- * included), drops its four indexes, appends the rows, and builds the
- * indexes again, which is several times faster than maintaining them row by
- * row.
+ * remove_account() removes only the edges in the slots it locked, chosen from
+ * the account's counterparts at its first statement: an edge made meanwhile
+ * by a follow() of a pair that had no edge then comes after the removal and
+ * keeps its own, already counted, contribution.
+ *
+ * import_edges() reads its source once with the caller's rights into a
+ * temporary table of distinct pairs (with how many source rows gave each and
+ * its rank in followed_at order, the future seq), then writes as the owner
+ * of the storage.  It has two plans.  The incremental one inserts through
+ * the live indexes and blocks only the follow() calls whose pair shares a
+ * slot with an imported pair.  When the import is at least
+ * FG_IMPORT_REBUILD_MIN edges and larger than the graph it joins, it locks
+ * the edge table (reads included), drops the four indexes, appends the rows
+ * and builds the indexes again, several times faster than maintaining them
+ * row by row.
  *
  * Count changes go to one existing stripe of each account (the lowest
- * numbered one), in account order.
+ * numbered one), or a new stripe 0, in account order.
  */
 #include "postgres.h"
 
@@ -349,11 +358,13 @@ static const char *const sql_append_anti =
 "   WHERE e.follower OPERATOR(pg_catalog.=) s.follower"
 "     AND e.followee OPERATOR(pg_catalog.=) s.followee)";
 
-static const char *const sql_build_indexes =
-"ALTER TABLE follow_graph.edge ADD CONSTRAINT edge_pkey PRIMARY KEY (follower, followee);"
-" CREATE INDEX edge_followee_follower ON follow_graph.edge (followee, follower);"
-" CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq);"
-" CREATE INDEX edge_follower_seq ON follow_graph.edge (follower, seq)";
+/* The four indexes, built one by one so that progress shows between them. */
+static const char *const sql_build_indexes[] = {
+	"ALTER TABLE follow_graph.edge ADD CONSTRAINT edge_pkey PRIMARY KEY (follower, followee)",
+	"CREATE INDEX edge_followee_follower ON follow_graph.edge (followee, follower)",
+	"CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)",
+	"CREATE INDEX edge_follower_seq ON follow_graph.edge (follower, seq)"
+};
 
 /*
  * Count changes of an import.  %1$s: the new edges (follower, followee);
@@ -469,8 +480,11 @@ AppendRebuild(int64 groups, bool empty, int64 *first_seq,
 	added = (int64) RunSql(sql.data, 1, types, values, SPI_OK_INSERT);
 	ImportProgress(clock, "appended new edges", added);
 
-	RunSql(sql_build_indexes, 0, NULL, NULL, SPI_OK_UTILITY);
-	ImportProgress(clock, "built the four edge indexes", added);
+	for (int i = 0; i < lengthof(sql_build_indexes); i++)
+	{
+		RunSql(sql_build_indexes[i], 0, NULL, NULL, SPI_OK_UTILITY);
+		ImportProgress(clock, i == 0 ? "built the primary key" : "built an index", added);
+	}
 	return added;
 }
 
