@@ -480,7 +480,7 @@ AppendRebuild(int64 groups, bool empty, int64 *first_seq,
 	added = (int64) RunSql(sql.data, 1, types, values, SPI_OK_INSERT);
 	ImportProgress(clock, "appended new edges", added);
 
-	for (int i = 0; i < lengthof(sql_build_indexes); i++)
+	for (size_t i = 0; i < lengthof(sql_build_indexes); i++)
 	{
 		RunSql(sql_build_indexes[i], 0, NULL, NULL, SPI_OK_UTILITY);
 		ImportProgress(clock, i == 0 ? "built the primary key" : "built an index", added);
