@@ -368,7 +368,8 @@ static const char *const sql_build_indexes[] = {
 
 /*
  * Count changes of an import.  %1$s: the new edges (follower, followee);
- * %2$s: the new mutual pairs (lo, hi), each once.
+ * %2$s: the new mutual pairs (lo, hi), each once; %3$s: the stripe to add
+ * to; %4$s: what to do when that stripe exists.
  */
 static const char *const sql_import_counts_fmt =
 "WITH m AS MATERIALIZED (%2$s),"
@@ -382,15 +383,26 @@ static const char *const sql_import_counts_fmt =
 "  FROM fr FULL JOIN fg ON fg.account OPERATOR(pg_catalog.=) fr.account"
 "  LEFT JOIN mu ON mu.account OPERATOR(pg_catalog.=) COALESCE(fr.account, fg.account))"
 " INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)"
-" SELECT d.account,"
-"        COALESCE((SELECT pg_catalog.min(k.stripe) FROM follow_graph.counter AS k"
-"                  WHERE k.account OPERATOR(pg_catalog.=) d.account), 0),"
-"        d.fr, d.fg, d.mu"
-" FROM d ORDER BY d.account"
+" SELECT d.account, %3$s, d.fr, d.fg, d.mu"
+" FROM d ORDER BY d.account %4$s";
+
+/* Add to the lowest existing stripe of each account, or make stripe 0. */
+static const char *const sql_counts_stripe_any =
+"COALESCE((SELECT pg_catalog.min(k.stripe) FROM follow_graph.counter AS k"
+"          WHERE k.account OPERATOR(pg_catalog.=) d.account), 0)";
+
+static const char *const sql_counts_upsert =
 " ON CONFLICT (account, stripe) DO UPDATE"
 " SET followers = c.followers OPERATOR(pg_catalog.+) excluded.followers,"
 "     following = c.following OPERATOR(pg_catalog.+) excluded.following,"
 "     mutuals = c.mutuals OPERATOR(pg_catalog.+) excluded.mutuals";
+
+/*
+ * Is the counter table empty?  Asked only with the edge table locked, when
+ * no single-pair writer can reach the counters.
+ */
+static const char *const sql_counter_empty =
+"SELECT NOT EXISTS (SELECT 1 FROM follow_graph.counter)";
 
 /* All new edges, graph empty before: a pair is mutual if both directions came. */
 static const char *const sql_new_all =
@@ -597,10 +609,22 @@ fg_import_edges(PG_FUNCTION_ARGS)
 
 		if (added > 0)
 		{
+			bool		fresh = false;
+
+			/* A first load into empty storage can skip the upsert. */
+			if (empty)
+			{
+				RunSql(sql_counter_empty, 0, NULL, NULL, SPI_OK_SELECT);
+				fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1,
+												   &isnull));
+			}
 			resetStringInfo(&sql);
 			appendStringInfo(&sql, sql_import_counts_fmt,
 							 empty ? sql_new_all : sql_new_some,
-							 empty ? sql_mutual_all : sql_mutual_some);
+							 empty ? sql_mutual_all : sql_mutual_some,
+							 fresh ? "0" : sql_counts_stripe_any,
+							 fresh ? "" : sql_counts_upsert);
 			values[0] = Int64GetDatum(first_seq);
 			RunSql(sql.data, empty ? 0 : 1, types, values, SPI_OK_INSERT);
 			ImportProgress(&clock, "updated the counts of accounts", SPI_processed);
