@@ -442,25 +442,19 @@ fg_pair_slot(PG_FUNCTION_ARGS)
 }
 
 /*
- * Run the staging statement.  Without followed_at the rank's order is the
- * grouping order, so one sort serves both unless the planner prefers to hash
- * first and sort again, which costs a third more; it is told not to.
+ * Give the sorts and hashes of this call maintenance_work_mem, as CREATE
+ * INDEX has: an import is a maintenance operation.  Returns the GUC level to
+ * pass to AtEOXact_GUC() when the call ends, which puts work_mem back.
  */
-static void
-StageSource(const char *sql, bool one_sort)
+static int
+UseMaintenanceWorkMem(void)
 {
-	char	   *saved = NULL;
+	int			level = NewGUCNestLevel();
+	char	   *mwm = GetConfigOptionByName("maintenance_work_mem", NULL, false);
 
-	if (one_sort)
-	{
-		saved = GetConfigOptionByName("enable_hashagg", NULL, false);
-		(void) set_config_option("enable_hashagg", "off", PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
-	}
-	RunSql(sql, 0, NULL, NULL, SPI_OK_UTILITY);
-	if (one_sort)
-		(void) set_config_option("enable_hashagg", saved, PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option("work_mem", mwm, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
 }
 
 /*
@@ -535,6 +529,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	int64		candidates;
 	int64		source_rows;
 	int64		groups;
+	int			guc_level;
 	int64		added = 0;
 	int64		first_seq = 0;
 	bool		empty = false;
@@ -549,6 +544,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	relid = PG_GETARG_OID(0);
 	src = CheckSource(relid, &has_at);
 	clock.start = clock.phase = GetCurrentTimestamp();
+	guc_level = UseMaintenanceWorkMem();
 
 	SPI_connect();
 
@@ -559,7 +555,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 					 : "pg_catalog.now()",
 					 has_at ? "pg_catalog.min(COALESCE(s.followed_at, pg_catalog.now()))," : "",
 					 src);
-	StageSource(sql.data, !has_at);
+	RunSql(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
 	RunSql(sql_stage_stats, 0, NULL, NULL, SPI_OK_SELECT);
 	null_groups = ResultInt64(0, 1);
 	self_rows = ResultInt64(0, 2);
@@ -634,6 +630,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
+	AtEOXact_GUC(true, guc_level);
 
 	ereport(NOTICE,
 			(errmsg("import_edges: " INT64_FORMAT " new edges from " INT64_FORMAT " source rows",
