@@ -442,22 +442,6 @@ fg_pair_slot(PG_FUNCTION_ARGS)
 }
 
 /*
- * Give the sorts and hashes of this call maintenance_work_mem, as CREATE
- * INDEX has: an import is a maintenance operation.  Returns the GUC level to
- * pass to AtEOXact_GUC() when the call ends, which puts work_mem back.
- */
-static int
-UseMaintenanceWorkMem(void)
-{
-	int			level = NewGUCNestLevel();
-	char	   *mwm = GetConfigOptionByName("maintenance_work_mem", NULL, false);
-
-	(void) set_config_option("work_mem", mwm, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	return level;
-}
-
-/*
  * Insert the staged edges with the indexes dropped and built again; the
  * graph is locked.  Returns the number of new edges and their first seq.
  */
@@ -529,7 +513,6 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	int64		candidates;
 	int64		source_rows;
 	int64		groups;
-	int			guc_level;
 	int64		added = 0;
 	int64		first_seq = 0;
 	bool		empty = false;
@@ -544,7 +527,6 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	relid = PG_GETARG_OID(0);
 	src = CheckSource(relid, &has_at);
 	clock.start = clock.phase = GetCurrentTimestamp();
-	guc_level = UseMaintenanceWorkMem();
 
 	SPI_connect();
 
@@ -630,7 +612,6 @@ fg_import_edges(PG_FUNCTION_ARGS)
 
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
-	AtEOXact_GUC(true, guc_level);
 
 	ereport(NOTICE,
 			(errmsg("import_edges: " INT64_FORMAT " new edges from " INT64_FORMAT " source rows",
