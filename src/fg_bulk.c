@@ -312,6 +312,9 @@ static const char *const sql_insert_live =
 " INSERT INTO pg_temp.fg_import_new SELECT * FROM ins";
 
 /* Rebuild plan. */
+static const char *const sql_lock_edge_shared =
+"LOCK TABLE follow_graph.edge IN ROW EXCLUSIVE MODE";
+
 static const char *const sql_lock_edge =
 "LOCK TABLE follow_graph.edge IN ACCESS EXCLUSIVE MODE";
 
@@ -572,7 +575,15 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			RunSql(sql_bump_all_slots, 0, NULL, NULL, SPI_OK_UPDATE);
 		}
 		else
+		{
+			/*
+			 * Take the table lock the insert needs before the slots, so that
+			 * a concurrent rebuild-plan import, which locks the table and
+			 * then every slot, waits for us instead of deadlocking.
+			 */
+			RunSql(sql_lock_edge_shared, 0, NULL, NULL, SPI_OK_UTILITY);
 			RunSql(sql_lock_import_slots, 0, NULL, NULL, SPI_OK_UPDATE);
+		}
 		if (rebuild)
 		{
 			RunSql(sql_edge_empty, 0, NULL, NULL, SPI_OK_SELECT);
