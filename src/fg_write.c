@@ -5,10 +5,12 @@
  * A write runs three kinds of statement through SPI, with plans prepared
  * once per backend:
  *
- *	1. insert or delete the edge, and in the same statement update the
- *	   pair_lock slot of the unordered pair {a,b}.  The slot's row lock is
- *	   held to commit, so the four calls that touch a pair (follow and
- *	   unfollow, both directions) take turns from here on;
+ *	1. update the pair_lock slot of the unordered pair {a,b} and, in the
+ *	   same statement once the slot is held, insert or delete the edge (the
+ *	   edge statement reads the slot CTE, so the slot comes first and a
+ *	   bulk writer holding many slots never deadlocks with it).  The slot's
+ *	   row lock is held to commit, so the four calls that touch a pair
+ *	   (follow and unfollow, both directions) take turns from here on;
  *	2. look for the reverse edge with a fresh snapshot (READ COMMITTED), which
  *	   therefore sees every earlier holder of the slot: exactly one of two
  *	   racing follow(a,b) and follow(b,a) counts the new mutual;
@@ -32,6 +34,7 @@
 #include "utils/builtins.h"
 
 #include "fg.h"
+#include "fg_bulk.h"
 
 PG_FUNCTION_INFO_V1(fg_follow);
 PG_FUNCTION_INFO_V1(fg_unfollow);
@@ -61,15 +64,15 @@ static const char *const sql_insert_edge =
 "  UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1"
 "  WHERE slot OPERATOR(pg_catalog.=) $3 RETURNING 1)"
 " INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-" VALUES ($1, $2, pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
-"         pg_catalog.now())"
+" SELECT $1, $2, pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
+"        pg_catalog.now() FROM slot"
 " ON CONFLICT (follower, followee) DO NOTHING";
 
 static const char *const sql_delete_edge =
 "WITH slot AS ("
 "  UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1"
 "  WHERE slot OPERATOR(pg_catalog.=) $3 RETURNING 1)"
-" DELETE FROM follow_graph.edge AS e"
+" DELETE FROM follow_graph.edge AS e USING slot"
 " WHERE e.follower OPERATOR(pg_catalog.=) $1"
 "   AND e.followee OPERATOR(pg_catalog.=) $2";
 
@@ -147,10 +150,11 @@ RunPlan(SPIPlanPtr plan, Datum *values, int expected)
 }
 
 /*
- * The pair_lock slot of the unordered pair {a,b}.
+ * The pair_lock slot of the unordered pair {a,b}.  Also used by the bulk
+ * writers in fg_bulk.c, which lock many slots at once.
  */
-static int32
-PairSlot(int64 a, int64 b)
+int32
+FgPairSlot(int64 a, int64 b)
 {
 	uint64		lo = (uint64) Min(a, b);
 	uint64		hi = (uint64) Max(a, b);
@@ -292,7 +296,7 @@ ChangeEdge(FunctionCallInfo fcinfo, bool insert)
 
 	values[0] = Int64GetDatum(follower);
 	values[1] = Int64GetDatum(followee);
-	values[2] = Int32GetDatum(PairSlot(follower, followee));
+	values[2] = Int32GetDatum(FgPairSlot(follower, followee));
 
 	SPI_connect();
 	if (insert)
