@@ -44,6 +44,9 @@
 /* Largest page a list or set function returns in one call. */
 #define FG_MAX_PAGE_SIZE		100000000
 
+/* fg_write.c: the pair_lock slot of the unordered pair {a,b}. */
+extern int32 FgPairSlot(int64 a, int64 b);
+
 /* follow_graph.c */
 extern Oid	FgRelationId(const char *relname);
 extern int64 FgGetIdArg(FunctionCallInfo fcinfo, int argno, const char *argname);

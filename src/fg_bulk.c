@@ -53,7 +53,6 @@
 #include "utils/timestamp.h"
 
 #include "fg.h"
-#include "fg_bulk.h"
 
 PG_FUNCTION_INFO_V1(fg_pair_slot);
 PG_FUNCTION_INFO_V1(fg_import_edges);

@@ -34,7 +34,6 @@
 #include "utils/builtins.h"
 
 #include "fg.h"
-#include "fg_bulk.h"
 
 PG_FUNCTION_INFO_V1(fg_follow);
 PG_FUNCTION_INFO_V1(fg_unfollow);
