@@ -45,6 +45,7 @@ static SPIPlanPtr plan_edge_exists = NULL;
 static SPIPlanPtr plan_bump_stripe = NULL;
 static SPIPlanPtr plan_new_stripe = NULL;
 static SPIPlanPtr plan_bump_tid = NULL;
+static SPIPlanPtr plan_bump_pair = NULL;
 
 /* The stripe version this transaction last wrote for an account. */
 typedef struct FgStripeCacheEntry
@@ -114,6 +115,35 @@ static const char *const sql_bump_tid =
 " RETURNING c.ctid";
 
 /*
+ * The common case in one statement: look for the reverse edge and add the
+ * deltas to a free stripe of each account.  Returns a row per stripe updated
+ * (an account whose stripes are all held, or that has none, returns none)
+ * with the mutual delta applied.  $1 follower, $2 followee, $3 sign.
+ */
+static const char *const sql_bump_pair =
+"WITH rev AS MATERIALIZED ("
+"  SELECT CASE WHEN EXISTS (SELECT 1 FROM follow_graph.edge AS e"
+"                           WHERE e.follower OPERATOR(pg_catalog.=) $2"
+"                             AND e.followee OPERATOR(pg_catalog.=) $1)"
+"              THEN $3 ELSE 0::pg_catalog.int8 END AS m),"
+" d (account, dfollowers, dfollowing) AS ("
+"  VALUES ($1, 0::pg_catalog.int8, $3), ($2, $3, 0::pg_catalog.int8)),"
+" pick AS MATERIALIZED ("
+"  SELECT d.account, d.dfollowers, d.dfollowing,"
+"         (SELECT c.stripe FROM follow_graph.counter AS c"
+"          WHERE c.account OPERATOR(pg_catalog.=) d.account"
+"          LIMIT 1 FOR UPDATE SKIP LOCKED) AS stripe"
+"  FROM d)"
+" UPDATE follow_graph.counter AS c"
+" SET followers = c.followers OPERATOR(pg_catalog.+) p.dfollowers,"
+"     following = c.following OPERATOR(pg_catalog.+) p.dfollowing,"
+"     mutuals = c.mutuals OPERATOR(pg_catalog.+) rev.m"
+" FROM pick AS p, rev"
+" WHERE c.account OPERATOR(pg_catalog.=) p.account"
+"   AND c.stripe OPERATOR(pg_catalog.=) p.stripe"
+" RETURNING c.ctid, c.account, rev.m";
+
+/*
  * Prepare a statement once and keep it for the life of the backend.
  */
 static SPIPlanPtr
@@ -176,6 +206,28 @@ EdgeExists(int64 from, int64 to)
 }
 
 /*
+ * The stripe cache entry of an account.
+ */
+static FgStripeCacheEntry *
+StripeCacheEntry(int64 account)
+{
+	return &stripe_cache[hash_bytes_uint32_extended((uint32) account,
+													(uint64) account >> 32)
+						 % FG_STRIPE_CACHE_SIZE];
+}
+
+/*
+ * Does this transaction already hold a stripe of the account?
+ */
+static bool
+HoldsStripe(int64 account)
+{
+	FgStripeCacheEntry *e = StripeCacheEntry(account);
+
+	return e->lxid == MyProc->lxid && e->account == account;
+}
+
+/*
  * Remember the stripe version an update or insert just returned.
  */
 static void
@@ -207,9 +259,7 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	values[3] = Int64GetDatum(mutuals);
 
 	/* This transaction already holds a stripe of the account: reuse it. */
-	e = &stripe_cache[hash_bytes_uint32_extended((uint32) account,
-												 (uint64) account >> 32)
-					  % FG_STRIPE_CACHE_SIZE];
+	e = StripeCacheEntry(account);
 	if (e->lxid == MyProc->lxid && e->account == account)
 	{
 		values[4] = PointerGetDatum(&e->tid);
@@ -248,18 +298,65 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 static void
 ApplyEdgeDelta(int64 follower, int64 followee, int sign)
 {
-	int64		mutual = EdgeExists(followee, follower) ? sign : 0;
+	int64		mutual;
+	bool		done_follower = false;
+	bool		done_followee = false;
 
-	/* Lower id first, so that no two writers wait on each other in a cycle. */
+	if (!HoldsStripe(follower) && !HoldsStripe(followee))
+	{
+		/* Usual case: the reverse check and both stripes in one statement. */
+		Datum		values[3] = {Int64GetDatum(follower), Int64GetDatum(followee),
+		Int64GetDatum(sign)};
+		uint64		n = RunPlan(PreparePlan(&plan_bump_pair, sql_bump_pair, 3,
+											InvalidOid),
+								values, SPI_OK_UPDATE_RETURNING);
+		bool		known = false;
+
+		mutual = 0;
+		for (uint64 i = 0; i < n; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		account = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+			FgStripeCacheEntry *e = StripeCacheEntry(account);
+
+			e->lxid = MyProc->lxid;
+			e->account = account;
+			ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 1, &isnull)),
+							&e->tid);
+			mutual = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
+			known = true;
+			if (account == follower)
+				done_follower = true;
+			else
+				done_followee = true;
+		}
+		if (done_follower && done_followee)
+			return;
+		if (!known)
+			mutual = EdgeExists(followee, follower) ? sign : 0;
+	}
+	else
+		mutual = EdgeExists(followee, follower) ? sign : 0;
+
+	/*
+	 * The rest, one account at a time, lower id first, so that no two
+	 * writers wait on each other in a cycle.
+	 */
 	if (follower < followee)
 	{
-		BumpCounts(follower, 0, sign, mutual);
-		BumpCounts(followee, sign, 0, mutual);
+		if (!done_follower)
+			BumpCounts(follower, 0, sign, mutual);
+		if (!done_followee)
+			BumpCounts(followee, sign, 0, mutual);
 	}
 	else
 	{
-		BumpCounts(followee, sign, 0, mutual);
-		BumpCounts(follower, 0, sign, mutual);
+		if (!done_followee)
+			BumpCounts(followee, sign, 0, mutual);
+		if (!done_follower)
+			BumpCounts(follower, 0, sign, mutual);
 	}
 }
 
