@@ -1,26 +1,40 @@
 /*
  * fg_write.c
- *		follow() and unfollow(): the only way edges and counts change.
+ *		follow() and unfollow(): the only way single edges and counts change.
  *
- * A write runs three kinds of statement through SPI, with plans prepared
- * once per backend:
+ * A write is one SPI statement in the usual case, with plans prepared once
+ * per backend:
  *
- *	1. update the pair_lock slot of the unordered pair {a,b} and, in the
- *	   same statement once the slot is held, insert or delete the edge (the
- *	   edge statement reads the slot CTE, so the slot comes first and a
- *	   bulk writer holding many slots never deadlocks with it).  The slot's
- *	   row lock is held to commit, so the four calls that touch a pair
- *	   (follow and unfollow, both directions) take turns from here on;
- *	2. look for the reverse edge with a fresh snapshot (READ COMMITTED), which
- *	   therefore sees every earlier holder of the slot: exactly one of two
- *	   racing follow(a,b) and follow(b,a) counts the new mutual;
- *	3. add the deltas to one counter stripe of each account, lower id first.
- *	   The stripe is any row of the account nobody holds (SKIP LOCKED), or a
- *	   new one, so many writers of one account never queue on one row.
+ *	1. update the pair_lock slot of the unordered pair {a,b}; once it is held,
+ *	   insert or delete the edge; if that changed a row, add the follower and
+ *	   following deltas to a counter stripe of each account that nobody else
+ *	   holds (FOR UPDATE SKIP LOCKED).  The slot's row lock is held to commit,
+ *	   so the four calls that touch a pair (follow and unfollow, both
+ *	   directions) take turns, and bulk writers that lock many slots in slot
+ *	   order never deadlock with them;
+ *	2. look for the reverse edge in the primary key, directly from C, with a
+ *	   snapshot taken after the slot is held (fresh under READ COMMITTED), so
+ *	   it sees every earlier holder of the slot: exactly one of two racing
+ *	   follow(a,b) and follow(b,a) counts the new mutual;
+ *	3. only when there is a mutual to count, or an account had no free stripe
+ *	   (a new account, or every stripe held by concurrent writers), one more
+ *	   statement per account, lower id first: the mutual delta, or a new
+ *	   stripe with a random number.
  *
- * Under REPEATABLE READ and SERIALIZABLE a slot or stripe changed by a
- * concurrent transaction makes the call fail with 40001 instead of counting
- * from a stale snapshot.
+ * So a follow storm on one account never queues on one row, and a count is
+ * the sum of an account's few stripes.  Under REPEATABLE READ and
+ * SERIALIZABLE a slot or stripe changed by a concurrent transaction makes the
+ * call fail with 40001 instead of counting from a stale snapshot.
+ *
+ * One statement may follow millions of times (SELECT follow(a, b) FROM t).
+ * Every update of a stripe row inside one transaction leaves a row version
+ * that cannot be pruned before commit, so finding the row through its index
+ * gets slower with each update of a hot account.  A small direct-mapped cache
+ * remembers, per account, the stripe version this transaction wrote last;
+ * once an account is in it, writes go step by step and update that version
+ * straight by ctid.  The cache is fixed-size (no memory grows with the number
+ * of calls), tagged with the local transaction id, and only an optimisation:
+ * a stale entry finds no row and the normal path runs.
  */
 #include "postgres.h"
 
@@ -32,6 +46,8 @@
 #include "storage/itemptr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
+#include "access/table.h"
 
 #include "fg.h"
 
@@ -41,11 +57,11 @@ PG_FUNCTION_INFO_V1(fg_unfollow);
 /* Prepared statements, kept for the life of the backend. */
 static SPIPlanPtr plan_insert_edge = NULL;
 static SPIPlanPtr plan_delete_edge = NULL;
-static SPIPlanPtr plan_edge_exists = NULL;
 static SPIPlanPtr plan_bump_stripe = NULL;
 static SPIPlanPtr plan_new_stripe = NULL;
 static SPIPlanPtr plan_bump_tid = NULL;
-static SPIPlanPtr plan_bump_pair = NULL;
+static SPIPlanPtr plan_follow_fast = NULL;
+static SPIPlanPtr plan_unfollow_fast = NULL;
 
 /* The stripe version this transaction last wrote for an account. */
 typedef struct FgStripeCacheEntry
@@ -73,11 +89,6 @@ static const char *const sql_delete_edge =
 "  UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1"
 "  WHERE slot OPERATOR(pg_catalog.=) $3 RETURNING 1)"
 " DELETE FROM follow_graph.edge AS e USING slot"
-" WHERE e.follower OPERATOR(pg_catalog.=) $1"
-"   AND e.followee OPERATOR(pg_catalog.=) $2";
-
-static const char *const sql_edge_exists =
-"SELECT 1 FROM follow_graph.edge AS e"
 " WHERE e.follower OPERATOR(pg_catalog.=) $1"
 "   AND e.followee OPERATOR(pg_catalog.=) $2";
 
@@ -115,45 +126,71 @@ static const char *const sql_bump_tid =
 " RETURNING c.ctid";
 
 /*
- * The common case in one statement: look for the reverse edge and add the
- * deltas to a free stripe of each account.  Returns a row per stripe updated
- * (an account whose stripes are all held, or that has none, returns none)
- * with the mutual delta applied.  $1 follower, $2 followee, $3 sign.
+ * The usual follow or unfollow in one statement: take the pair slot, insert
+ * or delete the edge, and if that changed a row add the follower/following
+ * deltas to a free stripe of each account.  It always returns one row whose
+ * first column counts the edges changed, with the ctid and account of each
+ * stripe updated (an account with no free stripe returns none).  The mutual
+ * count is left to the caller, which must look for the reverse edge with a
+ * snapshot taken after this statement holds the slot.
+ * $1 follower, $2 followee, $3 slot, $4 sign.
  */
-static const char *const sql_bump_pair =
-"WITH rev AS MATERIALIZED ("
-"  SELECT CASE WHEN EXISTS (SELECT 1 FROM follow_graph.edge AS e"
-"                           WHERE e.follower OPERATOR(pg_catalog.=) $2"
-"                             AND e.followee OPERATOR(pg_catalog.=) $1)"
-"              THEN $3 ELSE 0::pg_catalog.int8 END AS m),"
-" d (account, dfollowers, dfollowing) AS ("
-"  VALUES ($1, 0::pg_catalog.int8, $3), ($2, $3, 0::pg_catalog.int8)),"
-" pick AS MATERIALIZED ("
-"  SELECT d.account, d.dfollowers, d.dfollowing,"
-"         (SELECT c.stripe FROM follow_graph.counter AS c"
-"          WHERE c.account OPERATOR(pg_catalog.=) d.account"
-"          LIMIT 1 FOR UPDATE SKIP LOCKED) AS stripe"
-"  FROM d)"
-" UPDATE follow_graph.counter AS c"
-" SET followers = c.followers OPERATOR(pg_catalog.+) p.dfollowers,"
-"     following = c.following OPERATOR(pg_catalog.+) p.dfollowing,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) rev.m"
-" FROM pick AS p, rev"
-" WHERE c.account OPERATOR(pg_catalog.=) p.account"
-"   AND c.stripe OPERATOR(pg_catalog.=) p.stripe"
-" RETURNING c.ctid, c.account, rev.m";
+#define FG_FAST_COUNTERS \
+" d (account, dfollowers, dfollowing) AS (" \
+"  VALUES ($1, 0::pg_catalog.int8, $4), ($2, $4, 0::pg_catalog.int8))," \
+" pick AS MATERIALIZED (" \
+"  SELECT d.account, d.dfollowers, d.dfollowing," \
+"         (SELECT c.stripe FROM follow_graph.counter AS c" \
+"          WHERE c.account OPERATOR(pg_catalog.=) d.account" \
+"          LIMIT 1 FOR UPDATE SKIP LOCKED) AS stripe" \
+"  FROM d WHERE EXISTS (SELECT 1 FROM changed))," \
+" upd AS (" \
+"  UPDATE follow_graph.counter AS c" \
+"  SET followers = c.followers OPERATOR(pg_catalog.+) p.dfollowers," \
+"      following = c.following OPERATOR(pg_catalog.+) p.dfollowing" \
+"  FROM pick AS p" \
+"  WHERE c.account OPERATOR(pg_catalog.=) p.account" \
+"    AND c.stripe OPERATOR(pg_catalog.=) p.stripe" \
+"  RETURNING c.ctid, c.account)" \
+" SELECT (SELECT pg_catalog.count(*) FROM changed), u.ctid, u.account" \
+" FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true"
+
+static const char *const sql_follow_fast =
+"WITH slot AS ("
+"  UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1"
+"  WHERE slot OPERATOR(pg_catalog.=) $3 RETURNING 1),"
+" changed AS ("
+"  INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
+"  SELECT $1, $2, pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
+"         pg_catalog.now() FROM slot"
+"  ON CONFLICT (follower, followee) DO NOTHING RETURNING 1),"
+FG_FAST_COUNTERS;
+
+static const char *const sql_unfollow_fast =
+"WITH slot AS ("
+"  UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1"
+"  WHERE slot OPERATOR(pg_catalog.=) $3 RETURNING 1),"
+" changed AS ("
+"  DELETE FROM follow_graph.edge AS e USING slot"
+"  WHERE e.follower OPERATOR(pg_catalog.=) $1"
+"    AND e.followee OPERATOR(pg_catalog.=) $2 RETURNING 1),"
+FG_FAST_COUNTERS;
+
+/* Parameter types of the statements above. */
+static const Oid edge_types[] = {INT8OID, INT8OID, INT4OID};
+static const Oid fast_types[] = {INT8OID, INT8OID, INT4OID, INT8OID};
+static const Oid bump_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT4OID};
+static const Oid bump_tid_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TIDOID};
 
 /*
  * Prepare a statement once and keep it for the life of the backend.
  */
 static SPIPlanPtr
-PreparePlan(SPIPlanPtr *cache, const char *sql, int nargs, Oid last_type)
+PreparePlan(SPIPlanPtr *cache, const char *sql, int nargs, const Oid *types)
 {
-	Oid			types[5] = {INT8OID, INT8OID, INT8OID, INT8OID, last_type};
-
 	if (*cache == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, (Oid *) types);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s",
@@ -191,18 +228,6 @@ FgPairSlot(int64 a, int64 b)
 	return (int32) (hash_combine64(hash_bytes_uint32_extended((uint32) lo, lo >> 32),
 								   hash_bytes_uint32_extended((uint32) hi, hi >> 32))
 					% FG_PAIR_SLOTS);
-}
-
-/*
- * Is there an edge from -> to, as of a fresh snapshot?
- */
-static bool
-EdgeExists(int64 from, int64 to)
-{
-	Datum		values[2] = {Int64GetDatum(from), Int64GetDatum(to)};
-
-	return RunPlan(PreparePlan(&plan_edge_exists, sql_edge_exists, 2, InvalidOid),
-				   values, SPI_OK_SELECT) > 0;
 }
 
 /*
@@ -263,7 +288,7 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	if (e->lxid == MyProc->lxid && e->account == account)
 	{
 		values[4] = PointerGetDatum(&e->tid);
-		if (RunPlan(PreparePlan(&plan_bump_tid, sql_bump_tid, 5, TIDOID),
+		if (RunPlan(PreparePlan(&plan_bump_tid, sql_bump_tid, 5, bump_tid_types),
 					values, SPI_OK_UPDATE_RETURNING) > 0)
 		{
 			RememberStripe(e, account);
@@ -271,7 +296,7 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 		}
 	}
 
-	if (RunPlan(PreparePlan(&plan_bump_stripe, sql_bump_stripe, 4, InvalidOid),
+	if (RunPlan(PreparePlan(&plan_bump_stripe, sql_bump_stripe, 4, bump_types),
 				values, SPI_OK_UPDATE_RETURNING) > 0)
 	{
 		RememberStripe(e, account);
@@ -285,79 +310,54 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	 * count exact if it ever happens.
 	 */
 	values[4] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	RunPlan(PreparePlan(&plan_new_stripe, sql_new_stripe, 5, INT4OID),
+	RunPlan(PreparePlan(&plan_new_stripe, sql_new_stripe, 5, bump_types),
 			values, SPI_OK_INSERT_RETURNING);
 	RememberStripe(e, account);
 }
 
 /*
+ * Is there an edge from -> to, as of a snapshot taken now?  Read straight
+ * from the primary key.  Under READ COMMITTED the snapshot is fresh, so it
+ * sees every transaction that held the pair slot before us.
+ */
+static bool
+ReverseEdgeExists(int64 from, int64 to)
+{
+	Relation	heap;
+	FgScan	   *s;
+	bool		found;
+
+	PushActiveSnapshot(GetTransactionSnapshot());
+	heap = FgOpenEdges();
+	s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+	found = FgScanProbe(s, from, to);
+	FgScanEnd(s);
+	table_close(heap, AccessShareLock);
+	PopActiveSnapshot();
+	return found;
+}
+
+/*
  * Apply the count changes of one edge follower -> followee appearing
- * (sign = 1) or disappearing (sign = -1).  Must run after the edge statement
- * took the pair's slot.
+ * (sign = 1) or disappearing (sign = -1), except the follower/following
+ * deltas already applied to an account marked done.  Must run after the edge
+ * statement took the pair's slot.
  */
 static void
-ApplyEdgeDelta(int64 follower, int64 followee, int sign)
+ApplyEdgeDelta(int64 follower, int64 followee, int sign,
+			   bool done_follower, bool done_followee)
 {
-	int64		mutual;
-	bool		done_follower = false;
-	bool		done_followee = false;
+	int64		mutual = ReverseEdgeExists(followee, follower) ? sign : 0;
+	bool		need_follower = !done_follower || mutual != 0;
+	bool		need_followee = !done_followee || mutual != 0;
 
-	if (!HoldsStripe(follower) && !HoldsStripe(followee))
-	{
-		/* Usual case: the reverse check and both stripes in one statement. */
-		Datum		values[3] = {Int64GetDatum(follower), Int64GetDatum(followee),
-		Int64GetDatum(sign)};
-		uint64		n = RunPlan(PreparePlan(&plan_bump_pair, sql_bump_pair, 3,
-											InvalidOid),
-								values, SPI_OK_UPDATE_RETURNING);
-		bool		known = false;
-
-		mutual = 0;
-		for (uint64 i = 0; i < n; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			int64		account = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
-			FgStripeCacheEntry *e = StripeCacheEntry(account);
-
-			e->lxid = MyProc->lxid;
-			e->account = account;
-			ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 1, &isnull)),
-							&e->tid);
-			mutual = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
-			known = true;
-			if (account == follower)
-				done_follower = true;
-			else
-				done_followee = true;
-		}
-		if (done_follower && done_followee)
-			return;
-		if (!known)
-			mutual = EdgeExists(followee, follower) ? sign : 0;
-	}
-	else
-		mutual = EdgeExists(followee, follower) ? sign : 0;
-
-	/*
-	 * The rest, one account at a time, lower id first, so that no two
-	 * writers wait on each other in a cycle.
-	 */
-	if (follower < followee)
-	{
-		if (!done_follower)
-			BumpCounts(follower, 0, sign, mutual);
-		if (!done_followee)
-			BumpCounts(followee, sign, 0, mutual);
-	}
-	else
-	{
-		if (!done_followee)
-			BumpCounts(followee, sign, 0, mutual);
-		if (!done_follower)
-			BumpCounts(follower, 0, sign, mutual);
-	}
+	/* Lower id first, so that no two writers wait on each other in a cycle. */
+	if (follower < followee && need_follower)
+		BumpCounts(follower, 0, done_follower ? 0 : sign, mutual);
+	if (need_followee)
+		BumpCounts(followee, done_followee ? 0 : sign, 0, mutual);
+	if (follower > followee && need_follower)
+		BumpCounts(follower, 0, done_follower ? 0 : sign, mutual);
 }
 
 /*
@@ -377,6 +377,56 @@ CheckEdgeArgs(FunctionCallInfo fcinfo, int64 *follower, int64 *followee)
 }
 
 /*
+ * The one-statement write (see sql_follow_fast).  Returns whether the edge
+ * changed and which accounts already had their follower/following delta.
+ */
+static bool
+ChangeEdgeFast(int64 follower, int64 followee, int32 slot, int sign,
+			   bool *done_follower, bool *done_followee)
+{
+	Datum		values[4];
+	uint64		n;
+	bool		isnull;
+	bool		changed;
+
+	values[0] = Int64GetDatum(follower);
+	values[1] = Int64GetDatum(followee);
+	values[2] = Int32GetDatum(slot);
+	values[3] = Int64GetDatum(sign);
+	if (sign > 0)
+		n = RunPlan(PreparePlan(&plan_follow_fast, sql_follow_fast, 4, fast_types),
+					values, SPI_OK_SELECT);
+	else
+		n = RunPlan(PreparePlan(&plan_unfollow_fast, sql_unfollow_fast, 4, fast_types),
+					values, SPI_OK_SELECT);
+
+	changed = n > 0 &&
+		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									SPI_tuptable->tupdesc, 1, &isnull)) > 0;
+	for (uint64 i = 0; changed && i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Datum		tid = SPI_getbinval(tup, desc, 2, &isnull);
+		int64		account;
+		FgStripeCacheEntry *e;
+
+		if (isnull)
+			continue;
+		account = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
+		e = StripeCacheEntry(account);
+		e->lxid = MyProc->lxid;
+		e->account = account;
+		ItemPointerCopy((ItemPointer) DatumGetPointer(tid), &e->tid);
+		if (account == follower)
+			*done_follower = true;
+		else
+			*done_followee = true;
+	}
+	return changed;
+}
+
+/*
  * Insert or delete the edge together with the pair slot; true if a row
  * changed, in which case the counts follow.
  */
@@ -385,24 +435,45 @@ ChangeEdge(FunctionCallInfo fcinfo, bool insert)
 {
 	int64		follower;
 	int64		followee;
-	Datum		values[3];
+	int32		slot;
+	int			sign = insert ? 1 : -1;
 	bool		changed;
 
 	CheckEdgeArgs(fcinfo, &follower, &followee);
-
-	values[0] = Int64GetDatum(follower);
-	values[1] = Int64GetDatum(followee);
-	values[2] = Int32GetDatum(FgPairSlot(follower, followee));
+	slot = FgPairSlot(follower, followee);
 
 	SPI_connect();
-	if (insert)
-		changed = RunPlan(PreparePlan(&plan_insert_edge, sql_insert_edge, 3, InvalidOid),
-						  values, SPI_OK_INSERT) > 0;
+	if (!HoldsStripe(follower) && !HoldsStripe(followee))
+	{
+		bool		done_follower = false;
+		bool		done_followee = false;
+
+		changed = ChangeEdgeFast(follower, followee, slot, sign,
+								 &done_follower, &done_followee);
+		if (changed)
+			ApplyEdgeDelta(follower, followee, sign,
+						   done_follower, done_followee);
+	}
 	else
-		changed = RunPlan(PreparePlan(&plan_delete_edge, sql_delete_edge, 3, InvalidOid),
-						  values, SPI_OK_DELETE) > 0;
-	if (changed)
-		ApplyEdgeDelta(follower, followee, insert ? 1 : -1);
+	{
+		/*
+		 * This transaction already wrote a stripe of one of the accounts:
+		 * go step by step, so that BumpCounts reuses it by ctid.
+		 */
+		Datum		values[3];
+
+		values[0] = Int64GetDatum(follower);
+		values[1] = Int64GetDatum(followee);
+		values[2] = Int32GetDatum(slot);
+		if (insert)
+			changed = RunPlan(PreparePlan(&plan_insert_edge, sql_insert_edge, 3, edge_types),
+							  values, SPI_OK_INSERT) > 0;
+		else
+			changed = RunPlan(PreparePlan(&plan_delete_edge, sql_delete_edge, 3, edge_types),
+							  values, SPI_OK_DELETE) > 0;
+		if (changed)
+			ApplyEdgeDelta(follower, followee, sign, false, false);
+	}
 	SPI_finish();
 	return changed;
 }
