@@ -8,7 +8,8 @@
 #   --duration S     seconds per pgbench run (default 5)
 #   --reps R         runs per operation, side and client count (default 3)
 #   --clients LIST   pgbench client counts (default "1 2")
-#   --ops LIST       only these operations (default: all; see OPS below)
+#   --ops LIST       only these operations (default: all, see OPS_ALL; with
+#                    --reuse the other operations' earlier results are kept)
 #   --db NAME        database to (re)create (default fg_bench_N)
 #   --reuse          keep the database if it already holds this scale
 #   --smoke          tiny and quick: a few transactions per run, one rep,
@@ -49,7 +50,7 @@ if ! command -v "$PGBENCH" >/dev/null && [ -x /usr/lib/postgresql/15/bin/pgbench
 fi
 mkdir -p "$out"
 
-OPS_ALL="follower_count following_count mutual_count followers_first followers_deep mutuals_all known_followers relationships is_following"
+OPS_ALL="follower_count following_count mutual_count followers_first followers_deep mutuals_all known_followers relationships is_following ceiling"
 ops=${ops:-$OPS_ALL}
 
 say() { printf '%s\n' "$*" >&2; }
@@ -200,7 +201,7 @@ say "   all operations agree"
 # after the plan cache has settled (six executions), with the first sample.
 IFS='|' read -r V1 A1 B1 RV1 RT1 < <(qdb -Atc "SELECT (SELECT id FROM bench.viewer WHERE i = 1), a, b, (SELECT viewer FROM bench.rel_case WHERE i = 1), (SELECT targets FROM bench.rel_case WHERE i = 1) FROM bench.pair WHERE i = 1")
 {
-	for op in $OPS_ALL; do
+	for op in ${OPS_ALL% ceiling}; do
 		sql=$(grep -v '^\\' "$sqldir/$op.base.sql" | sed -e 's/ \\gset//')
 		sql=$(tail -n 1 <<< "$sql")
 		case "$op" in
@@ -224,23 +225,33 @@ IFS='|' read -r V1 A1 B1 RV1 RT1 < <(qdb -Atc "SELECT (SELECT id FROM bench.view
 # Timing: per operation and client count, ext and base alternate A B A B.
 #--------------------------------------------------------------------------
 raw=$out/raw-$scale.tsv
-printf 'op\tclients\tside\trep\tlatency_ms\ttps\n' > "$raw"
+if [ $reuse -eq 1 ] && [ -s "$raw" ]; then
+	# Keep the earlier results of the operations not run now.
+	awk -F'\t' -v ops=" $ops " 'NR == 1 || index(ops, " " $1 " ") == 0' "$raw" > "$raw.tmp"
+	mv "$raw.tmp" "$raw"
+else
+	printf 'op\tclients\tside\trep\tlatency_ms\ttps\n' > "$raw"
+fi
 bench_once() {	# op side clients rep
 	local log lat tps
 	log=$out/pgbench.log
 	if [ $smoke -eq 1 ]; then set -- "$@" -t 5; else set -- "$@" -T "$duration"; fi
 	"$PGBENCH" -n -M prepared -r -c "$3" -j "$3" "${@:5}" -f "$sqldir/$1.$2.sql" "$db" > "$log" 2>&1 || {
 		cat "$log" >&2; return 1; }
-	# The operation is the script's last statement; its per-statement latency.
-	lat=$(awk '/statement latencies/ { f = 1; next } f && NF { l = $1 } END { print l }' "$log")
+	# The operation is the script's last statement: its own latency when a
+	# lookup precedes it, else the transaction latency.
+	if [ "$(grep -c . "$sqldir/$1.$2.sql")" -gt 1 ]; then
+		lat=$(awk '/statement latencies/ { f = 1; next } f && NF { l = $1 } END { print l }' "$log")
+	else
+		lat=$(awk '/^latency average = / { print $4; exit }' "$log")
+	fi
 	tps=$(awk '/^tps = / { print $3; exit }' "$log")
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "$2" "$4" "$lat" "$tps" >> "$raw"
 }
 runs=0
 for op in $ops; do for c in $clients; do runs=$((runs + 2 * reps)); done; done
-for c in $clients; do runs=$((runs + 2 * reps)); done
 [ $smoke -eq 1 ] || say "== timing: $runs pgbench runs of ${duration}s (about $(( runs * (duration + 1) / 60 + 1 )) min)"
-for op in $ops ceiling; do
+for op in $ops; do
 	for c in $clients; do
 		for r in $(seq "$reps"); do
 			bench_once "$op" ext "$c" "$r"
