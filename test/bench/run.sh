@@ -59,12 +59,12 @@ say() { printf '%s\n' "$*" >&2; }
 growth_table() {
 	local files=("$out"/scale-*.tsv)
 	[ -e "${files[0]}" ] || { say "no results in $out"; return 0; }
-	awk -F'\t' '
-		FNR == 1 { s = FILENAME; sub(/.*scale-/, "", s); sub(/\.tsv$/, "", s); scales[s] = 1 }
-		$2 == 1 && $1 != "op" { if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
-			e[$1, s] = $3; b[$1, s] = $4 }
+	awk -F'\t' -v ops="$OPS_ALL" '
+		FNR == 1 { s = FILENAME; sub(/.*scale-/, "", s); sub(/\.tsv$/, "", s); sc[++ns] = s + 0 }
+		$2 == 1 && $1 != "op" { e[$1, s + 0] = $3; b[$1, s + 0] = $4 }
 		END {
-			ns = asorti(scales, sc, "@ind_num_asc")
+			n = split(ops, order, " "); if (order[n] == "ceiling") n--
+			for (i = 2; i <= ns; i++) for (j = i; j > 1 && sc[j - 1] > sc[j]; j--) { t = sc[j]; sc[j] = sc[j - 1]; sc[j - 1] = t }
 			h = "| operation (1 client, median) |"; sep = "|---|"
 			for (i = 1; i <= ns; i++) { h = h " ext " sc[i] " | base " sc[i] " |"; sep = sep "---:|---:|" }
 			print h; print sep
