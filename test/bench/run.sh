@@ -16,6 +16,7 @@
 #                    results checked, no timing claims (CI)
 #   --all            afterwards run every other test/bench/*.sh
 #   --growth         print the growth table from earlier runs and exit
+#   --report         no timing: print the table from this scale's last run
 #
 # The server is whatever the standard PG* variables name; the role must be
 # allowed to CREATE DATABASE and to write the extension's storage
@@ -24,7 +25,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${BENCH_OUT:-$here/out}
-scale=18 duration=5 reps=3 clients="1 2" ops="" db="" reuse=0 smoke=0 all=0 growth=0
+scale=18 duration=5 reps=3 clients="1 2" ops="" db="" reuse=0 smoke=0 all=0 growth=0 report_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--scale) scale=$2; shift ;;
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--smoke) smoke=1 ;;
 	--all) all=1 ;;
 	--growth) growth=1 ;;
+	--report) report_only=1; reuse=1 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -52,6 +54,7 @@ mkdir -p "$out"
 
 OPS_ALL="follower_count following_count mutual_count followers_first followers_deep mutuals_all known_followers relationships is_following ceiling"
 ops=${ops:-$OPS_ALL}
+[ $report_only -eq 0 ] || ops=""
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -250,7 +253,7 @@ bench_once() {	# op side clients rep
 }
 runs=0
 for op in $ops; do for c in $clients; do runs=$((runs + 2 * reps)); done; done
-[ $smoke -eq 1 ] || say "== timing: $runs pgbench runs of ${duration}s (about $(( runs * (duration + 1) / 60 + 1 )) min)"
+[ $smoke -eq 1 ] || [ $runs -eq 0 ] || say "== timing: $runs pgbench runs of ${duration}s (about $(( runs * (duration + 1) / 60 + 1 )) min)"
 for op in $ops; do
 	for c in $clients; do
 		for r in $(seq "$reps"); do
