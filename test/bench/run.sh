@@ -14,7 +14,8 @@
 #   --reuse          keep the database if it already holds this scale
 #   --smoke          tiny and quick: a few transactions per run, one rep,
 #                    results checked, no timing claims (CI)
-#   --all            afterwards run every other test/bench/*.sh
+#   --all            afterwards run every other test/bench/*.sh with
+#                    --scale N [--smoke], FG_BENCH_DB and BENCH_OUT set
 #   --growth         print the growth table from earlier runs and exit
 #   --report         no timing: print the table from this scale's last run
 #
@@ -323,6 +324,8 @@ if [ $all -eq 1 ]; then
 	for extra in "$here"/*.sh; do
 		case "$(basename "$extra")" in run.sh|ci.sh) continue ;; esac
 		say "== $(basename "$extra")"
-		bash "$extra" --scale "$scale" $([ $smoke -eq 1 ] && echo --smoke) || exit $?
+		# Each script gets the scale, --smoke, and the loaded database.
+		FG_BENCH_DB="$db" BENCH_OUT="$out" bash "$extra" --scale "$scale" \
+			$([ $smoke -eq 1 ] && echo --smoke) || exit $?
 	done
 fi
