@@ -108,6 +108,15 @@ SELECT count(*) FILTER (WHERE f) FROM (
 	SELECT follow(100000, g) AS f FROM generate_series(200000, 219999, 2) AS g) AS s;
 SELECT mutual_count(100000), following_count(100000), mutual_count(200000), mutual_count(200001);
 
+-- relationships() of a viewer with long lists (probes) and short ones (merge)
+-- agree with the edges
+SELECT * FROM relationships(100000, ARRAY[200003, 200000, 5, 200001, 219999]);
+SELECT * FROM relationships(200002, ARRAY[100000, 5]);
+SELECT count(*) AS disagreements
+FROM relationships(100000, ARRAY(SELECT g FROM generate_series(199990, 200100) AS g)) AS r
+WHERE r.following <> EXISTS (SELECT 1 FROM edges WHERE follower = 100000 AND followee = r.target)
+   OR r.followed_by <> EXISTS (SELECT 1 FROM edges WHERE follower = r.target AND followee = 100000);
+
 -- the edges view shows every edge
 SELECT follower, followee FROM edges WHERE follower IN (1, 2, 3) ORDER BY 1, 2;
 

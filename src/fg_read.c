@@ -32,6 +32,9 @@
 /* Size ratio above which an intersection probes instead of merging. */
 #define FG_PROBE_RATIO 16
 
+/* relationships(): merge a viewer's list up to this many times the page. */
+#define FG_MERGE_RATIO 16
+
 PG_FUNCTION_INFO_V1(fg_is_following);
 PG_FUNCTION_INFO_V1(fg_relationship);
 PG_FUNCTION_INFO_V1(fg_relationships);
@@ -324,18 +327,52 @@ fg_relationships(PG_FUNCTION_ARGS)
 	FgScan	   *s;
 
 	items = DistinctIds(arr, "targets", true, viewer, &n);
-	flags = palloc(sizeof(bool) * 2 * Max(n, 1));
-
-	/* Probe in id order, which keeps the btree descents local. */
-	heap = FgOpenEdges();
-	s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+	flags = palloc0(sizeof(bool) * 2 * Max(n, 1));
 	for (int i = 0; i < n; i++)
-	{
 		items[i].keep = i;
-		flags[2 * i] = FgScanProbe(s, viewer, items[i].id);
-		flags[2 * i + 1] = FgScanProbe(s, items[i].id, viewer);
+
+	heap = FgOpenEdges();
+	if (n > 0)
+	{
+		FgCounts	vc = CountsOf(viewer);
+
+		/*
+		 * The targets are sorted by id.  When the viewer's lists are short
+		 * next to the page, read each once in id order and merge (as a hashed
+		 * EXISTS plan would); otherwise probe the primary key twice per
+		 * target.  The counts only choose the method.
+		 */
+		for (int dir = 0; dir < 2; dir++)
+		{
+			int64		listed = dir == 0 ? vc.following : vc.followers;
+
+			if (listed <= FG_MERGE_RATIO * (int64) n)
+			{
+				int64		id;
+				int			j = 0;
+
+				s = FgScanBegin(heap, dir == 0 ? FG_EDGE_PKEY : FG_EDGE_BY_FOLLOWEE,
+								ForwardScanDirection, false);
+				FgScanSeek(s, viewer, BTGreaterEqualStrategyNumber, items[0].id);
+				while (j < n && FgScanNextId(s, &id))
+				{
+					while (j < n && items[j].id < id)
+						j++;
+					if (j < n && items[j].id == id)
+						flags[2 * j + dir] = true;
+				}
+			}
+			else
+			{
+				s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+				for (int i = 0; i < n; i++)
+					flags[2 * i + dir] = dir == 0 ?
+						FgScanProbe(s, viewer, items[i].id) :
+						FgScanProbe(s, items[i].id, viewer);
+			}
+			FgScanEnd(s);
+		}
 	}
-	FgScanEnd(s);
 	table_close(heap, AccessShareLock);
 
 	qsort(items, n, sizeof(FgArrayItem), CompareItemByPos);
