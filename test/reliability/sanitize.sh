@@ -1,38 +1,56 @@
 #!/bin/bash
 # test/reliability/sanitize.sh: run the whole regression suite against the
-# extension built with AddressSanitizer and UndefinedBehaviorSanitizer.
+# extension built with UndefinedBehaviorSanitizer, in a server running under
+# Valgrind memcheck.  Zero reports is the pass mark.
 #
-# The server binary is the distribution's (not instrumented), so the ASan
-# runtime is preloaded into a private postmaster and every backend inherits
-# it; the extension itself is compiled with -fsanitize=address,undefined.
-# Any report lands in $FG_REL_BASE/asan/reports/.  Prints the number of
-# reports and exits non-zero if there is one or a test fails.
+# Why not AddressSanitizer: the server binary is the distribution's (not
+# instrumented), and with this glibc the ASan runtime (gcc's libasan 8 and
+# clang 14's alike) deadlocks in postgres's startup when preloaded: even
+# "LD_PRELOAD=libasan.so postgres -V" hangs in bindtextdomain().  Loading it
+# with the module instead is refused ("ASan runtime does not come first").
+# Memcheck on the unmodified server catches the same class of bugs in the
+# module: reads of uninitialised memory, heap overruns of malloc'ed blocks,
+# invalid frees, wild reads and writes.  (palloc chunks inside a context are
+# not tracked individually without a USE_VALGRIND server build.)
 #
-#   bash test/reliability/sanitize.sh            (as root; a few minutes)
+#   bash test/reliability/sanitize.sh [REGRESS tests...]   (as root; slow: minutes)
 source "$(dirname "$0")/lib.sh"
-rel_init asan
-asan_rt=$(gcc -print-file-name=libasan.so)
+command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+rel_init sanitize
 reports=$rel_base/reports
-rm -rf "$reports"; mkdir -p "$reports"; chown postgres "$reports"
-
 rel_stop
-FG_EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -g" rel_build
-so=$rel_base/usr/lib/postgresql/15/lib/follow_graph.so
-ldd "$so" | grep -q libasan || { echo "follow_graph.so is not built with ASan" >&2; exit 1; }
+rm -rf "$reports" "$rel_data"; mkdir -p "$reports"; chown postgres "$reports"
 
-REL_SERVER_ENV="LD_PRELOAD=$(readlink -f "$asan_rt") \
-ASAN_OPTIONS=detect_leaks=0:log_path=$reports/asan:abort_on_error=0 \
-UBSAN_OPTIONS=print_stacktrace=1:log_path=$reports/ubsan" rel_start
-pm=$(head -1 "$rel_data/postmaster.pid")
-grep -q libasan "/proc/$pm/maps" || { echo "ASan runtime is not loaded in the postmaster" >&2; exit 1; }
+FG_EXTRA_CFLAGS="-fsanitize=undefined -fno-omit-frame-pointer -g" rel_build
+ldd "$rel_base/usr/lib/postgresql/15/lib/follow_graph.so" | grep -q libubsan \
+	|| { echo "follow_graph.so is not built with UBSan" >&2; exit 1; }
+
+# pg_ctl starts this wrapper instead of postgres; the postmaster's children
+# are forks, so memcheck watches every backend.
+wrapper=$rel_base/postgres-valgrind
+cat > "$wrapper" <<WRAP
+#!/bin/sh
+export UBSAN_OPTIONS=print_stacktrace=1:log_path=$reports/ubsan
+exec valgrind -q --tool=memcheck --trace-children=yes --leak-check=no \
+	--num-callers=30 --error-limit=no --log-file=$reports/memcheck.%p \
+	--suppressions=$rel_top/test/reliability/valgrind.supp \
+	"$rel_bin/postgres" "\$@"
+WRAP
+chmod a+rx "$wrapper"
+runuser -u postgres -- "$rel_bin/initdb" -D "$rel_data" -A trust -U postgres >/dev/null
+runuser -u postgres -- "$rel_bin/pg_ctl" -D "$rel_data" -l "$rel_log" -w -t 300 -p "$wrapper" \
+	-o "-p $rel_port -k $rel_sock -c listen_addresses='' -c max_connections=20" start >/dev/null
 
 status=0
+regress=()
+[ $# -gt 0 ] && regress=(REGRESS="$*")
 runuser -u postgres -- env PGHOST="$rel_sock" PGPORT="$rel_port" PGUSER=postgres \
-	make -C "$rel_base/src" -s PG_CONFIG="$rel_bin/pg_config" installcheck TAP_TESTS= || status=$?
-[ $status -ne 0 ] && cat "$rel_base/src/regression.diffs" 2>/dev/null | head -100
+	make -C "$rel_base/src" -s PG_CONFIG="$rel_bin/pg_config" installcheck TAP_TESTS= "${regress[@]}" || status=$?
+[ $status -ne 0 ] && head -100 "$rel_base/src/regression.diffs" 2>/dev/null
 crashes=$(grep -c 'terminated by signal' "$rel_log" || true)
 rel_stop
-n=$(find "$reports" -type f | wc -l)
-echo "sanitizer reports: $n; backend crashes: $crashes; regression status: $status"
-find "$reports" -type f -exec head -40 {} \;
+# memcheck writes a file per process; with -q it stays empty unless it has a report.
+n=$(find "$reports" -type f -size +0 | wc -l)
+echo "sanitizer: regression status $status; memcheck+UBSan reports: $n; backend crashes: $crashes"
+find "$reports" -type f -size +0 -exec head -40 {} \;
 [ "$n" -eq 0 ] && [ "$crashes" -eq 0 ] && [ $status -eq 0 ]
