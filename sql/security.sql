@@ -80,8 +80,9 @@ DELETE FROM trojan.calls;
 
 -- ... but not for the extension.  Call every function of the API, with
 -- call tracking on so that the catalog can say which ones were not called.
--- (A new function of the extension shows up in the list below until a call
--- of it is added here.)
+-- (A new function of the extension shows up in the not_called list below
+-- until a call of it is added here; plant a trojan above for every operator
+-- and function name its SQL could resolve.)
 SET track_functions = 'all';
 BEGIN;
 SELECT follow_graph.follow(1, 2), follow_graph.follow(2, 1), follow_graph.follow(1, 3),
@@ -111,6 +112,9 @@ WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
   AND d.refclassid = 'pg_extension'::regclass
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'follow_graph')
   AND p.oid NOT IN (SELECT funcid FROM pg_stat_xact_user_functions)
+  -- functions only an index AM or type I/O calls (not counted by
+  -- track_functions) go here once a test shows they are safe
+  AND p.oid::regprocedure::text <> ALL (ARRAY[]::text[])
 ORDER BY 1::text;
 COMMIT;
 RESET track_functions;
