@@ -1,0 +1,43 @@
+-- Limits and cancellation: a long listing stops at statement_timeout, and
+-- oversized arguments fail with 54000 instead of exhausting memory.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS follow_graph CASCADE;
+CREATE EXTENSION follow_graph;
+RESET client_min_messages;
+SET search_path = follow_graph, public;
+
+-- account 1 gets a million followers, written straight into storage as a
+-- superuser (the counts are not needed here), and follows 1000 of them
+INSERT INTO edge (follower, followee, seq, followed_at)
+	SELECT g, 1, g, '2026-01-01' FROM generate_series(2, 1000001) AS g;
+INSERT INTO edge (follower, followee, seq, followed_at)
+	SELECT 1, g, 2000000 + g, '2026-01-01' FROM generate_series(2, 1001) AS g;
+
+-- a 100 ms statement_timeout stops whole-graph listings within a moment
+SET statement_timeout = '100ms';
+SELECT count(*) FROM followers(1, 100000000);
+SELECT count(*) FROM followers(1, 100000000)
+	CROSS JOIN (SELECT count(*) FROM followers(1, 100000000)) AS again;
+SELECT count(*) FROM common_followers(1, 1, 100000000);
+SELECT count(*) FROM known_followers(1, 1, 100000000) AS k
+	CROSS JOIN common_followers(1, 1, 100000000) AS c;
+RESET statement_timeout;
+
+-- without the timeout the listings run to the end
+SELECT count(*) FROM followers(1, 100000000);
+SELECT count(*) FROM mutuals(1, 100000000);
+
+-- oversized arguments are refused with 54000 (program_limit_exceeded)
+SELECT count(*) FROM relationships(1, ARRAY(SELECT generate_series(1, 10000000)::bigint));
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM counts(ARRAY(SELECT generate_series(1, 10000000)::bigint));
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM followers(1, 2000000000);
+\echo :LAST_ERROR_SQLSTATE
+
+-- at the limit they work
+SELECT count(*), count(*) FILTER (WHERE following) AS following,
+	   count(*) FILTER (WHERE followed_by) AS followed_by
+FROM relationships(1, ARRAY(SELECT generate_series(1, 1000000)::bigint));
+
+DROP EXTENSION follow_graph;

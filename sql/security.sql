@@ -1,0 +1,238 @@
+-- Security: trojan operators and functions never run, storage cannot be
+-- written around the API, and the install refuses a hostile schema.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS follow_graph CASCADE;
+CREATE EXTENSION follow_graph;
+RESET client_min_messages;
+SET search_path = follow_graph, public;
+
+CREATE ROLE regress_fg_attacker;
+CREATE ROLE regress_fg_nobody;
+CREATE ROLE regress_fg_writer;
+CREATE SCHEMA trojan AUTHORIZATION regress_fg_attacker;
+
+------------------------------------------------------------------------
+-- 1. Trojans.  An unprivileged role plants, in a schema that a careless
+--    caller puts before pg_catalog, an operator or function under every
+--    name the extension's SQL could resolve through search_path.  Each one
+--    records its call in trojan.calls and then does the real work.
+------------------------------------------------------------------------
+SET ROLE regress_fg_attacker;
+CREATE TABLE trojan.calls (what text);
+GRANT INSERT, SELECT, DELETE ON trojan.calls TO PUBLIC;
+
+-- plant operator op(ltype, rtype) that logs and then applies pg_catalog's
+CREATE FUNCTION trojan.plant_operator(op text, ltype text, rtype text, rettype text)
+RETURNS void LANGUAGE plpgsql AS $plant$
+DECLARE
+	fn text := pg_catalog.format('trojan.op_%s', pg_catalog.md5(op || ltype || rtype));
+BEGIN
+	EXECUTE pg_catalog.format(
+		'CREATE FUNCTION %s(%s, %s) RETURNS %s LANGUAGE plpgsql AS $f$'
+		' BEGIN INSERT INTO trojan.calls VALUES (%L);'
+		' RETURN $1 OPERATOR(pg_catalog.%s) $2; END $f$',
+		fn, ltype, rtype, rettype, ltype || ' ' || op || ' ' || rtype, op);
+	EXECUTE pg_catalog.format(
+		'CREATE OPERATOR trojan.%s (LEFTARG = %s, RIGHTARG = %s, FUNCTION = %s)',
+		op, ltype, rtype, fn);
+END
+$plant$;
+SELECT count(p) AS operators_planted
+FROM unnest(ARRAY['=', '<>', '<', '<=', '>', '>=', '+', '-']) AS o,
+	 unnest(ARRAY['bigint', 'integer', 'numeric', 'text']) AS t,
+	 LATERAL (SELECT trojan.plant_operator(o, t, t,
+			CASE WHEN o IN ('+', '-') THEN t ELSE 'boolean' END)) AS p;
+SELECT count(p) AS operators_planted
+FROM unnest(ARRAY['=', '<>', '<', '>']) AS o,
+	 LATERAL (SELECT trojan.plant_operator(o, 'bigint', 'integer', 'boolean')) AS p;
+
+-- functions and aggregates under the names the extension's SQL uses
+CREATE FUNCTION trojan.now() RETURNS timestamptz LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO trojan.calls VALUES ('now()'); RETURN pg_catalog.now(); END$$;
+CREATE FUNCTION trojan.nextval(regclass) RETURNS bigint LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO trojan.calls VALUES ('nextval()'); RETURN pg_catalog.nextval($1); END$$;
+CREATE FUNCTION trojan.setval(regclass, bigint) RETURNS bigint LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO trojan.calls VALUES ('setval()'); RETURN pg_catalog.setval($1, $2); END$$;
+CREATE FUNCTION trojan.format(text, text, numeric, numeric) RETURNS text LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO trojan.calls VALUES ('format()'); RETURN pg_catalog.format($1, $2, $3, $4); END$$;
+CREATE FUNCTION trojan.format(text, bigint) RETURNS text LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO trojan.calls VALUES ('format()'); RETURN pg_catalog.format($1, $2); END$$;
+CREATE FUNCTION trojan.generate_series(integer, integer) RETURNS SETOF integer LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO trojan.calls VALUES ('generate_series()'); RETURN QUERY SELECT pg_catalog.generate_series($1, $2); END$$;
+CREATE FUNCTION trojan.step(bigint) RETURNS bigint LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO trojan.calls VALUES ('aggregate'); RETURN $1 OPERATOR(pg_catalog.+) 1; END$$;
+CREATE FUNCTION trojan.step(bigint, bigint) RETURNS bigint LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO trojan.calls VALUES ('aggregate'); RETURN COALESCE($1, 0) OPERATOR(pg_catalog.+) $2; END$$;
+CREATE AGGREGATE trojan.count(*) (SFUNC = trojan.step, STYPE = bigint, INITCOND = '0');
+CREATE AGGREGATE trojan.count(bigint) (SFUNC = trojan.step, STYPE = bigint, INITCOND = '0');
+CREATE AGGREGATE trojan.sum(bigint) (SFUNC = trojan.step, STYPE = bigint);
+CREATE AGGREGATE trojan.max(bigint) (SFUNC = trojan.step, STYPE = bigint);
+CREATE AGGREGATE trojan.min(bigint) (SFUNC = trojan.step, STYPE = bigint);
+RESET ROLE;
+
+-- the victim: a superuser whose search_path puts the attacker first
+SET search_path = trojan, pg_catalog, follow_graph, public;
+
+-- control: the trojans are live for unqualified SQL ...
+SELECT 1::bigint = 1::bigint AS eq, count(*) AS n FROM (VALUES (1::bigint)) AS v(x);
+SELECT what, pg_catalog.count(*) FROM trojan.calls GROUP BY what ORDER BY what;
+DELETE FROM trojan.calls;
+
+-- ... but not for the extension.  Call every function of the API, with
+-- call tracking on so that the catalog can say which ones were not called.
+-- (A new function of the extension shows up in the not_called list below
+-- until a call of it is added here; plant a trojan above for every operator
+-- and function name its SQL could resolve.)
+SET track_functions = 'all';
+BEGIN;
+SELECT follow_graph.follow(1, 2), follow_graph.follow(2, 1), follow_graph.follow(1, 3),
+	   follow_graph.follow(3, 2), follow_graph.follow(4, 2), follow_graph.follow(1, 4);
+SELECT follow_graph.unfollow(1, 4), follow_graph.unfollow(1, 4);
+SELECT follow_graph.is_following(1, 2), follow_graph.relationship(1, 2),
+	   follow_graph.relationship(1, 3), follow_graph.relationship(3, 1);
+SELECT * FROM follow_graph.relationships(1, ARRAY[2, 3, 4, NULL, 1, 2]::bigint[]);
+SELECT follow_graph.follower_count(2), follow_graph.following_count(1), follow_graph.mutual_count(1);
+SELECT * FROM follow_graph.counts(ARRAY[1, 2, 3, 4]::bigint[]);
+SELECT follower FROM follow_graph.followers(2, 10);
+SELECT followee FROM follow_graph.following(1, 10);
+SELECT * FROM follow_graph.mutuals(1);
+SELECT * FROM follow_graph.common_followers(2, 3);
+SELECT * FROM follow_graph.common_following(1, 3);
+SELECT * FROM follow_graph.known_followers(1, 2);
+SELECT pg_catalog.count(*) FROM follow_graph.edges;
+UPDATE follow_graph.counter SET followers = followers OPERATOR(pg_catalog.+) 1
+	WHERE account OPERATOR(pg_catalog.=) 3;
+SELECT * FROM follow_graph.verify();
+SELECT follow_graph.rebuild_counts();
+SELECT * FROM follow_graph.verify();
+-- functions of the extension not called above (none)
+SELECT p.oid::regprocedure AS not_called
+FROM pg_depend AS d JOIN pg_proc AS p ON p.oid = d.objid
+WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+  AND d.refclassid = 'pg_extension'::regclass
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'follow_graph')
+  AND p.oid NOT IN (SELECT funcid FROM pg_stat_xact_user_functions)
+  -- functions only an index AM or type I/O calls (not counted by
+  -- track_functions) go here once a test shows they are safe
+  AND p.oid::regprocedure::text <> ALL (ARRAY[]::text[])
+ORDER BY 1::text;
+COMMIT;
+RESET track_functions;
+
+-- the trojans never ran (the test's own queries name pg_catalog.count too)
+SELECT what AS trojan_called, pg_catalog.count(*) FROM trojan.calls GROUP BY what;
+SELECT pg_catalog.count(*) AS trojan_calls FROM trojan.calls;
+SET search_path = follow_graph, public;
+
+-- every SECURITY DEFINER function of the extension pins search_path (none listed)
+SELECT p.oid::regprocedure AS unpinned_definer
+FROM pg_depend AS d JOIN pg_proc AS p ON p.oid = d.objid
+WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'follow_graph')
+  AND p.prosecdef
+  AND NOT EXISTS (SELECT FROM unnest(p.proconfig) AS c
+				  WHERE c = 'search_path=pg_catalog, pg_temp');
+
+------------------------------------------------------------------------
+-- 2. Nobody writes storage around the API.
+------------------------------------------------------------------------
+
+-- no role but the owner holds a right to change a table or sequence of the
+-- extension (none listed; the edges view is SELECT-only)
+SELECT c.oid::regclass AS relation, a.grantee::regrole, a.privilege_type
+FROM pg_depend AS d
+JOIN pg_class AS c ON c.oid = d.objid
+CROSS JOIN LATERAL aclexplode(c.relacl) AS a
+WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'follow_graph')
+  AND a.grantee <> c.relowner
+  AND a.privilege_type <> 'SELECT'
+ORDER BY 1, 2, 3;
+-- the only right PUBLIC has on a relation of the extension
+SELECT c.oid::regclass AS relation, a.privilege_type
+FROM pg_depend AS d
+JOIN pg_class AS c ON c.oid = d.objid
+CROSS JOIN LATERAL aclexplode(c.relacl) AS a
+WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'follow_graph')
+  AND a.grantee = 0
+ORDER BY 1, 2;
+
+-- a role with no grants at all, even given USAGE on the schema
+GRANT USAGE ON SCHEMA follow_graph TO regress_fg_nobody, regress_fg_writer;
+GRANT EXECUTE ON FUNCTION follow_graph.follow(bigint, bigint),
+	follow_graph.unfollow(bigint, bigint) TO regress_fg_writer;
+SET ROLE regress_fg_nobody;
+INSERT INTO follow_graph.edge VALUES (7, 8, 1, now());
+UPDATE follow_graph.edge SET followee = 9;
+DELETE FROM follow_graph.edge;
+TRUNCATE follow_graph.edge;
+SELECT * FROM follow_graph.edge;
+INSERT INTO follow_graph.counter VALUES (7, 0, 1, 1, 1);
+UPDATE follow_graph.counter SET followers = 0;
+DELETE FROM follow_graph.counter;
+TRUNCATE follow_graph.counter;
+UPDATE follow_graph.pair_lock SET n = 0;
+SELECT nextval('follow_graph.edge_seq');
+SELECT setval('follow_graph.edge_seq', 1);
+INSERT INTO follow_graph.edges VALUES (7, 8, now());
+DELETE FROM follow_graph.edges;
+CREATE FUNCTION follow_graph.follow(integer, integer) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE TABLE follow_graph.edge_copy (x int);
+SELECT follow_graph.follow(7, 8);
+SELECT follow_graph.unfollow(1, 2);
+SELECT * FROM follow_graph.verify();
+SELECT follow_graph.rebuild_counts();
+-- reads are public
+SELECT follow_graph.is_following(1, 2), follow_graph.follower_count(2);
+SELECT count(*) FROM follow_graph.edges;
+RESET ROLE;
+
+-- a role granted the write API can follow, and still cannot touch storage
+SET ROLE regress_fg_writer;
+SELECT follow_graph.follow(7, 8);
+INSERT INTO follow_graph.edge VALUES (8, 7, 1, now());
+UPDATE follow_graph.counter SET followers = 0;
+SELECT follow_graph.unfollow(7, 8);
+RESET ROLE;
+SELECT * FROM verify();
+
+------------------------------------------------------------------------
+-- 3. Installing where hostile objects already exist.
+------------------------------------------------------------------------
+DROP EXTENSION follow_graph;
+DROP SCHEMA follow_graph;
+
+-- a role that could create schemas made follow_graph first, with an overload
+-- that callers passing integer literals would run instead of ours
+SELECT format('GRANT CREATE ON DATABASE %I TO regress_fg_attacker', current_database()) \gexec
+SET ROLE regress_fg_attacker;
+CREATE SCHEMA follow_graph;
+CREATE FUNCTION follow_graph.follow(integer, integer) RETURNS boolean
+	LANGUAGE sql AS $$INSERT INTO trojan.calls VALUES ('follow(int, int)') RETURNING true$$;
+RESET ROLE;
+CREATE EXTENSION follow_graph;
+SELECT count(*) AS installed FROM pg_extension WHERE extname = 'follow_graph';
+
+-- a superuser-owned schema in which another role may create objects
+DROP SCHEMA follow_graph CASCADE;
+CREATE SCHEMA follow_graph;
+GRANT CREATE ON SCHEMA follow_graph TO regress_fg_attacker;
+CREATE EXTENSION follow_graph;
+DROP SCHEMA follow_graph;
+SELECT format('REVOKE CREATE ON DATABASE %I FROM regress_fg_attacker', current_database()) \gexec
+
+-- trojans on the installer's search_path do not reach the install script,
+-- nor a write made right after it
+SET search_path = trojan, pg_catalog, public;
+CREATE EXTENSION follow_graph;
+SELECT follow_graph.follow(10, 11), follow_graph.follow(11, 10);
+SELECT * FROM follow_graph.verify();
+SELECT pg_catalog.count(*) AS trojan_calls FROM trojan.calls;
+SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'follow_graph';
+SET search_path = follow_graph, public;
+
+-- clean up
+DROP SCHEMA trojan CASCADE;
+DROP OWNED BY regress_fg_nobody, regress_fg_writer;
+DROP ROLE regress_fg_attacker, regress_fg_nobody, regress_fg_writer;

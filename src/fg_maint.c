@@ -1,0 +1,367 @@
+/*
+ * fg_maint.c
+ *		Maintenance: verify() checks every stored count and every index of the
+ *		storage against the edges; rebuild_counts() recomputes the counts.
+ *
+ * Both run with the extension owner's rights and a pinned search_path (see
+ * 50_maint.sql); the SQL they run names every relation, function and
+ * operator by schema all the same, so that nothing a caller can put on a
+ * search_path is ever reached.
+ *
+ * verify() reads everything under the caller's one snapshot (SPI in read-only
+ * mode plus index walks under the active snapshot).  follow() and unfollow()
+ * change an edge and its counts in one transaction, so a consistent graph
+ * verifies clean even while writers are busy.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/visibilitymap.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
+
+#include "fg.h"
+
+PG_FUNCTION_INFO_V1(fg_verify);
+PG_FUNCTION_INFO_V1(fg_rebuild_counts);
+
+/* Rows fetched from the verify cursor at a time. */
+#define FG_VERIFY_BATCH 1000
+
+/*
+ * Per-account counts recomputed from the edges, as a CTE list shared by
+ * verify() and rebuild_counts().  Yields "actual" (account, followers,
+ * following, mutuals, self_edges, max_seq) for every account with an edge,
+ * and "stored" (account, followers, following, mutuals) summed over stripes.
+ */
+#define FG_ACTUAL_AND_STORED_CTES \
+"WITH fr AS (" \
+"  SELECT e.followee AS account, pg_catalog.count(*) AS n" \
+"  FROM follow_graph.edge AS e GROUP BY e.followee)," \
+" fg AS (" \
+"  SELECT e.follower AS account, pg_catalog.count(*) AS n," \
+"         pg_catalog.count(*) FILTER (WHERE e.follower OPERATOR(pg_catalog.=) e.followee) AS self_edges," \
+"         pg_catalog.max(e.seq) AS max_seq" \
+"  FROM follow_graph.edge AS e GROUP BY e.follower)," \
+" mu AS (" \
+"  SELECT e.follower AS account, pg_catalog.count(*) AS n" \
+"  FROM follow_graph.edge AS e JOIN follow_graph.edge AS r" \
+"    ON r.follower OPERATOR(pg_catalog.=) e.followee" \
+"   AND r.followee OPERATOR(pg_catalog.=) e.follower" \
+"  GROUP BY e.follower)," \
+" actual AS (" \
+"  SELECT COALESCE(fr.account, fg.account) AS account," \
+"         COALESCE(fr.n, 0) AS followers, COALESCE(fg.n, 0) AS following," \
+"         COALESCE(mu.n, 0) AS mutuals, COALESCE(fg.self_edges, 0) AS self_edges," \
+"         fg.max_seq" \
+"  FROM fr FULL JOIN fg ON fg.account OPERATOR(pg_catalog.=) fr.account" \
+"  LEFT JOIN mu ON mu.account OPERATOR(pg_catalog.=) fg.account)," \
+" stored AS (" \
+"  SELECT c.account, pg_catalog.sum(c.followers) AS followers," \
+"         pg_catalog.sum(c.following) AS following, pg_catalog.sum(c.mutuals) AS mutuals" \
+"  FROM follow_graph.counter AS c GROUP BY c.account)"
+
+/*
+ * verify(): one row per problem.  Counts are compared as numeric sums so that
+ * no stored value, however wrong, can overflow the check itself.
+ */
+static const char *const sql_verify =
+FG_ACTUAL_AND_STORED_CTES
+", diff AS ("
+"  SELECT COALESCE(a.account, s.account) AS account, v.what,"
+"         COALESCE(v.stored, 0) AS stored, COALESCE(v.actual, 0) AS actual"
+"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account"
+"  CROSS JOIN LATERAL (VALUES"
+"    (1, 'followers', s.followers, a.followers::pg_catalog.numeric),"
+"    (2, 'following', s.following, a.following::pg_catalog.numeric),"
+"    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric)) AS v(ord, what, stored, actual)"
+"  WHERE COALESCE(v.stored, 0) OPERATOR(pg_catalog.<>) COALESCE(v.actual, 0))"
+" SELECT d.account,"
+"        pg_catalog.format('%s count is %s but the edges give %s', d.what, d.stored, d.actual)"
+" FROM diff AS d"
+" UNION ALL"
+" SELECT a.account, pg_catalog.format('%s edge(s) from the account to itself', a.self_edges)"
+" FROM actual AS a WHERE a.self_edges OPERATOR(pg_catalog.>) 0"
+" UNION ALL"
+" SELECT NULL::pg_catalog.int8,"
+"        pg_catalog.format('edge_seq would next give %s but an edge already has seq %s',"
+"                          q.next_seq, m.max_seq)"
+" FROM (SELECT pg_catalog.max(a.max_seq) AS max_seq FROM actual AS a) AS m,"
+"      (SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) 1"
+"              ELSE s.last_value END AS next_seq"
+"       FROM follow_graph.edge_seq AS s) AS q"
+" WHERE m.max_seq OPERATOR(pg_catalog.>=) q.next_seq";
+
+/*
+ * rebuild_counts(), step 1: drop every stripe of each account whose summed
+ * counts disagree with the edges, and say how many accounts that was.
+ */
+static const char *const sql_rebuild_drop =
+FG_ACTUAL_AND_STORED_CTES
+", changed AS ("
+"  SELECT COALESCE(a.account, s.account) AS account"
+"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account"
+"  WHERE COALESCE(s.followers, 0) OPERATOR(pg_catalog.<>) COALESCE(a.followers, 0)"
+"     OR COALESCE(s.following, 0) OPERATOR(pg_catalog.<>) COALESCE(a.following, 0)"
+"     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)),"
+" dropped AS ("
+"  DELETE FROM follow_graph.counter AS c USING changed AS ch"
+"  WHERE c.account OPERATOR(pg_catalog.=) ch.account RETURNING 1)"
+" SELECT pg_catalog.count(*) FROM changed";
+
+/*
+ * rebuild_counts(), step 2: one fresh stripe for every account with edges and
+ * no stripe left, that is exactly the accounts step 1 dropped.
+ */
+static const char *const sql_rebuild_insert =
+FG_ACTUAL_AND_STORED_CTES
+" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals)"
+" SELECT a.account, 0, a.followers, a.following, a.mutuals"
+" FROM actual AS a"
+" WHERE NOT EXISTS (SELECT FROM follow_graph.counter AS c"
+"                   WHERE c.account OPERATOR(pg_catalog.=) a.account)";
+
+/*
+ * rebuild_counts(), step 3: move edge_seq past the highest seq in use, so
+ * that edges inserted around the API never make a follow reuse a cursor.
+ */
+static const char *const sql_rebuild_seq =
+"SELECT pg_catalog.setval('follow_graph.edge_seq'::pg_catalog.regclass, m.max_seq)"
+" FROM (SELECT pg_catalog.max(e.seq) AS max_seq FROM follow_graph.edge AS e) AS m,"
+"      follow_graph.edge_seq AS s"
+" WHERE m.max_seq OPERATOR(pg_catalog.>) s.last_value"
+"    OR (m.max_seq OPERATOR(pg_catalog.=) s.last_value AND NOT s.is_called)";
+
+/* API writers take ROW EXCLUSIVE; this mode waits for them and keeps them out. */
+static const char *const sql_rebuild_lock =
+"LOCK TABLE follow_graph.edge, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE";
+
+/*
+ * Prepare a materialised result of the function's declared row type.
+ */
+static Tuplestorestate *
+MaintBeginMaterialize(FunctionCallInfo fcinfo, TupleDesc *desc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	Tuplestorestate *store;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(oldcxt);
+
+	*desc = tupdesc;
+	return store;
+}
+
+/*
+ * Add one problem row; account may be absent (a problem of the whole graph).
+ */
+static void
+AddProblem(Tuplestorestate *store, TupleDesc desc, bool has_account,
+		   int64 account, const char *problem)
+{
+	Datum		values[2];
+	bool		nulls[2] = {!has_account, false};
+
+	values[0] = Int64GetDatum(account);
+	values[1] = CStringGetTextDatum(problem);
+	tuplestore_putvalues(store, desc, values, nulls);
+}
+
+/*
+ * Number of tuples of the relation visible to the snapshot, by a sequential
+ * scan of the heap.
+ */
+static int64
+CountHeap(Relation heap, Snapshot snapshot)
+{
+	TableScanDesc scan = table_beginscan(heap, snapshot, 0, NULL);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	int64		n = 0;
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		n++;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	return n;
+}
+
+/*
+ * Number of tuples visible to the snapshot that a full walk of the index
+ * reaches.  As in an index-only scan, the heap is visited only for pages the
+ * visibility map does not know to be all-visible.
+ */
+static int64
+CountThroughIndex(Relation heap, Oid indexid, Snapshot snapshot)
+{
+	Relation	index = index_open(indexid, AccessShareLock);
+	IndexScanDesc scan = index_beginscan(heap, index, snapshot, 0, 0);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	Buffer		vmbuffer = InvalidBuffer;
+	ItemPointer tid;
+	int64		n = 0;
+
+	scan->xs_want_itup = true;
+	index_rescan(scan, NULL, 0, NULL, 0);
+	while ((tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
+		{
+			if (!index_fetch_heap(scan, slot))
+				continue;
+			ExecClearTuple(slot);
+		}
+		n++;
+	}
+	if (BufferIsValid(vmbuffer))
+		ReleaseBuffer(vmbuffer);
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	index_close(index, AccessShareLock);
+	return n;
+}
+
+/*
+ * Compare every index of one storage table with its heap: each must reach
+ * exactly the rows a heap scan sees.  (Whether each entry holds the right key
+ * is amcheck's bt_index_check(..., heapallindexed => true).)
+ */
+static void
+CheckIndexes(Tuplestorestate *store, TupleDesc desc, const char *relname,
+			 Snapshot snapshot)
+{
+	Relation	heap = table_open(FgRelationId(relname), AccessShareLock);
+	List	   *indexes = RelationGetIndexList(heap);
+	int64		nheap = CountHeap(heap, snapshot);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Oid			indexid = lfirst_oid(lc);
+		int64		nindex = CountThroughIndex(heap, indexid, snapshot);
+
+		if (nindex != nheap)
+			AddProblem(store, desc, false, 0,
+					   psprintf("index %s reaches " INT64_FORMAT " rows but table %s has " INT64_FORMAT,
+								get_rel_name(indexid), nindex, relname, nheap));
+	}
+	list_free(indexes);
+	table_close(heap, AccessShareLock);
+}
+
+/*
+ * verify() → table(account bigint, problem text): no rows means the counts,
+ * the indexes and the edge sequence all agree with the edges.
+ */
+Datum
+fg_verify(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store = MaintBeginMaterialize(fcinfo, &desc);
+	Snapshot	snapshot = GetActiveSnapshot();
+	SPIPlanPtr	plan;
+	Portal		portal;
+
+	CheckIndexes(store, desc, FG_EDGE_TABLE, snapshot);
+	CheckIndexes(store, desc, FG_COUNTER_TABLE, snapshot);
+
+	SPI_connect();
+	plan = SPI_prepare(sql_verify, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, FG_VERIFY_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[i];
+			bool		account_null;
+			bool		problem_null;
+			Datum		account = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &account_null);
+			Datum		problem = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &problem_null);
+
+			CHECK_FOR_INTERRUPTS();
+			AddProblem(store, desc, !account_null,
+					   account_null ? 0 : DatumGetInt64(account),
+					   problem_null ? "?" : TextDatumGetCString(problem));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * rebuild_counts() → bigint: recompute the counts of every account whose
+ * stored counts disagree with the edges, and move edge_seq past every seq in
+ * use; returns how many accounts changed.
+ */
+Datum
+fg_rebuild_counts(PG_FUNCTION_ARGS)
+{
+	int64		changed;
+	bool		isnull;
+	int			rc;
+
+	/*
+	 * The lock below only helps if the statements after it take fresh
+	 * snapshots; a transaction snapshot could predate a writer's commit.
+	 */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("rebuild_counts() must run at the READ COMMITTED isolation level"),
+				 errdetail("A transaction snapshot could miss follows committed while it waits for its lock."),
+				 errhint("Run it in its own READ COMMITTED transaction.")));
+
+	SPI_connect();
+	rc = SPI_execute(sql_rebuild_lock, false, 0);
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	rc = SPI_execute(sql_rebuild_drop, false, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	changed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+	rc = SPI_execute(sql_rebuild_insert, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	rc = SPI_execute(sql_rebuild_seq, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	PG_RETURN_INT64(changed);
+}

@@ -1,0 +1,89 @@
+# pg_dump / pg_restore keep the whole graph: edges with their seq and
+# followed_at, the counts, the edge sequence; verify() is empty on both sides
+# and the restored graph keeps working.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('dump');
+$node->init;
+$node->start;
+
+$node->safe_psql('postgres', 'CREATE DATABASE src');
+$node->safe_psql('src', q{
+	CREATE EXTENSION follow_graph;
+	SELECT pg_catalog.setseed(0.42);
+	SELECT pg_catalog.count(follow_graph.follow(a, b))
+	FROM pg_catalog.generate_series(1, 60) AS a,
+		 pg_catalog.generate_series(1, 60) AS b
+	WHERE a <> b AND pg_catalog.random() < 0.2;
+	SELECT pg_catalog.count(follow_graph.unfollow(e.follower, e.followee))
+	FROM follow_graph.edges AS e
+	WHERE (e.follower + e.followee) % 7 = 0;
+	-- an extra stripe, as concurrent writers leave behind
+	INSERT INTO follow_graph.counter VALUES (1, 12345, 2, -1, 1), (1, 54321, -2, 1, -1);
+});
+
+# Everything that must survive, as one text per query.
+my %probe = (
+	edges => q{SELECT pg_catalog.md5(pg_catalog.string_agg(
+		pg_catalog.concat_ws(' ', follower, followee, seq, followed_at), ','
+		ORDER BY follower, followee)) FROM follow_graph.edge},
+	edge_count => q{SELECT pg_catalog.count(*) FROM follow_graph.edge},
+	counts => q{SELECT pg_catalog.md5(pg_catalog.string_agg(
+		pg_catalog.concat_ws(' ', account, followers, following, mutuals), ','
+		ORDER BY account))
+		FROM follow_graph.counts(ARRAY(SELECT pg_catalog.generate_series(1, 60)::bigint))},
+	mutual_total => q{SELECT pg_catalog.sum(follow_graph.mutual_count(a))
+		FROM pg_catalog.generate_series(1, 60) AS a},
+	pair_lock => q{SELECT pg_catalog.count(*) FROM follow_graph.pair_lock},
+	verify => q{SELECT pg_catalog.count(*) FROM follow_graph.verify()},
+);
+
+my %before;
+$before{$_} = $node->safe_psql('src', $probe{$_}) for sort keys %probe;
+cmp_ok($before{edge_count}, '>', 300, "source graph has $before{edge_count} edges");
+is($before{verify}, '0', 'verify() is empty on the source');
+is($before{pair_lock}, '16384', 'pair_lock is complete on the source');
+
+my $dump = $node->basedir . '/src.dump';
+$node->command_ok(
+	[ 'pg_dump', '-Fc', '-d', $node->connstr('src'), '-f', $dump ],
+	'pg_dump -Fc');
+
+for my $how ('pg_restore', 'psql') {
+	my $db = "dst_$how";
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	if ($how eq 'pg_restore')
+	{
+		$node->command_ok(
+			[ 'pg_restore', '--exit-on-error', '-d', $node->connstr($db), $dump ],
+			'pg_restore into a new database');
+	}
+	else
+	{
+		my $plain = $node->basedir . '/src.sql';
+		$node->command_ok(
+			[ 'pg_dump', '-Fp', '-d', $node->connstr('src'), '-f', $plain ],
+			'pg_dump -Fp');
+		$node->command_ok(
+			[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr($db),
+			  '-f', $plain ],
+			'plain dump replayed with psql');
+	}
+	for my $k (sort keys %probe)
+	{
+		is($node->safe_psql($db, $probe{$k}), $before{$k}, "$how: $k is the same");
+	}
+
+	# The sequence came along: a new follow sorts newest and all stays clean.
+	$node->safe_psql($db, 'SELECT follow_graph.follow(1000, 1)');
+	is($node->safe_psql($db, 'SELECT follower FROM follow_graph.followers(1, 1)'),
+		'1000', "$how: a follow after restore is the newest");
+	is($node->safe_psql($db, $probe{verify}), '0', "$how: verify() is empty after a follow");
+}
+
+$node->stop;
+done_testing();
