@@ -45,4 +45,15 @@ tapcheck:
 	$(prove_installcheck)
 
 bench:
-	bash test/bench/run.sh $(if $(SCALE),--scale $(SCALE))
+	bash test/bench/run.sh $(if $(SCALE),--scale $(SCALE)) $(BENCH_OPTS)
+
+# Heavy reliability runs, outside the default CI run (see README, Reliability).
+.PHONY: sanitize sqlsmith storm verify-scale
+sanitize:
+	bash test/reliability/sanitize.sh
+sqlsmith:
+	bash test/reliability/sqlsmith.sh $(or $(QUERIES),10000)
+storm:
+	bash test/reliability/storm.sh
+verify-scale:
+	bash test/reliability/verify_scale.sh $(or $(EDGES),10000000)
