@@ -44,6 +44,12 @@
 /* Largest page a list or set function returns in one call. */
 #define FG_MAX_PAGE_SIZE		100000000
 
+/* fg_read.c: start a materialised result (SETOF scalar_type, or the
+ * function's row type when scalar_type is InvalidOid). */
+extern struct Tuplestorestate *FgBeginMaterialize(FunctionCallInfo fcinfo,
+												  Oid scalar_type,
+												  TupleDesc *desc);
+
 /* fg_write.c: the pair_lock slot of the unordered pair {a,b}. */
 extern int32 FgPairSlot(int64 a, int64 b);
 

@@ -148,37 +148,6 @@ static const char *const sql_rebuild_lock =
 "LOCK TABLE follow_graph.edge, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE";
 
 /*
- * Prepare a materialised result of the function's declared row type.
- */
-static Tuplestorestate *
-MaintBeginMaterialize(FunctionCallInfo fcinfo, TupleDesc *desc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext oldcxt;
-	Tuplestorestate *store;
-	TupleDesc	tupdesc;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-
-	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = tupdesc;
-	MemoryContextSwitchTo(oldcxt);
-
-	*desc = tupdesc;
-	return store;
-}
-
-/*
  * Add one problem row; account may be absent (a problem of the whole graph).
  */
 static void
@@ -286,7 +255,7 @@ Datum
 fg_verify(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Tuplestorestate *store = MaintBeginMaterialize(fcinfo, &desc);
+	Tuplestorestate *store = FgBeginMaterialize(fcinfo, InvalidOid, &desc);
 	Snapshot	snapshot = GetActiveSnapshot();
 	SPIPlanPtr	plan;
 	Portal		portal;

@@ -140,8 +140,8 @@ CountsOf(int64 account)
  * Prepare a materialised result for a set-returning function.  For SETOF a
  * scalar the one-column descriptor is built here.
  */
-static Tuplestorestate *
-BeginMaterialize(FunctionCallInfo fcinfo, Oid scalar_type, TupleDesc *desc)
+Tuplestorestate *
+FgBeginMaterialize(FunctionCallInfo fcinfo, Oid scalar_type, TupleDesc *desc)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext oldcxt;
@@ -319,7 +319,7 @@ fg_relationships(PG_FUNCTION_ARGS)
 	int64		viewer = PG_GETARG_INT64(0);
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 	TupleDesc	desc;
-	Tuplestorestate *store = BeginMaterialize(fcinfo, InvalidOid, &desc);
+	Tuplestorestate *store = FgBeginMaterialize(fcinfo, InvalidOid, &desc);
 	FgArrayItem *items;
 	bool	   *flags;
 	int			n;
@@ -425,7 +425,7 @@ fg_counts(PG_FUNCTION_ARGS)
 {
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
 	TupleDesc	desc;
-	Tuplestorestate *store = BeginMaterialize(fcinfo, InvalidOid, &desc);
+	Tuplestorestate *store = FgBeginMaterialize(fcinfo, InvalidOid, &desc);
 	FgArrayItem *items;
 	FgCounts   *counts;
 	FgCounterReader r;
@@ -466,7 +466,7 @@ static Datum
 ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
 {
 	TupleDesc	desc;
-	Tuplestorestate *store = BeginMaterialize(fcinfo, InvalidOid, &desc);
+	Tuplestorestate *store = FgBeginMaterialize(fcinfo, InvalidOid, &desc);
 	int64		account;
 	int32		page_size;
 	Relation	heap;
@@ -607,7 +607,7 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 			  int page_arg)
 {
 	TupleDesc	desc;
-	Tuplestorestate *store = BeginMaterialize(fcinfo, INT8OID, &desc);
+	Tuplestorestate *store = FgBeginMaterialize(fcinfo, INT8OID, &desc);
 	int32		page_size;
 	bool		has_after = !PG_ARGISNULL(page_arg + 1);
 	int64		after = has_after ? PG_GETARG_INT64(page_arg + 1) : 0;
@@ -717,7 +717,7 @@ fg_mutuals(PG_FUNCTION_ARGS)
 	{
 		TupleDesc	desc;
 
-		BeginMaterialize(fcinfo, INT8OID, &desc);
+		FgBeginMaterialize(fcinfo, INT8OID, &desc);
 		return (Datum) 0;
 	}
 	account = PG_GETARG_INT64(0);
@@ -735,7 +735,7 @@ PairSetPage(FunctionCallInfo fcinfo, bool a_followers, bool b_followers)
 	{
 		TupleDesc	desc;
 
-		BeginMaterialize(fcinfo, INT8OID, &desc);
+		FgBeginMaterialize(fcinfo, INT8OID, &desc);
 		return (Datum) 0;
 	}
 	return IntersectPage(fcinfo, (FgSide) {PG_GETARG_INT64(0), a_followers},
