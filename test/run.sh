@@ -65,22 +65,29 @@ test)
 	install_packages
 	build_and_install
 	dir=$(work_copy)
+	passed=0 failed=0
+	tally() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi; }
 	say "regression and isolation tests (pg_virtualenv)"
-	status=0
-	as_postgres env -C "$dir" pg_virtualenv -v 15 make -s installcheck TAP_TESTS= || status=$?
-	if [ $status -ne 0 ]; then
+	rc=0
+	as_postgres env -C "$dir" pg_virtualenv -v 15 make -s installcheck TAP_TESTS= || rc=$?
+	if [ $rc -ne 0 ]; then
 		cat "$dir"/regression.diffs "$dir"/test/output_iso/regression.diffs 2>/dev/null | head -200
-		exit $status
 	fi
+	tally $rc
 	say "TAP tests"
-	as_postgres env -C "$dir" make -s tapcheck PROVE_FLAGS=--timer || status=$?
+	rc=0
+	as_postgres env -C "$dir" make -s tapcheck PROVE_FLAGS=--timer || rc=$?
+	tally $rc
 	for extra in "$top"/test/*/ci.sh; do
 		[ -e "$extra" ] || continue
 		say "extra check: ${extra#$top/}"
-		bash "$extra" "$dir" || status=$?
+		rc=0
+		bash "$extra" "$dir" || rc=$?
+		tally $rc
 	done
-	[ $status -eq 0 ] && say "all tests passed" || say "FAILED"
-	exit $status
+	say "test suites"
+	echo "suites: $passed passed, $failed failed"
+	[ $failed -eq 0 ]
 	;;
 demo)
 	install_packages
