@@ -253,20 +253,24 @@ HoldsStripe(int64 account)
 }
 
 /*
- * Remember the stripe version an update or insert just returned.
+ * Remember the stripe version in column col of result row 'row' as the one
+ * this transaction last wrote for the account; false if the column is NULL.
  */
-static void
-RememberStripe(FgStripeCacheEntry *e, int64 account)
+static bool
+RememberStripe(int64 account, uint64 row, int col)
 {
 	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-								  1, &isnull);
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+								  col, &isnull);
+	FgStripeCacheEntry *e;
 
 	if (isnull)
-		return;
+		return false;
+	e = StripeCacheEntry(account);
 	e->lxid = MyProc->lxid;
 	e->account = account;
 	ItemPointerCopy((ItemPointer) DatumGetPointer(d), &e->tid);
+	return true;
 }
 
 /*
@@ -291,7 +295,7 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 		if (RunPlan(PreparePlan(&plan_bump_tid, sql_bump_tid, 5, bump_tid_types),
 					values, SPI_OK_UPDATE_RETURNING) > 0)
 		{
-			RememberStripe(e, account);
+			RememberStripe(account, 0, 1);
 			return;
 		}
 	}
@@ -299,7 +303,7 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	if (RunPlan(PreparePlan(&plan_bump_stripe, sql_bump_stripe, 4, bump_types),
 				values, SPI_OK_UPDATE_RETURNING) > 0)
 	{
-		RememberStripe(e, account);
+		RememberStripe(account, 0, 1);
 		return;
 	}
 
@@ -312,7 +316,7 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	values[4] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
 	RunPlan(PreparePlan(&plan_new_stripe, sql_new_stripe, 5, bump_types),
 			values, SPI_OK_INSERT_RETURNING);
-	RememberStripe(e, account);
+	RememberStripe(account, 0, 1);
 }
 
 /*
@@ -405,19 +409,12 @@ ChangeEdgeFast(int64 follower, int64 followee, int32 slot, int sign,
 									SPI_tuptable->tupdesc, 1, &isnull)) > 0;
 	for (uint64 i = 0; changed && i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Datum		tid = SPI_getbinval(tup, desc, 2, &isnull);
-		int64		account;
-		FgStripeCacheEntry *e;
+		int64		account = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+															  SPI_tuptable->tupdesc,
+															  3, &isnull));
 
-		if (isnull)
+		if (!RememberStripe(account, i, 2))
 			continue;
-		account = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
-		e = StripeCacheEntry(account);
-		e->lxid = MyProc->lxid;
-		e->account = account;
-		ItemPointerCopy((ItemPointer) DatumGetPointer(tid), &e->tid);
 		if (account == follower)
 			*done_follower = true;
 		else
