@@ -3,12 +3,16 @@
 # no edit here.
 
 EXTENSION   = follow_graph
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 
-# The install script is assembled from ordered fragments in sql/install/.
+# The install script of the current version is assembled from ordered
+# fragments in sql/install/.  Released install scripts are frozen in sql/
+# (sql/follow_graph--0.1.0.sql as shipped), and every release adds an upgrade
+# script sql/follow_graph--OLD--NEW.sql; test/upgrade proves that updating
+# from each earlier release gives the catalog of a fresh install.
 INSTALL_FRAGMENTS = $(sort $(wildcard sql/install/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+DATA        = $(filter-out sql/$(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 MODULE_big  = $(EXTENSION)
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
