@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "fg_compat.h"
+
 #include "access/genam.h"
 #include "access/relscan.h"
 #include "executor/tuptable.h"

@@ -24,7 +24,7 @@ static const UNormalizer2 *NfcNormalizer = NULL;
 static const UNormalizer2 *NfkcCasefoldNormalizer = NULL;
 static USpoofChecker *SpoofChecker = NULL;
 
-static void IcuError(const char *what, UErrorCode status) pg_attribute_noreturn();
+pg_noreturn static void IcuError(const char *what, UErrorCode status);
 
 /*
  * Report a failed ICU call.

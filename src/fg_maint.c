@@ -192,7 +192,7 @@ static int64
 CountThroughIndex(Relation heap, Oid indexid, Snapshot snapshot)
 {
 	Relation	index = index_open(indexid, AccessShareLock);
-	IndexScanDesc scan = index_beginscan(heap, index, snapshot, 0, 0);
+	IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 0, 0);
 	TupleTableSlot *slot = table_slot_create(heap, NULL);
 	Buffer		vmbuffer = InvalidBuffer;
 	ItemPointer tid;

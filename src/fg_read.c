@@ -83,7 +83,7 @@ CounterReaderBegin(FgCounterReader *r)
 {
 	r->heap = table_open(FgRelationId(FG_COUNTER_TABLE), AccessShareLock);
 	r->index = index_open(FgRelationId(FG_COUNTER_PKEY), AccessShareLock);
-	r->scan = index_beginscan(r->heap, r->index, GetActiveSnapshot(), 1, 0);
+	r->scan = FgIndexBeginScan(r->heap, r->index, GetActiveSnapshot(), 1, 0);
 	r->slot = table_slot_create(r->heap, NULL);
 }
 

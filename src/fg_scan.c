@@ -54,7 +54,7 @@ FgScanBegin(Relation heap, const char *indexname, ScanDirection dir,
 	s->snapshot = GetActiveSnapshot();
 	s->dir = dir;
 	s->vmbuffer = InvalidBuffer;
-	s->scan = index_beginscan(heap, s->index, s->snapshot, 2, 0);
+	s->scan = FgIndexBeginScan(heap, s->index, s->snapshot, 2, 0);
 	s->scan->xs_want_itup = !want_heap;
 	s->slot = table_slot_create(heap, NULL);
 	return s;

@@ -249,7 +249,7 @@ HoldsStripe(int64 account)
 {
 	FgStripeCacheEntry *e = StripeCacheEntry(account);
 
-	return e->lxid == MyProc->lxid && e->account == account;
+	return e->lxid == FgMyLocalXid() && e->account == account;
 }
 
 /*
@@ -267,7 +267,7 @@ RememberStripe(int64 account, uint64 row, int col)
 	if (isnull)
 		return false;
 	e = StripeCacheEntry(account);
-	e->lxid = MyProc->lxid;
+	e->lxid = FgMyLocalXid();
 	e->account = account;
 	ItemPointerCopy((ItemPointer) DatumGetPointer(d), &e->tid);
 	return true;
@@ -289,7 +289,7 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 
 	/* This transaction already holds a stripe of the account: reuse it. */
 	e = StripeCacheEntry(account);
-	if (e->lxid == MyProc->lxid && e->account == account)
+	if (e->lxid == FgMyLocalXid() && e->account == account)
 	{
 		values[4] = PointerGetDatum(&e->tid);
 		if (RunPlan(PreparePlan(&plan_bump_tid, sql_bump_tid, 5, bump_tid_types),

@@ -49,12 +49,12 @@ typedef enum HandleRule
 	HANDLE_RULE_FOLDED			/* key form has a character not allowed */
 } HandleRule;
 
-static void ReportRule(const char *input, HandleRule rule, const char *utf8,
-					   int off, int len, UChar32 c, int pos) pg_attribute_noreturn();
-static void ReportLength(const char *input, int nchars,
-						 bool too_many_bytes) pg_attribute_noreturn();
-static void CheckFolded(const char *input, const char *s,
-						int len) pg_attribute_noreturn();
+pg_noreturn static void ReportRule(const char *input, HandleRule rule, const char *utf8,
+					   int off, int len, UChar32 c, int pos);
+pg_noreturn static void ReportLength(const char *input, int nchars,
+						 bool too_many_bytes);
+pg_noreturn static void CheckFolded(const char *input, const char *s,
+						int len);
 
 /*
  * --------------------------------------------------------------------------

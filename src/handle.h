@@ -23,6 +23,8 @@
 
 #include "postgres.h"
 
+#include "fg_compat.h"
+
 #include "fmgr.h"
 
 /* Limits of a handle's display form. */

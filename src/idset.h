@@ -119,6 +119,7 @@ extern size_t IdsetIntersectReader(const int64_t *a, size_t na,
 
 #ifdef PG_VERSION_NUM
 
+#include "fg_compat.h"
 #include "fmgr.h"
 
 /* A detoasted idset argument: the varlena and its payload. */

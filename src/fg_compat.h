@@ -1,0 +1,38 @@
+/*
+ * fg_compat.h
+ *		The few places where PostgreSQL's C API differs between the majors
+ *		follow_graph supports (15 to 18), each as one small macro, so that
+ *		the code reads as if written for one version.
+ */
+#ifndef FG_COMPAT_H
+#define FG_COMPAT_H
+
+#include "postgres.h"
+
+/* 16 moved the varlena macros (VARDATA, SET_VARSIZE, ...) to varatt.h. */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/* 18 replaced pg_attribute_noreturn() with the prefix pg_noreturn. */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/* 18 added an instrumentation argument to index_beginscan(). */
+#if PG_VERSION_NUM >= 180000
+#define FgIndexBeginScan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan((heap), (index), (snapshot), NULL, (nkeys), (norderbys))
+#else
+#define FgIndexBeginScan(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan((heap), (index), (snapshot), (nkeys), (norderbys))
+#endif
+
+/* 17 moved the local transaction id into PGPROC's vxid. */
+#if PG_VERSION_NUM >= 170000
+#define FgMyLocalXid()	(MyProc->vxid.lxid)
+#else
+#define FgMyLocalXid()	(MyProc->lxid)
+#endif
+
+#endif							/* FG_COMPAT_H */
