@@ -406,10 +406,12 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 
 	if (merged > 0 || skipped > 0)
 		ereport(NOTICE,
-				(errmsg("merged " INT64_FORMAT " counter stripes into the stripes of " INT64_FORMAT " accounts",
-						merged, merged_accounts),
+				(errmsg_plural("merged the counter stripes of " INT64_FORMAT " account into one row",
+							   "merged the counter stripes of " INT64_FORMAT " accounts into one row each",
+							   merged_accounts, merged_accounts),
 				 skipped > 0 ?
-				 errdetail(INT64_FORMAT " stripes locked by other transactions were left as they are.",
-						   skipped) : 0));
+				 errdetail("Removed " INT64_FORMAT " stripe rows; " INT64_FORMAT " stripes locked by other transactions were left as they are.",
+						   merged, skipped) :
+				 errdetail("Removed " INT64_FORMAT " stripe rows.", merged)));
 	PG_RETURN_INT64(changed);
 }
