@@ -372,6 +372,7 @@ fg_relationships(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(items[i].id);
 		values[1] = BoolGetDatum(flags[2 * items[i].keep]);
 		values[2] = BoolGetDatum(flags[2 * items[i].keep + 1]);
@@ -438,6 +439,7 @@ fg_counts(PG_FUNCTION_ARGS)
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(items[i].id);
 		values[1] = Int64GetDatum(c->followers);
 		values[2] = Int64GetDatum(c->following);
