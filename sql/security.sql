@@ -255,6 +255,8 @@ SELECT * FROM verify();
 ------------------------------------------------------------------------
 -- 3. Installing where hostile objects already exist.
 ------------------------------------------------------------------------
+-- (Error context is off: PostgreSQL 18 quotes the whole guard in it.)
+\set SHOW_CONTEXT never
 DROP EXTENSION follow_graph;
 DROP SCHEMA follow_graph;
 
@@ -373,6 +375,8 @@ SELECT extversion FROM pg_extension WHERE extname = 'follow_graph';
 DROP EXTENSION follow_graph;
 DROP SCHEMA follow_graph;
 SELECT format('REVOKE CREATE ON DATABASE %I FROM regress_fg_attacker', current_database()) \gexec
+
+\set SHOW_CONTEXT errors
 
 -- trojans on the installer's search_path do not reach the install script,
 -- nor a write made right after it

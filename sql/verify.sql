@@ -83,3 +83,11 @@ ROLLBACK;
 BEGIN READ ONLY;
 SELECT * FROM verify();
 COMMIT;
+
+-- a storage relation that is gone is 42P01, named the way PostgreSQL names
+-- relations
+ALTER TABLE counter RENAME TO counter_moved;
+SELECT follower_count(1);
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE counter_moved RENAME TO counter;
+SELECT follower_count(1);

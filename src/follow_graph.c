@@ -127,7 +127,7 @@ FgRelationIdLocked(const char *relname, LOCKMODE lockmode)
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation \"%s.%s\" does not exist",
 							FG_SCHEMA, relname),
-					 errhint("Run CREATE EXTENSION follow_graph in this database.")));
+					 errhint("Run CREATE EXTENSION follow_graph in this database; if it is installed, its storage was dropped or renamed.")));
 		if (lockmode == NoLock)
 			break;
 		LockRelationOid(relid, lockmode);
