@@ -23,6 +23,37 @@ SELECT count(*) FROM known_followers(1, 1, 100000000) AS k
 	CROSS JOIN common_followers(1, 1, 100000000) AS c;
 RESET statement_timeout;
 
+-- every loop that can run long checks for interrupts: counter probes over a
+-- million absent ids, relationships() over a million targets, neighbour
+-- walks, verify().  Each call below would take from half a second to many
+-- seconds; under a 100 ms statement_timeout each is cancelled (the function
+-- catches query_canceled and says so).
+CREATE TEMP TABLE big AS
+	SELECT ARRAY(SELECT generate_series(10000001, 11000000)::bigint) AS absent,
+		   ARRAY(SELECT generate_series(2, 1000001)::bigint) AS present;
+CREATE FUNCTION pg_temp.cancelled(what text, query text) RETURNS text
+LANGUAGE plpgsql AS $f$
+BEGIN
+	EXECUTE query;
+	RETURN what || ': ran to the end';
+EXCEPTION WHEN query_canceled THEN
+	RETURN what || ': cancelled';
+END
+$f$;
+SET statement_timeout = '100ms';
+SELECT pg_temp.cancelled('counts() of a million absent ids',
+	'SELECT count(*) FROM big, follow_graph.counts(big.absent)');
+SELECT pg_temp.cancelled('relationships() with a million targets',
+	'SELECT count(*) FROM big, follow_graph.relationships(1, big.present)');
+SELECT pg_temp.cancelled('relationships() of a viewer with no edges',
+	'SELECT count(*) FROM big, follow_graph.relationships(10000001, big.present)');
+SELECT pg_temp.cancelled('followers_set() of a million',
+	'SELECT follow_graph.cardinality(follow_graph.followers_set(1))');
+SELECT pg_temp.cancelled('verify()',
+	'SELECT count(*) FROM follow_graph.verify()');
+RESET statement_timeout;
+DROP TABLE big;
+
 -- without the timeout the listings run to the end
 SELECT count(*) FROM followers(1, 100000000);
 SELECT count(*) FROM mutuals(1, 100000000);

@@ -255,6 +255,8 @@ SELECT * FROM verify();
 ------------------------------------------------------------------------
 -- 3. Installing where hostile objects already exist.
 ------------------------------------------------------------------------
+-- (Error context is off: PostgreSQL 18 quotes the whole guard in it.)
+\set SHOW_CONTEXT never
 DROP EXTENSION follow_graph;
 DROP SCHEMA follow_graph;
 
@@ -275,7 +277,106 @@ CREATE SCHEMA follow_graph;
 GRANT CREATE ON SCHEMA follow_graph TO regress_fg_attacker;
 CREATE EXTENSION follow_graph;
 DROP SCHEMA follow_graph;
+
+-- every kind of object that can sit in a schema, planted by (or handed to) a
+-- role that is not a superuser, and the other ways to get rights in it: each
+-- makes the install refuse, naming what it found
+CREATE FUNCTION pg_temp.install_refusal() RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+	detail text;
+BEGIN
+	CREATE EXTENSION follow_graph;
+	RETURN 'installed';
+EXCEPTION WHEN insufficient_privilege THEN
+	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+	RETURN detail;
+END
+$f$;
+CREATE TABLE trojan.stats_source (a int, b int);
+ALTER TABLE trojan.stats_source OWNER TO regress_fg_attacker;
+CREATE FUNCTION pg_temp.try_plant(what text, attacker_sql text, superuser_sql text DEFAULT NULL)
+RETURNS TABLE (planted text, refusal text) LANGUAGE plpgsql AS $f$
+BEGIN
+	CREATE SCHEMA follow_graph;
+	EXECUTE 'GRANT CREATE ON SCHEMA follow_graph TO regress_fg_attacker';
+	IF attacker_sql IS NOT NULL THEN
+		SET LOCAL ROLE regress_fg_attacker;
+		EXECUTE attacker_sql;
+		RESET ROLE;
+	END IF;
+	IF superuser_sql IS NOT NULL THEN
+		EXECUTE superuser_sql;
+	END IF;
+	EXECUTE 'REVOKE CREATE ON SCHEMA follow_graph FROM regress_fg_attacker';
+	planted := what;
+	refusal := pg_temp.install_refusal();
+	RETURN NEXT;
+	DROP SCHEMA follow_graph CASCADE;
+END
+$f$;
+SET client_min_messages = warning;
+SELECT p.* FROM (VALUES
+	('table', 'CREATE TABLE follow_graph.t (a int)', NULL),
+	('function', 'CREATE FUNCTION follow_graph.f() RETURNS int LANGUAGE sql AS $$SELECT 1$$', NULL),
+	('domain', 'CREATE DOMAIN follow_graph.d AS int', NULL),
+	('collation', 'CREATE COLLATION follow_graph.coll FROM pg_catalog."C"', NULL),
+	('conversion', 'CREATE CONVERSION follow_graph.conv FOR ''LATIN1'' TO ''UTF8'' FROM pg_catalog.iso8859_1_to_utf8', NULL),
+	('text search configuration', 'CREATE TEXT SEARCH CONFIGURATION follow_graph.cfg (COPY = pg_catalog.simple)', NULL),
+	('text search dictionary', 'CREATE TEXT SEARCH DICTIONARY follow_graph.dict (TEMPLATE = pg_catalog.simple)', NULL),
+	('statistics', 'CREATE STATISTICS follow_graph.st ON a, b FROM trojan.stats_source', NULL),
+	('operator family', NULL,
+	 'CREATE OPERATOR FAMILY follow_graph.fam USING btree;
+	  ALTER OPERATOR FAMILY follow_graph.fam USING btree OWNER TO regress_fg_attacker'),
+	('operator class', NULL,
+	 'CREATE OPERATOR CLASS follow_graph.cls FOR TYPE int4 USING hash AS
+		OPERATOR 1 pg_catalog.= (int4, int4), FUNCTION 1 pg_catalog.hashint4(int4);
+	  ALTER OPERATOR CLASS follow_graph.cls USING hash OWNER TO regress_fg_attacker'),
+	('schema owner', NULL, 'ALTER SCHEMA follow_graph OWNER TO regress_fg_attacker'),
+	('CREATE for PUBLIC', NULL, 'GRANT CREATE ON SCHEMA follow_graph TO PUBLIC'),
+	('default privileges in the schema', NULL,
+	 'ALTER DEFAULT PRIVILEGES IN SCHEMA follow_graph GRANT INSERT ON TABLES TO regress_fg_attacker'),
+	('default privileges of the installer', NULL,
+	 'ALTER DEFAULT PRIVILEGES GRANT UPDATE ON SEQUENCES TO regress_fg_attacker')
+	) AS v(what, attacker_sql, superuser_sql),
+	LATERAL pg_temp.try_plant(v.what, v.attacker_sql, v.superuser_sql) AS p;
+ALTER DEFAULT PRIVILEGES REVOKE UPDATE ON SEQUENCES FROM regress_fg_attacker;
+
+-- a trusted extension that the attacker installed into the schema (its
+-- objects belong to the bootstrap superuser; the extension does not)
+SELECT count(*) > 0 AS have_citext FROM pg_available_extensions WHERE name = 'citext' \gset
+\if :have_citext
+SELECT p.refusal = 'Role regress_fg_attacker, which is not a superuser, owns extension citext.' AS refused
+FROM pg_temp.try_plant('extension', 'CREATE EXTENSION citext SCHEMA follow_graph') AS p;
+\else
+SELECT true AS refused;
+\endif
+RESET client_min_messages;
+
+-- harmless defaults and grants do not stop the install: a superuser may
+-- create, PUBLIC keeps EXECUTE on new functions
+CREATE SCHEMA follow_graph;
+ALTER DEFAULT PRIVILEGES IN SCHEMA follow_graph GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO CURRENT_USER;
+CREATE EXTENSION follow_graph;
+SELECT count(*) AS installed FROM pg_extension WHERE extname = 'follow_graph';
+DROP EXTENSION follow_graph;
+ALTER DEFAULT PRIVILEGES IN SCHEMA follow_graph REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM CURRENT_USER;
+DROP SCHEMA follow_graph;
+
+-- the upgrade from 0.1.0 runs the same guard: a schema opened up since the
+-- install is refused until it is closed again
+CREATE EXTENSION follow_graph VERSION '0.1.0';
+GRANT CREATE ON SCHEMA follow_graph TO PUBLIC;
+ALTER EXTENSION follow_graph UPDATE TO '0.2.0';
+REVOKE CREATE ON SCHEMA follow_graph FROM PUBLIC;
+ALTER EXTENSION follow_graph UPDATE TO '0.2.0';
+SELECT extversion FROM pg_extension WHERE extname = 'follow_graph';
+DROP EXTENSION follow_graph;
+DROP SCHEMA follow_graph;
 SELECT format('REVOKE CREATE ON DATABASE %I FROM regress_fg_attacker', current_database()) \gexec
+
+\set SHOW_CONTEXT errors
 
 -- trojans on the installer's search_path do not reach the install script,
 -- nor a write made right after it

@@ -13,7 +13,9 @@
 #include "access/genam.h"
 #include "access/relscan.h"
 #include "executor/tuptable.h"
+#include "executor/spi.h"
 #include "fmgr.h"
+#include "storage/lockdefs.h"
 #include "utils/rel.h"
 #include "utils/snapshot.h"
 
@@ -46,19 +48,25 @@
 /* Largest page a list or set function returns in one call. */
 #define FG_MAX_PAGE_SIZE		100000000
 
-/* fg_read.c: start a materialised result (SETOF scalar_type, or the
- * function's row type when scalar_type is InvalidOid). */
-extern struct Tuplestorestate *FgBeginMaterialize(FunctionCallInfo fcinfo,
-												  Oid scalar_type,
-												  TupleDesc *desc);
-
 /* fg_write.c: the pair_lock slot of the unordered pair {a,b}. */
 extern int32 FgPairSlot(int64 a, int64 b);
 
 /* follow_graph.c */
+extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);
 extern Oid	FgRelationId(const char *relname);
+extern Relation FgOpenTable(const char *relname, LOCKMODE lockmode);
+extern Relation FgOpenIndex(const char *relname, LOCKMODE lockmode);
 extern int64 FgGetIdArg(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern void FgCheckPageSize(int32 page_size);
+
+/* fg_spi.c: SPI with checked result codes (inside SPI_connect/SPI_finish). */
+extern uint64 FgSpiExec(const char *sql, int nargs, const Oid *types,
+						const Datum *values, int expected);
+extern SPIPlanPtr FgSpiPrepareKeep(SPIPlanPtr *cache, const char *sql,
+								   int nargs, const Oid *types);
+extern uint64 FgSpiExecPlan(SPIPlanPtr plan, const Datum *values,
+							int expected);
+extern int64 FgSpiGetInt64(uint64 row, int col);
 
 /*
  * A forward or backward walk over one btree of follow_graph.edge restricted

@@ -21,6 +21,7 @@
 #include "access/tableam.h"
 #include "access/visibilitymap.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -35,6 +36,13 @@
 
 PG_FUNCTION_INFO_V1(fg_verify);
 PG_FUNCTION_INFO_V1(fg_rebuild_counts);
+
+/* The extension's own indexes of each storage table, as verify() checks them. */
+static const char *const edge_indexes[] = {
+	FG_EDGE_PKEY, FG_EDGE_BY_FOLLOWEE, FG_EDGE_FOLLOWEE_SEQ, FG_EDGE_FOLLOWER_SEQ,
+	NULL
+};
+static const char *const counter_indexes[] = {FG_COUNTER_PKEY, NULL};
 
 /* Rows fetched from the verify cursor at a time. */
 #define FG_VERIFY_BATCH 1000
@@ -143,6 +151,52 @@ static const char *const sql_rebuild_seq =
 " WHERE m.max_seq OPERATOR(pg_catalog.>) s.last_value"
 "    OR (m.max_seq OPERATOR(pg_catalog.=) s.last_value AND NOT s.is_called)";
 
+/*
+ * rebuild_counts(), step 4: fold the stripes of every account that has more
+ * than one into its lowest-numbered stripe, so that reads of its counts are
+ * one row again after a write storm.  Stripes some other transaction holds
+ * locked are skipped (SKIP LOCKED) and stay as they are; the sum over an
+ * account's stripes is unchanged either way.  Returns the number of stripes
+ * merged away and the number of stripes skipped.
+ */
+static const char *const sql_rebuild_merge =
+"WITH multi AS ("
+"  SELECT c.account FROM follow_graph.counter AS c GROUP BY c.account"
+"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
+" candidates AS ("
+"  SELECT pg_catalog.count(*) AS n FROM follow_graph.counter AS c"
+"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account),"
+" free AS ("
+"  SELECT c.ctid AS tid, c.account, c.stripe, c.followers, c.following, c.mutuals"
+"  FROM follow_graph.counter AS c"
+"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account"
+"  FOR UPDATE OF c SKIP LOCKED),"
+" sums AS ("
+"  SELECT f.account, pg_catalog.min(f.stripe) AS keep,"
+"         pg_catalog.sum(f.followers) AS followers,"
+"         pg_catalog.sum(f.following) AS following,"
+"         pg_catalog.sum(f.mutuals) AS mutuals"
+"  FROM free AS f GROUP BY f.account"
+"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
+" dropped AS ("
+"  DELETE FROM follow_graph.counter AS c USING free AS f, sums AS s"
+"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid"
+"    AND f.account OPERATOR(pg_catalog.=) s.account"
+"    AND f.stripe OPERATOR(pg_catalog.<>) s.keep RETURNING 1),"
+" kept AS ("
+"  UPDATE follow_graph.counter AS c"
+"  SET followers = s.followers::pg_catalog.int8,"
+"      following = s.following::pg_catalog.int8,"
+"      mutuals = s.mutuals::pg_catalog.int8"
+"  FROM free AS f, sums AS s"
+"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid"
+"    AND f.account OPERATOR(pg_catalog.=) s.account"
+"    AND f.stripe OPERATOR(pg_catalog.=) s.keep RETURNING 1)"
+" SELECT (SELECT pg_catalog.count(*) FROM dropped) AS merged,"
+"        (SELECT pg_catalog.count(*) FROM kept) AS accounts,"
+"        (SELECT c.n FROM candidates AS c) OPERATOR(pg_catalog.-)"
+"        (SELECT pg_catalog.count(*) FROM free) AS skipped";
+
 /* API writers take ROW EXCLUSIVE; this mode waits for them and keeps them out. */
 static const char *const sql_rebuild_lock =
 "LOCK TABLE follow_graph.edge, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE";
@@ -151,15 +205,15 @@ static const char *const sql_rebuild_lock =
  * Add one problem row; account may be absent (a problem of the whole graph).
  */
 static void
-AddProblem(Tuplestorestate *store, TupleDesc desc, bool has_account,
-		   int64 account, const char *problem)
+AddProblem(ReturnSetInfo *rsinfo, bool has_account, int64 account,
+		   const char *problem)
 {
 	Datum		values[2];
 	bool		nulls[2] = {!has_account, false};
 
 	values[0] = Int64GetDatum(account);
 	values[1] = CStringGetTextDatum(problem);
-	tuplestore_putvalues(store, desc, values, nulls);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 /*
@@ -189,9 +243,8 @@ CountHeap(Relation heap, Snapshot snapshot)
  * visibility map does not know to be all-visible.
  */
 static int64
-CountThroughIndex(Relation heap, Oid indexid, Snapshot snapshot)
+CountThroughIndex(Relation heap, Relation index, Snapshot snapshot)
 {
-	Relation	index = index_open(indexid, AccessShareLock);
 	IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 0, 0);
 	TupleTableSlot *slot = table_slot_create(heap, NULL);
 	Buffer		vmbuffer = InvalidBuffer;
@@ -215,36 +268,58 @@ CountThroughIndex(Relation heap, Oid indexid, Snapshot snapshot)
 		ReleaseBuffer(vmbuffer);
 	ExecDropSingleTupleTableSlot(slot);
 	index_endscan(scan);
-	index_close(index, AccessShareLock);
 	return n;
 }
 
 /*
- * Compare every index of one storage table with its heap: each must reach
- * exactly the rows a heap scan sees.  (Whether each entry holds the right key
- * is amcheck's bt_index_check(..., heapallindexed => true).)
+ * Compare each of the extension's own indexes of one storage table (a
+ * NULL-terminated list of names) with its heap: each must exist, belong to
+ * the table, and reach exactly the rows a heap scan sees.  (Whether each entry
+ * holds the right key is amcheck's bt_index_check(..., heapallindexed =>
+ * true).)  Indexes a DBA added on top (hash, BRIN, partial, expression) are
+ * not ours to judge and are left alone: a partial index rightly reaches fewer
+ * rows, and BRIN cannot be walked tuple by tuple at all.
  */
 static void
-CheckIndexes(Tuplestorestate *store, TupleDesc desc, const char *relname,
-			 Snapshot snapshot)
+CheckIndexes(ReturnSetInfo *rsinfo, const char *relname,
+			 const char *const *indexnames, Snapshot snapshot)
 {
-	Relation	heap = table_open(FgRelationId(relname), AccessShareLock);
-	List	   *indexes = RelationGetIndexList(heap);
+	Relation	heap = FgOpenTable(relname, AccessShareLock);
+	Oid			nsp = RelationGetNamespace(heap);
 	int64		nheap = CountHeap(heap, snapshot);
-	ListCell   *lc;
 
-	foreach(lc, indexes)
+	for (const char *const *name = indexnames; *name != NULL; name++)
 	{
-		Oid			indexid = lfirst_oid(lc);
-		int64		nindex = CountThroughIndex(heap, indexid, snapshot);
+		Oid			indexid = get_relname_relid(*name, nsp);
+		Relation	index;
 
-		if (nindex != nheap)
-			AddProblem(store, desc, false, 0,
-					   psprintf("index %s reaches " INT64_FORMAT " rows but table %s has " INT64_FORMAT,
-								get_rel_name(indexid), nindex, relname, nheap));
+		CHECK_FOR_INTERRUPTS();
+		if (!OidIsValid(indexid) || get_rel_relkind(indexid) != RELKIND_INDEX)
+		{
+			AddProblem(rsinfo, false, 0,
+					   psprintf("index %s of table %s is missing", *name, relname));
+			continue;
+		}
+		index = index_open(indexid, AccessShareLock);
+		if (index->rd_index->indrelid != RelationGetRelid(heap) ||
+			strcmp(RelationGetRelationName(index), *name) != 0)
+			AddProblem(rsinfo, false, 0,
+					   psprintf("index %s of table %s is missing", *name, relname));
+		else if (!index->rd_index->indisvalid)
+			AddProblem(rsinfo, false, 0,
+					   psprintf("index %s of table %s is not valid", *name, relname));
+		else
+		{
+			int64		nindex = CountThroughIndex(heap, index, snapshot);
+
+			if (nindex != nheap)
+				AddProblem(rsinfo, false, 0,
+						   psprintf("index %s reaches " INT64_FORMAT " rows but table %s has " INT64_FORMAT,
+									*name, nindex, relname, nheap));
+		}
+		index_close(index, NoLock);
 	}
-	list_free(indexes);
-	table_close(heap, AccessShareLock);
+	table_close(heap, NoLock);
 }
 
 /*
@@ -254,19 +329,18 @@ CheckIndexes(Tuplestorestate *store, TupleDesc desc, const char *relname,
 Datum
 fg_verify(PG_FUNCTION_ARGS)
 {
-	TupleDesc	desc;
-	Tuplestorestate *store = FgBeginMaterialize(fcinfo, InvalidOid, &desc);
+	ReturnSetInfo *rsinfo;
 	Snapshot	snapshot = GetActiveSnapshot();
-	SPIPlanPtr	plan;
+	static SPIPlanPtr plan = NULL;
 	Portal		portal;
 
-	CheckIndexes(store, desc, FG_EDGE_TABLE, snapshot);
-	CheckIndexes(store, desc, FG_COUNTER_TABLE, snapshot);
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CheckIndexes(rsinfo, FG_EDGE_TABLE, edge_indexes, snapshot);
+	CheckIndexes(rsinfo, FG_COUNTER_TABLE, counter_indexes, snapshot);
 
 	SPI_connect();
-	plan = SPI_prepare(sql_verify, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	FgSpiPrepareKeep(&plan, sql_verify, 0, NULL);
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
 	for (;;)
 	{
@@ -282,7 +356,7 @@ fg_verify(PG_FUNCTION_ARGS)
 			Datum		problem = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &problem_null);
 
 			CHECK_FOR_INTERRUPTS();
-			AddProblem(store, desc, !account_null,
+			AddProblem(rsinfo, !account_null,
 					   account_null ? 0 : DatumGetInt64(account),
 					   problem_null ? "?" : TextDatumGetCString(problem));
 		}
@@ -302,8 +376,9 @@ Datum
 fg_rebuild_counts(PG_FUNCTION_ARGS)
 {
 	int64		changed;
-	bool		isnull;
-	int			rc;
+	int64		merged;
+	int64		merged_accounts;
+	int64		skipped;
 
 	/*
 	 * The lock below only helps if the statements after it take fresh
@@ -317,20 +392,26 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 				 errhint("Run it in its own READ COMMITTED transaction.")));
 
 	SPI_connect();
-	rc = SPI_execute(sql_rebuild_lock, false, 0);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	rc = SPI_execute(sql_rebuild_drop, false, 0);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	changed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										  SPI_tuptable->tupdesc, 1, &isnull));
-	rc = SPI_execute(sql_rebuild_insert, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	rc = SPI_execute(sql_rebuild_seq, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	FgSpiExec(sql_rebuild_lock, 0, NULL, NULL, SPI_OK_UTILITY);
+	if (FgSpiExec(sql_rebuild_drop, 0, NULL, NULL, SPI_OK_SELECT) != 1)
+		elog(ERROR, "rebuild_counts: the count of changed accounts is missing");
+	changed = FgSpiGetInt64(0, 1);
+	FgSpiExec(sql_rebuild_insert, 0, NULL, NULL, SPI_OK_INSERT);
+	FgSpiExec(sql_rebuild_merge, 0, NULL, NULL, SPI_OK_SELECT);
+	merged = FgSpiGetInt64(0, 1);
+	merged_accounts = FgSpiGetInt64(0, 2);
+	skipped = FgSpiGetInt64(0, 3);
+	FgSpiExec(sql_rebuild_seq, 0, NULL, NULL, SPI_OK_SELECT);
 	SPI_finish();
+
+	if (merged > 0 || skipped > 0)
+		ereport(NOTICE,
+				(errmsg_plural("merged the counter stripes of " INT64_FORMAT " account into one row",
+							   "merged the counter stripes of " INT64_FORMAT " accounts into one row each",
+							   merged_accounts, merged_accounts),
+				 skipped > 0 ?
+				 errdetail("Removed " INT64_FORMAT " stripe rows; " INT64_FORMAT " stripes locked by other transactions were left as they are.",
+						   merged, skipped) :
+				 errdetail("Removed " INT64_FORMAT " stripe rows.", merged)));
 	PG_RETURN_INT64(changed);
 }

@@ -14,6 +14,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -77,13 +78,26 @@ typedef struct FgArrayItem
 
 /*
  * Open the counter table and its primary key for lookups.
+ *
+ * size_hint says the counts will only choose an algorithm, never reach the
+ * result.  Under SERIALIZABLE such a read would still take SSI predicate
+ * locks on the counter btree and rows, and every follow() that touches a
+ * counter on the same page would then look like a read-write conflict with
+ * us: false 40001 failures for work that never depended on the counts.  So
+ * hint reads use SnapshotSelf there, which sees the latest committed counts
+ * and takes no predicate lock (SSI tracks MVCC snapshots only).  The hint
+ * may then be a little off, which costs speed at most.
  */
 static void
-CounterReaderBegin(FgCounterReader *r)
+CounterReaderBegin(FgCounterReader *r, bool size_hint)
 {
-	r->heap = table_open(FgRelationId(FG_COUNTER_TABLE), AccessShareLock);
-	r->index = index_open(FgRelationId(FG_COUNTER_PKEY), AccessShareLock);
-	r->scan = FgIndexBeginScan(r->heap, r->index, GetActiveSnapshot(), 1, 0);
+	Snapshot	snapshot = GetActiveSnapshot();
+
+	if (size_hint && IsolationIsSerializable())
+		snapshot = SnapshotSelf;
+	r->heap = FgOpenTable(FG_COUNTER_TABLE, AccessShareLock);
+	r->index = FgOpenIndex(FG_COUNTER_PKEY, AccessShareLock);
+	r->scan = FgIndexBeginScan(r->heap, r->index, snapshot, 1, 0);
 	r->slot = table_slot_create(r->heap, NULL);
 }
 
@@ -94,6 +108,7 @@ CounterReaderBegin(FgCounterReader *r)
 static void
 CounterRead(FgCounterReader *r, int64 account, FgCounts *c)
 {
+	CHECK_FOR_INTERRUPTS();
 	memset(c, 0, sizeof(FgCounts));
 	ScanKeyInit(&r->key, 1, BTEqualStrategyNumber, F_INT8EQ,
 				Int64GetDatum(account));
@@ -117,60 +132,34 @@ CounterReaderEnd(FgCounterReader *r)
 {
 	index_endscan(r->scan);
 	ExecDropSingleTupleTableSlot(r->slot);
-	index_close(r->index, AccessShareLock);
-	table_close(r->heap, AccessShareLock);
+	index_close(r->index, NoLock);
+	table_close(r->heap, NoLock);
 }
 
 /*
- * Counts of one account.
+ * Counts of one account (size_hint: see CounterReaderBegin).
  */
 static FgCounts
-CountsOf(int64 account)
+CountsOf(int64 account, bool size_hint)
 {
 	FgCounterReader r;
 	FgCounts	c;
 
-	CounterReaderBegin(&r);
+	CounterReaderBegin(&r, size_hint);
 	CounterRead(&r, account, &c);
 	CounterReaderEnd(&r);
 	return c;
 }
 
 /*
- * Prepare a materialised result for a set-returning function.  For SETOF a
- * scalar the one-column descriptor is built here.
+ * Start a materialised result with InitMaterializedSRF(): the function's row
+ * type, or for SETOF a scalar the one-column descriptor the executor expects.
  */
-Tuplestorestate *
-FgBeginMaterialize(FunctionCallInfo fcinfo, Oid scalar_type, TupleDesc *desc)
+static ReturnSetInfo *
+BeginSRF(FunctionCallInfo fcinfo, bool scalar)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext oldcxt;
-	Tuplestorestate *store;
-	TupleDesc	tupdesc;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-
-	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (OidIsValid(scalar_type))
-	{
-		tupdesc = CreateTemplateTupleDesc(1);
-		TupleDescInitEntry(tupdesc, (AttrNumber) 1, "id", scalar_type, -1, 0);
-	}
-	else if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = tupdesc;
-	MemoryContextSwitchTo(oldcxt);
-
-	*desc = tupdesc;
-	return store;
+	InitMaterializedSRF(fcinfo, scalar ? MAT_SRF_USE_EXPECTED_DESC : 0);
+	return (ReturnSetInfo *) fcinfo->resultinfo;
 }
 
 /*
@@ -234,6 +223,8 @@ DistinctIds(ArrayType *arr, const char *argname, bool has_skip, int64 skip,
 	{
 		int64		id;
 
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (nulls[i])
 			continue;
 		id = DatumGetInt64(elems[i]);
@@ -270,7 +261,7 @@ fg_is_following(PG_FUNCTION_ARGS)
 	bool		result = FgScanProbe(s, follower, followee);
 
 	FgScanEnd(s);
-	table_close(heap, AccessShareLock);
+	table_close(heap, NoLock);
 	PG_RETURN_BOOL(result);
 }
 
@@ -296,7 +287,7 @@ fg_relationship(PG_FUNCTION_ARGS)
 	following = FgScanProbe(s, viewer, target);
 	followed_by = FgScanProbe(s, target, viewer);
 	FgScanEnd(s);
-	table_close(heap, AccessShareLock);
+	table_close(heap, NoLock);
 
 	if (following && followed_by)
 		state = "mutual";
@@ -318,8 +309,7 @@ fg_relationships(PG_FUNCTION_ARGS)
 {
 	int64		viewer = PG_GETARG_INT64(0);
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
-	TupleDesc	desc;
-	Tuplestorestate *store = FgBeginMaterialize(fcinfo, InvalidOid, &desc);
+	ReturnSetInfo *rsinfo = BeginSRF(fcinfo, false);
 	FgArrayItem *items;
 	bool	   *flags;
 	int			n;
@@ -334,7 +324,7 @@ fg_relationships(PG_FUNCTION_ARGS)
 	heap = FgOpenEdges();
 	if (n > 0)
 	{
-		FgCounts	vc = CountsOf(viewer);
+		FgCounts	vc = CountsOf(viewer, true);
 
 		/*
 		 * The targets are sorted by id.  When the viewer's lists are short
@@ -356,6 +346,7 @@ fg_relationships(PG_FUNCTION_ARGS)
 				FgScanSeek(s, viewer, BTGreaterEqualStrategyNumber, items[0].id);
 				while (j < n && FgScanNextId(s, &id))
 				{
+					CHECK_FOR_INTERRUPTS();
 					while (j < n && items[j].id < id)
 						j++;
 					if (j < n && items[j].id == id)
@@ -373,7 +364,7 @@ fg_relationships(PG_FUNCTION_ARGS)
 			FgScanEnd(s);
 		}
 	}
-	table_close(heap, AccessShareLock);
+	table_close(heap, NoLock);
 
 	qsort(items, n, sizeof(FgArrayItem), CompareItemByPos);
 	for (int i = 0; i < n; i++)
@@ -381,10 +372,11 @@ fg_relationships(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(items[i].id);
 		values[1] = BoolGetDatum(flags[2 * items[i].keep]);
 		values[2] = BoolGetDatum(flags[2 * items[i].keep + 1]);
-		tuplestore_putvalues(store, desc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_FREE_IF_COPY(arr, 1);
 	return (Datum) 0;
@@ -396,7 +388,7 @@ fg_relationships(PG_FUNCTION_ARGS)
 Datum
 fg_follower_count(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0)).followers);
+	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0), false).followers);
 }
 
 /*
@@ -405,7 +397,7 @@ fg_follower_count(PG_FUNCTION_ARGS)
 Datum
 fg_following_count(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0)).following);
+	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0), false).following);
 }
 
 /*
@@ -414,7 +406,7 @@ fg_following_count(PG_FUNCTION_ARGS)
 Datum
 fg_mutual_count(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0)).mutuals);
+	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0), false).mutuals);
 }
 
 /*
@@ -424,8 +416,7 @@ Datum
 fg_counts(PG_FUNCTION_ARGS)
 {
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
-	TupleDesc	desc;
-	Tuplestorestate *store = FgBeginMaterialize(fcinfo, InvalidOid, &desc);
+	ReturnSetInfo *rsinfo = BeginSRF(fcinfo, false);
 	FgArrayItem *items;
 	FgCounts   *counts;
 	FgCounterReader r;
@@ -433,7 +424,7 @@ fg_counts(PG_FUNCTION_ARGS)
 
 	items = DistinctIds(arr, "accounts", false, 0, &n);
 	counts = palloc(sizeof(FgCounts) * Max(n, 1));
-	CounterReaderBegin(&r);
+	CounterReaderBegin(&r, false);
 	for (int i = 0; i < n; i++)
 	{
 		items[i].keep = i;
@@ -448,11 +439,12 @@ fg_counts(PG_FUNCTION_ARGS)
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(items[i].id);
 		values[1] = Int64GetDatum(c->followers);
 		values[2] = Int64GetDatum(c->following);
 		values[3] = Int64GetDatum(c->mutuals);
-		tuplestore_putvalues(store, desc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_FREE_IF_COPY(arr, 0);
 	return (Datum) 0;
@@ -465,8 +457,7 @@ fg_counts(PG_FUNCTION_ARGS)
 static Datum
 ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
 {
-	TupleDesc	desc;
-	Tuplestorestate *store = FgBeginMaterialize(fcinfo, InvalidOid, &desc);
+	ReturnSetInfo *rsinfo = BeginSRF(fcinfo, false);
 	int64		account;
 	int32		page_size;
 	Relation	heap;
@@ -495,11 +486,11 @@ ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
 		values[0] = slot_getattr(s->slot, other_att, &isnull);
 		values[1] = slot_getattr(s->slot, FG_EDGE_ATT_FOLLOWED_AT, &isnull);
 		values[2] = slot_getattr(s->slot, FG_EDGE_ATT_SEQ, &isnull);
-		tuplestore_putvalues(store, desc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		n++;
 	}
 	FgScanEnd(s);
-	table_close(heap, AccessShareLock);
+	table_close(heap, NoLock);
 	return (Datum) 0;
 }
 
@@ -584,12 +575,12 @@ SeekSide(FgScan *s, FgSide side, bool has_after, int64 after)
  * Emit one id into a SETOF bigint result.
  */
 static void
-EmitId(Tuplestorestate *store, TupleDesc desc, int64 id)
+EmitId(ReturnSetInfo *rsinfo, int64 id)
 {
 	Datum		value = Int64GetDatum(id);
 	bool		isnull = false;
 
-	tuplestore_putvalues(store, desc, &value, &isnull);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
 }
 
 /*
@@ -606,8 +597,7 @@ static Datum
 IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 			  int page_arg)
 {
-	TupleDesc	desc;
-	Tuplestorestate *store = FgBeginMaterialize(fcinfo, INT8OID, &desc);
+	ReturnSetInfo *rsinfo = BeginSRF(fcinfo, true);
 	int32		page_size;
 	bool		has_after = !PG_ARGISNULL(page_arg + 1);
 	int64		after = has_after ? PG_GETARG_INT64(page_arg + 1) : 0;
@@ -629,7 +619,7 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 	 * alone, so it stays right even if someone wrote around the API and the
 	 * counters are off until rebuild_counts().
 	 */
-	CounterReaderBegin(&r);
+	CounterReaderBegin(&r, true);
 	size_a = SideSize(&r, side_a);
 	size_b = SideSize(&r, side_b);
 	CounterReaderEnd(&r);
@@ -658,7 +648,7 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 		{
 			if (FgScanProbe(sb, side_b.owner, a))
 			{
-				EmitId(store, desc, a);
+				EmitId(rsinfo, a);
 				n++;
 			}
 		}
@@ -673,7 +663,7 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 			{
 				if (a == b)
 				{
-					EmitId(store, desc, a);
+					EmitId(rsinfo, a);
 					n++;
 					if (!FgScanNextId(sa, &a) || !FgScanNextId(sb, &b))
 						break;
@@ -691,7 +681,7 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 
 	FgScanEnd(sa);
 	FgScanEnd(sb);
-	table_close(heap, AccessShareLock);
+	table_close(heap, NoLock);
 	return (Datum) 0;
 }
 
@@ -715,9 +705,7 @@ fg_mutuals(PG_FUNCTION_ARGS)
 
 	if (AnyArgNull(fcinfo, 2))
 	{
-		TupleDesc	desc;
-
-		FgBeginMaterialize(fcinfo, INT8OID, &desc);
+		BeginSRF(fcinfo, true);
 		return (Datum) 0;
 	}
 	account = PG_GETARG_INT64(0);
@@ -733,9 +721,7 @@ PairSetPage(FunctionCallInfo fcinfo, bool a_followers, bool b_followers)
 {
 	if (AnyArgNull(fcinfo, 3))
 	{
-		TupleDesc	desc;
-
-		FgBeginMaterialize(fcinfo, INT8OID, &desc);
+		BeginSRF(fcinfo, true);
 		return (Datum) 0;
 	}
 	return IntersectPage(fcinfo, (FgSide) {PG_GETARG_INT64(0), a_followers},

@@ -30,12 +30,12 @@
 #include "fg.h"
 
 /*
- * Open follow_graph.edge for reading.
+ * Open follow_graph.edge for reading; close it with table_close(rel, NoLock).
  */
 Relation
 FgOpenEdges(void)
 {
-	return table_open(FgRelationId(FG_EDGE_TABLE), AccessShareLock);
+	return FgOpenTable(FG_EDGE_TABLE, AccessShareLock);
 }
 
 /*
@@ -50,7 +50,7 @@ FgScanBegin(Relation heap, const char *indexname, ScanDirection dir,
 	FgScan	   *s = palloc0(sizeof(FgScan));
 
 	s->heap = heap;
-	s->index = index_open(FgRelationId(indexname), AccessShareLock);
+	s->index = FgOpenIndex(indexname, AccessShareLock);
 	s->snapshot = GetActiveSnapshot();
 	s->dir = dir;
 	s->vmbuffer = InvalidBuffer;
@@ -157,13 +157,15 @@ FgScanNextTuple(FgScan *s)
 
 /*
  * Is there a visible entry (owner, other)?  Used on the primary key for
- * is_following() and its friends.
+ * is_following() and its friends.  Callers probe in loops of up to a
+ * million absent ids, where FgScanNextId never reaches its own check.
  */
 bool
 FgScanProbe(FgScan *s, int64 owner, int64 other)
 {
 	int64		id;
 
+	CHECK_FOR_INTERRUPTS();
 	FgScanSeek(s, owner, BTEqualStrategyNumber, other);
 	return FgScanNextId(s, &id);
 }
@@ -178,6 +180,6 @@ FgScanEnd(FgScan *s)
 		ReleaseBuffer(s->vmbuffer);
 	index_endscan(s->scan);
 	ExecDropSingleTupleTableSlot(s->slot);
-	index_close(s->index, AccessShareLock);
+	index_close(s->index, NoLock);
 	pfree(s);
 }

@@ -4,8 +4,12 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "fmgr.h"
+#include "storage/lmgr.h"
+#include "storage/sinval.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -62,11 +66,11 @@ _PG_init(void)
 }
 
 /*
- * Look up one of the extension's storage relations by name; relname must be
- * a string constant (the cache keeps the pointer).
+ * The OID of a storage relation by name, from the cache or the catalog;
+ * InvalidOid if there is none.
  */
-Oid
-FgRelationId(const char *relname)
+static Oid
+LookupRelation(const char *relname)
 {
 	Oid			nsp;
 	Oid			relid = InvalidOid;
@@ -85,13 +89,84 @@ FgRelationId(const char *relname)
 		fg_rel_cache[fg_rel_cache_used].relid = relid;
 		fg_rel_cache_used++;
 	}
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("follow_graph storage relation \"%s\" does not exist",
-						relname),
-				 errhint("Run CREATE EXTENSION follow_graph in this database.")));
 	return relid;
+}
+
+/*
+ * Look up one of the extension's storage relations by name and lock it in
+ * lockmode (NoLock: look up only); relname must be a string constant (the
+ * cache keeps the pointer).
+ *
+ * As RangeVarGetRelidExtended does, the name is looked up again after the
+ * lock is granted whenever invalidation messages arrived meanwhile: a
+ * concurrent DROP or rename could have given the name to another relation
+ * (or to none) while we waited, and we must return the OID we hold locked.
+ */
+Oid
+FgRelationIdLocked(const char *relname, LOCKMODE lockmode)
+{
+	Oid			relid = InvalidOid;
+	bool		retry = false;
+
+	for (;;)
+	{
+		uint64		inval_count = SharedInvalidMessageCounter;
+		Oid			found = LookupRelation(relname);
+
+		if (retry)
+		{
+			/* Same relation as before the wait: we hold the right lock. */
+			if (found == relid)
+				break;
+			if (OidIsValid(relid))
+				UnlockRelationOid(relid, lockmode);
+		}
+		relid = found;
+		if (!OidIsValid(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("relation \"%s.%s\" does not exist",
+							FG_SCHEMA, relname),
+					 errhint("Run CREATE EXTENSION follow_graph in this database; if it is installed, its storage was dropped or renamed.")));
+		if (lockmode == NoLock)
+			break;
+		LockRelationOid(relid, lockmode);
+		if (inval_count == SharedInvalidMessageCounter)
+			break;
+		retry = true;
+	}
+	return relid;
+}
+
+/*
+ * Look up a storage relation by name without locking it (for callers that
+ * lock it themselves, through SPI or table_open).
+ */
+Oid
+FgRelationId(const char *relname)
+{
+	return FgRelationIdLocked(relname, NoLock);
+}
+
+/*
+ * Open a storage table by name, the lock taken before the name is trusted.
+ * Close it with table_close(rel, NoLock): the lock is kept to commit.
+ */
+Relation
+FgOpenTable(const char *relname, LOCKMODE lockmode)
+{
+	Assert(lockmode != NoLock);
+	return table_open(FgRelationIdLocked(relname, lockmode), NoLock);
+}
+
+/*
+ * The same for a storage index; close it with index_close(rel, NoLock).
+ */
+Relation
+FgOpenIndex(const char *relname, LOCKMODE lockmode)
+{
+	Assert(lockmode != NoLock);
+	return index_open(FgRelationIdLocked(relname, lockmode), NoLock);
 }
 
 /*

@@ -5,8 +5,11 @@
 -- verify() is a read-only consistency check in the spirit of amcheck: every
 -- stored count against the edges, every storage index against its heap, the
 -- edge sequence against the edges.  rebuild_counts() repairs the counts after
--- someone wrote around the API.  Both run with the owner's rights so that a
--- monitoring role can be granted them without any right on the storage.
+-- someone wrote around the API and merges the counter stripes that write
+-- storms leave behind (stripes other transactions hold locked excepted), so
+-- that reads of a count are one row again.  Both run with the owner's
+-- rights so that a monitoring role can be granted them without any right on
+-- the storage.
 --------------------------------------------------------------------------
 
 CREATE FUNCTION follow_graph.verify()
@@ -25,4 +28,4 @@ REVOKE ALL ON FUNCTION follow_graph.verify(),
 	follow_graph.rebuild_counts() FROM PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.verify() IS 'consistency check of counts, indexes and edge_seq against the edges; no rows means consistent';
-COMMENT ON FUNCTION follow_graph.rebuild_counts() IS 'recompute every count that disagrees with the edges; returns the number of accounts changed';
+COMMENT ON FUNCTION follow_graph.rebuild_counts() IS 'recompute every count that disagrees with the edges and merge each account''s counter stripes into one row; returns the number of accounts whose counts changed';

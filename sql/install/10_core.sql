@@ -1,8 +1,3 @@
--- follow_graph install script.  Built by concatenating sql/install/*.sql in
--- name order; each fragment owns one area of the extension.
-
-\echo Use "CREATE EXTENSION follow_graph" to load this file. \quit
-
 --------------------------------------------------------------------------
 -- STORAGE
 --
