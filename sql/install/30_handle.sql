@@ -254,14 +254,12 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION follow_graph.icu_library_version() IS 'version of the ICU library that handle keys and skeletons are computed with';
 
+-- One row, written only here and by handle_refresh_icu_version().
 CREATE TABLE follow_graph.handle_icu_version (
 	icu_version		text NOT NULL,
 	unicode_version	text NOT NULL,
 	recorded_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-
--- One row.
-CREATE UNIQUE INDEX handle_icu_version_one_row ON follow_graph.handle_icu_version ((true));
 
 INSERT INTO follow_graph.handle_icu_version (icu_version, unicode_version)
 VALUES (follow_graph.icu_library_version(), follow_graph.icu_unicode_version());
