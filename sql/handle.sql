@@ -266,16 +266,24 @@ SELECT count(*) AS invalid_left FROM handle_invalid_values();
 INSERT INTO legacy VALUES (8, '\x0001007878efbea0'::bytea::handle, NULL, NULL);
 CREATE ROLE regress_handle_reader;
 GRANT SELECT (h) ON legacy TO regress_handle_reader;
+-- and a table whose policies would apply to the caller is named, not read
+CREATE TABLE legacy_rls (h follow_graph.handle);
+INSERT INTO legacy_rls VALUES ('\x0001007878efbea0'::bytea::handle);
+ALTER TABLE legacy_rls ENABLE ROW LEVEL SECURITY;
+CREATE POLICY legacy_rls_all ON legacy_rls USING (true);
+GRANT SELECT ON legacy_rls TO regress_handle_reader;
 SET ROLE regress_handle_reader;
-SELECT table_name, column_name, ctid, element, value FROM handle_invalid_values();
+SELECT table_name, column_name, ctid, element, value, reason
+FROM handle_invalid_values() ORDER BY table_name::text;
 RESET ROLE;
+SELECT table_name, value FROM handle_invalid_values() WHERE table_name = 'legacy_rls'::regclass;
 -- partitioned tables are read through the parent, rows named by partition
 CREATE TABLE legacy_p (h follow_graph.handle) PARTITION BY RANGE (h);
 CREATE TABLE legacy_p1 PARTITION OF legacy_p FOR VALUES FROM ('aa') TO ('mm');
 CREATE TABLE legacy_p2 PARTITION OF legacy_p FOR VALUES FROM ('mm') TO (MAXVALUE);
 INSERT INTO legacy_p VALUES ('bob'), ('zed'), ('\x0001007878efbea0'::bytea::handle);
 SELECT table_name, column_name, value FROM handle_invalid_values() WHERE table_name::text LIKE 'legacy_p%';
-DROP TABLE legacy, legacy_p;
+DROP TABLE legacy, legacy_p, legacy_rls;
 DROP DOMAIN handle_d;
 DROP CAST (bytea AS follow_graph.handle);
 DROP ROLE regress_handle_reader;
