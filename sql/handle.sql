@@ -84,14 +84,73 @@ SELECT '@'::handle;
 SELECT 'ä'::handle;
 SELECT repeat('a', 31)::handle;
 SELECT repeat('ä', 31)::handle;
+-- byte limits say which form they measure: the NFC form, the input
 SELECT repeat(U&'q\0301\0302\0303\0304\0305\0306\0307\0308\0309', 14)::handle;
 SELECT repeat('a', 2000)::handle;
+SELECT repeat('ä', 513)::handle;
+SELECT repeat(U&'a\0308', 342)::handle;
 -- valid edge cases
 SELECT 'al.ice'::handle, '_x'::handle, 'x_'::handle, '__'::handle, '42'::handle;
 SELECT length(repeat('a', 30)::handle::text) AS ascii_30;
 -- a letter and its combining marks count as one character
 SELECT length(repeat(U&'q\0301', 30)::handle::text) AS code_points_of_30_chars;
 SELECT repeat(U&'q\0301', 31)::handle;
+
+--
+-- Invisible characters: every default-ignorable code point is refused,
+-- wherever it stands.  The Hangul fillers are letters and the variation
+-- selectors combining marks, so the other rules let them through; the key
+-- (NFKC_Casefold) drops them, which made invisible and lookalike handles.
+--
+SELECT U&'\115F\115F'::handle;
+SELECT U&'\1160\1160'::handle;
+SELECT U&'\3164\3164'::handle;
+SELECT U&'\FFA0\FFA0'::handle;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT U&'\3164alice'::handle;
+SELECT U&'ali\3164ce'::handle;
+SELECT U&'alice\3164'::handle;
+SELECT U&'\115Fa'::handle;
+SELECT U&'a\1160'::handle;
+SELECT U&'ab\FFA0'::handle;
+SELECT U&'\3164'::handle;
+-- zero-width joiner and non-joiner, soft hyphen, word joiner
+SELECT U&'al\200Dice'::handle;
+SELECT U&'al\200Cice'::handle;
+SELECT U&'al\00ADice'::handle;
+SELECT U&'\2060alice'::handle;
+-- variation selectors and the combining grapheme joiner (marks after a letter)
+SELECT U&'alice\FE0F'::handle;
+SELECT U&'ali\FE00ce'::handle;
+SELECT U&'alice\+0E0100'::handle;
+SELECT U&'al\034Fice'::handle;
+-- tag characters, Mongolian free variation selector, Khmer inherent vowel
+SELECT U&'alice\+0E0061\+0E007F'::handle;
+SELECT U&'\+0E0001alice'::handle;
+SELECT U&'\1820\180B\1821'::handle;
+SELECT U&'\1780\17B4\1781'::handle;
+-- the first invisible character is reported, before any other rule
+SELECT U&'\FE0Falice!'::handle;
+-- visible neighbours stay valid: a Hangul syllable, jamo, a combining mark
+SELECT U&'\D55C\AE00'::handle, U&'\1112\1161\11AB\1100\1173\11AF'::handle,
+	U&'cafe\0301'::handle;
+
+--
+-- The length rules apply to the key as well, in the same characters.
+--
+-- compatibility jamo compose into one syllable: a one-character key
+SELECT U&'\3131\314F'::handle;
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+SELECT U&'\FFA1\FFC2'::handle;
+-- three jamo make a two-character key: accepted
+SELECT h::text AS display, handle_key(h) AS key, length(handle_key(h)) AS key_chars
+FROM (VALUES (U&'\3131\314F\3131'::handle)) AS v(h);
+-- ligatures grow: 10 ffi make a 30-character key, 11 make 33
+SELECT handle_key(repeat(U&'\FB03', 10)::handle) AS key_of_10;
+SELECT repeat(U&'\FB03', 11)::handle;
+SELECT repeat(U&'\00DF', 16)::handle;
+-- a key over 255 bytes: U+FDF2 folds to six code points (four characters)
+SELECT repeat(U&'\FDF2' || repeat(U&'\0301', 40), 3)::handle;
 
 --
 -- Uniqueness through the default btree and hash opclasses.
@@ -151,3 +210,80 @@ SELECT count(*) AS icu_indexes FROM handle_icu_indexes;
 SELECT icu_unicode_version() ~ '^[0-9]+\.[0-9]+$' AS version_format;
 
 DROP TABLE users, users_copy;
+
+--
+-- Stored values the rules now reject.  0.1.0 accepted the handles above
+-- that hold default-ignorable letters or marks, or whose key breaks the
+-- length rules; a dump holding one would not restore, since values are
+-- dumped as text and read back through input.  No input path makes such a
+-- value any more (binary input validates again), so the test builds the
+-- bytes 0.1.0 stored with a binary-coercible cast only a superuser can make.
+--
+CREATE CAST (bytea AS follow_graph.handle) WITHOUT FUNCTION;
+CREATE DOMAIN handle_d AS follow_graph.handle;
+CREATE TABLE legacy (
+	id		int PRIMARY KEY,
+	h		follow_graph.handle,
+	hs		follow_graph.handle[],
+	d		handle_d
+);
+-- 0.1.0 layout: flags 0, key length (2 bytes, little-endian), key, display
+INSERT INTO legacy VALUES
+	(1, 'alice', NULL, NULL),
+	(2, '\x000500616c696365616c696365e385a4'::bytea::handle,			-- aliceㅤ
+		ARRAY['bob'::handle, '\x0002006162efbea06162'::bytea::handle], NULL),	-- ﾠab
+	(3, '\x000300eab080e384b1e3858f'::bytea::handle, NULL, NULL),	-- ㄱㅏ, key 가
+	(4, '\x00020061626162efb88f'::bytea::handle, NULL,				-- ab + VS16
+		'\x0001007878efbea0'::bytea::handle),							-- xﾠ, key x
+	(5, 'straße', ARRAY['ok'::handle, 'fine'], 'ok');
+SELECT id, h::text AS display, handle_key(h) AS key, handle_check(h) AS reason
+FROM legacy ORDER BY id;
+SELECT table_name, column_name, ctid, element, value, reason
+FROM handle_invalid_values() ORDER BY table_name::text, column_name, ctid, element;
+-- such a value would not survive a dump: its text is refused
+SELECT h::text::handle FROM legacy WHERE id = 2;
+-- binary input validates again: binary COPY cannot carry one either
+\copy (SELECT h FROM legacy WHERE id = 2) TO 'results/handle_legacy.bin' WITH (FORMAT binary)
+CREATE TABLE legacy_copy (h follow_graph.handle);
+\copy legacy_copy FROM 'results/handle_legacy.bin' WITH (FORMAT binary)
+DROP TABLE legacy_copy;
+-- damaged values are reported without printing them
+INSERT INTO legacy (id, h) VALUES (6, '\x00ff0061'::bytea::handle),
+	(7, '\x000200616261ff'::bytea::handle);
+SELECT id, ctid, value, reason FROM legacy
+JOIN handle_invalid_values() AS v ON v.ctid = legacy.ctid
+WHERE v.column_name = 'h' AND id > 5 ORDER BY id;
+-- ICU failures carry a SQLSTATE a client can act on: invalid UTF-8, 22021
+SELECT handle_skeleton('\x0003006162ff6162'::bytea::handle);
+SELECT :'LAST_ERROR_SQLSTATE' AS sqlstate;
+-- the fix: rewrite each value to a valid handle (or NULL), then check again
+UPDATE legacy SET h = 'alice_', hs = ARRAY['bob'::handle, 'ab'] WHERE id = 2;
+UPDATE legacy SET h = '가나' WHERE id = 3;
+UPDATE legacy SET h = 'ab', d = 'xx' WHERE id = 4;
+DELETE FROM legacy WHERE id > 5;
+SELECT count(*) AS invalid_left FROM handle_invalid_values();
+-- it runs with the caller's rights: only columns the caller may read
+INSERT INTO legacy VALUES (8, '\x0001007878efbea0'::bytea::handle, NULL, NULL);
+CREATE ROLE regress_handle_reader;
+GRANT SELECT (h) ON legacy TO regress_handle_reader;
+-- and a table whose policies would apply to the caller is named, not read
+CREATE TABLE legacy_rls (h follow_graph.handle);
+INSERT INTO legacy_rls VALUES ('\x0001007878efbea0'::bytea::handle);
+ALTER TABLE legacy_rls ENABLE ROW LEVEL SECURITY;
+CREATE POLICY legacy_rls_all ON legacy_rls USING (true);
+GRANT SELECT ON legacy_rls TO regress_handle_reader;
+SET ROLE regress_handle_reader;
+SELECT table_name, column_name, ctid, element, value, reason
+FROM handle_invalid_values() ORDER BY table_name::text;
+RESET ROLE;
+SELECT table_name, value FROM handle_invalid_values() WHERE table_name = 'legacy_rls'::regclass;
+-- partitioned tables are read through the parent, rows named by partition
+CREATE TABLE legacy_p (h follow_graph.handle) PARTITION BY RANGE (h);
+CREATE TABLE legacy_p1 PARTITION OF legacy_p FOR VALUES FROM ('aa') TO ('mm');
+CREATE TABLE legacy_p2 PARTITION OF legacy_p FOR VALUES FROM ('mm') TO (MAXVALUE);
+INSERT INTO legacy_p VALUES ('bob'), ('zed'), ('\x0001007878efbea0'::bytea::handle);
+SELECT table_name, column_name, value FROM handle_invalid_values() WHERE table_name::text LIKE 'legacy_p%';
+DROP TABLE legacy, legacy_p, legacy_rls;
+DROP DOMAIN handle_d;
+DROP CAST (bytea AS follow_graph.handle);
+DROP ROLE regress_handle_reader;

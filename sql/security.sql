@@ -131,6 +131,10 @@ SELECT follow_graph.handle_eq('a1', 'A1'), follow_graph.handle_ne('a1', 'b1'),
 	   follow_graph.handle_gt('b1', 'a1'), follow_graph.handle_ge('b1', 'a1'),
 	   follow_graph.handle_cmp('a1', 'b1'), follow_graph.handle_hash('a1') IS NOT NULL AS h,
 	   follow_graph.handle_hash_extended('a1', 0) IS NOT NULL AS hx;
+SELECT follow_graph.icu_library_version() IS NOT NULL AS icu,
+	   follow_graph.handle_check('alice') IS NULL AS valid,
+	   (SELECT pg_catalog.count(*) FROM follow_graph.handle_invalid_values()) AS invalid,
+	   (SELECT pg_catalog.count(*) FROM follow_graph.handle_refresh_icu_version()) AS refreshed;
 -- bulk writes
 CREATE TEMP TABLE staging (follower bigint, followee bigint, followed_at timestamptz);
 INSERT INTO staging VALUES (5, 6, NULL), (6, 5, NULL), (5, 6, NULL), (7, 7, NULL), (1, 2, NULL);

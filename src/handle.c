@@ -28,6 +28,8 @@ PG_FUNCTION_INFO_V1(handle_skeleton);
 PG_FUNCTION_INFO_V1(handle_is_suspicious);
 PG_FUNCTION_INFO_V1(handle_prefix_pattern);
 PG_FUNCTION_INFO_V1(handle_icu_unicode_version);
+PG_FUNCTION_INFO_V1(handle_icu_library_version);
+PG_FUNCTION_INFO_V1(handle_check);
 PG_FUNCTION_INFO_V1(handle_eq);
 PG_FUNCTION_INFO_V1(handle_ne);
 PG_FUNCTION_INFO_V1(handle_lt);
@@ -43,18 +45,35 @@ PG_FUNCTION_INFO_V1(handle_hash_extended);
 typedef enum HandleRule
 {
 	HANDLE_RULE_CHARACTER,		/* not a letter, mark, digit, _ or . */
+	HANDLE_RULE_INVISIBLE,		/* a default-ignorable code point */
 	HANDLE_RULE_MARK,			/* combining mark not after a letter */
 	HANDLE_RULE_EDGE_DOT,		/* begins or ends with . */
 	HANDLE_RULE_DOUBLE_DOT,		/* contains .. */
-	HANDLE_RULE_FOLDED			/* key form has a character not allowed */
+	HANDLE_RULE_FOLDED,			/* key form has a character not allowed */
+	HANDLE_RULE_UTF8,			/* not valid UTF-8 */
+	HANDLE_RULE_INPUT_BYTES,	/* input over HANDLE_MAX_INPUT_BYTES */
+	HANDLE_RULE_LENGTH,			/* too few or too many characters */
+	HANDLE_RULE_NFC_BYTES,		/* NFC form over HANDLE_MAX_BYTES */
+	HANDLE_RULE_KEY_LENGTH,		/* key has too few or too many characters */
+	HANDLE_RULE_KEY_BYTES		/* key over HANDLE_MAX_BYTES */
 } HandleRule;
 
-pg_noreturn static void ReportRule(const char *input, HandleRule rule, const char *utf8,
-					   int off, int len, UChar32 c, int pos);
-pg_noreturn static void ReportLength(const char *input, int nchars,
-						 bool too_many_bytes);
-pg_noreturn static void CheckFolded(const char *input, const char *s,
-						int len);
+/*
+ * A broken rule and what its message points at: the character (UTF-8 bytes,
+ * code point, position counting code points from 1) for the character
+ * rules, a number of characters or bytes for the length rules.
+ */
+typedef struct HandleProblem
+{
+	HandleRule	rule;
+	const char *utf8;
+	int			len;
+	UChar32		c;
+	int			pos;
+	int			count;
+} HandleProblem;
+
+pg_noreturn static void ReportProblem(const char *input, const HandleProblem *p);
 
 /*
  * --------------------------------------------------------------------------
@@ -231,6 +250,10 @@ Utf8ToText(const char *utf8, int len)
 /*
  * --------------------------------------------------------------------------
  * PARSING AND VALIDATION
+ *
+ * Validation never raises for a broken rule: it describes the first one in
+ * a HandleProblem, which input turns into an error and handle_check() into
+ * a reason, so that both always say the same thing.
  * --------------------------------------------------------------------------
  */
 
@@ -247,95 +270,153 @@ InputForMessage(const char *input)
 	return psprintf("%.*s...", cut, input);
 }
 
-/* Raise the error for a broken character rule. */
-static void
-ReportRule(const char *input, HandleRule rule, const char *utf8, int off,
-		   int len, UChar32 c, int pos)
+/* Record a broken character rule; returns -1 for a checker to return. */
+static int
+BreakChar(HandleProblem *p, HandleRule rule, const char *utf8, int off,
+		  int len, UChar32 c, int pos)
 {
-	char		glyph[32] = "";
-	const char *shown = InputForMessage(input);
-	unsigned int cp = (unsigned int) c;
-
-	/* Show the glyph itself, quoted, when it is printable here. */
-	if (u_isprint(c) && len < (int) sizeof(glyph) - 4 &&
-		GetDatabaseEncoding() == PG_UTF8)
-	{
-		glyph[0] = '"';
-		memcpy(glyph + 1, utf8 + off, len);
-		glyph[len + 1] = '"';
-		glyph[len + 2] = ' ';
-		glyph[len + 3] = '\0';
-	}
-
-	switch (rule)
-	{
-		case HANDLE_RULE_CHARACTER:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid handle \"%s\": only letters, digits, \"_\" and \".\" are allowed",
-							shown),
-					 errdetail("Character %s(U+%04X) at position %d is not allowed.",
-							   glyph, cp, pos)));
-			break;
-		case HANDLE_RULE_FOLDED:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid handle \"%s\": only letters, digits, \"_\" and \".\" are allowed",
-							shown),
-					 errdetail("Character %s(U+%04X) at position %d is not allowed: its compatibility form is not made of letters and digits.",
-							   glyph, cp, pos)));
-			break;
-		case HANDLE_RULE_MARK:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid handle \"%s\": a combining mark must follow a letter",
-							shown),
-					 errdetail("Character %s(U+%04X) at position %d does not follow a letter.",
-							   glyph, cp, pos)));
-			break;
-		case HANDLE_RULE_EDGE_DOT:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid handle \"%s\": a handle must not begin or end with \".\"",
-							shown),
-					 pos == 1 ?
-					 errdetail("Character %s(U+%04X) at position %d begins the handle.",
-							   glyph, cp, pos) :
-					 errdetail("Character %s(U+%04X) at position %d ends the handle.",
-							   glyph, cp, pos)));
-			break;
-		case HANDLE_RULE_DOUBLE_DOT:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid handle \"%s\": a handle must not contain \"..\"",
-							shown),
-					 errdetail("Character %s(U+%04X) at position %d follows another \".\".",
-							   glyph, cp, pos)));
-			break;
-	}
-	elog(ERROR, "unknown handle rule %d", (int) rule);
+	p->rule = rule;
+	p->utf8 = utf8 + off;
+	p->len = len;
+	p->c = c;
+	p->pos = pos;
+	p->count = 0;
+	return -1;
 }
 
-/* Raise the error for a handle that is too short or too long. */
+/* Record a broken rule about the whole string (length, encoding). */
 static void
-ReportLength(const char *input, int nchars, bool too_many_bytes)
+BreakLength(HandleProblem *p, HandleRule rule, int count)
 {
+	p->rule = rule;
+	p->utf8 = NULL;
+	p->len = 0;
+	p->c = 0;
+	p->pos = 0;
+	p->count = count;
+}
+
+/*
+ * The rule a problem breaks (*rule, the end of the primary message) and its
+ * detail (*detail, palloc'd, or NULL).
+ */
+static void
+DescribeProblem(const HandleProblem *p, const char **rule, char **detail)
+{
+	char		glyph[32] = "";
+	unsigned int cp = (unsigned int) p->c;
+	const char *one_many;
+
+	/*
+	 * Show a character itself, quoted, when it is visible and printable in
+	 * this database; default-ignorable ones are invisible by definition.
+	 */
+	if (p->utf8 != NULL && u_isprint(p->c) &&
+		!u_hasBinaryProperty(p->c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) &&
+		p->len < (int) sizeof(glyph) - 4 && GetDatabaseEncoding() == PG_UTF8)
+	{
+		glyph[0] = '"';
+		memcpy(glyph + 1, p->utf8, p->len);
+		glyph[p->len + 1] = '"';
+		glyph[p->len + 2] = ' ';
+		glyph[p->len + 3] = '\0';
+	}
+	one_many = p->count == 1 ? "character" : "characters";
+
+	*detail = NULL;
+	switch (p->rule)
+	{
+		case HANDLE_RULE_CHARACTER:
+			*rule = "only letters, digits, \"_\" and \".\" are allowed";
+			*detail = psprintf("Character %s(U+%04X) at position %d is not allowed.",
+							   glyph, cp, p->pos);
+			return;
+		case HANDLE_RULE_INVISIBLE:
+			*rule = "invisible characters are not allowed";
+			*detail = psprintf("Character %s(U+%04X) at position %d is a default-ignorable code point.",
+							   glyph, cp, p->pos);
+			return;
+		case HANDLE_RULE_FOLDED:
+			*rule = "only letters, digits, \"_\" and \".\" are allowed";
+			*detail = psprintf("Character %s(U+%04X) at position %d is not allowed: its compatibility form is not made of letters and digits.",
+							   glyph, cp, p->pos);
+			return;
+		case HANDLE_RULE_MARK:
+			*rule = "a combining mark must follow a letter";
+			*detail = psprintf("Character %s(U+%04X) at position %d does not follow a letter.",
+							   glyph, cp, p->pos);
+			return;
+		case HANDLE_RULE_EDGE_DOT:
+			*rule = "a handle must not begin or end with \".\"";
+			*detail = psprintf(p->pos == 1 ?
+							   "Character %s(U+%04X) at position %d begins the handle." :
+							   "Character %s(U+%04X) at position %d ends the handle.",
+							   glyph, cp, p->pos);
+			return;
+		case HANDLE_RULE_DOUBLE_DOT:
+			*rule = "a handle must not contain \"..\"";
+			*detail = psprintf("Character %s(U+%04X) at position %d follows another \".\".",
+							   glyph, cp, p->pos);
+			return;
+		case HANDLE_RULE_UTF8:
+			*rule = "invalid UTF-8";
+			return;
+		case HANDLE_RULE_INPUT_BYTES:
+			*rule = psprintf("a handle must have %d to %d characters",
+							 HANDLE_MIN_CHARS, HANDLE_MAX_CHARS);
+			*detail = psprintf("The input has %d bytes in UTF-8 before normalization; at most %d are accepted.",
+							   p->count, HANDLE_MAX_INPUT_BYTES);
+			return;
+		case HANDLE_RULE_LENGTH:
+			*rule = psprintf("a handle must have %d to %d characters",
+							 HANDLE_MIN_CHARS, HANDLE_MAX_CHARS);
+			*detail = psprintf("It has %d %s.", p->count, one_many);
+			return;
+		case HANDLE_RULE_NFC_BYTES:
+			*rule = psprintf("a handle must have %d to %d characters",
+							 HANDLE_MIN_CHARS, HANDLE_MAX_CHARS);
+			*detail = psprintf("Its NFC form has %d bytes in UTF-8; at most %d are allowed.",
+							   p->count, HANDLE_MAX_BYTES);
+			return;
+		case HANDLE_RULE_KEY_LENGTH:
+			*rule = psprintf("a handle must have %d to %d characters",
+							 HANDLE_MIN_CHARS, HANDLE_MAX_CHARS);
+			*detail = psprintf("Its key (NFKC_Casefold form) has %d %s.",
+							   p->count, one_many);
+			return;
+		case HANDLE_RULE_KEY_BYTES:
+			*rule = psprintf("a handle must have %d to %d characters",
+							 HANDLE_MIN_CHARS, HANDLE_MAX_CHARS);
+			*detail = psprintf("Its key (NFKC_Casefold form) has %d bytes in UTF-8; at most %d are allowed.",
+							   p->count, HANDLE_MAX_BYTES);
+			return;
+	}
+	elog(ERROR, "unknown handle rule %d", (int) p->rule);
+}
+
+/* Raise the error for a broken rule: 22P02, or 22021 for invalid UTF-8. */
+static void
+ReportProblem(const char *input, const HandleProblem *p)
+{
+	const char *rule;
+	char	   *detail;
+
+	DescribeProblem(p, &rule, &detail);
 	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid handle \"%s\": a handle must have %d to %d characters",
-					InputForMessage(input), HANDLE_MIN_CHARS, HANDLE_MAX_CHARS),
-			 too_many_bytes ?
-			 errdetail("It has more than %d bytes in UTF-8.", HANDLE_MAX_BYTES) :
-			 errdetail_plural("It has %d character.", "It has %d characters.",
-							  nchars, nchars)));
+			(errcode(p->rule == HANDLE_RULE_UTF8 ?
+					 ERRCODE_CHARACTER_NOT_IN_REPERTOIRE :
+					 ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid handle \"%s\": %s", InputForMessage(input), rule),
+			 detail ? errdetail_internal("%s", detail) : 0));
 }
 
 /*
  * Check a pure-ASCII handle (after the @) in place and return its number of
- * characters.  ASCII is already NFC, and its NFKC_Casefold is lowercase.
+ * characters, or -1 with *p filled.  ASCII is already NFC, and its
+ * NFKC_Casefold is lowercase; no ASCII character is default-ignorable.
  */
 static int
-CheckAscii(const char *input, const char *s, int len)
+CheckAscii(const char *s, int len, HandleProblem *p)
 {
 	for (int i = 0; i < len; i++)
 	{
@@ -345,22 +426,22 @@ CheckAscii(const char *input, const char *s, int len)
 			(c >= '0' && c <= '9') || c == '_')
 			continue;
 		if (c != '.')
-			ReportRule(input, HANDLE_RULE_CHARACTER, s, i, 1, c, i + 1);
+			return BreakChar(p, HANDLE_RULE_CHARACTER, s, i, 1, c, i + 1);
 		if (i == 0 || i == len - 1)
-			ReportRule(input, HANDLE_RULE_EDGE_DOT, s, i, 1, c, i + 1);
+			return BreakChar(p, HANDLE_RULE_EDGE_DOT, s, i, 1, c, i + 1);
 		if (s[i - 1] == '.')
-			ReportRule(input, HANDLE_RULE_DOUBLE_DOT, s, i, 1, c, i + 1);
+			return BreakChar(p, HANDLE_RULE_DOUBLE_DOT, s, i, 1, c, i + 1);
 	}
 	return len;
 }
 
 /*
  * Check an NFC UTF-8 handle and return its number of characters, a letter
- * and the combining marks that follow it counting as one.  Positions in
- * errors count code points from 1.
+ * and the combining marks that follow it counting as one, or -1 with *p
+ * filled.  Positions count code points from 1.
  */
 static int
-CheckUnicode(const char *input, const char *s, int len)
+CheckUnicode(const char *s, int len, HandleProblem *p)
 {
 	int			off = 0;
 	int			pos = 0;
@@ -377,14 +458,23 @@ CheckUnicode(const char *input, const char *s, int len)
 		U8_NEXT(s, off, len, c);
 		pos++;
 		if (c < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-					 errmsg("invalid handle \"%s\": invalid UTF-8", InputForMessage(input))));
+		{
+			BreakLength(p, HANDLE_RULE_UTF8, 0);
+			return -1;
+		}
+
+		/*
+		 * Before the other rules: Hangul fillers are letters and variation
+		 * selectors marks, but like every default-ignorable code point they
+		 * vanish from the key and would make invisible handles.
+		 */
+		if (u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT))
+			return BreakChar(p, HANDLE_RULE_INVISIBLE, s, start, off - start, c, pos);
 		type = u_charType(c);
 		if (U_MASK(type) & U_GC_M_MASK)
 		{
 			if (!after_letter)
-				ReportRule(input, HANDLE_RULE_MARK, s, start, off - start, c, pos);
+				return BreakChar(p, HANDLE_RULE_MARK, s, start, off - start, c, pos);
 			prev = c;
 			continue;
 		}
@@ -393,11 +483,11 @@ CheckUnicode(const char *input, const char *s, int len)
 		if (!after_letter && type != U_DECIMAL_DIGIT_NUMBER && c != '_')
 		{
 			if (c != '.')
-				ReportRule(input, HANDLE_RULE_CHARACTER, s, start, off - start, c, pos);
+				return BreakChar(p, HANDLE_RULE_CHARACTER, s, start, off - start, c, pos);
 			if (pos == 1 || off == len)
-				ReportRule(input, HANDLE_RULE_EDGE_DOT, s, start, off - start, c, pos);
+				return BreakChar(p, HANDLE_RULE_EDGE_DOT, s, start, off - start, c, pos);
 			if (prev == '.')
-				ReportRule(input, HANDLE_RULE_DOUBLE_DOT, s, start, off - start, c, pos);
+				return BreakChar(p, HANDLE_RULE_DOUBLE_DOT, s, start, off - start, c, pos);
 		}
 		prev = c;
 	}
@@ -414,11 +504,15 @@ KeyCharAllowed(UChar32 c)
 		type == U_DECIMAL_DIGIT_NUMBER || c == '_' || c == '.';
 }
 
-/* True if every code point of a UTF-8 key may appear in a key. */
-static bool
-KeyAllowed(const char *key, int len)
+/*
+ * The number of characters of a UTF-8 key if every code point may appear
+ * in a key, counted as for the display form; -1 otherwise.
+ */
+static int
+KeyChars(const char *key, int len)
 {
 	int			off = 0;
+	int			nchars = 0;
 
 	while (off < len)
 	{
@@ -426,18 +520,20 @@ KeyAllowed(const char *key, int len)
 
 		U8_NEXT(key, off, len, c);
 		if (c < 0 || !KeyCharAllowed(c))
-			return false;
+			return -1;
+		if ((U_MASK(u_charType(c)) & U_GC_M_MASK) == 0)
+			nchars++;
 	}
-	return true;
+	return nchars;
 }
 
 /*
- * Report the first character of a valid NFC handle whose NFKC_Casefold form
- * has a character that is not allowed (U+FDFA folds to words with spaces).
- * Only called once the whole key has been found wanting.
+ * Find the first character of a valid NFC handle whose NFKC_Casefold form
+ * has a character that is not allowed (U+FDFA folds to words with spaces)
+ * and fill *p.  Only called once the whole key has been found wanting.
  */
 static void
-CheckFolded(const char *input, const char *s, int len)
+CheckFolded(const char *s, int len, HandleProblem *p)
 {
 	int			off = 0;
 	int			pos = 0;
@@ -448,33 +544,41 @@ CheckFolded(const char *input, const char *s, int len)
 		UChar32		c;
 		char	   *folded;
 		int			flen;
+		bool		allowed;
 
 		U8_NEXT(s, off, len, c);
 		pos++;
 		folded = FgIcuNormalize(FG_NORM_NFKC_CASEFOLD, s + start, off - start,
 								&flen);
-		if (!KeyAllowed(folded, flen))
-			ReportRule(input, HANDLE_RULE_FOLDED, s, start, off - start, c, pos);
+		allowed = KeyChars(folded, flen) >= 0;
 		pfree(folded);
+		if (!allowed)
+		{
+			BreakChar(p, HANDLE_RULE_FOLDED, s, start, off - start, c, pos);
+			return;
+		}
 	}
-	elog(ERROR, "handle key of \"%s\" has a character that is not allowed",
-		 input);
+	elog(ERROR, "handle key of \"%.*s\" has a character that is not allowed",
+		 len, s);
 }
 
 /*
- * Parse and validate a handle given in the database encoding; returns the
- * new value.  A leading @ is dropped.
+ * Validate a handle given in the database encoding, without its NUL; a
+ * leading @ is dropped.  Returns the new value, or NULL with the first
+ * broken rule in *p.
  */
 static struct varlena *
-HandleParse(const char *input, int len)
+HandleValidate(const char *input, int len, HandleProblem *p)
 {
 	const char *s = input;
 	char	   *utf8;
+	int			utf8len;
 	char	   *nfc;
 	char	   *key;
 	int			nfclen;
 	int			keylen;
 	int			nchars;
+	int			keychars;
 	bool		ascii = true;
 	struct varlena *result;
 
@@ -483,9 +587,6 @@ HandleParse(const char *input, int len)
 		s++;
 		len--;
 	}
-	if (len > HANDLE_MAX_INPUT_BYTES)
-		ReportLength(input, 0, true);
-
 	for (int i = 0; i < len; i++)
 	{
 		if (IS_HIGHBIT_SET(s[i]))
@@ -498,32 +599,90 @@ HandleParse(const char *input, int len)
 	if (ascii)
 	{
 		/* Fast path: no ICU; the key is the display form lowercased. */
-		nchars = CheckAscii(input, s, len);
+		if (len > HANDLE_MAX_INPUT_BYTES)
+		{
+			BreakLength(p, HANDLE_RULE_INPUT_BYTES, len);
+			return NULL;
+		}
+		nchars = CheckAscii(s, len, p);
+		if (nchars < 0)
+			return NULL;
 		if (nchars < HANDLE_MIN_CHARS || nchars > HANDLE_MAX_CHARS)
-			ReportLength(input, nchars, false);
+		{
+			BreakLength(p, HANDLE_RULE_LENGTH, nchars);
+			return NULL;
+		}
 		return HandleMakeAscii(s, len);
 	}
 
 	utf8 = pg_server_to_any(s, len, PG_UTF8);
+	utf8len = utf8 == s ? len : (int) strlen(utf8);
 	if (utf8 == s && GetDatabaseEncoding() != PG_UTF8 &&
 		!pg_verify_mbstr(PG_UTF8, s, len, true))
-		ereport(ERROR,
-				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("invalid handle \"%s\": invalid UTF-8", InputForMessage(input))));
-	nfc = FgIcuNormalize(FG_NORM_NFC, utf8, utf8 == s ? len : (int) strlen(utf8),
-						 &nfclen);
-	nchars = CheckUnicode(input, nfc, nfclen);
-	if (nfclen > HANDLE_MAX_BYTES)
-		ReportLength(input, nchars, true);
-	if (nchars < HANDLE_MIN_CHARS || nchars > HANDLE_MAX_CHARS)
-		ReportLength(input, nchars, false);
+	{
+		BreakLength(p, HANDLE_RULE_UTF8, 0);
+		return NULL;
+	}
+	/* Bounds the work ICU does; no longer input can normalise to a handle. */
+	if (utf8len > HANDLE_MAX_INPUT_BYTES)
+	{
+		BreakLength(p, HANDLE_RULE_INPUT_BYTES, utf8len);
+		return NULL;
+	}
 
+	nfc = FgIcuNormalize(FG_NORM_NFC, utf8, utf8len, &nfclen);
+	nchars = CheckUnicode(nfc, nfclen, p);
+	if (nchars < 0)
+		return NULL;
+	if (nfclen > HANDLE_MAX_BYTES)
+	{
+		BreakLength(p, HANDLE_RULE_NFC_BYTES, nfclen);
+		return NULL;
+	}
+	if (nchars < HANDLE_MIN_CHARS || nchars > HANDLE_MAX_CHARS)
+	{
+		BreakLength(p, HANDLE_RULE_LENGTH, nchars);
+		return NULL;
+	}
+
+	/*
+	 * The key must pass the same length rules: folding can shrink a handle
+	 * (compatibility jamo compose into one syllable) or grow it (ligatures,
+	 * sharp s).
+	 */
 	key = FgIcuNormalize(FG_NORM_NFKC_CASEFOLD, nfc, nfclen, &keylen);
-	if (!KeyAllowed(key, keylen))
-		CheckFolded(input, nfc, nfclen);
+	keychars = KeyChars(key, keylen);
+	if (keychars < 0)
+	{
+		CheckFolded(nfc, nfclen, p);
+		return NULL;
+	}
+	if (keychars < HANDLE_MIN_CHARS || keychars > HANDLE_MAX_CHARS)
+	{
+		BreakLength(p, HANDLE_RULE_KEY_LENGTH, keychars);
+		return NULL;
+	}
+	if (keylen > HANDLE_MAX_BYTES)
+	{
+		BreakLength(p, HANDLE_RULE_KEY_BYTES, keylen);
+		return NULL;
+	}
+
 	result = HandleMake(key, keylen, nfc, nfclen);
 	pfree(nfc);
 	pfree(key);
+	return result;
+}
+
+/* Parse a handle given in the database encoding, or raise the broken rule. */
+static struct varlena *
+HandleParse(const char *input, int len)
+{
+	HandleProblem p;
+	struct varlena *result = HandleValidate(input, len, &p);
+
+	if (result == NULL)
+		ReportProblem(input, &p);
 	return result;
 }
 
@@ -694,6 +853,77 @@ handle_icu_unicode_version(PG_FUNCTION_ARGS)
 
 	FgIcuUnicodeVersion(buf, sizeof(buf));
 	PG_RETURN_TEXT_P(cstring_to_text(buf));
+}
+
+/* The version of the ICU library in use. */
+Datum
+handle_icu_library_version(PG_FUNCTION_ARGS)
+{
+	char		buf[32];
+
+	FgIcuLibraryVersion(buf, sizeof(buf));
+	PG_RETURN_TEXT_P(cstring_to_text(buf));
+}
+
+/* True if a stored value's header and lengths are consistent. */
+static bool
+HandleLayoutValid(const struct varlena *h)
+{
+	const uint8 *p = (const uint8 *) VARDATA_ANY(h);
+	int			size = VARSIZE_ANY_EXHDR(h);
+	int			keylen;
+
+	if (size < 1)
+		return false;
+	if (p[0] & HANDLE_FLAG_ASCII)
+		return p[0] == HANDLE_FLAG_ASCII;
+	if (size < HANDLE_HDRSZ || (p[0] & ~HANDLE_FLAG_SHARED) != 0)
+		return false;
+	keylen = p[1] | (p[2] << 8);
+	if (p[0] & HANDLE_FLAG_SHARED)
+		return keylen == size - HANDLE_HDRSZ;
+	return keylen <= size - HANDLE_HDRSZ;
+}
+
+/*
+ * Why a stored handle would be rejected if typed again, as text, or NULL if
+ * it would be accepted: the check a restore makes when it reads the dumped
+ * display form back through input.  Values stored by an earlier release
+ * (0.1.0 accepted default-ignorable letters and keys of any length) or
+ * damaged on disk are the ones that fail; reasons for damaged values start
+ * with "damaged value" (handle_invalid_values() then does not print them).
+ */
+Datum
+handle_check(PG_FUNCTION_ARGS)
+{
+	struct varlena *h = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	HandleView	v;
+	HandleProblem p;
+	char	   *s;
+	const char *rule;
+	char	   *detail;
+	text	   *result;
+
+	if (!HandleLayoutValid(h))
+		PG_RETURN_TEXT_P(cstring_to_text("damaged value: its header does not match its length"));
+	HandleDecode(h, &v);
+	if (!pg_verify_mbstr(PG_UTF8, v.disp, v.displen, true) ||
+		!pg_verify_mbstr(PG_UTF8, v.key, v.keylen, true))
+		PG_RETURN_TEXT_P(cstring_to_text("damaged value: invalid UTF-8"));
+
+	/* What handle_out gives a dump; it raises if the database cannot show it. */
+	s = pg_any_to_server(v.disp, v.displen, PG_UTF8);
+	if (s == v.disp)
+		s = pnstrdup(v.disp, v.displen);
+	if (HandleValidate(s, strlen(s), &p) != NULL)
+	{
+		PG_FREE_IF_COPY(h, 0);
+		PG_RETURN_NULL();
+	}
+	DescribeProblem(&p, &rule, &detail);
+	result = cstring_to_text(detail ? psprintf("%s: %s", rule, detail) : rule);
+	PG_FREE_IF_COPY(h, 0);
+	PG_RETURN_TEXT_P(result);
 }
 
 /*

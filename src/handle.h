@@ -27,11 +27,11 @@
 
 #include "fmgr.h"
 
-/* Limits of a handle's display form. */
+/* Limits of a handle's display form and of its key, both counted alike. */
 #define HANDLE_MIN_CHARS		2
 #define HANDLE_MAX_CHARS		30
-#define HANDLE_MAX_BYTES		255		/* NFC display form, in UTF-8 */
-#define HANDLE_MAX_INPUT_BYTES	1024	/* before normalisation */
+#define HANDLE_MAX_BYTES		255		/* NFC form and key, in UTF-8 */
+#define HANDLE_MAX_INPUT_BYTES	1024	/* input in UTF-8, before normalisation */
 #define HANDLE_MESSAGE_BYTES	64		/* input quoted in errors, at most */
 
 /* Payload header. */
@@ -46,11 +46,12 @@ typedef enum FgNormForm
 	FG_NORM_NFKC_CASEFOLD
 } FgNormForm;
 
-/* fg_icu.c */
+/* handle_icu.c */
 extern char *FgIcuNormalize(FgNormForm form, const char *utf8, int len,
 							int *outlen);
 extern char *FgIcuSkeleton(const char *utf8, int len, int *outlen);
 extern bool FgIcuIsHighlyRestrictive(const char *utf8, int len);
 extern void FgIcuUnicodeVersion(char *buf, int buflen);
+extern void FgIcuLibraryVersion(char *buf, int buflen);
 
 #endif							/* HANDLE_H */
