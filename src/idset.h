@@ -141,9 +141,11 @@ extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
 
 /*
  * Set algebra on canonical (strictly ascending) inputs.  Output-size
- * contract: each function writes only to out[0 .. result), never beyond its
- * bound, so out needs exactly that many slots (callers allocate this, and
- * the fuzz harness allocates no more):
+ * contract: each function writes only inside out[0 .. bound), so out needs
+ * exactly that many slots (the server's callers allocate this, and the fuzz
+ * harness allocates no more); slots past the returned count may have been
+ * written (the branch-free loops store a candidate before testing it, but
+ * only while the count is below the bound):
  *
  *	IdsetIntersect			min(na, nb)
  *	IdsetIntersectStored	min(ra->count, rb->count)

@@ -24,6 +24,9 @@
 /* Map a signed value to an unsigned one with the same order. */
 #define IDSET_FLIP(x)	((uint64_t) (x) ^ UINT64_C(0x8000000000000000))
 
+/* Branch hint usable without PostgreSQL's c.h. */
+#define unlikely_codec(x)	__builtin_expect((x) != 0, 0)
+
 /* The smaller of two sizes. */
 static inline size_t
 MinSize(size_t a, size_t b)
@@ -858,7 +861,7 @@ IntersectBitmap(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 				int64_t *out)
 {
 	uint64_t	bits[IDSET_WINDOW / 64];
-	size_t		cap IDSET_ASSERT_ONLY = MinSize(na, nb);
+	size_t		cap = MinSize(na, nb);
 	size_t		i = 0;
 	size_t		j = 0;
 	size_t		k = 0;
@@ -891,13 +894,18 @@ IntersectBitmap(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 		{
 			uint64_t	off = IDSET_FLIP(b[j]) - base;
 
-			/* Store only a match: out has min(na, nb) slots, no spare. */
-			if ((bits[off >> 6] >> (off & 63)) & 1)
-			{
-				IDSET_ASSERT(k < cap);
-				out[k++] = b[j];
-			}
+			/*
+			 * Branch-free: store the candidate, count it if it matched.
+			 * out has exactly cap = min(na, nb) slots, so the store is
+			 * safe only while k < cap; k == cap means the smaller set is
+			 * used up, and the intersection is complete.
+			 */
+			IDSET_ASSERT(k < cap);
+			out[k] = b[j];
+			k += (bits[off >> 6] >> (off & 63)) & 1;
 			j++;
+			if (unlikely_codec(k == cap))
+				return k;
 		}
 		/* Clear only what was set. */
 		for (size_t t = i0; t < i; t++)
@@ -1209,7 +1217,7 @@ IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
 	BlockCursor cb;
 	uint64_t	bits[IDSET_WINDOW / 64];
 	bool		bad = false;
-	size_t		cap IDSET_ASSERT_ONLY = MinSize(ra->count, rb->count);
+	size_t		cap = MinSize(ra->count, rb->count);
 	size_t		k = 0;
 
 	memset(&ca, 0, sizeof(ca));
@@ -1278,12 +1286,12 @@ IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
 			{
 				uint64_t	off = IDSET_FLIP(cb.vals[p]) - base;
 
-				/* Store only a match: out has min(counts) slots, no spare. */
-				if ((bits[off >> 6] >> (off & 63)) & 1)
-				{
-					IDSET_ASSERT(k < cap);
-					out[k++] = cb.vals[p];
-				}
+				/* Store within cap only, as in IntersectBitmap(). */
+				IDSET_ASSERT(k < cap);
+				out[k] = cb.vals[p];
+				k += (bits[off >> 6] >> (off & 63)) & 1;
+				if (unlikely_codec(k == cap))
+					return k;
 			}
 			cb.pos = end;
 			if (cb.pos < cb.n)
