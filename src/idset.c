@@ -695,6 +695,55 @@ idset_contained(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Do two opened arguments have an element in common?  The paths of
+ * IntersectArgs(), each stopping at the first common element, and without
+ * building the intersection.
+ */
+static bool
+OverlapArgs(const IdsetArg *a, const IdsetArg *b)
+{
+	const IdsetArg *small = a;
+	const IdsetArg *large = b;
+	int64		one;
+	size_t		k;
+	IdsetVec	s;
+	bool		res;
+
+	if (a->reader.count > b->reader.count)
+	{
+		small = b;
+		large = a;
+	}
+	if (small->reader.count == 0)
+		return false;
+	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO &&
+		IsDenseOverlap(&small->reader, &large->reader))
+	{
+		k = IdsetIntersectStoredLimit(&small->reader, &large->reader, &one, 1);
+		if (k == SIZE_MAX)
+			IdsetCorrupt();
+		return k > 0;
+	}
+	s = IdsetDecodeArg(small);
+	if (large->reader.count / small->reader.count > IDSET_GALLOP_RATIO)
+	{
+		k = IdsetIntersectReaderLimit(s.v, s.n, &large->reader, &one, 1);
+		if (k == SIZE_MAX)
+			IdsetCorrupt();
+		res = k > 0;
+	}
+	else
+	{
+		IdsetVec	l = IdsetDecodeArg(large);
+
+		res = IdsetOverlap(s.v, s.n, l.v, l.n);
+		pfree(l.v);
+	}
+	pfree(s.v);
+	return res;
+}
+
+/*
  * idset && idset
  */
 Datum
@@ -702,13 +751,13 @@ idset_overlaps(PG_FUNCTION_ARGS)
 {
 	IdsetArg	a;
 	IdsetArg	b;
-	IdsetVec	r;
+	bool		res;
 
 	OpenArgs(fcinfo, &a, &b);
-	r = IntersectArgs(&a, &b);
+	res = OverlapArgs(&a, &b);
 	IdsetClose(&a, PG_GETARG_DATUM(0));
 	IdsetClose(&b, PG_GETARG_DATUM(1));
-	PG_RETURN_BOOL(r.n > 0);
+	PG_RETURN_BOOL(res);
 }
 
 /*

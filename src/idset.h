@@ -150,6 +150,7 @@ extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
  *	IdsetIntersect			min(na, nb)
  *	IdsetIntersectStored	min(ra->count, rb->count)
  *	IdsetIntersectReader	na (the decoded side)
+ *	...Limit(..., limit)	min(the bound above, limit); stop at limit matches
  *	IdsetUnion				na + nb
  *	IdsetDifference			na
  *
@@ -166,6 +167,14 @@ extern size_t IdsetIntersectStored(const IdsetReader *ra,
 								   const IdsetReader *rb, int64_t *out);
 extern size_t IdsetIntersectReader(const int64_t *a, size_t na,
 								   const IdsetReader *r, int64_t *out);
+extern size_t IdsetIntersectStoredLimit(const IdsetReader *ra,
+										const IdsetReader *rb, int64_t *out,
+										size_t limit);
+extern size_t IdsetIntersectReaderLimit(const int64_t *a, size_t na,
+										const IdsetReader *r, int64_t *out,
+										size_t limit);
+extern bool IdsetOverlap(const int64_t *a, size_t na, const int64_t *b,
+						 size_t nb);
 
 #ifdef PG_VERSION_NUM
 

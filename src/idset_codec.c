@@ -1071,6 +1071,52 @@ IdsetDifference(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 }
 
 /*
+ * Do a and b have an element in common?  Stops at the first one: galloping
+ * through the larger when they differ by more than 32x in size, a merge
+ * otherwise.
+ */
+bool
+IdsetOverlap(const int64_t *a, size_t na, const int64_t *b, size_t nb)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+
+	if (na > nb)
+		return IdsetOverlap(b, nb, a, na);
+	if (na == 0 || a[na - 1] < b[0] || b[nb - 1] < a[0])
+		return false;
+	if (nb / na > 32)
+	{
+		for (i = 0; i < na && j < nb; i++)
+		{
+			if (i % IDSET_INTERRUPT_STRIDE == 0)
+				IDSET_CHECK_INTERRUPTS();
+			j += IdsetLowerBound(b + j, nb - j, a[i]);
+			if (j < nb && b[j] == a[i])
+				return true;
+		}
+		return false;
+	}
+	while (i < na && j < nb)
+	{
+		size_t		iend = StrideEnd(i, na);
+		size_t		jend = StrideEnd(j, nb);
+
+		IDSET_CHECK_INTERRUPTS();
+		while (i < iend && j < jend)
+		{
+			if (a[i] < b[j])
+				i++;
+			else if (b[j] < a[i])
+				j++;
+			else
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * a ∩ (stored set behind r) into out (na slots) without decoding all of
  * the stored set: gallop over its block directory and decode only blocks
  * that can hold an element of a.  For a small a against a huge set.
@@ -1080,13 +1126,24 @@ size_t
 IdsetIntersectReader(const int64_t *a, size_t na, const IdsetReader *r,
 					 int64_t *out)
 {
+	return IdsetIntersectReaderLimit(a, na, r, out, SIZE_MAX);
+}
+
+/*
+ * IdsetIntersectReader() that stops after limit matches (out needs
+ * min(na, limit) slots): limit 1 answers "do they overlap?".
+ */
+size_t
+IdsetIntersectReaderLimit(const int64_t *a, size_t na, const IdsetReader *r,
+						  int64_t *out, size_t limit)
+{
 	int64_t		vals[IDSET_BLOCK_SIZE];
 	int64_t		decoded = -1;
 	int			nvals = 0;
 	uint32_t	b = 0;
 	size_t		k = 0;
 
-	if (r->nblocks == 0)
+	if (r->nblocks == 0 || limit == 0)
 		return 0;
 	for (size_t i = 0; i < na; i++)
 	{
@@ -1128,8 +1185,10 @@ IdsetIntersectReader(const int64_t *a, size_t na, const IdsetReader *r,
 		pos = IdsetLowerBound(vals, (size_t) nvals, x);
 		if (pos < (size_t) nvals && vals[pos] == x)
 		{
-			IDSET_ASSERT(k < na);
+			IDSET_ASSERT(k < na && k < limit);
 			out[k++] = x;
+			if (k >= limit)
+				return k;
 		}
 	}
 	return k;
@@ -1213,13 +1272,26 @@ size_t
 IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
 					 int64_t *out)
 {
+	return IdsetIntersectStoredLimit(ra, rb, out, SIZE_MAX);
+}
+
+/*
+ * IdsetIntersectStored() that stops after limit matches (out needs
+ * min(counts, limit) slots): limit 1 answers "do they overlap?".
+ */
+size_t
+IdsetIntersectStoredLimit(const IdsetReader *ra, const IdsetReader *rb,
+						  int64_t *out, size_t limit)
+{
 	BlockCursor ca;
 	BlockCursor cb;
 	uint64_t	bits[IDSET_WINDOW / 64];
 	bool		bad = false;
-	size_t		cap = MinSize(ra->count, rb->count);
+	size_t		cap = MinSize(MinSize(ra->count, rb->count), limit);
 	size_t		k = 0;
 
+	if (cap == 0)
+		return 0;
 	memset(&ca, 0, sizeof(ca));
 	memset(&cb, 0, sizeof(cb));
 	ca.r = ra;

@@ -211,6 +211,9 @@ FuzzStored(const uint8_t *data, size_t size)
 	free(v);
 }
 
+static void CheckIntersections(const int64_t *a, size_t na, const int64_t *b,
+							   size_t nb);
+
 /* Naive membership for the algebra check. */
 static bool
 Member(const int64_t *v, size_t n, int64_t x)
@@ -312,6 +315,7 @@ FuzzAlgebra(const uint8_t *data, size_t size)
 		CHECK(pos == 0 || a[pos - 1] < b[i]);
 	}
 	CheckForms(a, na);
+	CheckIntersections(a, na, b, nb);
 	free(a);
 	free(b);
 	free(tmp);
@@ -483,6 +487,20 @@ CheckIntersections(const int64_t *a, size_t na, const int64_t *b, size_t nb)
 	got = Slots(na);
 	kg = IdsetIntersectReader(a, na, &rb, got);
 	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	free(got);
+	/* Overlap: the early exits, into one slot. */
+	CHECK(IdsetOverlap(a, na, b, nb) == (kw > 0));
+	CHECK(IdsetOverlap(b, nb, a, na) == (kw > 0));
+	got = Slots(1);
+	kg = IdsetIntersectReaderLimit(a, na, &rb, got, 1);
+	CHECK(kg == (kw > 0) && (kw == 0 || got[0] == want[0]));
+	if (na > 0 && nb > 0)
+	{
+		kg = IdsetIntersectStoredLimit(&ra, &rb, got, 1);
+		CHECK(kg == (kw > 0) && (kw == 0 || got[0] == want[0]));
+		kg = IdsetIntersectStoredLimit(&rb, &ra, got, 1);
+		CHECK(kg == (kw > 0) && (kw == 0 || got[0] == want[0]));
+	}
 	free(got);
 	got = Slots(na + nb);
 	kg = IdsetUnion(a, na, b, nb, got);
