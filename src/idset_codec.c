@@ -129,6 +129,19 @@ IdsetTextMaxElements(const char *s, size_t len)
 	return n;
 }
 
+/*
+ * Always true; checks for interrupts once per IDSET_INTERRUPT_STRIDE bytes,
+ * so that runs of spaces or leading zeros as long as the input (up to 1 GB)
+ * can be cancelled.
+ */
+static inline bool
+Tick(size_t i)
+{
+	if (i % IDSET_INTERRUPT_STRIDE == 0)
+		IDSET_CHECK_INTERRUPTS();
+	return true;
+}
+
 /* Record a parse failure at a 0-based offset. */
 static IdsetStatus
 ParseFail(IdsetError *err, IdsetStatus st, size_t offset, const char *reason)
@@ -155,14 +168,14 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 	size_t		count = 0;
 
 	*n = 0;
-	while (i < len && IsSpace(s[i]))
+	while (i < len && IsSpace(s[i]) && Tick(i))
 		i++;
 	if (i >= len)
 		return ParseFail(err, IDSET_ERR_SYNTAX, i, "Expected \"{\"");
 	if (s[i] != '{')
 		return ParseFail(err, IDSET_ERR_SYNTAX, i, "Expected \"{\"");
 	i++;
-	while (i < len && IsSpace(s[i]))
+	while (i < len && IsSpace(s[i]) && Tick(i))
 		i++;
 	if (i < len && s[i] == '}')
 		i++;
@@ -177,7 +190,7 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 
 			if (count % IDSET_INTERRUPT_STRIDE == 0)
 				IDSET_CHECK_INTERRUPTS();
-			while (i < len && IsSpace(s[i]))
+			while (i < len && IsSpace(s[i]) && Tick(i))
 				i++;
 			start = i;
 			if (i < len && (s[i] == '-' || s[i] == '+'))
@@ -194,7 +207,7 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 								 "Missing element" : "Expected a digit");
 			limit = neg ? UINT64_C(0x8000000000000000) :
 				UINT64_C(0x7FFFFFFFFFFFFFFF);
-			while (i < len && s[i] >= '0' && s[i] <= '9')
+			while (i < len && s[i] >= '0' && s[i] <= '9' && Tick(i))
 			{
 				uint64_t	d = (uint64_t) (s[i] - '0');
 
@@ -211,7 +224,7 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 				return ParseFail(err, IDSET_ERR_TOO_MANY, start,
 								 "Too many elements");
 			out[count++] = neg ? (int64_t) (UINT64_C(0) - mag) : (int64_t) mag;
-			while (i < len && IsSpace(s[i]))
+			while (i < len && IsSpace(s[i]) && Tick(i))
 				i++;
 			if (i >= len)
 				return ParseFail(err, IDSET_ERR_SYNTAX, i,
@@ -227,7 +240,7 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 			i++;
 		}
 	}
-	while (i < len && IsSpace(s[i]))
+	while (i < len && IsSpace(s[i]) && Tick(i))
 		i++;
 	if (i < len)
 		return ParseFail(err, IDSET_ERR_SYNTAX, i,
