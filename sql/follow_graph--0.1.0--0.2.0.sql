@@ -335,3 +335,10 @@ WHERE w.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclas
   AND w.objsubid OPERATOR(pg_catalog.=) 0;
 
 COMMENT ON VIEW follow_graph.handle_icu_indexes IS 'indexes built with ICU data (skeletons, script checks, casts to handle), directly or through SQL functions, generated columns and materialized views, with the command that rebuilds each after an ICU upgrade';
+
+-- == hardening: idset ==
+-- idset_eq and idset_ne can raise data-dependent errors (a stored value that
+-- does not decode raises XX001; detoasting can fail), so they are not
+-- leakproof.
+ALTER FUNCTION follow_graph.idset_eq(follow_graph.idset, follow_graph.idset) NOT LEAKPROOF;
+ALTER FUNCTION follow_graph.idset_ne(follow_graph.idset, follow_graph.idset) NOT LEAKPROOF;

@@ -75,6 +75,29 @@ IdsetCheckCount(size_t n)
 						   n, IDSET_MAX_ELEMENTS)));
 }
 
+StaticAssertDecl(IDSET_MAX_TEXT_LEN == MaxAllocSize,
+				 "the idset text limit is MaxAllocSize");
+
+/*
+ * Reject canonical values whose text form would exceed IDSET_MAX_TEXT_LEN
+ * bytes: such a set could not be printed, copied as text or dumped, so no
+ * constructor may build one.  Costs a pass over the values only above
+ * about 51 million elements.
+ */
+void
+IdsetCheckText(const int64 *v, size_t n)
+{
+	size_t		len;
+
+	if (!IdsetTextFits(v, n, &len))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("idset is too large for its text form"),
+				 errdetail("Its text form would be %zu bytes; the limit is %zu bytes.",
+						   len, IDSET_MAX_TEXT_LEN),
+				 errhint("Such a set could not be output as text, copied in text format or dumped; split it into smaller sets.")));
+}
+
 /*
  * Room for n values in the current memory context (huge allocations
  * allowed; at least one slot).
@@ -113,6 +136,7 @@ IdsetFromValues(const int64 *v, size_t n)
 	struct varlena *res;
 
 	IdsetCheckCount(n);
+	IdsetCheckText(v, n);
 	size = IdsetEncodedSize(v, n, &format);
 	res = palloc(VARHDRSZ + size);
 	SET_VARSIZE(res, VARHDRSZ + size);
@@ -209,12 +233,22 @@ idset_out(PG_FUNCTION_ARGS)
 	Datum		d = PG_GETARG_DATUM(0);
 	IdsetArg	a;
 	IdsetVec	s;
+	size_t		len;
 	char	   *out;
 
 	IdsetOpen(&a, d);
 	s = IdsetDecodeArg(&a);
-	out = palloc_extended(2 + 21 * s.n + 1, MCXT_ALLOC_HUGE);
-	IdsetFormatText(s.v, s.n, out);
+	/* Only a value stored before the limit existed can fail here. */
+	if (!IdsetTextFits(s.v, s.n, &len))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("idset is too large for its text form"),
+				 errdetail("Its text form would be %zu bytes; the limit is %zu bytes.",
+						   len, IDSET_MAX_TEXT_LEN),
+				 errhint("Copy it with COPY ... (FORMAT binary) or read it through the binary protocol; pg_dump copies table data as text, so split the set before dumping.")));
+	out = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
+	len = IdsetFormatText(s.v, s.n, out);
+	Assert(len <= IDSET_MAX_TEXT_LEN);
 	PG_RETURN_CSTRING(out);
 }
 
@@ -661,6 +695,55 @@ idset_contained(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Do two opened arguments have an element in common?  The paths of
+ * IntersectArgs(), each stopping at the first common element, and without
+ * building the intersection.
+ */
+static bool
+OverlapArgs(const IdsetArg *a, const IdsetArg *b)
+{
+	const IdsetArg *small = a;
+	const IdsetArg *large = b;
+	int64		one;
+	size_t		k;
+	IdsetVec	s;
+	bool		res;
+
+	if (a->reader.count > b->reader.count)
+	{
+		small = b;
+		large = a;
+	}
+	if (small->reader.count == 0)
+		return false;
+	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO &&
+		IsDenseOverlap(&small->reader, &large->reader))
+	{
+		k = IdsetIntersectStoredLimit(&small->reader, &large->reader, &one, 1);
+		if (k == SIZE_MAX)
+			IdsetCorrupt();
+		return k > 0;
+	}
+	s = IdsetDecodeArg(small);
+	if (large->reader.count / small->reader.count > IDSET_GALLOP_RATIO)
+	{
+		k = IdsetIntersectReaderLimit(s.v, s.n, &large->reader, &one, 1);
+		if (k == SIZE_MAX)
+			IdsetCorrupt();
+		res = k > 0;
+	}
+	else
+	{
+		IdsetVec	l = IdsetDecodeArg(large);
+
+		res = IdsetOverlap(s.v, s.n, l.v, l.n);
+		pfree(l.v);
+	}
+	pfree(s.v);
+	return res;
+}
+
+/*
  * idset && idset
  */
 Datum
@@ -668,13 +751,13 @@ idset_overlaps(PG_FUNCTION_ARGS)
 {
 	IdsetArg	a;
 	IdsetArg	b;
-	IdsetVec	r;
+	bool		res;
 
 	OpenArgs(fcinfo, &a, &b);
-	r = IntersectArgs(&a, &b);
+	res = OverlapArgs(&a, &b);
 	IdsetClose(&a, PG_GETARG_DATUM(0));
 	IdsetClose(&b, PG_GETARG_DATUM(1));
-	PG_RETURN_BOOL(r.n > 0);
+	PG_RETURN_BOOL(res);
 }
 
 /*
@@ -731,6 +814,9 @@ CompareArgs(const IdsetArg *a, const IdsetArg *b)
 		int			nx = IdsetDecodeBlock(&a->reader, blk, x);
 		int			ny = IdsetDecodeBlock(&b->reader, blk, y);
 		int			m;
+
+		if (blk % (IDSET_INTERRUPT_STRIDE / IDSET_BLOCK_SIZE) == 0)
+			CHECK_FOR_INTERRUPTS();
 
 		if (nx <= 0 || ny <= 0)
 			IdsetCorrupt();

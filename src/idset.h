@@ -32,6 +32,14 @@
  *
  * Wire form (send/recv): version byte, int32 count, count int64 values in
  * strictly ascending order, all in network byte order.
+ *
+ * The codec (idset_codec.c) is built two ways: in the server, where it
+ * includes postgres.h and miscadmin.h first, so IDSET_ASSERT is Assert and
+ * IDSET_CHECK_INTERRUPTS is CHECK_FOR_INTERRUPTS; and alone for test/fuzz
+ * with -DIDSET_STANDALONE, where IDSET_ASSERT is assert() and interrupts do
+ * not exist.  Loops that can run over IDSET_MAX_ELEMENTS values check for
+ * interrupts once per IDSET_INTERRUPT_STRIDE values, outside the inner loop,
+ * so the inner loops stay as tight as they were.
  */
 #ifndef IDSET_H
 #define IDSET_H
@@ -51,6 +59,28 @@
 
 /* Largest cardinality: keeps every form and its decoded array below 1 GB. */
 #define IDSET_MAX_ELEMENTS		100000000
+
+/*
+ * Longest text form, in bytes without the terminating NUL: PostgreSQL's
+ * MaxAllocSize (1 GB - 1).  A set of more than about 51 million elements
+ * can exceed it, and such a value could not be printed, copied as text or
+ * dumped; every constructor refuses to build one (54000).
+ */
+#define IDSET_MAX_TEXT_LEN		((size_t) 0x3fffffff)
+
+/* Values handled between two interrupt checks in the codec's long loops. */
+#define IDSET_INTERRUPT_STRIDE	65536
+
+#ifdef IDSET_STANDALONE
+#include <assert.h>
+#define IDSET_ASSERT(c)				assert(c)
+#define IDSET_ASSERT_ONLY			__attribute__((unused))
+#define IDSET_CHECK_INTERRUPTS()	((void) 0)
+#else
+#define IDSET_ASSERT(c)				Assert(c)
+#define IDSET_ASSERT_ONLY			PG_USED_FOR_ASSERTS_ONLY
+#define IDSET_CHECK_INTERRUPTS()	CHECK_FOR_INTERRUPTS()
+#endif
 
 /* Outcome of a parse or decode. */
 typedef enum IdsetStatus
@@ -104,23 +134,53 @@ extern IdsetStatus IdsetParseWire(const uint8_t *buf, size_t len, int64_t *out,
 								  size_t cap, size_t *n, IdsetError *err);
 extern size_t IdsetWireSize(size_t n);
 extern void IdsetWriteWire(const int64_t *v, size_t n, uint8_t *out);
+extern size_t IdsetTextLength(const int64_t *v, size_t n);
+extern bool IdsetTextFits(const int64_t *v, size_t n, size_t *len);
 extern size_t IdsetFormatText(const int64_t *v, size_t n, char *out);
+extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
+
+/*
+ * Set algebra on canonical (strictly ascending) inputs.  Output-size
+ * contract: each function writes only inside out[0 .. bound), so out needs
+ * exactly that many slots (the server's callers allocate this, and the fuzz
+ * harness allocates no more); slots past the returned count may have been
+ * written (the branch-free loops store a candidate before testing it, but
+ * only while the count is below the bound):
+ *
+ *	IdsetIntersect			min(na, nb)
+ *	IdsetIntersectStored	min(ra->count, rb->count)
+ *	IdsetIntersectReader	na (the decoded side)
+ *	...Limit(..., limit)	min(the bound above, limit); stop at limit matches
+ *	IdsetUnion				na + nb
+ *	IdsetDifference			na
+ *
+ * An output may alias neither input.  The stored and reader forms return
+ * SIZE_MAX if a block of a stored set is malformed.
+ */
 extern size_t IdsetIntersect(const int64_t *a, size_t na, const int64_t *b,
 							 size_t nb, int64_t *out);
 extern size_t IdsetUnion(const int64_t *a, size_t na, const int64_t *b,
 						 size_t nb, int64_t *out);
 extern size_t IdsetDifference(const int64_t *a, size_t na, const int64_t *b,
 							  size_t nb, int64_t *out);
-extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
 extern size_t IdsetIntersectStored(const IdsetReader *ra,
 								   const IdsetReader *rb, int64_t *out);
 extern size_t IdsetIntersectReader(const int64_t *a, size_t na,
 								   const IdsetReader *r, int64_t *out);
+extern size_t IdsetIntersectStoredLimit(const IdsetReader *ra,
+										const IdsetReader *rb, int64_t *out,
+										size_t limit);
+extern size_t IdsetIntersectReaderLimit(const int64_t *a, size_t na,
+										const IdsetReader *r, int64_t *out,
+										size_t limit);
+extern bool IdsetOverlap(const int64_t *a, size_t na, const int64_t *b,
+						 size_t nb);
 
 #ifdef PG_VERSION_NUM
 
 #include "fg_compat.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 
 /* A detoasted idset argument: the varlena and its payload. */
 typedef struct IdsetArg
@@ -147,6 +207,7 @@ extern int64 *IdsetAllocValues(size_t n);
 extern struct varlena *IdsetFromValues(const int64 *v, size_t n);
 extern size_t IdsetCanonicalizeValues(int64 *v, size_t n);
 extern void IdsetCheckCount(size_t n);
+extern void IdsetCheckText(const int64 *v, size_t n);
 pg_noreturn extern void IdsetCorrupt(void);
 extern void IdsetClose(IdsetArg *a, Datum d);
 

@@ -4,17 +4,42 @@
  *		directory plus delta varints), the wire form, canonical sorting and
  *		the sorted-array set algebra.
  *
- * Plain C with no PostgreSQL dependency and no allocation: callers pass
- * buffers sized by the helpers here.  Every reader is bounds-checked and
- * reports malformed input instead of trusting it, so the same code serves
- * the server and the fuzz harness in test/fuzz.
+ * Plain C with no allocation: callers pass buffers sized by the helpers
+ * here or by the output-size contract stated in idset.h.  Every reader is
+ * bounds-checked and reports malformed input instead of trusting it, so the
+ * same code serves the server and the fuzz harness in test/fuzz.  In the
+ * server it uses only Assert and CHECK_FOR_INTERRUPTS, through the
+ * IDSET_ASSERT and IDSET_CHECK_INTERRUPTS hooks; test/fuzz builds it with
+ * -DIDSET_STANDALONE and no PostgreSQL headers.
  */
+#ifndef IDSET_STANDALONE
+#include "postgres.h"
+#include "miscadmin.h"
+#endif
+
 #include <string.h>
 
 #include "idset.h"
 
 /* Map a signed value to an unsigned one with the same order. */
 #define IDSET_FLIP(x)	((uint64_t) (x) ^ UINT64_C(0x8000000000000000))
+
+/* Branch hint usable without PostgreSQL's c.h. */
+#define unlikely_codec(x)	__builtin_expect((x) != 0, 0)
+
+/* The smaller of two sizes. */
+static inline size_t
+MinSize(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* End of the stride of a loop over n items that starts at i. */
+static inline size_t
+StrideEnd(size_t i, size_t n)
+{
+	return n - i > IDSET_INTERRUPT_STRIDE ? i + IDSET_INTERRUPT_STRIDE : n;
+}
 
 /* Read and write native-order integers at any alignment. */
 static inline uint32_t
@@ -93,9 +118,28 @@ IdsetTextMaxElements(const char *s, size_t len)
 {
 	size_t		n = 1;
 
-	for (size_t i = 0; i < len; i++)
-		n += (s[i] == ',');
+	for (size_t lo = 0; lo < len; lo = StrideEnd(lo, len))
+	{
+		size_t		hi = StrideEnd(lo, len);
+
+		IDSET_CHECK_INTERRUPTS();
+		for (size_t i = lo; i < hi; i++)
+			n += (s[i] == ',');
+	}
 	return n;
+}
+
+/*
+ * Always true; checks for interrupts once per IDSET_INTERRUPT_STRIDE bytes,
+ * so that runs of spaces or leading zeros as long as the input (up to 1 GB)
+ * can be cancelled.
+ */
+static inline bool
+Tick(size_t i)
+{
+	if (i % IDSET_INTERRUPT_STRIDE == 0)
+		IDSET_CHECK_INTERRUPTS();
+	return true;
 }
 
 /* Record a parse failure at a 0-based offset. */
@@ -124,14 +168,14 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 	size_t		count = 0;
 
 	*n = 0;
-	while (i < len && IsSpace(s[i]))
+	while (i < len && IsSpace(s[i]) && Tick(i))
 		i++;
 	if (i >= len)
 		return ParseFail(err, IDSET_ERR_SYNTAX, i, "Expected \"{\"");
 	if (s[i] != '{')
 		return ParseFail(err, IDSET_ERR_SYNTAX, i, "Expected \"{\"");
 	i++;
-	while (i < len && IsSpace(s[i]))
+	while (i < len && IsSpace(s[i]) && Tick(i))
 		i++;
 	if (i < len && s[i] == '}')
 		i++;
@@ -144,7 +188,9 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 			uint64_t	limit;
 			size_t		start;
 
-			while (i < len && IsSpace(s[i]))
+			if (count % IDSET_INTERRUPT_STRIDE == 0)
+				IDSET_CHECK_INTERRUPTS();
+			while (i < len && IsSpace(s[i]) && Tick(i))
 				i++;
 			start = i;
 			if (i < len && (s[i] == '-' || s[i] == '+'))
@@ -161,7 +207,7 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 								 "Missing element" : "Expected a digit");
 			limit = neg ? UINT64_C(0x8000000000000000) :
 				UINT64_C(0x7FFFFFFFFFFFFFFF);
-			while (i < len && s[i] >= '0' && s[i] <= '9')
+			while (i < len && s[i] >= '0' && s[i] <= '9' && Tick(i))
 			{
 				uint64_t	d = (uint64_t) (s[i] - '0');
 
@@ -178,7 +224,7 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 				return ParseFail(err, IDSET_ERR_TOO_MANY, start,
 								 "Too many elements");
 			out[count++] = neg ? (int64_t) (UINT64_C(0) - mag) : (int64_t) mag;
-			while (i < len && IsSpace(s[i]))
+			while (i < len && IsSpace(s[i]) && Tick(i))
 				i++;
 			if (i >= len)
 				return ParseFail(err, IDSET_ERR_SYNTAX, i,
@@ -194,7 +240,7 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 			i++;
 		}
 	}
-	while (i < len && IsSpace(s[i]))
+	while (i < len && IsSpace(s[i]) && Tick(i))
 		i++;
 	if (i < len)
 		return ParseFail(err, IDSET_ERR_SYNTAX, i,
@@ -209,9 +255,15 @@ IdsetParseText(const char *s, size_t len, int64_t *out, size_t cap,
 bool
 IdsetIsCanonical(const int64_t *v, size_t n)
 {
-	for (size_t i = 1; i < n; i++)
-		if (v[i - 1] >= v[i])
-			return false;
+	for (size_t lo = 1; lo < n; lo = StrideEnd(lo, n))
+	{
+		size_t		hi = StrideEnd(lo, n);
+
+		IDSET_CHECK_INTERRUPTS();
+		for (size_t i = lo; i < hi; i++)
+			if (v[i - 1] >= v[i])
+				return false;
+	}
 	return true;
 }
 
@@ -227,12 +279,18 @@ IdsetCanonicalize(int64_t *v, size_t n, int64_t *tmp)
 	bool		sorted = true;
 	size_t		kept;
 
-	for (size_t i = 1; i < n; i++)
-		if (v[i - 1] > v[i])
-		{
-			sorted = false;
-			break;
-		}
+	for (size_t lo = 1; lo < n && sorted; lo = StrideEnd(lo, n))
+	{
+		size_t		hi = StrideEnd(lo, n);
+
+		IDSET_CHECK_INTERRUPTS();
+		for (size_t i = lo; i < hi; i++)
+			if (v[i - 1] > v[i])
+			{
+				sorted = false;
+				break;
+			}
+	}
 	if (!sorted)
 	{
 		int64_t    *src = v;
@@ -245,12 +303,18 @@ IdsetCanonicalize(int64_t *v, size_t n, int64_t *tmp)
 			uint8_t		first = (uint8_t) (IDSET_FLIP(src[0]) >> shift);
 			bool		same = true;
 
-			for (size_t i = 0; i < n; i++)
+			for (size_t lo = 0; lo < n; lo = StrideEnd(lo, n))
 			{
-				uint8_t		k = (uint8_t) (IDSET_FLIP(src[i]) >> shift);
+				size_t		hi = StrideEnd(lo, n);
 
-				counts[k]++;
-				same &= (k == first);
+				IDSET_CHECK_INTERRUPTS();
+				for (size_t i = lo; i < hi; i++)
+				{
+					uint8_t		k = (uint8_t) (IDSET_FLIP(src[i]) >> shift);
+
+					counts[k]++;
+					same &= (k == first);
+				}
 			}
 			if (same)
 				continue;
@@ -261,8 +325,14 @@ IdsetCanonicalize(int64_t *v, size_t n, int64_t *tmp)
 				counts[k] = pos;
 				pos += c;
 			}
-			for (size_t i = 0; i < n; i++)
-				dst[counts[(uint8_t) (IDSET_FLIP(src[i]) >> shift)]++] = src[i];
+			for (size_t lo = 0; lo < n; lo = StrideEnd(lo, n))
+			{
+				size_t		hi = StrideEnd(lo, n);
+
+				IDSET_CHECK_INTERRUPTS();
+				for (size_t i = lo; i < hi; i++)
+					dst[counts[(uint8_t) (IDSET_FLIP(src[i]) >> shift)]++] = src[i];
+			}
 			{
 				int64_t    *t = src;
 
@@ -274,9 +344,16 @@ IdsetCanonicalize(int64_t *v, size_t n, int64_t *tmp)
 			memcpy(v, src, n * sizeof(int64_t));
 	}
 	kept = n > 0 ? 1 : 0;
-	for (size_t i = 1; i < n; i++)
-		if (v[i] != v[kept - 1])
-			v[kept++] = v[i];
+	for (size_t lo = 1; lo < n; lo = StrideEnd(lo, n))
+	{
+		size_t		hi = StrideEnd(lo, n);
+
+		IDSET_CHECK_INTERRUPTS();
+		for (size_t i = lo; i < hi; i++)
+			if (v[i] != v[kept - 1])
+				v[kept++] = v[i];
+	}
+	IDSET_ASSERT(kept <= n);
 	return kept;
 }
 
@@ -294,6 +371,9 @@ IdsetEncodedSize(const int64_t *v, size_t n, int *format)
 	for (size_t b = 0; b < nblocks && blocked < raw; b++)
 	{
 		size_t		k = BlockLength(n, b);
+
+		if (b % (IDSET_INTERRUPT_STRIDE / IDSET_BLOCK_SIZE) == 0)
+			IDSET_CHECK_INTERRUPTS();
 
 		blocked += PackedBytes(k - 1, BitWidth(BlockMaxGap(v, b * IDSET_BLOCK_SIZE, k)));
 	}
@@ -372,6 +452,9 @@ IdsetEncode(const int64_t *v, size_t n, uint8_t *out)
 			size_t		k = BlockLength(n, b);
 			int			w = BitWidth(BlockMaxGap(v, lo, k));
 			uint32_t	end;
+
+			if (b % (IDSET_INTERRUPT_STRIDE / IDSET_BLOCK_SIZE) == 0)
+				IDSET_CHECK_INTERRUPTS();
 
 			memcpy(firsts + b * sizeof(int64_t), &v[lo], sizeof(int64_t));
 			PackBlock(v + lo, k, w, packed + pos);
@@ -550,6 +633,8 @@ IdsetDecode(const uint8_t *buf, size_t len, int64_t *out, size_t cap,
 	{
 		size_t		lo = (size_t) b * IDSET_BLOCK_SIZE;
 
+		if (b % (IDSET_INTERRUPT_STRIDE / IDSET_BLOCK_SIZE) == 0)
+			IDSET_CHECK_INTERRUPTS();
 		if (IdsetDecodeBlock(&r, b, out + lo) < 0)
 			return IDSET_ERR_CORRUPT;
 	}
@@ -602,6 +687,8 @@ IdsetParseWire(const uint8_t *buf, size_t len, int64_t *out, size_t cap,
 	{
 		size_t		off = IDSET_WIRE_HEADER_SIZE + (size_t) i * 8;
 
+		if (i % IDSET_INTERRUPT_STRIDE == 0)
+			IDSET_CHECK_INTERRUPTS();
 		out[i] = (int64_t) LoadBE64(buf + off);
 		if (i > 0 && out[i] <= out[i - 1])
 			return ParseFail(err, IDSET_ERR_CORRUPT, off,
@@ -631,14 +718,81 @@ IdsetWriteWire(const int64_t *v, size_t n, uint8_t *out)
 	for (int i = 0; i < 4; i++)
 		out[1 + i] = (uint8_t) ((uint32_t) n >> (24 - 8 * i));
 	for (size_t k = 0; k < n; k++)
+	{
+		if (k % IDSET_INTERRUPT_STRIDE == 0)
+			IDSET_CHECK_INTERRUPTS();
 		for (int i = 0; i < 8; i++)
 			out[IDSET_WIRE_HEADER_SIZE + k * 8 + i] =
 				(uint8_t) ((uint64_t) v[k] >> (56 - 8 * i));
+	}
+}
+
+/* Powers of ten up to 10^19, the largest below 2^64. */
+static const uint64_t PowersOfTen[20] = {
+	UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000),
+	UINT64_C(10000), UINT64_C(100000), UINT64_C(1000000),
+	UINT64_C(10000000), UINT64_C(100000000), UINT64_C(1000000000),
+	UINT64_C(10000000000), UINT64_C(100000000000),
+	UINT64_C(1000000000000), UINT64_C(10000000000000),
+	UINT64_C(100000000000000), UINT64_C(1000000000000000),
+	UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+	UINT64_C(1000000000000000000), UINT64_C(10000000000000000000)
+};
+
+/*
+ * Characters of x in decimal, with its sign.  log10 is estimated from the
+ * bit width (1233 / 4096 is just above log10(2)) and corrected by one
+ * comparison.
+ */
+static inline size_t
+DecimalLength(int64_t x)
+{
+	uint64_t	mag = x < 0 ? UINT64_C(0) - (uint64_t) x : (uint64_t) x;
+	int			t = (BitWidth(mag) * 1233) >> 12;
+
+	return (size_t) (x < 0) + (size_t) t + (mag >= PowersOfTen[t]) + (mag == 0);
 }
 
 /*
- * Print "{a,b,...}"; out must hold 2 + 21 * n bytes.  Returns the length
- * written (a terminating NUL is added after it).
+ * Length of the text form of canonical values, without its NUL, computed
+ * without printing it: braces, separators and the digits of each value.
+ */
+size_t
+IdsetTextLength(const int64_t *v, size_t n)
+{
+	size_t		len = n > 0 ? 2 + (n - 1) : 2;
+
+	for (size_t lo = 0; lo < n; lo = StrideEnd(lo, n))
+	{
+		size_t		hi = StrideEnd(lo, n);
+
+		IDSET_CHECK_INTERRUPTS();
+		for (size_t i = lo; i < hi; i++)
+			len += DecimalLength(v[i]);
+	}
+	return len;
+}
+
+/*
+ * Is the text form at most IDSET_MAX_TEXT_LEN bytes?  Sets *len to its
+ * exact length, or to the bound 21 * n + 1 (every value printed in at most
+ * 20 characters, n - 1 separators, two braces) when that bound already fits, which spares
+ * the pass over the values for every set below about 51 million elements.
+ */
+bool
+IdsetTextFits(const int64_t *v, size_t n, size_t *len)
+{
+	if (n <= (IDSET_MAX_TEXT_LEN - 1) / 21)
+		*len = n == 0 ? 2 : 21 * n + 1;
+	else
+		*len = IdsetTextLength(v, n);
+	return *len <= IDSET_MAX_TEXT_LEN;
+}
+
+/*
+ * Print "{a,b,...}"; out must hold IdsetTextLength() + 1 bytes (at most
+ * 21 * n + 2).  Returns the length written (a terminating NUL is added
+ * after it).
  */
 size_t
 IdsetFormatText(const int64_t *v, size_t n, char *out)
@@ -652,6 +806,8 @@ IdsetFormatText(const int64_t *v, size_t n, char *out)
 		int			nd = 0;
 		uint64_t	mag;
 
+		if (k % IDSET_INTERRUPT_STRIDE == 0)
+			IDSET_CHECK_INTERRUPTS();
 		if (k > 0)
 			out[pos++] = ',';
 		if (v[k] < 0)
@@ -718,6 +874,7 @@ IntersectBitmap(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 				int64_t *out)
 {
 	uint64_t	bits[IDSET_WINDOW / 64];
+	size_t		cap = MinSize(na, nb);
 	size_t		i = 0;
 	size_t		j = 0;
 	size_t		k = 0;
@@ -727,6 +884,8 @@ IntersectBitmap(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 	{
 		uint64_t	base;
 		size_t		i0;
+
+		IDSET_CHECK_INTERRUPTS();
 
 		/* Skip the lower head up to the other, start the window there. */
 		if (a[i] < b[j])
@@ -748,9 +907,18 @@ IntersectBitmap(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 		{
 			uint64_t	off = IDSET_FLIP(b[j]) - base;
 
+			/*
+			 * Branch-free: store the candidate, count it if it matched.
+			 * out has exactly cap = min(na, nb) slots, so the store is
+			 * safe only while k < cap; k == cap means the smaller set is
+			 * used up, and the intersection is complete.
+			 */
+			IDSET_ASSERT(k < cap);
 			out[k] = b[j];
 			k += (bits[off >> 6] >> (off & 63)) & 1;
 			j++;
+			if (unlikely_codec(k == cap))
+				return k;
 		}
 		/* Clear only what was set. */
 		for (size_t t = i0; t < i; t++)
@@ -760,7 +928,7 @@ IntersectBitmap(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 }
 
 /*
- * a ∩ b into out (min(na, nb) slots), by the shape of the inputs: galloping
+ * a ∩ b into out (min(na, nb) slots, see idset.h), by the shape of the inputs: galloping
  * through the larger one when they differ by more than 32x in size, a
  * bitmap over value windows when they are dense (average gap below 256), a
  * branch-light merge otherwise.
@@ -789,9 +957,14 @@ IdsetIntersect(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 	{
 		for (i = 0; i < na && j < nb; i++)
 		{
+			if (i % IDSET_INTERRUPT_STRIDE == 0)
+				IDSET_CHECK_INTERRUPTS();
 			j += IdsetLowerBound(b + j, nb - j, a[i]);
 			if (j < nb && b[j] == a[i])
+			{
+				IDSET_ASSERT(k < na);
 				out[k++] = a[i];
+			}
 		}
 		return k;
 	}
@@ -805,14 +978,26 @@ IdsetIntersect(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 	}
 	while (i < na && j < nb)
 	{
-		int64_t		x = a[i];
-		int64_t		y = b[j];
+		size_t		iend = StrideEnd(i, na);
+		size_t		jend = StrideEnd(j, nb);
 
-		/* Branch-light merge: advance whichever is smaller, both if equal. */
-		out[k] = x;
-		k += (x == y);
-		i += (x <= y);
-		j += (y <= x);
+		IDSET_CHECK_INTERRUPTS();
+		while (i < iend && j < jend)
+		{
+			int64_t		x = a[i];
+			int64_t		y = b[j];
+
+			/*
+			 * Branch-light merge: advance whichever is smaller, both if
+			 * equal.  The store before the test stays in bounds because
+			 * k <= i < na = min(na, nb) here.
+			 */
+			IDSET_ASSERT(k <= i && i < na);
+			out[k] = x;
+			k += (x == y);
+			i += (x <= y);
+			j += (y <= x);
+		}
 	}
 	return k;
 }
@@ -830,20 +1015,32 @@ IdsetUnion(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 
 	while (i < na && j < nb)
 	{
-		if (a[i] < b[j])
-			out[k++] = a[i++];
-		else if (a[i] > b[j])
-			out[k++] = b[j++];
-		else
+		size_t		iend = StrideEnd(i, na);
+		size_t		jend = StrideEnd(j, nb);
+
+		IDSET_CHECK_INTERRUPTS();
+		while (i < iend && j < jend)
 		{
-			out[k++] = a[i++];
-			j++;
+			if (a[i] < b[j])
+				out[k++] = a[i++];
+			else if (a[i] > b[j])
+				out[k++] = b[j++];
+			else
+			{
+				out[k++] = a[i++];
+				j++;
+			}
 		}
 	}
-	while (i < na)
-		out[k++] = a[i++];
-	while (j < nb)
-		out[k++] = b[j++];
+	/* k <= i + j, so the tails fit in na + nb slots. */
+	IDSET_ASSERT(k <= i + j);
+	if (i < na)
+		memcpy(out + k, a + i, (na - i) * sizeof(int64_t));
+	k += na - i;
+	if (j < nb)
+		memcpy(out + k, b + j, (nb - j) * sizeof(int64_t));
+	k += nb - j;
+	IDSET_ASSERT(k <= na + nb);
 	return k;
 }
 
@@ -858,19 +1055,78 @@ IdsetDifference(const int64_t *a, size_t na, const int64_t *b, size_t nb,
 	size_t		j = 0;
 	size_t		k = 0;
 
-	while (i < na)
+	while (i < na && j < nb)
 	{
-		if (j >= nb || a[i] < b[j])
-			out[k++] = a[i++];
-		else if (a[i] > b[j])
-			j++;
-		else
+		size_t		iend = StrideEnd(i, na);
+		size_t		jend = StrideEnd(j, nb);
+
+		IDSET_CHECK_INTERRUPTS();
+		while (i < iend && j < jend)
 		{
-			i++;
-			j++;
+			if (a[i] < b[j])
+				out[k++] = a[i++];
+			else if (a[i] > b[j])
+				j++;
+			else
+			{
+				i++;
+				j++;
+			}
 		}
 	}
+	/* k <= i: what is left of a is kept whole. */
+	IDSET_ASSERT(k <= i);
+	if (i < na)
+		memcpy(out + k, a + i, (na - i) * sizeof(int64_t));
+	k += na - i;
+	IDSET_ASSERT(k <= na);
 	return k;
+}
+
+/*
+ * Do a and b have an element in common?  Stops at the first one: galloping
+ * through the larger when they differ by more than 32x in size, a merge
+ * otherwise.
+ */
+bool
+IdsetOverlap(const int64_t *a, size_t na, const int64_t *b, size_t nb)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+
+	if (na > nb)
+		return IdsetOverlap(b, nb, a, na);
+	if (na == 0 || a[na - 1] < b[0] || b[nb - 1] < a[0])
+		return false;
+	if (nb / na > 32)
+	{
+		for (i = 0; i < na && j < nb; i++)
+		{
+			if (i % IDSET_INTERRUPT_STRIDE == 0)
+				IDSET_CHECK_INTERRUPTS();
+			j += IdsetLowerBound(b + j, nb - j, a[i]);
+			if (j < nb && b[j] == a[i])
+				return true;
+		}
+		return false;
+	}
+	while (i < na && j < nb)
+	{
+		size_t		iend = StrideEnd(i, na);
+		size_t		jend = StrideEnd(j, nb);
+
+		IDSET_CHECK_INTERRUPTS();
+		while (i < iend && j < jend)
+		{
+			if (a[i] < b[j])
+				i++;
+			else if (b[j] < a[i])
+				j++;
+			else
+				return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -883,13 +1139,24 @@ size_t
 IdsetIntersectReader(const int64_t *a, size_t na, const IdsetReader *r,
 					 int64_t *out)
 {
+	return IdsetIntersectReaderLimit(a, na, r, out, SIZE_MAX);
+}
+
+/*
+ * IdsetIntersectReader() that stops after limit matches (out needs
+ * min(na, limit) slots): limit 1 answers "do they overlap?".
+ */
+size_t
+IdsetIntersectReaderLimit(const int64_t *a, size_t na, const IdsetReader *r,
+						  int64_t *out, size_t limit)
+{
 	int64_t		vals[IDSET_BLOCK_SIZE];
 	int64_t		decoded = -1;
 	int			nvals = 0;
 	uint32_t	b = 0;
 	size_t		k = 0;
 
-	if (r->nblocks == 0)
+	if (r->nblocks == 0 || limit == 0)
 		return 0;
 	for (size_t i = 0; i < na; i++)
 	{
@@ -899,6 +1166,8 @@ IdsetIntersectReader(const int64_t *a, size_t na, const IdsetReader *r,
 		uint32_t	hi;
 		size_t		pos;
 
+		if (i % IDSET_INTERRUPT_STRIDE == 0)
+			IDSET_CHECK_INTERRUPTS();
 		if (x < IdsetBlockFirst(r, b))
 			continue;
 		/* Largest block at or after b whose first value is <= x. */
@@ -928,7 +1197,12 @@ IdsetIntersectReader(const int64_t *a, size_t na, const IdsetReader *r,
 		}
 		pos = IdsetLowerBound(vals, (size_t) nvals, x);
 		if (pos < (size_t) nvals && vals[pos] == x)
+		{
+			IDSET_ASSERT(k < na && k < limit);
 			out[k++] = x;
+			if (k >= limit)
+				return k;
+		}
 	}
 	return k;
 }
@@ -1000,7 +1274,8 @@ WindowEnd(const BlockCursor *c, uint64_t base)
 }
 
 /*
- * a ∩ b of two stored sets into out (min of the counts slots), decoding one
+ * a ∩ b of two stored sets into out (min of the counts slots; see idset.h
+ * for the contract), decoding one
  * block of each at a time into L1-resident buffers instead of whole arrays,
  * and intersecting by bitmap windows as IntersectBitmap() does.  Blocks
  * wholly before the other set's position are skipped undecoded.  Returns
@@ -1010,12 +1285,26 @@ size_t
 IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
 					 int64_t *out)
 {
+	return IdsetIntersectStoredLimit(ra, rb, out, SIZE_MAX);
+}
+
+/*
+ * IdsetIntersectStored() that stops after limit matches (out needs
+ * min(counts, limit) slots): limit 1 answers "do they overlap?".
+ */
+size_t
+IdsetIntersectStoredLimit(const IdsetReader *ra, const IdsetReader *rb,
+						  int64_t *out, size_t limit)
+{
 	BlockCursor ca;
 	BlockCursor cb;
 	uint64_t	bits[IDSET_WINDOW / 64];
 	bool		bad = false;
+	size_t		cap = MinSize(MinSize(ra->count, rb->count), limit);
 	size_t		k = 0;
 
+	if (cap == 0)
+		return 0;
 	memset(&ca, 0, sizeof(ca));
 	memset(&cb, 0, sizeof(cb));
 	ca.r = ra;
@@ -1034,6 +1323,7 @@ IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
 		bool		more_a = true;
 		bool		more_b = true;
 
+		IDSET_CHECK_INTERRUPTS();
 		if (x < y)
 		{
 			if (!CursorSeek(&ca, y, &bad))
@@ -1081,8 +1371,12 @@ IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
 			{
 				uint64_t	off = IDSET_FLIP(cb.vals[p]) - base;
 
+				/* Store within cap only, as in IntersectBitmap(). */
+				IDSET_ASSERT(k < cap);
 				out[k] = cb.vals[p];
 				k += (bits[off >> 6] >> (off & 63)) & 1;
+				if (unlikely_codec(k == cap))
+					return k;
 			}
 			cb.pos = end;
 			if (cb.pos < cb.n)

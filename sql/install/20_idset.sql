@@ -93,9 +93,9 @@ AS 'MODULE_PATHNAME', 'idset_overlaps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 CREATE FUNCTION follow_graph.idset_contains_elem(follow_graph.idset, bigint) RETURNS boolean
 AS 'MODULE_PATHNAME', 'idset_contains_elem' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION follow_graph.idset_eq(follow_graph.idset, follow_graph.idset) RETURNS boolean
-AS 'MODULE_PATHNAME', 'idset_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+AS 'MODULE_PATHNAME', 'idset_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION follow_graph.idset_ne(follow_graph.idset, follow_graph.idset) RETURNS boolean
-AS 'MODULE_PATHNAME', 'idset_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+AS 'MODULE_PATHNAME', 'idset_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION follow_graph.idset_lt(follow_graph.idset, follow_graph.idset) RETURNS boolean
 AS 'MODULE_PATHNAME', 'idset_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION follow_graph.idset_le(follow_graph.idset, follow_graph.idset) RETURNS boolean

@@ -16,7 +16,15 @@
  *	5  streams:     multi-block sets shaped by the input; the block-streaming
  *				  and galloping intersections of stored forms must agree
  *				  with the array intersection
- * Any disagreement aborts, which libFuzzer reports as a crash.
+ *	6  nested:      a dense set and a subset, superset or shifted copy of it
+ *				  (the shapes where one side is used up while the other
+ *				  still has candidates), every intersection path against a
+ *				  reference merge, plus union and difference
+ * Every output buffer is allocated with exactly the slots the contract in
+ * idset.h promises (min(na, nb) for an intersection, na + nb for a union,
+ * na for a difference), as the server's callers allocate them, so that
+ * AddressSanitizer sees a write one slot past the end.  Any disagreement
+ * aborts, which libFuzzer reports as a crash.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +42,23 @@
 		} \
 	} while (0)
 
+/* The smaller of two sizes. */
+static size_t
+MinSize(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Exactly n values (malloc(0) for none, so any write is an overrun). */
+static int64_t *
+Slots(size_t n)
+{
+	int64_t    *p = malloc(n * sizeof(int64_t));
+
+	CHECK(p != NULL || n == 0);
+	return p;
+}
+
 /* The stored, wire and text forms of canonical values must round-trip. */
 static void
 CheckForms(const int64_t *v, size_t n)
@@ -44,7 +69,7 @@ CheckForms(const int64_t *v, size_t n)
 	int64_t    *back = malloc((n + 1) * sizeof(int64_t));
 	size_t		m;
 	uint8_t    *wire = malloc(IdsetWireSize(n));
-	char	   *text = malloc(2 + 21 * n + 1);
+	char	   *text = malloc(IdsetTextLength(v, n) + 1);
 	size_t		tlen;
 	IdsetError	err;
 	IdsetReader r;
@@ -58,8 +83,8 @@ CheckForms(const int64_t *v, size_t n)
 	{
 		int64_t		probe[64];
 		int64_t		tmp[64];
-		int64_t		got[64];
-		int64_t		want[64];
+		int64_t    *got;
+		int64_t    *want;
 		size_t		np = 0;
 		size_t		kg;
 		size_t		kw;
@@ -72,9 +97,13 @@ CheckForms(const int64_t *v, size_t n)
 		}
 		probe[np++] = INT64_MIN;
 		np = IdsetCanonicalize(probe, np, tmp);
+		got = Slots(np);
+		want = Slots(MinSize(np, n));
 		kg = IdsetIntersectReader(probe, np, &r, got);
 		kw = IdsetIntersect(probe, np, v, n, want);
 		CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+		free(got);
+		free(want);
 	}
 	/* A lying header must be caught. */
 	if (n > 0)
@@ -90,7 +119,12 @@ CheckForms(const int64_t *v, size_t n)
 	CHECK(m == n && (n == 0 || memcmp(back, v, n * sizeof(int64_t)) == 0));
 
 	tlen = IdsetFormatText(v, n, text);
-	CHECK(tlen == strlen(text));
+	CHECK(tlen == strlen(text) && tlen == IdsetTextLength(v, n));
+	{
+		size_t		flen;
+
+		CHECK(IdsetTextFits(v, n, &flen) && flen >= tlen && flen <= 21 * n + 2);
+	}
 	CHECK(IdsetParseText(text, tlen, back, IdsetTextMaxElements(text, tlen), &m, &err) == IDSET_OK);
 	CHECK(m == n && (n == 0 || memcmp(back, v, n * sizeof(int64_t)) == 0));
 
@@ -163,9 +197,10 @@ FuzzStored(const uint8_t *data, size_t size)
 	}
 	{
 		int64_t		probe[3] = {INT64_MIN, 0, INT64_MAX};
-		int64_t		got[3];
+		int64_t    *got = Slots(3);
 
 		(void) IdsetIntersectReader(probe, 3, &r, got);
+		free(got);
 	}
 	v = malloc(((size_t) r.count + 1) * sizeof(int64_t));
 	if (IdsetDecode(data, size, v, r.count, &n) == IDSET_OK)
@@ -175,6 +210,9 @@ FuzzStored(const uint8_t *data, size_t size)
 	}
 	free(v);
 }
+
+static void CheckIntersections(const int64_t *a, size_t na, const int64_t *b,
+							   size_t nb);
 
 /* Naive membership for the algebra check. */
 static bool
@@ -197,6 +235,8 @@ FuzzAlgebra(const uint8_t *data, size_t size)
 	int64_t    *b;
 	int64_t    *tmp;
 	int64_t    *out;
+	int64_t    *uni;
+	int64_t    *dif;
 	size_t		k;
 	int			stretch;
 	static const int64_t scale[4] = {1, INT64_C(1) << 8, INT64_C(1) << 24, INT64_C(1) << 55};
@@ -214,13 +254,15 @@ FuzzAlgebra(const uint8_t *data, size_t size)
 	a = malloc((na + 1) * sizeof(int64_t));
 	b = malloc((nb + 1) * sizeof(int64_t));
 	tmp = malloc((na + nb + 1) * sizeof(int64_t));
-	out = malloc((na + nb + 1) * sizeof(int64_t));
 	for (size_t i = 0; i < na; i++)
 		a[i] = ((int64_t) data[i] - 128) * scale[stretch];
 	for (size_t i = 0; i < nb; i++)
 		b[i] = ((int64_t) data[na + i] - 128) * scale[stretch];
 	na = IdsetCanonicalize(a, na, tmp);
 	nb = IdsetCanonicalize(b, nb, tmp);
+	out = Slots(MinSize(na, nb));
+	uni = Slots(na + nb);
+	dif = Slots(na);
 
 	k = IdsetIntersect(a, na, b, nb, out);
 	CHECK(IdsetIsCanonical(out, k));
@@ -237,7 +279,7 @@ FuzzAlgebra(const uint8_t *data, size_t size)
 		size_t		sb = IdsetEncodedSize(b, nb, &f);
 		uint8_t    *ea = malloc(sa);
 		uint8_t    *eb = malloc(sb);
-		int64_t    *o2 = malloc((na + nb + 1) * sizeof(int64_t));
+		int64_t    *o2 = Slots(MinSize(na, nb));
 		IdsetReader ra;
 		IdsetReader rb;
 		size_t		k2;
@@ -254,16 +296,16 @@ FuzzAlgebra(const uint8_t *data, size_t size)
 		free(o2);
 	}
 
-	k = IdsetUnion(a, na, b, nb, out);
-	CHECK(IdsetIsCanonical(out, k));
+	k = IdsetUnion(a, na, b, nb, uni);
+	CHECK(IdsetIsCanonical(uni, k));
 	for (size_t i = 0; i < k; i++)
-		CHECK(Member(a, na, out[i]) || Member(b, nb, out[i]));
+		CHECK(Member(a, na, uni[i]) || Member(b, nb, uni[i]));
 	CHECK(k >= na && k >= nb);
 
-	k = IdsetDifference(a, na, b, nb, out);
-	CHECK(IdsetIsCanonical(out, k));
+	k = IdsetDifference(a, na, b, nb, dif);
+	CHECK(IdsetIsCanonical(dif, k));
 	for (size_t i = 0; i < na; i++)
-		CHECK(Member(out, k, a[i]) == !Member(b, nb, a[i]));
+		CHECK(Member(dif, k, a[i]) == !Member(b, nb, a[i]));
 
 	for (size_t i = 0; i < nb; i++)
 	{
@@ -273,10 +315,13 @@ FuzzAlgebra(const uint8_t *data, size_t size)
 		CHECK(pos == 0 || a[pos - 1] < b[i]);
 	}
 	CheckForms(a, na);
+	CheckIntersections(a, na, b, nb);
 	free(a);
 	free(b);
 	free(tmp);
 	free(out);
+	free(uni);
+	free(dif);
 }
 
 /* Galloping path: a few elements against a large generated set. */
@@ -286,7 +331,7 @@ FuzzGallop(const uint8_t *data, size_t size)
 	size_t		nb = 5000;
 	int64_t    *b = malloc(nb * sizeof(int64_t));
 	int64_t		a[16];
-	int64_t		out[16];
+	int64_t    *out;
 	int64_t		tmp[16];
 	size_t		na = size < 16 ? size : 16;
 	size_t		k;
@@ -296,9 +341,11 @@ FuzzGallop(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < na; i++)
 		a[i] = (int64_t) data[i] * 59;
 	na = IdsetCanonicalize(a, na, tmp);
+	out = Slots(MinSize(na, nb));
 	k = IdsetIntersect(a, na, b, nb, out);
 	for (size_t i = 0; i < na; i++)
 		CHECK(Member(out, k, a[i]) == (a[i] % 3 == 0 && a[i] < 15000));
+	free(out);
 	free(b);
 }
 
@@ -359,13 +406,15 @@ FuzzStreams(const uint8_t *data, size_t size)
 		IdsetEncode(v[s], n[s], enc[s]);
 		CHECK(IdsetReaderInit(&r[s], enc[s], sz[s]) == IDSET_OK);
 	}
-	want = malloc((na + nb) * sizeof(int64_t));
-	got = malloc((na + nb) * sizeof(int64_t));
+	want = Slots(MinSize(n[0], n[1]));
+	got = Slots(MinSize(n[0], n[1]));
 	kw = IdsetIntersect(v[0], n[0], v[1], n[1], want);
 	kg = IdsetIntersectStored(&r[0], &r[1], got);
 	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
 	kg = IdsetIntersectStored(&r[1], &r[0], got);
 	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	free(got);
+	got = Slots(n[0]);
 	kg = IdsetIntersectReader(v[0], n[0], &r[1], got);
 	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
 	for (int s = 0; s < 2; s++)
@@ -378,13 +427,180 @@ FuzzStreams(const uint8_t *data, size_t size)
 	free(got);
 }
 
+/* Reference intersection: a plain merge into a roomy buffer. */
+static size_t
+NaiveIntersect(const int64_t *a, size_t na, const int64_t *b, size_t nb,
+			   int64_t *out)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		k = 0;
+
+	while (i < na && j < nb)
+	{
+		if (a[i] < b[j])
+			i++;
+		else if (b[j] < a[i])
+			j++;
+		else
+		{
+			out[k++] = a[i];
+			i++;
+			j++;
+		}
+	}
+	return k;
+}
+
+/* Check every intersection path of two canonical sets with exact buffers. */
+static void
+CheckIntersections(const int64_t *a, size_t na, const int64_t *b, size_t nb)
+{
+	size_t		cap = MinSize(na, nb);
+	int64_t    *want = Slots(na + nb + 1);
+	int64_t    *got = Slots(cap);
+	size_t		kw = NaiveIntersect(a, na, b, nb, want);
+	size_t		kg;
+	int			f;
+	size_t		sa = IdsetEncodedSize(a, na, &f);
+	size_t		sb = IdsetEncodedSize(b, nb, &f);
+	uint8_t    *ea = malloc(sa);
+	uint8_t    *eb = malloc(sb);
+	IdsetReader ra;
+	IdsetReader rb;
+
+	kg = IdsetIntersect(a, na, b, nb, got);
+	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	kg = IdsetIntersect(b, nb, a, na, got);
+	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	IdsetEncode(a, na, ea);
+	IdsetEncode(b, nb, eb);
+	CHECK(IdsetReaderInit(&ra, ea, sa) == IDSET_OK && IdsetReaderInit(&rb, eb, sb) == IDSET_OK);
+	if (na > 0 && nb > 0)
+	{
+		kg = IdsetIntersectStored(&ra, &rb, got);
+		CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+		kg = IdsetIntersectStored(&rb, &ra, got);
+		CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	}
+	free(got);
+	got = Slots(na);
+	kg = IdsetIntersectReader(a, na, &rb, got);
+	CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+	free(got);
+	/* Overlap: the early exits, into one slot. */
+	CHECK(IdsetOverlap(a, na, b, nb) == (kw > 0));
+	CHECK(IdsetOverlap(b, nb, a, na) == (kw > 0));
+	got = Slots(1);
+	kg = IdsetIntersectReaderLimit(a, na, &rb, got, 1);
+	CHECK(kg == (kw > 0) && (kw == 0 || got[0] == want[0]));
+	if (na > 0 && nb > 0)
+	{
+		kg = IdsetIntersectStoredLimit(&ra, &rb, got, 1);
+		CHECK(kg == (kw > 0) && (kw == 0 || got[0] == want[0]));
+		kg = IdsetIntersectStoredLimit(&rb, &ra, got, 1);
+		CHECK(kg == (kw > 0) && (kw == 0 || got[0] == want[0]));
+	}
+	free(got);
+	got = Slots(na + nb);
+	kg = IdsetUnion(a, na, b, nb, got);
+	CHECK(kg == na + nb - kw && IdsetIsCanonical(got, kg));
+	free(got);
+	got = Slots(na);
+	kg = IdsetDifference(a, na, b, nb, got);
+	CHECK(kg == na - kw && IdsetIsCanonical(got, kg));
+	free(got);
+	free(want);
+	free(ea);
+	free(eb);
+}
+
+/*
+ * Target 6: a dense set b and a set a derived from it: a subset (every
+ * s-th element of a run), a superset (b plus extra elements) or a copy
+ * shifted by a few values, at sizes around the codec's thresholds (a
+ * block, 1024, a window).  These are the shapes where one side runs out
+ * while the other still has candidates in the same window.
+ */
+static void
+FuzzNested(const uint8_t *data, size_t size)
+{
+	static const size_t sizes[] = {1, 2, 127, 128, 129, 1023, 1024, 1025,
+	1500, 2000, 4096, 5000};
+	uint64_t	state = 0x2545F4914F6CDD1Du;
+	size_t		nb;
+	size_t		na = 0;
+	int64_t    *a;
+	int64_t    *b;
+	int64_t    *tmp;
+	int64_t		x;
+	int			shape;
+	uint64_t	gap;
+
+	if (size < 3)
+		return;
+	for (size_t i = 0; i < size; i++)
+		state = (state ^ data[i]) * UINT64_C(1099511628211);
+	nb = sizes[data[0] % 12] + (data[1] % 3) - 1;
+	if (nb == 0)
+		nb = 1;
+	shape = data[2] % 3;
+	gap = 1 + NextRandom(&state) % 4;
+	x = (int64_t) (NextRandom(&state) % 200000) - 100000;
+	if (data[1] & 0x80)
+		x = INT64_MAX - (int64_t) (nb * 8);
+	b = Slots(nb);
+	a = Slots(2 * nb);
+	tmp = Slots(2 * nb);
+	for (size_t i = 0; i < nb; i++)
+	{
+		b[i] = x;
+		x += (int64_t) (1 + (gap > 1 ? NextRandom(&state) % gap : 0));
+	}
+	if (shape == 0)
+	{
+		/* Subset: a run of b, thinned by a stride. */
+		size_t		lo = NextRandom(&state) % nb;
+		size_t		stride = 1 + NextRandom(&state) % 3;
+
+		for (size_t i = lo; i < nb; i += stride)
+			a[na++] = b[i];
+	}
+	else if (shape == 1)
+	{
+		/* Superset: b plus values in its gaps and past its ends. */
+		for (size_t i = 0; i < nb; i++)
+		{
+			a[na++] = b[i];
+			if (NextRandom(&state) % 4 == 0)
+				a[na++] = (int64_t) ((uint64_t) b[i] - 1);
+		}
+		na = IdsetCanonicalize(a, na, tmp);
+	}
+	else
+	{
+		/* Shifted copy. */
+		int64_t		d = (int64_t) (NextRandom(&state) % 5) - 2;
+
+		for (size_t i = 0; i < nb; i++)
+			if (b[i] <= INT64_MAX - 2 && b[i] >= INT64_MIN + 2)
+				a[na++] = b[i] + d;
+	}
+	CHECK(IdsetIsCanonical(a, na));
+	CheckIntersections(a, na, b, nb);
+	CheckIntersections(b, nb, a, na);
+	free(a);
+	free(b);
+	free(tmp);
+}
+
 /* libFuzzer entry point. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	switch (data[0] % 6)
+	switch (data[0] % 7)
 	{
 		case 0:
 			FuzzText(data + 1, size - 1);
@@ -403,6 +619,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 5:
 			FuzzStreams(data + 1, size - 1);
+			break;
+		case 6:
+			FuzzNested(data + 1, size - 1);
 			break;
 	}
 	return 0;

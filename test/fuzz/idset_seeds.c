@@ -85,5 +85,12 @@ main(int argc, char **argv)
 		WriteSeed(argv[1], &serial, 5, alg, 8);
 		WriteSeed(argv[1], &serial, 5, alg + 8, 8);
 	}
+	/* Target 6: every size of the nested shapes, each shape once. */
+	for (int i = 0; i < 12; i++)
+	{
+		uint8_t		nest[3] = {(uint8_t) i, (uint8_t) (i % 3), (uint8_t) i};
+
+		WriteSeed(argv[1], &serial, 6, nest, sizeof(nest));
+	}
 	return 0;
 }

@@ -16,8 +16,8 @@ command -v "$CC" >/dev/null || { echo "idset fuzz: $CC not found (apt-get instal
 rm -rf "$out/corpus"
 mkdir -p "$out/corpus"
 "$CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-I"$top/src" "$here/idset_fuzz.c" "$top/src/idset_codec.c" -o "$out/idset_fuzz"
-"$CC" -O1 -I"$top/src" "$here/idset_seeds.c" "$top/src/idset_codec.c" -o "$out/idset_seeds"
+	-DIDSET_STANDALONE -I"$top/src" "$here/idset_fuzz.c" "$top/src/idset_codec.c" -o "$out/idset_fuzz"
+"$CC" -O1 -DIDSET_STANDALONE -I"$top/src" "$here/idset_seeds.c" "$top/src/idset_codec.c" -o "$out/idset_seeds"
 "$out/idset_seeds" "$out/corpus"
 cd "$out"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
