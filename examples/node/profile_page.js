@@ -107,8 +107,11 @@ async function main () {
     if (attempt === 1) {
       const other = new Client()
       await other.connect()
-      await other.query('SELECT follow_graph.follow($1, $2)', [ALICE, VICTOR])
-      await other.end()
+      try {
+        await other.query('SELECT follow_graph.follow($1, $2)', [ALICE, VICTOR])
+      } finally {
+        await other.end()
+      }
     }
     const created = (await client.query('SELECT follow_graph.follow($1, $2) AS f',
       [VICTOR, ALICE])).rows[0].f

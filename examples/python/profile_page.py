@@ -138,16 +138,20 @@ def main():
     # idset: the followers as a set, fetched in text and in binary format.
     sql = "SELECT follow_graph.followers_set(%s)"
     as_text = conn.execute(sql, [ALICE]).fetchone()[0]
-    as_binary = conn.cursor(binary=True).execute(sql, [ALICE]).fetchone()[0]
+    as_binary = conn.execute(sql, [ALICE], binary=True).fetchone()[0]
     print(f"followers_set: {len(as_text)} ids, text == binary: {flag(as_text == as_binary)}")
 
-    # Send an idset in text (%t) and in binary (%b), read it back both ways.
+    # Send an idset in text (%t) and in binary (%b) format, read it back in
+    # text and in binary (binary=True) format, and compare exactly.
     sent = IdSet({-2**63, -1, 0, ALICE, 2**63 - 1})
-    for name, placeholder in (("text", "%t"), ("binary", "%b")):
-        q = f"SELECT {placeholder}::follow_graph.idset AS v, {placeholder}::follow_graph.idset::text"
-        for fmt_name, cur in (("text", conn.cursor()), ("binary", conn.cursor(binary=True))):
-            got, server_text = cur.execute(q, [sent, sent]).fetchone()
-            print(f"idset sent as {name}, read as {fmt_name}: {server_text}"
+    queries = {
+        "text": "SELECT v, v::text FROM (SELECT %t::follow_graph.idset AS v) AS s",
+        "binary": "SELECT v, v::text FROM (SELECT %b::follow_graph.idset AS v) AS s",
+    }
+    for sent_as, query in queries.items():
+        for read_as in ("text", "binary"):
+            got, server_text = conn.execute(query, [sent], binary=(read_as == "binary")).fetchone()
+            print(f"idset sent as {sent_as}, read as {read_as}: {server_text}"
                   f" equal={flag(got == sent)}")
     conn.close()
 

@@ -8,7 +8,9 @@
 # installed system-wide, runs examples/setup.sql in a template database,
 # then runs each example as the application role in its own copy of that
 # database and compares its output with examples/expected/profile_page.txt:
-# any difference fails the check.  Both clients print the same page.
+# any difference fails the check.  Both clients print the same page.  The
+# Python example runs on Debian's python3 (/usr/bin/python3), whose psycopg
+# comes from the python3-psycopg package.
 set -euo pipefail
 
 # Inside the cluster (user postgres, PG* variables set by pg_virtualenv).
@@ -23,7 +25,7 @@ if [ "${1:-}" = --inner ]; then
 	for ex in python node; do
 		psql -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE social_$ex TEMPLATE social"
 		case $ex in
-		python) cmd=(python3 examples/python/profile_page.py) ;;
+		python) cmd=(/usr/bin/python3 examples/python/profile_page.py) ;;
 		node) cmd=(node examples/node/profile_page.js) ;;
 		esac
 		rc=0
@@ -48,7 +50,7 @@ src=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "test/examples/ci.sh: run as root" >&2; exit 1; }
 start=$(date +%s)
 missing=()
-python3 -c 'import psycopg' 2>/dev/null || missing+=(python3-psycopg)
+/usr/bin/python3 -c 'import psycopg' 2>/dev/null || missing+=(python3-psycopg)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -6,7 +6,8 @@
 # against the package's own files), installs the .deb with dpkg, checks its
 # file list, creates the extension in a fresh pg_virtualenv cluster, updates
 # from 0.1.0 to the current version, runs a smoke query, then purges the
-# package and checks that it left nothing behind.  Run as root.
+# package and checks that it left nothing behind.  It also checks that
+# debian/changelog and META.json agree with the control file.  Run as root.
 #
 # CI runs this after `make install` of the same tree, whose files sit at the
 # very paths the package owns: installing the package over them would prove
@@ -64,9 +65,53 @@ install_build_deps() {
 		"${missing[@]}" >/dev/null
 }
 
+# Release metadata agrees with the control file: debian/changelog's version,
+# and META.json (PGXN meta spec 1.0.0: its required keys, the versions, and
+# provides.<extension>.file naming a file of the tree that is not the frozen
+# install script of another release).
+check_metadata() {
+	local src=$1 ver deb
+	ver=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$src/follow_graph.control")
+	deb=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
+	if [ "${deb%%-*}" != "$ver" ]; then
+		echo "debian/changelog is at $deb, the extension at $ver"
+		return 1
+	fi
+	/usr/bin/python3 - "$src" "$ver" <<'PY'
+import json, os, re, sys
+src, ver = sys.argv[1], sys.argv[2]
+meta = json.load(open(os.path.join(src, "META.json")))
+bad = [f"missing key {k!r}" for k in
+       ("name", "version", "abstract", "maintainer", "license", "provides", "meta-spec")
+       if k not in meta]
+if not re.fullmatch(r"1\.0\.\d+", str(meta.get("meta-spec", {}).get("version"))):
+    bad.append("meta-spec version is not 1.0.x")
+if meta.get("version") != ver:
+    bad.append(f"version {meta.get('version')!r}, the extension is at {ver}")
+for ext, p in meta.get("provides", {}).items():
+    if p.get("version") != ver:
+        bad.append(f"provides.{ext}.version {p.get('version')!r}, the extension is at {ver}")
+    for key in ("file", "docfile"):
+        f = p.get(key)
+        if key == "file" or f is not None:
+            if not f or not os.path.isfile(os.path.join(src, f)):
+                bad.append(f"provides.{ext}.{key} {f!r} is not a file of the tree")
+    m = re.fullmatch(r"sql/[a-z_]+--([0-9.]+)\.sql", p.get("file") or "")
+    if m and m.group(1) != ver:
+        bad.append(f"provides.{ext}.file {p['file']!r} is the frozen install script of {m.group(1)}")
+for b in bad:
+    print("META.json:", b)
+sys.exit(1 if bad else 0)
+PY
+}
+
 # The check proper; runs inside the namespace (or on the real system).
 check() {
 	local src=$1 work=$2 t0 t1 deb ver want f out expected
+
+	say "release metadata (debian/changelog, META.json)"
+	local meta_ok=1
+	check_metadata "$src" || meta_ok=0
 
 	say "hiding the make-installed extension files"
 	installed_files | xargs -r rm -rf
@@ -158,6 +203,7 @@ SELECT count(*) FROM follow_graph.verify();"
 	[ -z "$(installed_files)" ] || { installed_files; die "files left behind after purge"; }
 	[ ! -e "/usr/share/doc/$pkg" ] || die "/usr/share/doc/$pkg left behind after purge"
 	say "package built, installed, tested and purged"
+	[ $meta_ok -eq 1 ] || die "release metadata disagrees with follow_graph.control (see above)"
 }
 
 # Inside the namespace: overlay /usr, /etc and /var, then check.
