@@ -11,34 +11,36 @@
  *	   follow_graph.pair_gate (a fast-path lock that only a bulk writer's
  *	   ShareRowExclusiveLock blocks), then an exclusive heavyweight lock on a
  *	   fake tuple of pair_gate whose block and offset are a hash of the
- *	   ordered pair (min, max).  Two pairs with the same hash only take turns;
- *	2. look for the edge itself with a dirty snapshot; if another transaction
- *	   is inserting or deleting it, leave, wait for that transaction and start
- *	   again, so that nothing inside the section ever waits for a transaction;
- *	3. insert or delete the edge, with the follower/following deltas to a
- *	   counter stripe nobody else holds (FOR UPDATE SKIP LOCKED), in one
- *	   statement, and look for the reverse edge with a dirty snapshot,
- *	   noting the transaction, if any, that is inserting or deleting it;
- *	4. leave the section (microseconds after entering it); if the reverse
- *	   edge depends on a transaction in progress, wait for that one only and
- *	   read its outcome, as a btree unique check does.  The mutual delta,
- *	   if any, goes to both accounts, lower id first.
+ *	   ordered pair (min, max).  Two pairs with the same hash only take turns
+ *	   for a few microseconds;
+ *	2. look for the edge and for its reverse in the primary key with a dirty
+ *	   snapshot.  If another transaction is inserting or deleting either,
+ *	   leave the section, wait for that transaction to end (as a btree unique
+ *	   check does) and start again: nothing inside the section ever waits
+ *	   for a transaction;
+ *	3. with both edges settled, insert or delete the edge with the
+ *	   follower/following deltas to a counter stripe nobody else holds (FOR
+ *	   UPDATE SKIP LOCKED), in one statement, and leave the section;
+ *	4. if the reverse edge exists, add the mutual delta to both accounts,
+ *	   lower id first.
  *
- * Sections of one pair are totally ordered.  Of two writers of opposite
- * directions the later one sees the earlier's change, committed or in
- * progress, and waits for its outcome; the earlier saw nothing of the later,
- * which will count for itself.  So exactly one counts, no lock outlives the
- * call, and unrelated pairs never wait on each other.  A writer never waits
- * for a transaction it saw later than its own section (that one saw us and
- * may be waiting for us), so a deadlock needs two transactions that each
- * changed a pair the other one then changed in the opposite direction; the
- * deadlock detector reports it (40P01).
+ * Sections of one pair are totally ordered, and each starts from both edges
+ * settled, so the reverse edge cannot change between the look and the
+ * count: a later writer of either edge finds our change in progress and
+ * waits for our outcome before it changes anything.  Exactly one of two
+ * racing writers counts, no lock outlives the call, and unrelated pairs never
+ * wait on each other.  A writer waits only for a transaction that changed
+ * one of the two edges of its own pair and has not ended, so a deadlock needs
+ * two transactions that each changed a pair the other one then touches
+ * (two pairs, in opposite roles); the deadlock detector reports it (40P01).
+ * A transaction that touches one pair several times, in either direction,
+ * cannot deadlock on it.
  *
- * Under REPEATABLE READ and SERIALIZABLE a writer also reads the edge and its
- * reverse in the transaction snapshot: if the state it would change or count
- * from differs from what its snapshot sees (a concurrent transaction changed
- * the pair after the snapshot, including one it waited for), the call fails
- * with 40001 instead of counting from a state the snapshot cannot see.
+ * Under REPEATABLE READ and SERIALIZABLE a writer also reads both edges in
+ * the transaction snapshot: if one differs from what it is (a concurrent
+ * transaction changed the pair after the snapshot), or a transaction it
+ * waited for committed, the call fails with 40001 instead of counting from a
+ * state the snapshot cannot see.
  *
  * One statement may follow millions of times (SELECT follow(a, b) FROM t).
  * Every update of a stripe row inside one transaction leaves a row version
@@ -497,45 +499,42 @@ ChangeEdgeOnly(int64 follower, int64 followee, bool insert)
 }
 
 /*
- * Enter the pair's critical section with the edge follower -> followee
- * settled: no other transaction is inserting or deleting it.  Returns
- * whether the edge exists for this call.  Waits, outside the section, for
- * each transaction found changing the edge.  For unfollow() (insert false)
- * an edge whose insertion we waited for counts as absent, as for a DELETE
- * whose snapshot predates that insertion.
+ * Enter the pair's critical section with both edges of the pair settled: no
+ * other transaction is inserting or deleting follower -> followee or its
+ * reverse.  Returns whether the edge exists for this call, and in *reverse
+ * whether the reverse edge does.  Waits, outside the section, for each
+ * transaction found changing one of them, then looks again.  For unfollow()
+ * (insert false) an edge whose insertion we waited for counts as absent, as
+ * for a DELETE whose snapshot predates that insertion.
  *
- * Under REPEATABLE READ and SERIALIZABLE the reverse edge is settled the
- * same way before anything changes, and both edges must look in the
- * transaction snapshot as they are (else 40001, also when a transaction we
- * waited for committed); *reverse is then set and the caller need not look
- * again.
+ * Under REPEATABLE READ and SERIALIZABLE both edges must look in the
+ * transaction snapshot as they are, and a transaction we waited for must not
+ * have committed; otherwise the call fails with 40001.
  */
 static bool
 EnterSettled(FgPairSection *cs, Relation heap, int64 follower, int64 followee,
-			 bool insert, int *reverse)
+			 bool insert, bool *reverse)
 {
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
 	FgEdgeVersion own;
 	FgEdgeVersion rev;
 	bool		waited_insert = false;
 
+	memset(&rev, 0, sizeof(rev));
 	for (;;)
 	{
-		TransactionId wait = InvalidTransactionId;
+		TransactionId wait;
 
 		CHECK_FOR_INTERRUPTS();
 		PairEnter(cs, follower, followee);
 		FgProbeDirty(heap, follower, followee, &own);
-		if (own.found && TransactionIdIsValid(own.wait))
-		{
-			waited_insert |= TransactionIdEquals(own.wait, own.xmin);
-			wait = own.wait;
-		}
-		else if (xact_snapshot)
+		wait = own.found ? own.wait : InvalidTransactionId;
+		if (TransactionIdIsValid(wait))
+			waited_insert |= TransactionIdEquals(wait, own.xmin);
+		else
 		{
 			FgProbeDirty(heap, followee, follower, &rev);
-			if (rev.found && TransactionIdIsValid(rev.wait))
-				wait = rev.wait;
+			wait = rev.found ? rev.wait : InvalidTransactionId;
 		}
 		if (!TransactionIdIsValid(wait))
 			break;
@@ -545,18 +544,15 @@ EnterSettled(FgPairSection *cs, Relation heap, int64 follower, int64 followee,
 			FgSerializationFailure();
 	}
 
-	*reverse = -1;
-	if (xact_snapshot)
+	/* The snapshot must see both edges as they are. */
+	if (xact_snapshot &&
+		(FgProbeSnapshot(heap, follower, followee) != own.found ||
+		 FgProbeSnapshot(heap, followee, follower) != rev.found))
 	{
-		/* The snapshot must see both edges as they are. */
-		if (FgProbeSnapshot(heap, follower, followee) != own.found ||
-			FgProbeSnapshot(heap, followee, follower) != rev.found)
-		{
-			PairLeave(cs);
-			FgSerializationFailure();
-		}
-		*reverse = rev.found ? 1 : 0;
+		PairLeave(cs);
+		FgSerializationFailure();
 	}
+	*reverse = rev.found;
 	return own.found && (insert || !waited_insert);
 }
 
@@ -573,10 +569,9 @@ ChangeEdge(FunctionCallInfo fcinfo, bool insert)
 	bool		done_follower = false;
 	bool		done_followee = false;
 	bool		changed;
-	int			reverse;
+	bool		reverse;
 	Relation	heap;
 	FgPairSection cs;
-	FgEdgeVersion rev;
 
 	CheckEdgeArgs(fcinfo, &follower, &followee);
 
@@ -610,17 +605,13 @@ ChangeEdge(FunctionCallInfo fcinfo, bool insert)
 	if (!changed)
 		elog(ERROR, "edge " INT64_FORMAT " -> " INT64_FORMAT " changed under the pair's critical section",
 			 follower, followee);
-	if (reverse < 0)
-	{
-		/* READ COMMITTED: the reverse edge, as of our turn on the pair. */
-		FgProbeDirty(heap, followee, follower, &rev);
-		PairLeave(&cs);
-		reverse = FgVersionExists(heap, &rev) ? 1 : 0;
-	}
-	else
-		PairLeave(&cs);
 
-	ApplyEdgeDelta(follower, followee, sign, reverse > 0,
+	/*
+	 * From here on a writer of either edge finds ours in progress and waits
+	 * for our outcome, so the section may end before the counts are done.
+	 */
+	PairLeave(&cs);
+	ApplyEdgeDelta(follower, followee, sign, reverse,
 				   done_follower, done_followee);
 	SPI_finish();
 	table_close(heap, NoLock);
