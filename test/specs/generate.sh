@@ -140,3 +140,53 @@ ${pair_check}
 permutation bulk one c1 c2 check
 SPEC
 done
+
+# One transaction touching a pair twice, in both directions, while another
+# session follows one direction.  The second session waits for the first
+# before it changes anything (both edges of a pair must be settled), so the
+# first session's second call finds nothing in progress and no cycle forms.
+for level in "${pair_levels[@]}"; do
+	IFS='|' read -r short full <<<"$level"
+	cat > "core_pair_twice_${short}.spec" <<SPEC
+# follow(1,2) then follow(2,1) in one transaction against a concurrent
+# follow(2,1), under ${full}: no deadlock, the mutual counted once.
+# Every permutation ends with a check of both accounts' counts.
+
+setup
+{
+	SELECT follow_graph.unfollow(1, 2), follow_graph.unfollow(2, 1);
+}
+
+teardown
+{
+	SELECT follow_graph.unfollow(1, 2), follow_graph.unfollow(2, 1);
+}
+
+session s1
+setup		{ BEGIN ISOLATION LEVEL ${full}; }
+step s1ab	{ SELECT follow_graph.follow(1, 2); }
+step s1ba	{ SELECT follow_graph.follow(2, 1); }
+step s1c	{ COMMIT; }
+step s1r	{ ROLLBACK; }
+
+session s2
+setup		{ BEGIN ISOLATION LEVEL ${full}; }
+step s2ba	{ SELECT follow_graph.follow(2, 1); }
+step s2c	{ COMMIT; }
+
+session chk
+step check
+{
+	SELECT a AS account,
+		follow_graph.follower_count(a) AS followers,
+		follow_graph.following_count(a) AS following,
+		follow_graph.mutual_count(a) AS mutuals,
+		(SELECT pg_catalog.count(*) FROM follow_graph.verify()) AS problems
+	FROM unnest(ARRAY[1, 2]::bigint[]) AS a;
+}
+
+permutation s1ab s2ba s1ba s1c s2c check
+permutation s1ab s2ba s1ba s1r s2c check
+permutation s2ba s1ab s2c s1ba s1c check
+SPEC
+done
