@@ -580,8 +580,8 @@ CheckRebuildSnapshot(Relation heap)
 	uint64		digest[2] = {0, 0};
 	int64		count[2] = {0, 0};
 
-	snaps[0] = GetTransactionSnapshot();
-	snaps[1] = GetLatestSnapshot();
+	snaps[0] = RegisterSnapshot(GetTransactionSnapshot());
+	snaps[1] = RegisterSnapshot(GetLatestSnapshot());
 	for (int i = 0; i < 2; i++)
 	{
 		TableScanDesc scan = table_beginscan(heap, snaps[i], 0, NULL);
@@ -598,6 +598,7 @@ CheckRebuildSnapshot(Relation heap)
 		}
 		ExecDropSingleTupleTableSlot(slot);
 		table_endscan(scan);
+		UnregisterSnapshot(snaps[i]);
 	}
 	if (digest[0] != digest[1] || count[0] != count[1])
 		FgSerializationFailure();

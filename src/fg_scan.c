@@ -287,7 +287,7 @@ FgVersionExists(Relation heap, FgEdgeVersion *v)
 bool
 FgProbeSnapshot(Relation heap, int64 a, int64 b)
 {
-	Snapshot	snapshot = GetTransactionSnapshot();
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	FgScan	   *s;
 	bool		found = false;
 
@@ -314,6 +314,7 @@ FgProbeSnapshot(Relation heap, int64 a, int64 b)
 		FgScanEnd(s);
 		PopActiveSnapshot();
 	}
+	UnregisterSnapshot(snapshot);
 	return found;
 }
 
