@@ -99,6 +99,8 @@ extern FgScan *FgScanBeginSnapshot(Relation heap, const char *indexname,
 								   Snapshot snapshot, ScanDirection dir,
 								   bool want_heap);
 extern void FgProbeDirty(Relation heap, int64 a, int64 b, FgEdgeVersion *v);
+extern void FgProbeDirtyPair(Relation heap, int64 a, int64 b,
+							 FgEdgeVersion *own, FgEdgeVersion *rev);
 extern void FgNoteVersion(TupleTableSlot *slot, Snapshot dirty,
 						  FgEdgeVersion *v);
 extern bool FgVersionExists(Relation heap, FgEdgeVersion *v);

@@ -200,11 +200,24 @@ FgScanEnd(FgScan *s)
  * sees committed rows and the changes of transactions still in progress.
  * On return v says whether a version was found, where, who made it, and
  * which other transaction, if any, is inserting or deleting it right now.
- * The caller holds the pair's critical section, so v stays true until it
- * leaves it.
+ * The caller holds the pair's critical section (or the gate), so v stays
+ * true until it leaves it.
  */
 void
 FgProbeDirty(Relation heap, int64 a, int64 b, FgEdgeVersion *v)
+{
+	FgProbeDirtyPair(heap, a, b, v, NULL);
+}
+
+/*
+ * FgProbeDirty for a -> b and, when rev is given, for b -> a with the same
+ * index scan; b -> a is skipped (rev->found false) when a version of
+ * a -> b is being changed by another transaction, which must be waited for
+ * first anyway.
+ */
+void
+FgProbeDirtyPair(Relation heap, int64 a, int64 b, FgEdgeVersion *own,
+				 FgEdgeVersion *rev)
 {
 	SnapshotData dirty;
 	FgScan	   *s;
@@ -212,11 +225,20 @@ FgProbeDirty(Relation heap, int64 a, int64 b, FgEdgeVersion *v)
 	InitDirtySnapshot(dirty);
 	s = FgScanBeginSnapshot(heap, FG_EDGE_PKEY, &dirty, ForwardScanDirection,
 							true);
+	memset(own, 0, sizeof(FgEdgeVersion));
 	FgScanSeek(s, a, BTEqualStrategyNumber, b);
-	memset(v, 0, sizeof(FgEdgeVersion));
-	v->found = FgScanNextTuple(s);
-	if (v->found)
-		FgNoteVersion(s->slot, &dirty, v);
+	if (FgScanNextTuple(s))
+		FgNoteVersion(s->slot, &dirty, own);
+	if (rev)
+	{
+		memset(rev, 0, sizeof(FgEdgeVersion));
+		if (!own->found || !TransactionIdIsValid(own->wait))
+		{
+			FgScanSeek(s, b, BTEqualStrategyNumber, a);
+			if (FgScanNextTuple(s))
+				FgNoteVersion(s->slot, &dirty, rev);
+		}
+	}
 	FgScanEnd(s);
 }
 

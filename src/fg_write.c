@@ -520,22 +520,18 @@ EnterSettled(FgPairSection *cs, Relation heap, int64 follower, int64 followee,
 	FgEdgeVersion rev;
 	bool		waited_insert = false;
 
-	memset(&rev, 0, sizeof(rev));
 	for (;;)
 	{
 		TransactionId wait;
 
 		CHECK_FOR_INTERRUPTS();
 		PairEnter(cs, follower, followee);
-		FgProbeDirty(heap, follower, followee, &own);
+		FgProbeDirtyPair(heap, follower, followee, &own, &rev);
 		wait = own.found ? own.wait : InvalidTransactionId;
 		if (TransactionIdIsValid(wait))
 			waited_insert |= TransactionIdEquals(wait, own.xmin);
 		else
-		{
-			FgProbeDirty(heap, followee, follower, &rev);
 			wait = rev.found ? rev.wait : InvalidTransactionId;
-		}
 		if (!TransactionIdIsValid(wait))
 			break;
 		PairLeave(cs);
