@@ -259,11 +259,10 @@ FgNoteVersion(TupleTableSlot *slot, Snapshot dirty, FgEdgeVersion *v)
 
 /*
  * Does the edge version found by FgProbeDirty exist for good?  If another
- * transaction was inserting or deleting it, wait for that transaction to
- * end first, and for no other: a transaction that changed the edge later
- * entered the pair's critical section after us, saw our change and counts
- * for itself.  The version is read again by its place, which also covers a
- * transaction that inserted and deleted it, and a version pruned meanwhile.
+ * transaction was inserting or deleting it, wait for that transaction to end
+ * first (and for no other: the caller decided which outcome it depends on).
+ * The version is read again by its place, which also covers a transaction
+ * that inserted and deleted it, and a version pruned meanwhile.
  */
 bool
 FgVersionExists(Relation heap, FgEdgeVersion *v)

@@ -22,7 +22,9 @@
  *	   follower/following deltas to a counter stripe nobody else holds (FOR
  *	   UPDATE SKIP LOCKED), in one statement, and leave the section;
  *	4. if the reverse edge exists, add the mutual delta to both accounts,
- *	   lower id first.
+ *	   lower id first; an account that had no free stripe (a new account,
+ *	   or every stripe held by concurrent writers) gets its delta here too,
+ *	   in a new stripe with a random number.
  *
  * Sections of one pair are totally ordered, and each starts from both edges
  * settled, so the reverse edge cannot change between the look and the
