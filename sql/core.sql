@@ -136,3 +136,20 @@ FULL JOIN (
 WHERE coalesce(c.followers, 0) <> coalesce(t.followers, 0)
    OR coalesce(c.following, 0) <> coalesce(t.following, 0)
    OR coalesce(c.mutuals, 0) <> coalesce(t.mutuals, 0);
+-- The stripe cache forgets what an aborted subtransaction wrote: counts stay
+-- exact through savepoints rolled back between writes of the same accounts,
+-- in one transaction and in one statement.
+BEGIN;
+SELECT follow_graph.follow(501, 502);
+SAVEPOINT s1;
+SELECT follow_graph.follow(501, 503), follow_graph.follow(503, 501);
+ROLLBACK TO SAVEPOINT s1;
+SELECT follow_graph.follow(501, 504), follow_graph.follow(504, 501);
+SAVEPOINT s2;
+SELECT count(*) FILTER (WHERE follow_graph.follow(501, g)) FROM generate_series(600, 700) AS g;
+ROLLBACK TO SAVEPOINT s2;
+SELECT follow_graph.follow(502, 501);
+COMMIT;
+SELECT follow_graph.following_count(501) AS following, follow_graph.follower_count(501) AS followers,
+	follow_graph.mutual_count(501) AS mutuals;
+SELECT * FROM follow_graph.verify();

@@ -342,3 +342,14 @@ COMMENT ON VIEW follow_graph.handle_icu_indexes IS 'indexes built with ICU data 
 -- leakproof.
 ALTER FUNCTION follow_graph.idset_eq(follow_graph.idset, follow_graph.idset) NOT LEAKPROOF;
 ALTER FUNCTION follow_graph.idset_ne(follow_graph.idset, follow_graph.idset) NOT LEAKPROOF;
+
+-- == hardening: pair serialisation ==
+-- 0.1.0 serialised the writers of a pair with row locks held to commit on
+-- 16,384 hashed slots (pair_lock); 0.2.0 uses a short critical section per
+-- pair on the lock object pair_gate instead (see sql/install/10_core.sql).
+DROP FUNCTION follow_graph.pair_slot(bigint, bigint);
+DROP TABLE follow_graph.pair_lock;
+
+CREATE TABLE follow_graph.pair_gate () WITH (autovacuum_enabled = false);
+REVOKE ALL ON follow_graph.pair_gate FROM PUBLIC;
+COMMENT ON TABLE follow_graph.pair_gate IS 'follow_graph storage: lock object only (no rows); its locks order the writes to each pair and keep bulk writers apart';

@@ -140,7 +140,6 @@ CREATE TEMP TABLE staging (follower bigint, followee bigint, followed_at timesta
 INSERT INTO staging VALUES (5, 6, NULL), (6, 5, NULL), (5, 6, NULL), (7, 7, NULL), (1, 2, NULL);
 SELECT follow_graph.import_edges('staging');
 SELECT follow_graph.remove_account(6);
-SELECT follow_graph.pair_slot(1, 2) OPERATOR(pg_catalog.=) follow_graph.pair_slot(2, 1) AS symmetric;
 UPDATE follow_graph.counter SET followers = followers OPERATOR(pg_catalog.+) 1
 	WHERE account OPERATOR(pg_catalog.=) 3;
 SELECT * FROM follow_graph.verify();
@@ -231,7 +230,7 @@ INSERT INTO follow_graph.counter VALUES (7, 0, 1, 1, 1);
 UPDATE follow_graph.counter SET followers = 0;
 DELETE FROM follow_graph.counter;
 TRUNCATE follow_graph.counter;
-UPDATE follow_graph.pair_lock SET n = 0;
+SELECT * FROM follow_graph.pair_gate;
 SELECT nextval('follow_graph.edge_seq');
 SELECT setval('follow_graph.edge_seq', 1);
 INSERT INTO follow_graph.edges VALUES (7, 8, now());

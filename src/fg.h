@@ -39,8 +39,7 @@
 #define FG_COUNTER_ATT_FOLLOWING	4
 #define FG_COUNTER_ATT_MUTUALS		5
 
-/* Number of pair_lock slots; must match the install script. */
-#define FG_PAIR_SLOTS			16384
+#define FG_PAIR_GATE			"pair_gate"				/* lock object only */
 
 /* Largest array accepted by relationships() and counts(). */
 #define FG_MAX_ARRAY_ELEMENTS	1000000
@@ -48,8 +47,8 @@
 /* Largest page a list or set function returns in one call. */
 #define FG_MAX_PAGE_SIZE		100000000
 
-/* fg_write.c: the pair_lock slot of the unordered pair {a,b}. */
-extern int32 FgPairSlot(int64 a, int64 b);
+/* fg_write.c */
+extern void FgWriteInit(void);
 
 /* follow_graph.c */
 extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);
@@ -87,10 +86,34 @@ typedef struct FgScan
 	ScanKeyData keys[2];
 } FgScan;
 
+/*
+ * One version of an edge as a dirty snapshot saw it (see FgProbeDirty): where
+ * it is, its raw inserter, and the other transaction still inserting or
+ * deleting it (InvalidTransactionId if none).
+ */
+typedef struct FgEdgeVersion
+{
+	bool		found;
+	ItemPointerData tid;
+	TransactionId xmin;
+	TransactionId wait;
+} FgEdgeVersion;
+
 /* fg_scan.c */
 extern Relation FgOpenEdges(void);
 extern FgScan *FgScanBegin(Relation heap, const char *indexname,
 						   ScanDirection dir, bool want_heap);
+extern FgScan *FgScanBeginSnapshot(Relation heap, const char *indexname,
+								   Snapshot snapshot, ScanDirection dir,
+								   bool want_heap);
+extern void FgProbeDirty(Relation heap, int64 a, int64 b, FgEdgeVersion *v);
+extern void FgProbeDirtyPair(Relation heap, int64 a, int64 b,
+							 FgEdgeVersion *own, FgEdgeVersion *rev);
+extern void FgNoteVersion(TupleTableSlot *slot, Snapshot dirty,
+						  FgEdgeVersion *v);
+extern bool FgVersionExists(Relation heap, FgEdgeVersion *v);
+extern bool FgProbeSnapshot(Relation heap, int64 a, int64 b);
+extern pg_noreturn void FgSerializationFailure(void);
 extern void FgScanSeek(FgScan *s, int64 owner, StrategyNumber strategy,
 					   int64 bound);
 extern bool FgScanNextId(FgScan *s, int64 *id);

@@ -3,52 +3,73 @@
  *		Writes at scale: import_edges() loads a table of edges set-based and
  *		remove_account() removes every edge of one account.
  *
- * Both keep the counts exact against concurrent follow() and unfollow() by
- * the rule those follow themselves: whoever changes the edges of a pair
- * holds the pair_lock slot of that pair, and reads the reverse edge only
- * once it holds the slot.  A bulk writer locks every slot it needs in one
- * statement, in slot order (so two bulk writers never deadlock, and a
- * single-pair writer, which takes its slot before it touches the edge,
- * never deadlocks with them), bumps them as follow() does, and only then
- * reads the graph with a fresh snapshot (READ COMMITTED), which sees every
- * earlier holder of those slots.  Under REPEATABLE READ and SERIALIZABLE a
- * slot changed after the transaction's snapshot raises 40001 when it is
- * bumped, and a single-pair writer that waited for a bumped slot raises
- * 40001 in turn, exactly as between two follow() calls.
+ * Both keep the counts exact against concurrent follow() and unfollow() with
+ * the protocol of fg_write.c, made set-based.  A single-pair writer changes
+ * an edge and reads its reverse inside a critical section that holds
+ * RowExclusiveLock on follow_graph.pair_gate.  A bulk writer takes
+ * ShareRowExclusiveLock on pair_gate instead, which excludes every
+ * single-pair section and every other bulk writer, for its set-based phase
+ * only, and releases it before commit:
  *
- * remove_account() removes only the edges in the slots it locked, chosen from
- * the account's counterparts at its first statement: an edge made meanwhile
- * by a follow() of a pair that had no edge then comes after the removal and
- * keeps its own, already counted, contribution.
+ *	1. with a dirty snapshot, look for another transaction still changing
+ *	   one of the edges it is about to change (an import: the staged pairs
+ *	   and their reverses; a removal: the account's edges being deleted).
+ *	   If there is one, release the gate, wait for those transactions and
+ *	   start again, so that nothing waits for a transaction while the gate
+ *	   is held;
+ *	2. change the edges in one statement, and find what its count deltas
+ *	   must take into account: an import counts from the settled graph; a
+ *	   removal notes each surviving edge of the account, made by a
+ *	   transaction still in progress or committed after its statement
+ *	   began, whose reverse it has just deleted;
+ *	3. release the gate, then (a removal) wait for each transaction noted and,
+ *	   if its edge exists for good, remove that edge too with its counts and
+ *	   the mutual its maker counted.
+ *
+ * Count changes go to a counter stripe nobody else holds (FOR UPDATE SKIP
+ * LOCKED) or to a new stripe, so a bulk writer never waits for a stripe held
+ * by a follow() that may be waiting for it.  A follow() waits for the gate
+ * only during a bulk writer's set-based phase, and for the bulk writer's
+ * transaction only when it touches a pair the bulk writer changed.  Under
+ * REPEATABLE READ and SERIALIZABLE, a bulk writer whose snapshot does not see
+ * the edges it changes or counts from as they are fails with 40001.
+ *
+ * remove_account() removes the account's edges visible to its statement, and
+ * then each edge made meanwhile in a pair that had an edge (it waits for the
+ * maker's outcome): no pair it found keeps an edge.  An edge made meanwhile
+ * by a follow() of a pair that had none comes after the removal and keeps
+ * its own, already counted, contribution.
  *
  * import_edges() reads its source once with the caller's rights into a
  * temporary table of distinct pairs (with how many source rows gave each and
  * its rank in followed_at order, the future seq), then writes as the owner
  * of the storage.  It has two plans.  The incremental one inserts through
- * the live indexes and blocks only the follow() calls whose pair shares a
- * slot with an imported pair.  When the import is at least
+ * the live indexes under the protocol above.  When the import is at least
  * FG_IMPORT_REBUILD_MIN edges and larger than the graph it joins, it locks
- * the edge table (reads included), drops the four indexes, appends the rows
- * and builds the indexes again, several times faster than maintaining them
- * row by row.
- *
- * Count changes go to one existing stripe of each account (the lowest
- * numbered one), or a new stripe 0, in account order.
+ * the edge table (reads included) until commit, drops the four indexes,
+ * appends the rows and builds the indexes again, several times faster than
+ * maintaining them row by row; with the table locked no pair needs a lock.
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -64,8 +85,15 @@ PG_FUNCTION_INFO_V1(fg_remove_account);
 /* Seconds into an import after which its phases are reported as NOTICEs. */
 #define FG_IMPORT_PROGRESS_SECS	2.0
 
-/* Bytes of a bitmap with one bit per pair_lock slot. */
-#define FG_SLOT_BITMAP_BYTES	(FG_PAIR_SLOTS / 8)
+/* Most transactions a bulk writer collects before it waits for them. */
+#define FG_MAX_WAITS			1024
+
+/* Transactions to wait for, collected while the gate is held. */
+typedef struct FgWaitList
+{
+	int			n;
+	TransactionId xids[FG_MAX_WAITS];
+} FgWaitList;
 
 /* Timing of one import_edges() call, for its progress notices. */
 typedef struct FgImportClock
@@ -276,20 +304,10 @@ static const char *const sql_count_existing =
 "SELECT pg_catalog.count(*) FROM"
 " (SELECT 1 FROM follow_graph.edge LIMIT $1) AS e";
 
-/*
- * Lock the slots in slot order, then bump them as follow() does, so that a
- * REPEATABLE READ follow() of one of these pairs that started before we
- * commit fails with 40001 instead of counting from its old snapshot.
- */
-static const char *const sql_lock_import_slots =
-"WITH l AS ("
-"  SELECT p.slot FROM follow_graph.pair_lock AS p"
-"  WHERE p.slot IN (SELECT follow_graph.pair_slot(s.follower, s.followee)"
-"                   FROM pg_temp.fg_import_stage AS s"
-"                   WHERE s.follower OPERATOR(pg_catalog.<>) s.followee)"
-"  ORDER BY p.slot FOR UPDATE OF p)"
-" UPDATE follow_graph.pair_lock AS p SET n = p.n OPERATOR(pg_catalog.+) 1"
-" FROM l WHERE p.slot OPERATOR(pg_catalog.=) l.slot";
+/* The staged pairs, for the settling loop of the incremental plan. */
+static const char *const sql_staged_pairs =
+"SELECT s.follower, s.followee FROM pg_temp.fg_import_stage AS s"
+" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee";
 
 static const char *const sql_create_new =
 "CREATE TEMP TABLE fg_import_new (follower bigint, followee bigint, seq bigint)"
@@ -316,15 +334,6 @@ static const char *const sql_lock_edge_shared =
 
 static const char *const sql_lock_edge =
 "LOCK TABLE follow_graph.edge IN ACCESS EXCLUSIVE MODE";
-
-/*
- * With the edge table locked no single-pair writer is in flight, so the
- * slots can be bumped in any order; the bump is only there to make a
- * REPEATABLE READ import fail with 40001 if a writer committed after its
- * snapshot was taken.
- */
-static const char *const sql_bump_all_slots =
-"UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1";
 
 static const char *const sql_edge_empty =
 "SELECT NOT EXISTS (SELECT 1 FROM follow_graph.edge)";
@@ -387,10 +396,23 @@ static const char *const sql_import_counts_fmt =
 " SELECT d.account, %3$s, d.fr, d.fg, d.mu"
 " FROM d ORDER BY d.account %4$s";
 
-/* Add to the lowest existing stripe of each account, or make stripe 0. */
+/*
+ * Add to the lowest existing stripe of each account, or make stripe 0; only
+ * with the edge table locked, when no single-pair writer holds a stripe.
+ */
 static const char *const sql_counts_stripe_any =
 "COALESCE((SELECT pg_catalog.min(k.stripe) FROM follow_graph.counter AS k"
 "          WHERE k.account OPERATOR(pg_catalog.=) d.account), 0)";
+
+/*
+ * Add to a stripe of the account nobody holds, or to a new one with a random
+ * number (a clash with an existing stripe only makes the upsert add to it).
+ */
+static const char *const sql_counts_stripe_free =
+"COALESCE((SELECT k.stripe FROM follow_graph.counter AS k"
+"          WHERE k.account OPERATOR(pg_catalog.=) d.account"
+"          ORDER BY k.stripe LIMIT 1 FOR UPDATE SKIP LOCKED),"
+"         (pg_catalog.random() OPERATOR(pg_catalog.*) 2147483646)::pg_catalog.int4)";
 
 static const char *const sql_counts_upsert =
 " ON CONFLICT (account, stripe) DO UPDATE"
@@ -434,12 +456,152 @@ static const char *const sql_mutual_some =
 "    OR n.follower OPERATOR(pg_catalog.<) n.followee";
 
 /*
- * follow_graph.pair_slot(a, b): the pair_lock slot of the pair {a,b}.
+ * follow_graph.pair_slot(a, b) of 0.1.0, gone in 0.2.0.  The symbol stays so
+ * that the frozen 0.1.0 install script loads before ALTER EXTENSION UPDATE.
  */
 Datum
 fg_pair_slot(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(FgPairSlot(PG_GETARG_INT64(0), PG_GETARG_INT64(1)));
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("pair_slot() was removed in follow_graph 0.2.0"),
+			 errhint("Run ALTER EXTENSION follow_graph UPDATE.")));
+	PG_RETURN_NULL();
+}
+
+/*
+ * Add a transaction to wait for; false if the list is full.
+ */
+static bool
+AddWait(FgWaitList *w, TransactionId xid)
+{
+	if (w->n >= FG_MAX_WAITS)
+		return false;
+	w->xids[w->n++] = xid;
+	return true;
+}
+
+/*
+ * Release the gate and wait for every transaction in the list, which is
+ * emptied; true if one of them committed.
+ */
+static bool
+ReleaseAndWait(Oid gate, FgWaitList *w)
+{
+	bool		committed = false;
+
+	UnlockRelationOid(gate, ShareRowExclusiveLock);
+	for (int i = 0; i < w->n; i++)
+	{
+		XactLockTableWait(w->xids[i], NULL, NULL, XLTW_None);
+		committed |= TransactionIdDidCommit(w->xids[i]);
+	}
+	w->n = 0;
+	return committed;
+}
+
+/*
+ * Fold one edge a -> b into an order-independent digest of a set of edges.
+ */
+static void
+DigestAdd(uint64 *digest, int64 *count, int64 a, int64 b)
+{
+	*digest += hash_bytes_uint32_extended((uint32) a, (uint64) b ^ ((uint64) a >> 32));
+	(*count)++;
+}
+
+/*
+ * Incremental plan: hold the gate with no staged pair or reverse changed by
+ * a transaction in progress (waiting for such transactions with the gate
+ * released).  Under REPEATABLE READ and SERIALIZABLE, fail with 40001 if
+ * the snapshot sees one of them otherwise than as it is.
+ */
+static void
+SettleStagedPairs(Relation heap, Oid gate)
+{
+	FgWaitList *w = palloc(sizeof(FgWaitList));
+	bool		xact_snapshot = IsolationUsesXactSnapshot();
+
+	w->n = 0;
+	for (;;)
+	{
+		Portal		portal;
+		bool		full = false;
+
+		LockRelationOid(gate, ShareRowExclusiveLock);
+		portal = SPI_cursor_open_with_args("fg_import_settle", sql_staged_pairs,
+										   0, NULL, NULL, NULL, false, 0);
+		while (!full)
+		{
+			SPI_cursor_fetch(portal, true, 1000);
+			if (SPI_processed == 0)
+				break;
+			for (uint64 i = 0; i < SPI_processed && !full; i++)
+			{
+				int64		f = ResultInt64(i, 1);
+				int64		e = ResultInt64(i, 2);
+
+				CHECK_FOR_INTERRUPTS();
+				for (int dir = 0; dir < 2; dir++)
+				{
+					FgEdgeVersion v;
+					int64		a = dir == 0 ? f : e;
+					int64		b = dir == 0 ? e : f;
+
+					FgProbeDirty(heap, a, b, &v);
+					if (v.found && TransactionIdIsValid(v.wait))
+						full = !AddWait(w, v.wait);
+					else if (xact_snapshot && w->n == 0 &&
+							 FgProbeSnapshot(heap, a, b) != v.found)
+						FgSerializationFailure();
+				}
+			}
+		}
+		SPI_cursor_close(portal);
+		if (w->n == 0)
+			break;
+
+		/* Under a transaction snapshot a change we waited for is a conflict. */
+		if (ReleaseAndWait(gate, w) && xact_snapshot)
+			FgSerializationFailure();
+	}
+	pfree(w);
+}
+
+/*
+ * Rebuild plan under REPEATABLE READ or SERIALIZABLE: with the edge table
+ * locked, fail with 40001 if an edge change committed after the snapshot
+ * (the snapshot and the latest state give different edge sets).
+ */
+static void
+CheckRebuildSnapshot(Relation heap)
+{
+	Snapshot	snaps[2];
+	uint64		digest[2] = {0, 0};
+	int64		count[2] = {0, 0};
+
+	snaps[0] = RegisterSnapshot(GetTransactionSnapshot());
+	snaps[1] = RegisterSnapshot(GetLatestSnapshot());
+	for (int i = 0; i < 2; i++)
+	{
+		TableScanDesc scan = table_beginscan(heap, snaps[i], 0, NULL);
+		TupleTableSlot *slot = table_slot_create(heap, NULL);
+
+		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		{
+			bool		isnull;
+
+			CHECK_FOR_INTERRUPTS();
+			DigestAdd(&digest[i], &count[i],
+					  DatumGetInt64(slot_getattr(slot, FG_EDGE_ATT_FOLLOWER, &isnull)),
+					  DatumGetInt64(slot_getattr(slot, FG_EDGE_ATT_FOLLOWEE, &isnull)));
+		}
+		ExecDropSingleTupleTableSlot(slot);
+		table_endscan(scan);
+		UnregisterSnapshot(snaps[i]);
+	}
+	if (digest[0] != digest[1] || count[0] != count[1])
+		FgSerializationFailure();
 }
 
 /*
@@ -570,21 +732,15 @@ fg_import_edges(PG_FUNCTION_ARGS)
 		}
 		if (rebuild)
 		{
+			Relation	heap;
+
 			RunSql(sql_lock_edge, 0, NULL, NULL, SPI_OK_UTILITY);
-			RunSql(sql_bump_all_slots, 0, NULL, NULL, SPI_OK_UPDATE);
-		}
-		else
-		{
-			/*
-			 * Take the table lock the insert needs before the slots, so that
-			 * a concurrent rebuild-plan import, which locks the table and
-			 * then every slot, waits for us instead of deadlocking.
-			 */
-			RunSql(sql_lock_edge_shared, 0, NULL, NULL, SPI_OK_UTILITY);
-			RunSql(sql_lock_import_slots, 0, NULL, NULL, SPI_OK_UPDATE);
-		}
-		if (rebuild)
-		{
+			if (IsolationUsesXactSnapshot())
+			{
+				heap = FgOpenEdges();
+				CheckRebuildSnapshot(heap);
+				table_close(heap, NoLock);
+			}
 			RunSql(sql_edge_empty, 0, NULL, NULL, SPI_OK_SELECT);
 			empty = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 1,
@@ -592,7 +748,29 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			added = AppendRebuild(groups, empty, &first_seq, &clock);
 		}
 		else
+		{
+			Oid			gate = FgRelationId(FG_PAIR_GATE);
+			Relation	heap;
+
+			/*
+			 * Take the table lock the insert needs before the gate, so that
+			 * a concurrent rebuild-plan import, which locks the table until
+			 * commit, waits for us or we for it with no gate held.
+			 */
+			RunSql(sql_lock_edge_shared, 0, NULL, NULL, SPI_OK_UTILITY);
+			heap = FgOpenEdges();
+			SettleStagedPairs(heap, gate);
 			added = InsertLive(&first_seq, &clock);
+			table_close(heap, NoLock);
+
+			/*
+			 * Every staged pair and reverse was settled and the insert made
+			 * the rest: a writer of one of them from now on sees our edges in
+			 * progress and waits for us, so the counts below may read the
+			 * graph with the gate released.
+			 */
+			UnlockRelationOid(gate, ShareRowExclusiveLock);
+		}
 
 		if (added > 0)
 		{
@@ -610,7 +788,8 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			appendStringInfo(&sql, sql_import_counts_fmt,
 							 empty ? sql_new_all : sql_new_some,
 							 empty ? sql_mutual_all : sql_mutual_some,
-							 fresh ? "0" : sql_counts_stripe_any,
+							 fresh ? "0" : rebuild ? sql_counts_stripe_any :
+							 sql_counts_stripe_free,
 							 fresh ? "" : sql_counts_upsert);
 			values[0] = Int64GetDatum(first_seq);
 			RunSql(sql.data, empty ? 0 : 1, types, values, SPI_OK_INSERT);
@@ -630,31 +809,16 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(added);
 }
 
-/* Statements of remove_account(). */
-static const char *const sql_lock_account_slots =
-"WITH l AS ("
-"  SELECT p.slot FROM follow_graph.pair_lock AS p"
-"  WHERE p.slot IN ("
-"    SELECT follow_graph.pair_slot(e.follower, e.followee) FROM follow_graph.edge AS e"
-"    WHERE e.follower OPERATOR(pg_catalog.=) $1"
-"    UNION"
-"    SELECT follow_graph.pair_slot(e.follower, e.followee) FROM follow_graph.edge AS e"
-"    WHERE e.followee OPERATOR(pg_catalog.=) $1)"
-"  ORDER BY p.slot FOR UPDATE OF p)"
-" UPDATE follow_graph.pair_lock AS p SET n = p.n OPERATOR(pg_catalog.+) 1"
-" FROM l WHERE p.slot OPERATOR(pg_catalog.=) l.slot RETURNING p.slot";
-
 /*
- * Delete the account's edges in the locked slots ($2, a bitmap) and apply
- * every count change, counterparts in account order.  Returns the number of
- * edges deleted.
+ * Statement of remove_account(): delete every edge of account $1 visible to
+ * the statement and apply every count change, counterparts in account
+ * order, each to a stripe nobody else holds (or a new one).  Returns the
+ * number of edges deleted.
  */
 static const char *const sql_remove_edges =
 "WITH d AS ("
 "  DELETE FROM follow_graph.edge AS e"
-"  WHERE (e.follower OPERATOR(pg_catalog.=) $1 OR e.followee OPERATOR(pg_catalog.=) $1)"
-"    AND pg_catalog.get_bit($2, follow_graph.pair_slot(e.follower, e.followee))"
-"        OPERATOR(pg_catalog.=) 1"
+"  WHERE e.follower OPERATOR(pg_catalog.=) $1 OR e.followee OPERATOR(pg_catalog.=) $1"
 "  RETURNING e.follower, e.followee),"
 " per AS ("
 "  SELECT CASE WHEN d.follower OPERATOR(pg_catalog.=) $1 THEN d.followee"
@@ -676,19 +840,169 @@ static const char *const sql_remove_edges =
 "  FROM per),"
 " up AS ("
 "  INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)"
-"  SELECT delta.account,"
-"         COALESCE((SELECT pg_catalog.min(k.stripe) FROM follow_graph.counter AS k"
-"                              WHERE k.account OPERATOR(pg_catalog.=) delta.account), 0),"
-"         delta.fr, delta.fg, delta.mu"
-"  FROM delta"
-"  WHERE delta.fr OPERATOR(pg_catalog.<>) 0 OR delta.fg OPERATOR(pg_catalog.<>) 0"
-"  ORDER BY delta.account"
-"  ON CONFLICT (account, stripe) DO UPDATE"
-"  SET followers = c.followers OPERATOR(pg_catalog.+) excluded.followers,"
-"      following = c.following OPERATOR(pg_catalog.+) excluded.following,"
-"      mutuals = c.mutuals OPERATOR(pg_catalog.+) excluded.mutuals"
+"  SELECT d.account, %s, d.fr, d.fg, d.mu"
+"  FROM delta AS d"
+"  WHERE d.fr OPERATOR(pg_catalog.<>) 0 OR d.fg OPERATOR(pg_catalog.<>) 0"
+"  ORDER BY d.account"
+"  %s"
 "  RETURNING 1)"
 " SELECT pg_catalog.count(*) FROM d";
+
+/*
+ * Delete one edge $1 -> $2 that survived the removal of $3 and take back
+ * its counts, with the mutual its maker counted (the reverse edge is gone).
+ * Returns the number of edges deleted.
+ */
+static const char *const sql_remove_survivor =
+"WITH d AS ("
+"  DELETE FROM follow_graph.edge AS e"
+"  WHERE e.follower OPERATOR(pg_catalog.=) $1"
+"    AND e.followee OPERATOR(pg_catalog.=) $2"
+"  RETURNING 1),"
+" delta (account, fr, fg, mu) AS ("
+"  VALUES ($1, 0::pg_catalog.int8, -1::pg_catalog.int8, -1::pg_catalog.int8),"
+"         ($2, -1::pg_catalog.int8, 0::pg_catalog.int8, -1::pg_catalog.int8)),"
+" up AS ("
+"  INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)"
+"  SELECT d.account, %s, d.fr, d.fg, d.mu"
+"  FROM delta AS d WHERE EXISTS (SELECT 1 FROM d AS x)"
+"  ORDER BY d.account"
+"  %s"
+"  RETURNING 1)"
+" SELECT pg_catalog.count(*) FROM d";
+
+/* An edge of the removed account that survived its statement. */
+typedef struct FgSurvivor
+{
+	int64		other;
+	bool		outgoing;		/* account -> other, else other -> account */
+	FgEdgeVersion v;
+} FgSurvivor;
+
+/*
+ * Did this transaction delete a version of the edge a -> b?  Read with
+ * SnapshotAny; only our own deletion can be pending on the versions we
+ * look at, so their headers are stable.
+ */
+static bool
+DeletedByUs(Relation heap, int64 a, int64 b)
+{
+	FgScan	   *s = FgScanBeginSnapshot(heap, FG_EDGE_PKEY, SnapshotAny,
+										ForwardScanDirection, true);
+	bool		deleted = false;
+
+	FgScanSeek(s, a, BTEqualStrategyNumber, b);
+	while (!deleted && FgScanNextTuple(s))
+	{
+		HeapTupleHeader tup = ExecFetchSlotHeapTuple(s->slot, false, NULL)->t_data;
+		TransactionId xmax;
+
+		if (tup->t_infomask & HEAP_XMAX_INVALID ||
+			HEAP_XMAX_IS_LOCKED_ONLY(tup->t_infomask))
+			continue;
+		xmax = HeapTupleHeaderGetUpdateXid(tup);
+		deleted = TransactionIdIsCurrentTransactionId(xmax);
+	}
+	FgScanEnd(s);
+	return deleted;
+}
+
+/*
+ * Walk every edge of the account visible to a dirty snapshot, both
+ * directions.  With waits given, collect the transactions deleting one
+ * (false if the list filled up); with survivors given, collect the edges
+ * whose reverse this transaction deleted; with digest given, fold in the
+ * edges that exist now (committed, or ours).
+ */
+static bool
+ScanAccountDirty(Relation heap, int64 account, FgWaitList *waits,
+				 List **survivors, uint64 *digest, int64 *count)
+{
+	static const char *const indexes[2] = {FG_EDGE_PKEY, FG_EDGE_BY_FOLLOWEE};
+	bool		ok = true;
+
+	for (int dir = 0; dir < 2 && ok; dir++)
+	{
+		SnapshotData dirty;
+		FgScan	   *s;
+
+		InitDirtySnapshot(dirty);
+		s = FgScanBeginSnapshot(heap, indexes[dir], &dirty,
+								ForwardScanDirection, true);
+		FgScanSeek(s, account, InvalidStrategy, 0);
+		while (ok && FgScanNextTuple(s))
+		{
+			bool		isnull;
+			int64		other = DatumGetInt64(slot_getattr(s->slot,
+														   dir == 0 ? FG_EDGE_ATT_FOLLOWEE :
+														   FG_EDGE_ATT_FOLLOWER,
+														   &isnull));
+			int64		from = dir == 0 ? account : other;
+			int64		to = dir == 0 ? other : account;
+
+			if (waits && TransactionIdIsValid(dirty.xmax))
+				ok = AddWait(waits, dirty.xmax);
+			if (digest && !TransactionIdIsValid(dirty.xmin) &&
+				!TransactionIdIsValid(dirty.xmax))
+				DigestAdd(digest, count, from, to);
+			if (survivors && DeletedByUs(heap, to, from))
+			{
+				FgSurvivor *sv = palloc(sizeof(FgSurvivor));
+
+				sv->other = other;
+				sv->outgoing = dir == 0;
+				FgNoteVersion(s->slot, &dirty, &sv->v);
+				*survivors = lappend(*survivors, sv);
+			}
+		}
+		FgScanEnd(s);
+	}
+	return ok;
+}
+
+/*
+ * Under REPEATABLE READ and SERIALIZABLE, fail with 40001 unless the
+ * transaction snapshot sees exactly the account's edges that exist now.
+ */
+static void
+CheckAccountSnapshot(Relation heap, int64 account)
+{
+	static const char *const indexes[2] = {FG_EDGE_PKEY, FG_EDGE_BY_FOLLOWEE};
+	uint64		digest[2] = {0, 0};
+	int64		count[2] = {0, 0};
+
+	ScanAccountDirty(heap, account, NULL, NULL, &digest[0], &count[0]);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	for (int dir = 0; dir < 2; dir++)
+	{
+		FgScan	   *s = FgScanBegin(heap, indexes[dir], ForwardScanDirection, false);
+		int64		other;
+
+		FgScanSeek(s, account, InvalidStrategy, 0);
+		while (FgScanNextId(s, &other))
+			DigestAdd(&digest[1], &count[1], dir == 0 ? account : other,
+					  dir == 0 ? other : account);
+		FgScanEnd(s);
+	}
+	PopActiveSnapshot();
+	if (digest[0] != digest[1] || count[0] != count[1])
+		FgSerializationFailure();
+}
+
+/*
+ * Run a statement with the stripe choice of a bulk writer that may meet
+ * single-pair writers: a free stripe, or a new one (see
+ * sql_counts_stripe_free).  fmt takes the stripe expression and the upsert.
+ */
+static uint64
+RunCountsSql(const char *fmt, int nargs, Oid *types, Datum *values, int expected)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, fmt, sql_counts_stripe_free, sql_counts_upsert);
+	return RunSql(sql.data, nargs, types, values, expected);
+}
 
 /*
  * remove_account(account): remove every edge to and from an account and fix
@@ -698,41 +1012,72 @@ Datum
 fg_remove_account(PG_FUNCTION_ARGS)
 {
 	int64		account = FgGetIdArg(fcinfo, 0, "account");
-	Oid			types[2] = {INT8OID, BYTEAOID};
-	Datum		values[2];
-	bytea	   *bitmap;
-	uint64		nslots;
-	int64		removed = 0;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	Oid			gate;
+	Relation	heap;
+	FgWaitList *waits = palloc(sizeof(FgWaitList));
+	List	   *survivors = NIL;
+	ListCell   *lc;
+	int64		removed;
 
+	/* The edge table's lock first: a rebuild-plan import holds it to commit. */
+	heap = FgOpenTable(FG_EDGE_TABLE, RowExclusiveLock);
+	gate = FgRelationId(FG_PAIR_GATE);
 	SPI_connect();
 	values[0] = Int64GetDatum(account);
 
 	/*
-	 * Lock the slots of every pair the account is part of.  Only the edges
-	 * in those slots are removed: an edge made by a follow() that commits
-	 * while this runs, in a pair that had no edge when we looked, comes
-	 * after the removal and keeps its counts.
+	 * Hold the gate with none of the account's edges being deleted by
+	 * another transaction, so that the DELETE below never waits for a row.
 	 */
-	nslots = RunSql(sql_lock_account_slots, 1, types, values, SPI_OK_UPDATE_RETURNING);
-	if (nslots > 0)
+	waits->n = 0;
+	for (;;)
 	{
-		bitmap = (bytea *) palloc0(VARHDRSZ + FG_SLOT_BITMAP_BYTES);
-		SET_VARSIZE(bitmap, VARHDRSZ + FG_SLOT_BITMAP_BYTES);
-		for (uint64 i = 0; i < nslots; i++)
-		{
-			bool		isnull;
-			int32		slot = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-														   SPI_tuptable->tupdesc,
-														   1, &isnull));
+		LockRelationOid(gate, ShareRowExclusiveLock);
+		if (ScanAccountDirty(heap, account, waits, NULL, NULL, NULL) &&
+			waits->n == 0)
+			break;
+		if (ReleaseAndWait(gate, waits) && IsolationUsesXactSnapshot())
+			FgSerializationFailure();
+	}
+	if (IsolationUsesXactSnapshot())
+		CheckAccountSnapshot(heap, account);
 
-			if (slot < 0 || slot >= FG_PAIR_SLOTS)
-				elog(ERROR, "pair_lock slot %d out of range", slot);
-			((unsigned char *) VARDATA(bitmap))[slot / 8] |= (unsigned char) (1 << (slot % 8));
-		}
-		values[1] = PointerGetDatum(bitmap);
-		RunSql(sql_remove_edges, 2, types, values, SPI_OK_SELECT);
-		removed = ResultInt64(0, 1);
+	RunCountsSql(sql_remove_edges, 1, types, values, SPI_OK_SELECT);
+	removed = ResultInt64(0, 1);
+
+	/*
+	 * An edge of the account that survived the statement was made by a
+	 * transaction in progress, or committed after the statement began.  If
+	 * we deleted its reverse, the pair had an edge when we began: wait for
+	 * that transaction (with the gate released) and remove its edge too.
+	 */
+	ScanAccountDirty(heap, account, NULL, &survivors, NULL, NULL);
+	UnlockRelationOid(gate, ShareRowExclusiveLock);
+
+	foreach(lc, survivors)
+	{
+		FgSurvivor *sv = (FgSurvivor *) lfirst(lc);
+		Oid			stypes[2] = {INT8OID, INT8OID};
+		Datum		svalues[2];
+
+		if (!FgVersionExists(heap, &sv->v))
+			continue;
+		if (IsolationUsesXactSnapshot())
+			FgSerializationFailure();
+
+		/*
+		 * Its pair had an edge when we began, so the edge goes too, as if
+		 * it had been there: remove_account() leaves no edge of a pair it
+		 * found.  Its maker counted the mutual with the reverse we removed.
+		 */
+		svalues[0] = Int64GetDatum(sv->outgoing ? account : sv->other);
+		svalues[1] = Int64GetDatum(sv->outgoing ? sv->other : account);
+		RunCountsSql(sql_remove_survivor, 2, stypes, svalues, SPI_OK_SELECT);
+		removed += ResultInt64(0, 1);
 	}
 	SPI_finish();
+	table_close(heap, NoLock);
 	PG_RETURN_INT64(removed);
 }

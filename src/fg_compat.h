@@ -28,11 +28,4 @@
 	index_beginscan((heap), (index), (snapshot), (nkeys), (norderbys))
 #endif
 
-/* 17 moved the local transaction id into PGPROC's vxid. */
-#if PG_VERSION_NUM >= 170000
-#define FgMyLocalXid()	(MyProc->vxid.lxid)
-#else
-#define FgMyLocalXid()	(MyProc->lxid)
-#endif
-
 #endif							/* FG_COMPAT_H */

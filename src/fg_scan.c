@@ -23,6 +23,7 @@
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "storage/lmgr.h"
 #include "storage/predicate.h"
 #include "utils/fmgroids.h"
 #include "utils/snapmgr.h"
@@ -47,11 +48,23 @@ FgScan *
 FgScanBegin(Relation heap, const char *indexname, ScanDirection dir,
 			bool want_heap)
 {
+	return FgScanBeginSnapshot(heap, indexname, GetActiveSnapshot(), dir,
+							   want_heap);
+}
+
+/*
+ * Start a walk that sees the edges through the given snapshot: a dirty
+ * snapshot for the writers' probes, otherwise an MVCC one.
+ */
+FgScan *
+FgScanBeginSnapshot(Relation heap, const char *indexname, Snapshot snapshot,
+					ScanDirection dir, bool want_heap)
+{
 	FgScan	   *s = palloc0(sizeof(FgScan));
 
 	s->heap = heap;
 	s->index = FgOpenIndex(indexname, AccessShareLock);
-	s->snapshot = GetActiveSnapshot();
+	s->snapshot = snapshot;
 	s->dir = dir;
 	s->vmbuffer = InvalidBuffer;
 	s->scan = FgIndexBeginScan(heap, s->index, s->snapshot, 2, 0);
@@ -133,7 +146,7 @@ FgScanNextId(FgScan *s, int64 *id)
 				continue;
 			ExecClearTuple(s->slot);
 		}
-		else if (IsolationIsSerializable())
+		else if (IsolationIsSerializable() && IsMVCCSnapshot(s->snapshot))
 			PredicateLockPage(s->heap, ItemPointerGetBlockNumber(tid),
 							  s->snapshot);
 
@@ -182,4 +195,160 @@ FgScanEnd(FgScan *s)
 	ExecDropSingleTupleTableSlot(s->slot);
 	index_close(s->index, NoLock);
 	pfree(s);
+}
+
+/*
+ * Look for the edge a -> b in the primary key with a dirty snapshot, which
+ * sees committed rows and the changes of transactions still in progress.
+ * On return v says whether a version was found, where, who made it, and
+ * which other transaction, if any, is inserting or deleting it right now.
+ * The caller holds the pair's critical section (or the gate), so v stays
+ * true until it leaves it.
+ */
+void
+FgProbeDirty(Relation heap, int64 a, int64 b, FgEdgeVersion *v)
+{
+	FgProbeDirtyPair(heap, a, b, v, NULL);
+}
+
+/*
+ * FgProbeDirty for a -> b and, when rev is given, for b -> a with the same
+ * index scan; b -> a is skipped (rev->found false) when a version of
+ * a -> b is being changed by another transaction, which must be waited for
+ * first anyway.
+ */
+void
+FgProbeDirtyPair(Relation heap, int64 a, int64 b, FgEdgeVersion *own,
+				 FgEdgeVersion *rev)
+{
+	SnapshotData dirty;
+	FgScan	   *s;
+
+	InitDirtySnapshot(dirty);
+	s = FgScanBeginSnapshot(heap, FG_EDGE_PKEY, &dirty, ForwardScanDirection,
+							true);
+	memset(own, 0, sizeof(FgEdgeVersion));
+	FgScanSeek(s, a, BTEqualStrategyNumber, b);
+	if (FgScanNextTuple(s))
+		FgNoteVersion(s->slot, &dirty, own);
+	if (rev)
+	{
+		memset(rev, 0, sizeof(FgEdgeVersion));
+		if (!own->found || !TransactionIdIsValid(own->wait))
+		{
+			FgScanSeek(s, b, BTEqualStrategyNumber, a);
+			if (FgScanNextTuple(s))
+				FgNoteVersion(s->slot, &dirty, rev);
+		}
+	}
+	FgScanEnd(s);
+}
+
+/*
+ * Record in v the edge version in slot, just judged visible by the dirty
+ * snapshot: its place, its inserter, and the other transaction changing it.
+ */
+void
+FgNoteVersion(TupleTableSlot *slot, Snapshot dirty, FgEdgeVersion *v)
+{
+	HeapTuple	tuple = ExecFetchSlotHeapTuple(slot, false, NULL);
+
+	v->found = true;
+	ItemPointerCopy(&slot->tts_tid, &v->tid);
+	v->xmin = HeapTupleHeaderGetRawXmin(tuple->t_data);
+	v->wait = TransactionIdIsValid(dirty->xmin) ? dirty->xmin : dirty->xmax;
+}
+
+/*
+ * Does the edge version found by FgProbeDirty exist for good?  If another
+ * transaction was inserting or deleting it, wait for that transaction to end
+ * first (and for no other: the caller decided which outcome it depends on).
+ * The version is read again by its place, which also covers a transaction
+ * that inserted and deleted it, and a version pruned meanwhile.
+ */
+bool
+FgVersionExists(Relation heap, FgEdgeVersion *v)
+{
+	SnapshotData dirty;
+	TupleTableSlot *slot;
+	bool		live;
+
+	if (!v->found)
+		return false;
+	if (!TransactionIdIsValid(v->wait))
+		return true;
+
+	XactLockTableWait(v->wait, heap, &v->tid, XLTW_None);
+
+	InitDirtySnapshot(dirty);
+	slot = table_slot_create(heap, NULL);
+	live = table_tuple_fetch_row_version(heap, &v->tid, &dirty, slot);
+	if (live)
+	{
+		HeapTuple	tuple = ExecFetchSlotHeapTuple(slot, false, NULL);
+
+		/*
+		 * The same place may hold a newer row by now; only the version we saw
+		 * counts, and only if no inserter is still pending on it.
+		 */
+		live = TransactionIdEquals(HeapTupleHeaderGetRawXmin(tuple->t_data),
+								   v->xmin) &&
+			!TransactionIdIsValid(dirty.xmin);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return live;
+}
+
+/*
+ * Is there an edge a -> b in the transaction snapshot?  Used under
+ * REPEATABLE READ and SERIALIZABLE to check that a writer counts from a
+ * state its snapshot can see.  Every version is judged by hand, so that
+ * a difference is reported as a concurrent update (40001) by the caller
+ * before the serializable checks of an ordinary read could report it
+ * otherwise; under SERIALIZABLE an ordinary read follows, to record it.
+ */
+bool
+FgProbeSnapshot(Relation heap, int64 a, int64 b)
+{
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	FgScan	   *s;
+	bool		found = false;
+
+	s = FgScanBeginSnapshot(heap, FG_EDGE_PKEY, SnapshotAny,
+							ForwardScanDirection, true);
+	FgScanSeek(s, a, BTEqualStrategyNumber, b);
+	while (!found && FgScanNextTuple(s))
+	{
+		BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) s->slot;
+
+		Assert(TTS_IS_BUFFERTUPLE(s->slot));
+		LockBuffer(bslot->buffer, BUFFER_LOCK_SHARE);
+		found = HeapTupleSatisfiesVisibility(bslot->base.tuple, snapshot,
+											 bslot->buffer);
+		LockBuffer(bslot->buffer, BUFFER_LOCK_UNLOCK);
+	}
+	FgScanEnd(s);
+
+	if (IsolationIsSerializable())
+	{
+		PushActiveSnapshot(snapshot);
+		s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+		(void) FgScanProbe(s, a, b);
+		FgScanEnd(s);
+		PopActiveSnapshot();
+	}
+	UnregisterSnapshot(snapshot);
+	return found;
+}
+
+/*
+ * Raise the retryable error of a writer whose transaction snapshot cannot
+ * see the state it would have to count from.
+ */
+void
+FgSerializationFailure(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize access due to concurrent update")));
 }

@@ -2,29 +2,47 @@
  * fg_write.c
  *		follow() and unfollow(): the only way single edges and counts change.
  *
- * A write is one SPI statement in the usual case, with plans prepared once
- * per backend:
+ * The four calls that touch an unordered pair {a,b} (follow and unfollow,
+ * both directions) must agree on who counts the pair's mutual: of two racing
+ * follow(a,b) and follow(b,a), exactly one may add it.  They agree through a
+ * short critical section per pair, not through a lock held to commit:
  *
- *	1. update the pair_lock slot of the unordered pair {a,b}; once it is held,
- *	   insert or delete the edge; if that changed a row, add the follower and
- *	   following deltas to a counter stripe of each account that nobody else
- *	   holds (FOR UPDATE SKIP LOCKED).  The slot's row lock is held to commit,
- *	   so the four calls that touch a pair (follow and unfollow, both
- *	   directions) take turns, and bulk writers that lock many slots in slot
- *	   order never deadlock with them;
- *	2. look for the reverse edge in the primary key, directly from C, with a
- *	   snapshot taken after the slot is held (fresh under READ COMMITTED), so
- *	   it sees every earlier holder of the slot: exactly one of two racing
- *	   follow(a,b) and follow(b,a) counts the new mutual;
- *	3. only when there is a mutual to count, or an account had no free stripe
- *	   (a new account, or every stripe held by concurrent writers), one more
- *	   statement per account, lower id first: the mutual delta, or a new
- *	   stripe with a random number.
+ *	1. enter the pair's critical section: RowExclusiveLock on the lock object
+ *	   follow_graph.pair_gate (a fast-path lock that only a bulk writer's
+ *	   ShareRowExclusiveLock blocks), then an exclusive heavyweight lock on a
+ *	   fake tuple of pair_gate whose block and offset are a hash of the
+ *	   ordered pair (min, max).  Two pairs with the same hash only take turns
+ *	   for a few microseconds;
+ *	2. look for the edge and for its reverse in the primary key with a dirty
+ *	   snapshot.  If another transaction is inserting or deleting either,
+ *	   leave the section, wait for that transaction to end (as a btree unique
+ *	   check does) and start again: nothing inside the section ever waits
+ *	   for a transaction;
+ *	3. with both edges settled, insert or delete the edge with the
+ *	   follower/following deltas to a counter stripe nobody else holds (FOR
+ *	   UPDATE SKIP LOCKED), in one statement, and leave the section;
+ *	4. if the reverse edge exists, add the mutual delta to both accounts,
+ *	   lower id first; an account that had no free stripe (a new account,
+ *	   or every stripe held by concurrent writers) gets its delta here too,
+ *	   in a new stripe with a random number.
  *
- * So a follow storm on one account never queues on one row, and a count is
- * the sum of an account's few stripes.  Under REPEATABLE READ and
- * SERIALIZABLE a slot or stripe changed by a concurrent transaction makes the
- * call fail with 40001 instead of counting from a stale snapshot.
+ * Sections of one pair are totally ordered, and each starts from both edges
+ * settled, so the reverse edge cannot change between the look and the
+ * count: a later writer of either edge finds our change in progress and
+ * waits for our outcome before it changes anything.  Exactly one of two
+ * racing writers counts, no lock outlives the call, and unrelated pairs never
+ * wait on each other.  A writer waits only for a transaction that changed
+ * one of the two edges of its own pair and has not ended, so a deadlock needs
+ * two transactions that each changed a pair the other one then touches
+ * (two pairs, in opposite roles); the deadlock detector reports it (40P01).
+ * A transaction that touches one pair several times, in either direction,
+ * cannot deadlock on it.
+ *
+ * Under REPEATABLE READ and SERIALIZABLE a writer also reads both edges in
+ * the transaction snapshot: if one differs from what it is (a concurrent
+ * transaction changed the pair after the snapshot), or a transaction it
+ * waited for committed, the call fails with 40001 instead of counting from a
+ * state the snapshot cannot see.
  *
  * One statement may follow millions of times (SELECT follow(a, b) FROM t).
  * Every update of a stripe row inside one transaction leaves a row version
@@ -33,21 +51,26 @@
  * remembers, per account, the stripe version this transaction wrote last;
  * once an account is in it, writes go step by step and update that version
  * straight by ctid.  The cache is fixed-size (no memory grows with the number
- * of calls), tagged with the local transaction id, and only an optimisation:
- * a stale entry finds no row and the normal path runs.
+ * of calls) and is emptied at the end of every transaction and at every
+ * subtransaction abort, so an entry always names a row version this
+ * transaction wrote and still holds locked.
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "storage/itemptr.h"
-#include "storage/proc.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
-#include "access/table.h"
 
 #include "fg.h"
 
@@ -63,10 +86,15 @@ static SPIPlanPtr plan_bump_tid = NULL;
 static SPIPlanPtr plan_follow_fast = NULL;
 static SPIPlanPtr plan_unfollow_fast = NULL;
 
-/* The stripe version this transaction last wrote for an account. */
+/*
+ * The stripe version this transaction last wrote for an account.  An entry
+ * is valid only while its generation is the current one; ending a
+ * transaction or aborting a subtransaction starts a new generation, which
+ * empties the cache without touching it.
+ */
 typedef struct FgStripeCacheEntry
 {
-	LocalTransactionId lxid;
+	uint64		generation;
 	int64		account;
 	ItemPointerData tid;
 } FgStripeCacheEntry;
@@ -74,21 +102,23 @@ typedef struct FgStripeCacheEntry
 #define FG_STRIPE_CACHE_SIZE 4096
 
 static FgStripeCacheEntry stripe_cache[FG_STRIPE_CACHE_SIZE];
+static uint64 stripe_generation = 1;
+
+/* A pair's critical section: the locks held inside it. */
+typedef struct FgPairSection
+{
+	LOCKTAG		gate;
+	LOCKTAG		pair;
+} FgPairSection;
 
 static const char *const sql_insert_edge =
-"WITH slot AS ("
-"  UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1"
-"  WHERE slot OPERATOR(pg_catalog.=) $3 RETURNING 1)"
-" INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-" SELECT $1, $2, pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
-"        pg_catalog.now() FROM slot"
+"INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
+" VALUES ($1, $2, pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
+"         pg_catalog.now())"
 " ON CONFLICT (follower, followee) DO NOTHING";
 
 static const char *const sql_delete_edge =
-"WITH slot AS ("
-"  UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1"
-"  WHERE slot OPERATOR(pg_catalog.=) $3 RETURNING 1)"
-" DELETE FROM follow_graph.edge AS e USING slot"
+"DELETE FROM follow_graph.edge AS e"
 " WHERE e.follower OPERATOR(pg_catalog.=) $1"
 "   AND e.followee OPERATOR(pg_catalog.=) $2";
 
@@ -126,18 +156,17 @@ static const char *const sql_bump_tid =
 " RETURNING c.ctid";
 
 /*
- * The usual follow or unfollow in one statement: take the pair slot, insert
- * or delete the edge, and if that changed a row add the follower/following
- * deltas to a free stripe of each account.  It always returns one row whose
- * first column counts the edges changed, with the ctid and account of each
- * stripe updated (an account with no free stripe returns none).  The mutual
- * count is left to the caller, which must look for the reverse edge with a
- * snapshot taken after this statement holds the slot.
- * $1 follower, $2 followee, $3 slot, $4 sign.
+ * The usual follow or unfollow in one statement: insert or delete the edge,
+ * and if that changed a row add the follower/following deltas to a free
+ * stripe of each account.  It always returns one row whose first column
+ * counts the edges changed, with the ctid and account of each stripe updated
+ * (an account with no free stripe returns none).  The mutual count is left
+ * to the caller, which looks for the reverse edge before it leaves the
+ * pair's critical section.  $1 follower, $2 followee, $3 sign.
  */
 #define FG_FAST_COUNTERS \
 " d (account, dfollowers, dfollowing) AS (" \
-"  VALUES ($1, 0::pg_catalog.int8, $4), ($2, $4, 0::pg_catalog.int8))," \
+"  VALUES ($1, 0::pg_catalog.int8, $3), ($2, $3, 0::pg_catalog.int8))," \
 " pick AS MATERIALIZED (" \
 "  SELECT d.account, d.dfollowers, d.dfollowing," \
 "         (SELECT c.stripe FROM follow_graph.counter AS c" \
@@ -156,29 +185,23 @@ static const char *const sql_bump_tid =
 " FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true"
 
 static const char *const sql_follow_fast =
-"WITH slot AS ("
-"  UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1"
-"  WHERE slot OPERATOR(pg_catalog.=) $3 RETURNING 1),"
-" changed AS ("
+"WITH changed AS ("
 "  INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-"  SELECT $1, $2, pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
-"         pg_catalog.now() FROM slot"
+"  VALUES ($1, $2, pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
+"          pg_catalog.now())"
 "  ON CONFLICT (follower, followee) DO NOTHING RETURNING 1),"
 FG_FAST_COUNTERS;
 
 static const char *const sql_unfollow_fast =
-"WITH slot AS ("
-"  UPDATE follow_graph.pair_lock SET n = n OPERATOR(pg_catalog.+) 1"
-"  WHERE slot OPERATOR(pg_catalog.=) $3 RETURNING 1),"
-" changed AS ("
-"  DELETE FROM follow_graph.edge AS e USING slot"
+"WITH changed AS ("
+"  DELETE FROM follow_graph.edge AS e"
 "  WHERE e.follower OPERATOR(pg_catalog.=) $1"
 "    AND e.followee OPERATOR(pg_catalog.=) $2 RETURNING 1),"
 FG_FAST_COUNTERS;
 
 /* Parameter types of the statements above. */
-static const Oid edge_types[] = {INT8OID, INT8OID, INT4OID};
-static const Oid fast_types[] = {INT8OID, INT8OID, INT4OID, INT8OID};
+static const Oid edge_types[] = {INT8OID, INT8OID};
+static const Oid fast_types[] = {INT8OID, INT8OID, INT8OID};
 static const Oid bump_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT4OID};
 static const Oid bump_tid_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TIDOID};
 
@@ -216,18 +239,77 @@ RunPlan(SPIPlanPtr plan, Datum *values, int expected)
 }
 
 /*
- * The pair_lock slot of the unordered pair {a,b}.  Also used by the bulk
- * writers in fg_bulk.c, which lock many slots at once.
+ * Empty the stripe cache when a transaction ends or a subtransaction aborts:
+ * a version written by an aborted subtransaction is not ours any more, and
+ * its place may be reused by a stripe row another transaction holds.
  */
-int32
-FgPairSlot(int64 a, int64 b)
+static void
+StripeCacheXactCallback(XactEvent event, void *arg)
 {
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			stripe_generation++;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Subtransaction counterpart of StripeCacheXactCallback.
+ */
+static void
+StripeCacheSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
+						   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		stripe_generation++;
+}
+
+/*
+ * Register the write path's transaction callbacks; called once from _PG_init.
+ */
+void
+FgWriteInit(void)
+{
+	RegisterXactCallback(StripeCacheXactCallback, NULL);
+	RegisterSubXactCallback(StripeCacheSubXactCallback, NULL);
+}
+
+/*
+ * Enter the critical section of the unordered pair {a,b} (see the top of
+ * the file).  The fake tuple of pair_gate is a 48-bit hash of (min, max):
+ * block from 32 bits, offset from 16 bits, kept at 1 or more.
+ */
+static void
+PairEnter(FgPairSection *cs, int64 a, int64 b)
+{
+	Oid			gate = FgRelationId(FG_PAIR_GATE);
 	uint64		lo = (uint64) Min(a, b);
 	uint64		hi = (uint64) Max(a, b);
+	uint64		h = hash_combine64(hash_bytes_uint32_extended((uint32) lo, lo >> 32),
+								   hash_bytes_uint32_extended((uint32) hi, hi >> 32));
 
-	return (int32) (hash_combine64(hash_bytes_uint32_extended((uint32) lo, lo >> 32),
-								   hash_bytes_uint32_extended((uint32) hi, hi >> 32))
-					% FG_PAIR_SLOTS);
+	SET_LOCKTAG_RELATION(cs->gate, MyDatabaseId, gate);
+	SET_LOCKTAG_TUPLE(cs->pair, MyDatabaseId, gate, (BlockNumber) (h >> 32),
+					  (OffsetNumber) ((h & 0xfffe) + 1));
+	(void) LockAcquire(&cs->gate, RowExclusiveLock, false, false);
+	(void) LockAcquire(&cs->pair, ExclusiveLock, false, false);
+}
+
+/*
+ * Leave the pair's critical section.
+ */
+static void
+PairLeave(FgPairSection *cs)
+{
+	LockRelease(&cs->pair, ExclusiveLock, false);
+	LockRelease(&cs->gate, RowExclusiveLock, false);
 }
 
 /*
@@ -249,7 +331,7 @@ HoldsStripe(int64 account)
 {
 	FgStripeCacheEntry *e = StripeCacheEntry(account);
 
-	return e->lxid == FgMyLocalXid() && e->account == account;
+	return e->generation == stripe_generation && e->account == account;
 }
 
 /*
@@ -267,7 +349,7 @@ RememberStripe(int64 account, uint64 row, int col)
 	if (isnull)
 		return false;
 	e = StripeCacheEntry(account);
-	e->lxid = FgMyLocalXid();
+	e->generation = stripe_generation;
 	e->account = account;
 	ItemPointerCopy((ItemPointer) DatumGetPointer(d), &e->tid);
 	return true;
@@ -289,7 +371,7 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 
 	/* This transaction already holds a stripe of the account: reuse it. */
 	e = StripeCacheEntry(account);
-	if (e->lxid == FgMyLocalXid() && e->account == account)
+	if (e->generation == stripe_generation && e->account == account)
 	{
 		values[4] = PointerGetDatum(&e->tid);
 		if (RunPlan(PreparePlan(&plan_bump_tid, sql_bump_tid, 5, bump_tid_types),
@@ -320,38 +402,16 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 }
 
 /*
- * Is there an edge from -> to, as of a snapshot taken now?  Read straight
- * from the primary key.  Under READ COMMITTED the snapshot is fresh, so it
- * sees every transaction that held the pair slot before us.
- */
-static bool
-ReverseEdgeExists(int64 from, int64 to)
-{
-	Relation	heap;
-	FgScan	   *s;
-	bool		found;
-
-	PushActiveSnapshot(GetTransactionSnapshot());
-	heap = FgOpenEdges();
-	s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
-	found = FgScanProbe(s, from, to);
-	FgScanEnd(s);
-	table_close(heap, AccessShareLock);
-	PopActiveSnapshot();
-	return found;
-}
-
-/*
  * Apply the count changes of one edge follower -> followee appearing
- * (sign = 1) or disappearing (sign = -1), except the follower/following
- * deltas already applied to an account marked done.  Must run after the edge
- * statement took the pair's slot.
+ * (sign = 1) or disappearing (sign = -1), given whether the reverse edge
+ * exists, except the follower/following deltas already applied to an
+ * account marked done.
  */
 static void
-ApplyEdgeDelta(int64 follower, int64 followee, int sign,
+ApplyEdgeDelta(int64 follower, int64 followee, int sign, bool reverse,
 			   bool done_follower, bool done_followee)
 {
-	int64		mutual = ReverseEdgeExists(followee, follower) ? sign : 0;
+	int64		mutual = reverse ? sign : 0;
 	bool		need_follower = !done_follower || mutual != 0;
 	bool		need_followee = !done_followee || mutual != 0;
 
@@ -385,23 +445,22 @@ CheckEdgeArgs(FunctionCallInfo fcinfo, int64 *follower, int64 *followee)
  * changed and which accounts already had their follower/following delta.
  */
 static bool
-ChangeEdgeFast(int64 follower, int64 followee, int32 slot, int sign,
+ChangeEdgeFast(int64 follower, int64 followee, int sign,
 			   bool *done_follower, bool *done_followee)
 {
-	Datum		values[4];
+	Datum		values[3];
 	uint64		n;
 	bool		isnull;
 	bool		changed;
 
 	values[0] = Int64GetDatum(follower);
 	values[1] = Int64GetDatum(followee);
-	values[2] = Int32GetDatum(slot);
-	values[3] = Int64GetDatum(sign);
+	values[2] = Int64GetDatum(sign);
 	if (sign > 0)
-		n = RunPlan(PreparePlan(&plan_follow_fast, sql_follow_fast, 4, fast_types),
+		n = RunPlan(PreparePlan(&plan_follow_fast, sql_follow_fast, 3, fast_types),
 					values, SPI_OK_SELECT);
 	else
-		n = RunPlan(PreparePlan(&plan_unfollow_fast, sql_unfollow_fast, 4, fast_types),
+		n = RunPlan(PreparePlan(&plan_unfollow_fast, sql_unfollow_fast, 3, fast_types),
 					values, SPI_OK_SELECT);
 
 	changed = n > 0 &&
@@ -424,55 +483,137 @@ ChangeEdgeFast(int64 follower, int64 followee, int32 slot, int sign,
 }
 
 /*
- * Insert or delete the edge together with the pair slot; true if a row
- * changed, in which case the counts follow.
+ * Insert or delete the edge alone (the step-by-step path); true if a row
+ * changed.
+ */
+static bool
+ChangeEdgeOnly(int64 follower, int64 followee, bool insert)
+{
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(follower);
+	values[1] = Int64GetDatum(followee);
+	if (insert)
+		return RunPlan(PreparePlan(&plan_insert_edge, sql_insert_edge, 2, edge_types),
+					   values, SPI_OK_INSERT) > 0;
+	return RunPlan(PreparePlan(&plan_delete_edge, sql_delete_edge, 2, edge_types),
+				   values, SPI_OK_DELETE) > 0;
+}
+
+/*
+ * Enter the pair's critical section with both edges of the pair settled: no
+ * other transaction is inserting or deleting follower -> followee or its
+ * reverse.  Returns whether the edge exists for this call, and in *reverse
+ * whether the reverse edge does.  Waits, outside the section, for each
+ * transaction found changing one of them, then looks again.  For unfollow()
+ * (insert false) an edge whose insertion we waited for counts as absent, as
+ * for a DELETE whose snapshot predates that insertion.
+ *
+ * Under REPEATABLE READ and SERIALIZABLE both edges must look in the
+ * transaction snapshot as they are, and a transaction we waited for must not
+ * have committed; otherwise the call fails with 40001.
+ */
+static bool
+EnterSettled(FgPairSection *cs, Relation heap, int64 follower, int64 followee,
+			 bool insert, bool *reverse)
+{
+	bool		xact_snapshot = IsolationUsesXactSnapshot();
+	FgEdgeVersion own;
+	FgEdgeVersion rev;
+	bool		waited_insert = false;
+
+	for (;;)
+	{
+		TransactionId wait;
+
+		CHECK_FOR_INTERRUPTS();
+		PairEnter(cs, follower, followee);
+		FgProbeDirtyPair(heap, follower, followee, &own, &rev);
+		wait = own.found ? own.wait : InvalidTransactionId;
+		if (TransactionIdIsValid(wait))
+			waited_insert |= TransactionIdEquals(wait, own.xmin);
+		else
+			wait = rev.found ? rev.wait : InvalidTransactionId;
+		if (!TransactionIdIsValid(wait))
+			break;
+		PairLeave(cs);
+		XactLockTableWait(wait, heap, NULL, XLTW_None);
+		if (xact_snapshot && TransactionIdDidCommit(wait))
+			FgSerializationFailure();
+	}
+
+	/* The snapshot must see both edges as they are. */
+	if (xact_snapshot &&
+		(FgProbeSnapshot(heap, follower, followee) != own.found ||
+		 FgProbeSnapshot(heap, followee, follower) != rev.found))
+	{
+		PairLeave(cs);
+		FgSerializationFailure();
+	}
+	*reverse = rev.found;
+	return own.found && (insert || !waited_insert);
+}
+
+/*
+ * Insert or delete the edge follower -> followee and apply every count
+ * change; true if a row changed (see the top of the file).
  */
 static bool
 ChangeEdge(FunctionCallInfo fcinfo, bool insert)
 {
 	int64		follower;
 	int64		followee;
-	int32		slot;
 	int			sign = insert ? 1 : -1;
+	bool		done_follower = false;
+	bool		done_followee = false;
 	bool		changed;
+	bool		reverse;
+	Relation	heap;
+	FgPairSection cs;
 
 	CheckEdgeArgs(fcinfo, &follower, &followee);
-	slot = FgPairSlot(follower, followee);
 
+	/*
+	 * Take the edge table's lock before the pair's section: an import that
+	 * holds it exclusively holds it to commit.
+	 */
+	heap = FgOpenTable(FG_EDGE_TABLE, RowExclusiveLock);
 	SPI_connect();
-	if (!HoldsStripe(follower) && !HoldsStripe(followee))
-	{
-		bool		done_follower = false;
-		bool		done_followee = false;
 
-		changed = ChangeEdgeFast(follower, followee, slot, sign,
-								 &done_follower, &done_followee);
-		if (changed)
-			ApplyEdgeDelta(follower, followee, sign,
-						   done_follower, done_followee);
+	if (EnterSettled(&cs, heap, follower, followee, insert, &reverse) == insert)
+	{
+		/* Nothing to do: follow of an edge that exists, or the converse. */
+		PairLeave(&cs);
+		SPI_finish();
+		table_close(heap, NoLock);
+		return false;
 	}
+
+	if (!HoldsStripe(follower) && !HoldsStripe(followee))
+		changed = ChangeEdgeFast(follower, followee, sign,
+								 &done_follower, &done_followee);
 	else
 	{
 		/*
 		 * This transaction already wrote a stripe of one of the accounts:
 		 * go step by step, so that BumpCounts reuses it by ctid.
 		 */
-		Datum		values[3];
-
-		values[0] = Int64GetDatum(follower);
-		values[1] = Int64GetDatum(followee);
-		values[2] = Int32GetDatum(slot);
-		if (insert)
-			changed = RunPlan(PreparePlan(&plan_insert_edge, sql_insert_edge, 3, edge_types),
-							  values, SPI_OK_INSERT) > 0;
-		else
-			changed = RunPlan(PreparePlan(&plan_delete_edge, sql_delete_edge, 3, edge_types),
-							  values, SPI_OK_DELETE) > 0;
-		if (changed)
-			ApplyEdgeDelta(follower, followee, sign, false, false);
+		changed = ChangeEdgeOnly(follower, followee, insert);
 	}
+	if (!changed)
+		elog(ERROR, "edge " INT64_FORMAT " -> " INT64_FORMAT " changed under the pair's critical section",
+			 follower, followee);
+
+	/*
+	 * From here on a writer of either edge finds ours in progress and waits
+	 * for our outcome, so the section may end before the counts are done.
+	 */
+	PairLeave(&cs);
+	ApplyEdgeDelta(follower, followee, sign, reverse,
+				   done_follower, done_followee);
 	SPI_finish();
-	return changed;
+	table_close(heap, NoLock);
+	return true;
 }
 
 /*

@@ -54,12 +54,14 @@ FgResetRelCacheNamespace(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /*
- * Module load: reserve the GUC prefix and register the cache callbacks.
+ * Module load: reserve the GUC prefix and register the cache and
+ * transaction callbacks.
  */
 void
 _PG_init(void)
 {
 	MarkGUCPrefixReserved("follow_graph");
+	FgWriteInit();
 	CacheRegisterRelcacheCallback(FgResetRelCache, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, FgResetRelCacheNamespace,
 								  (Datum) 0);

@@ -54,7 +54,7 @@ GraphSet(const char *indexname, int64 owner)
 	Relation	heap = FgOpenEdges();
 	IdsetVec	s = CollectIds(heap, indexname, owner);
 
-	table_close(heap, AccessShareLock);
+	table_close(heap, NoLock);
 	PG_RETURN_POINTER(IdsetFromValues(s.v, s.n));
 }
 
@@ -89,7 +89,7 @@ idset_mutuals_set(PG_FUNCTION_ARGS)
 	int64	   *out = IdsetAllocValues(Min(followers.n, following.n));
 	size_t		n;
 
-	table_close(heap, AccessShareLock);
+	table_close(heap, NoLock);
 	n = IdsetIntersect(followers.v, followers.n, following.v, following.n, out);
 	PG_RETURN_POINTER(IdsetFromValues(out, n));
 }

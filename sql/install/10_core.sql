@@ -41,33 +41,30 @@ CREATE TABLE follow_graph.counter (
 ) WITH (fillfactor = 70);
 
 -- Pair serialisation.  follow(a,b), follow(b,a), unfollow(a,b) and
--- unfollow(b,a) each update the slot of the unordered pair {a,b} before they
--- look for the reverse edge, so exactly one of two racing calls sees the
--- other's edge and counts the mutual.  The lock is a row lock held to commit
--- (no lock-table memory), and the update makes REPEATABLE READ and
--- SERIALIZABLE callers fail with 40001 instead of miscounting.
-CREATE TABLE follow_graph.pair_lock (
-	slot	integer	NOT NULL,
-	n		bigint	NOT NULL DEFAULT 0,
-	CONSTRAINT pair_lock_pkey PRIMARY KEY (slot)
-) WITH (fillfactor = 50);
-INSERT INTO follow_graph.pair_lock (slot)
-	SELECT g FROM pg_catalog.generate_series(0, 16383) AS g;
+-- unfollow(b,a) agree on who counts the pair's mutual through a short
+-- critical section per pair: a RowExclusiveLock on this empty table, then an
+-- exclusive lock on a fake tuple of it named by a hash of the pair, held only
+-- while the call changes the edge and reads the reverse edge with a dirty
+-- snapshot (never to commit).  A writer that saw a concurrent transaction
+-- change the reverse edge waits for that transaction's outcome after leaving
+-- the section.  Bulk writers take ShareRowExclusiveLock on the table for the
+-- set-based part of their work.  The table never holds a row.
+CREATE TABLE follow_graph.pair_gate () WITH (autovacuum_enabled = false);
 
 -- Everyone may use the schema (the read API is public); nobody but the owner
 -- may touch the storage.
 GRANT USAGE ON SCHEMA follow_graph TO PUBLIC;
-REVOKE ALL ON follow_graph.edge, follow_graph.counter, follow_graph.pair_lock,
+REVOKE ALL ON follow_graph.edge, follow_graph.counter, follow_graph.pair_gate,
 	follow_graph.edge_seq FROM PUBLIC;
 
--- pg_dump keeps the graph (pair_lock is recreated by CREATE EXTENSION).
+-- pg_dump keeps the graph (pair_gate holds nothing).
 SELECT pg_catalog.pg_extension_config_dump('follow_graph.edge', '');
 SELECT pg_catalog.pg_extension_config_dump('follow_graph.counter', '');
 SELECT pg_catalog.pg_extension_config_dump('follow_graph.edge_seq', '');
 
 COMMENT ON TABLE follow_graph.edge IS 'follow_graph storage: one row per follow edge (write through the API only)';
 COMMENT ON TABLE follow_graph.counter IS 'follow_graph storage: striped follower, following and mutual counts';
-COMMENT ON TABLE follow_graph.pair_lock IS 'follow_graph storage: row locks that serialise the two directions of a pair';
+COMMENT ON TABLE follow_graph.pair_gate IS 'follow_graph storage: lock object only (no rows); its locks order the writes to each pair and keep bulk writers apart';
 
 --------------------------------------------------------------------------
 -- WRITES (not executable by PUBLIC; see README for the GRANT)

@@ -2,17 +2,11 @@
 -- BULK WRITES (not executable by PUBLIC; see README for the GRANT)
 --
 -- import_edges() loads a table or view of edges set-based; remove_account()
--- removes every edge of one account.  Both lock the pair_lock slots of the
--- pairs they change, in slot order, so they keep the counts exact against
--- concurrent follow() and unfollow().
+-- removes every edge of one account.  Both change the edges and read the
+-- reverse edges while holding ShareRowExclusiveLock on pair_gate (follow()
+-- and unfollow() wait only for that phase, not to commit), so they keep the
+-- counts exact against concurrent follow() and unfollow().
 --------------------------------------------------------------------------
-
--- The pair_lock slot of the unordered pair {a,b}; the bulk writers lock
--- slots set-based with it.  Harmless to read, so left executable by PUBLIC.
-CREATE FUNCTION follow_graph.pair_slot(a bigint, b bigint)
-RETURNS integer
-AS 'MODULE_PATHNAME', 'fg_pair_slot'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- Not SECURITY DEFINER: the source is read with the caller's rights, then the
 -- function writes as the storage owner (it switches user internally).
@@ -31,6 +25,5 @@ SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION follow_graph.import_edges(regclass),
 	follow_graph.remove_account(bigint) FROM PUBLIC;
 
-COMMENT ON FUNCTION follow_graph.pair_slot(bigint, bigint) IS 'internal: the pair_lock slot that serialises writes to the pair {a,b}';
 COMMENT ON FUNCTION follow_graph.import_edges(regclass) IS 'load every (follower, followee[, followed_at]) row of a table or view; returns the number of new edges';
 COMMENT ON FUNCTION follow_graph.remove_account(bigint) IS 'remove every edge to and from an account and fix its counterparts'' counts; returns the number of edges removed';

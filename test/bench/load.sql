@@ -155,6 +155,6 @@ CREATE TABLE bench.deep AS
 	OFFSET greatest((SELECT followers FROM bench.celeb) * 8 / 10 - 1, 0) LIMIT 1;
 
 DROP TABLE bench.truth;
-VACUUM (ANALYZE) bench.base, follow_graph.edge, follow_graph.counter, follow_graph.pair_lock;
+VACUUM (ANALYZE) bench.base, follow_graph.edge, follow_graph.counter;
 VACUUM ANALYZE bench.celeb, bench.account, bench.viewer, bench.pair, bench.rel_case, bench.deep;
 CHECKPOINT;

@@ -128,8 +128,8 @@ is($node->safe_psql('postgres', q{
 	SELECT pg_catalog.count(public.bt_index_check(i.indexrelid, true)::text)
 	FROM pg_catalog.pg_index AS i
 	JOIN pg_catalog.pg_class AS c ON c.oid = i.indrelid
-	WHERE c.relnamespace = 'follow_graph'::pg_catalog.regnamespace}), '6',
-	'bt_index_check(heapallindexed) passes on all 6 storage indexes');
+	WHERE c.relnamespace = 'follow_graph'::pg_catalog.regnamespace}), '5',
+	'bt_index_check(heapallindexed) passes on all 5 storage indexes');
 
 note('counter rows after recovery: ' . $node->safe_psql('postgres',
 	'SELECT pg_catalog.count(*) FROM follow_graph.counter'));
