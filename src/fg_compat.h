@@ -35,4 +35,11 @@
 #define FgMyLocalXid()	(MyProc->lxid)
 #endif
 
+/* 17 added an "or stronger" argument to LockHeldByMe(); we ask for one mode. */
+#if PG_VERSION_NUM >= 170000
+#define FgLockHeldByMe(tag, mode)	LockHeldByMe((tag), (mode), false)
+#else
+#define FgLockHeldByMe(tag, mode)	LockHeldByMe((tag), (mode))
+#endif
+
 #endif							/* FG_COMPAT_H */
