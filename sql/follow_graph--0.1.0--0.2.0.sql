@@ -3,3 +3,10 @@
 -- what sql/install/*.sql builds for a fresh 0.2.0 install.
 
 \echo Use "ALTER EXTENSION follow_graph UPDATE TO '0.2.0'" to load this file. \quit
+
+-- == hardening: import_edges ==
+-- No catalog change: import_edges(regclass) keeps its signature, attributes,
+-- privileges and comment.  The fix is in the C code (SHARE UPDATE EXCLUSIVE
+-- on follow_graph.edge before anything else, so concurrent first loads do not
+-- deadlock; the source is staged in tuplestores read as ephemeral relations,
+-- so no owner-rights SQL reads a caller-owned temporary table).

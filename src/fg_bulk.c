@@ -789,7 +789,11 @@ LockEdgesForImport(bool *may_rebuild)
 									 ShareUpdateExclusiveLock, RVR_MISSING_OK,
 									 NULL, NULL);
 	if (!OidIsValid(relid))
-		(void) FgRelationId(FG_EDGE_TABLE); /* raises the usual error */
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("follow_graph storage relation \"%s\" does not exist",
+						FG_EDGE_TABLE),
+				 errhint("Run CREATE EXTENSION follow_graph in this database.")));
 	*may_rebuild = true;
 	return relid;
 }
