@@ -353,3 +353,10 @@ DROP TABLE follow_graph.pair_lock;
 CREATE TABLE follow_graph.pair_gate () WITH (autovacuum_enabled = false);
 REVOKE ALL ON follow_graph.pair_gate FROM PUBLIC;
 COMMENT ON TABLE follow_graph.pair_gate IS 'follow_graph storage: lock object only (no rows); its locks order the writes to each pair and keep bulk writers apart';
+
+-- == hardening: import_edges ==
+-- No catalog change: import_edges(regclass) keeps its signature, attributes,
+-- privileges and comment.  The fix is in the C code (SHARE UPDATE EXCLUSIVE
+-- on follow_graph.edge before anything else, so concurrent first loads do not
+-- deadlock; the source is staged in tuplestores read as ephemeral relations,
+-- so no owner-rights SQL reads a caller-owned temporary table).

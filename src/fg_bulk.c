@@ -40,15 +40,45 @@
  * by a follow() of a pair that had none comes after the removal and keeps
  * its own, already counted, contribution.
  *
- * import_edges() reads its source once with the caller's rights into a
- * temporary table of distinct pairs (with how many source rows gave each and
- * its rank in followed_at order, the future seq), then writes as the owner
- * of the storage.  It has two plans.  The incremental one inserts through
- * the live indexes under the protocol above.  When the import is at least
+ * import_edges() reads its source once with the caller's rights, under
+ * SECURITY_RESTRICTED_OPERATION, into a tuplestore of distinct pairs (with
+ * how many source rows gave each and its rank in followed_at order, the
+ * future seq), then writes as the owner of the storage.  The owner's SQL
+ * reads the pairs, and later the new edges, as ephemeral named relations
+ * (as trigger transition tables are read): memory of this backend that no
+ * SQL object stands for, so the caller has nothing to alter, replace or
+ * attach code to, and no catalog object is created.  Nothing the caller owns
+ * or could have changed is ever read or run with the owner's rights.
+ *
+ * It has two plans.  The incremental one inserts through the live indexes
+ * under the protocol above.  When the import is at least
  * FG_IMPORT_REBUILD_MIN edges and larger than the graph it joins, it locks
  * the edge table (reads included) until commit, drops the four indexes,
  * appends the rows and builds the indexes again, several times faster than
  * maintaining them row by row; with the table locked no pair needs a lock.
+ *
+ * Lock order of an import (a writer that can end up asking for ACCESS
+ * EXCLUSIVE must not hold a weaker lock another such writer waits behind):
+ *	1. SHARE UPDATE EXCLUSIVE on follow_graph.edge, before anything else
+ *	   touches the table (the source may be a view over it).  It conflicts
+ *	   with itself, so imports choose their plan one at a time and the
+ *	   upgrade to ACCESS EXCLUSIVE never meets another import holding ACCESS
+ *	   SHARE; it does not conflict with follow(), unfollow() or the readers
+ *	   (ROW EXCLUSIVE, ACCESS SHARE).  A transaction that already holds a
+ *	   weaker lock on the table (it read or wrote the graph earlier) takes
+ *	   it only if it is free, and else imports incrementally without it, so
+ *	   that it never waits while holding what a rebuilding import waits for.
+ *	2. The rebuild plan: ACCESS EXCLUSIVE on follow_graph.edge next, before
+ *	   any other storage lock (follow() takes its ROW EXCLUSIVE on the edge
+ *	   table before it enters a pair's critical section, so no single-pair
+ *	   writer is in flight once we hold it).
+ *	   The incremental plan: ROW EXCLUSIVE on follow_graph.edge, then the
+ *	   pair_gate (SHARE ROW EXCLUSIVE) for the settle-and-insert phase only.
+ *	3. follow_graph.counter (ROW EXCLUSIVE) last.
+ *
+ * Count changes of the rebuild plan go to one existing stripe of each
+ * account (the lowest numbered one), or a new stripe 0, in account order;
+ * those of the incremental plan to a stripe nobody holds, or a new one.
  */
 #include "postgres.h"
 
@@ -57,21 +87,30 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/tupdesc.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "executor/tstoreReceiver.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/params.h"
 #include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/queryenvironment.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "fg.h"
 
@@ -95,12 +134,39 @@ typedef struct FgWaitList
 	TransactionId xids[FG_MAX_WAITS];
 } FgWaitList;
 
+/* Names of the ephemeral relations the owner's SQL of an import reads. */
+#define FG_IMPORT_STAGE		"fg_import_stage"	/* distinct source pairs */
+#define FG_IMPORT_NEW		"fg_import_new" /* edges the import added */
+
 /* Timing of one import_edges() call, for its progress notices. */
 typedef struct FgImportClock
 {
 	TimestampTz start;
 	TimestampTz phase;
 } FgImportClock;
+
+/* What the read of an import's source found. */
+typedef struct FgImportStats
+{
+	int64		null_groups;	/* groups with a NULL follower or followee */
+	int64		self_rows;		/* source rows with follower = followee */
+	int64		dup_rows;		/* source rows repeating a staged pair */
+	int64		candidates;		/* distinct pairs, self-follows excluded */
+	int64		source_rows;	/* every row of the source */
+	int64		groups;			/* distinct pairs, self-follows included */
+} FgImportStats;
+
+/*
+ * Receiver of the caller-rights read of the source: counts what it sees and
+ * stages the distinct pairs that can become edges.
+ */
+typedef struct FgStageReceiver
+{
+	DestReceiver pub;
+	Tuplestorestate *store;
+	TupleDesc	desc;			/* of the staged rows */
+	FgImportStats stats;
+} FgStageReceiver;
 
 /*
  * Seconds between two timestamps.
@@ -124,7 +190,7 @@ ImportProgress(FgImportClock *clock, const char *what, int64 rows)
 		NOTICE : DEBUG1;
 
 	ereport(level,
-			(errmsg("import_edges: %s: " INT64_FORMAT " rows in %.1f s (%.1f s so far)",
+			(errmsg("%s: " INT64_FORMAT " rows in %.1f s (%.1f s so far)",
 					what, rows, SecondsBetween(clock->phase, now),
 					SecondsBetween(clock->start, now))));
 	clock->phase = now;
@@ -164,13 +230,12 @@ ResultInt64(uint64 row, int col)
 }
 
 /*
- * The owner of follow_graph's storage, whose rights the bulk writers use
- * once they have read their input with the caller's.
+ * The owner of follow_graph's storage (of the edge table relid), whose rights
+ * the bulk writers use once they have read their input with the caller's.
  */
 static Oid
-StorageOwner(void)
+StorageOwner(Oid relid)
 {
-	Oid			relid = FgRelationId(FG_EDGE_TABLE);
 	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	Oid			owner;
 
@@ -243,6 +308,7 @@ CheckSource(Oid relid, bool *has_at)
 
 /*
  * Raise 22004 naming the first source row, in scan order, with a NULL id.
+ * Runs with the caller's rights, as the read of the source did.
  */
 static void
 ReportNullRow(const char *src)
@@ -260,7 +326,10 @@ ReportNullRow(const char *src)
 					 " WHERE x.follower IS NULL OR x.followee IS NULL"
 					 " LIMIT 1", src);
 	if (RunSql(sql.data, 0, NULL, NULL, SPI_OK_SELECT) != 1)
-		elog(ERROR, "null id vanished from the import source");
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source %s has a null follower or followee", src),
+				 errdetail("A second read of the source found no such row. Nothing was imported.")));
 	rowno = ResultInt64(0, 1);
 	follower_null = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 2, &isnull));
@@ -271,69 +340,67 @@ ReportNullRow(const char *src)
 			 errdetail("Rows are numbered in the order a scan of the source returns them. Nothing was imported.")));
 }
 
-/* Statements of import_edges(); pg_temp tables live until the call ends. */
-static const char *const sql_drop_temp =
-"DROP TABLE pg_temp.fg_import_stage, pg_temp.fg_import_new";
-
 /*
- * Stage the distinct pairs with their earliest followed_at, how many source
- * rows gave each, and their rank in followed_at order (rn), which becomes
- * their seq.  %1$s: followed_at of a row; %2$s: the rank's leading sort key;
- * %3$s: the source.
+ * Read the source: the distinct pairs with their earliest followed_at, how
+ * many source rows gave each, and their rank in followed_at order (rn),
+ * which becomes their seq.  %1$s: followed_at of a row; %2$s: the rank's
+ * leading sort key; %3$s: the source.  Runs with the caller's rights.
  */
-static const char *const sql_stage_fmt =
-"CREATE TEMP TABLE fg_import_stage ON COMMIT DROP AS"
-" SELECT s.follower, s.followee,"
-"        pg_catalog.min(%1$s) AS followed_at,"
-"        pg_catalog.count(*) AS n,"
-"        pg_catalog.row_number() OVER (ORDER BY %2$s s.follower, s.followee) AS rn"
+static const char *const sql_read_source_fmt =
+"SELECT s.follower, s.followee,"
+"       pg_catalog.min(%1$s) AS followed_at,"
+"       pg_catalog.count(*) AS n,"
+"       pg_catalog.row_number() OVER (ORDER BY %2$s s.follower, s.followee) AS rn"
 " FROM %3$s AS s GROUP BY s.follower, s.followee";
 
-static const char *const sql_stage_stats =
-"SELECT pg_catalog.count(*) FILTER (WHERE s.follower IS NULL OR s.followee IS NULL),"
-"       pg_catalog.sum(s.n) FILTER (WHERE s.follower OPERATOR(pg_catalog.=) s.followee)"
-"         ::pg_catalog.int8,"
-"       pg_catalog.sum(s.n OPERATOR(pg_catalog.-) 1)"
-"         FILTER (WHERE s.follower OPERATOR(pg_catalog.<>) s.followee)::pg_catalog.int8,"
-"       pg_catalog.count(*) FILTER (WHERE s.follower OPERATOR(pg_catalog.<>) s.followee),"
-"       pg_catalog.sum(s.n)::pg_catalog.int8,"
-"       pg_catalog.count(*)"
-" FROM pg_temp.fg_import_stage AS s";
+/* Columns of the read above. */
+#define FG_READ_FOLLOWER	0
+#define FG_READ_FOLLOWEE	1
+#define FG_READ_AT			2
+#define FG_READ_N			3
+#define FG_READ_RN			4
+#define FG_READ_NATTS		5
 
+/*
+ * The rest runs with the owner's rights and reads the staged pairs as the
+ * ephemeral relation fg_import_stage (follower, followee, followed_at, rn),
+ * self-follows excluded, and the new edges as fg_import_new (follower,
+ * followee, seq).  Both are referred to unqualified: a registered ephemeral
+ * relation is found before any table, so a relation of that name the caller
+ * put in pg_temp is never read.
+ */
 static const char *const sql_count_existing =
 "SELECT pg_catalog.count(*) FROM"
 " (SELECT 1 FROM follow_graph.edge LIMIT $1) AS e";
 
 /* The staged pairs, for the settling loop of the incremental plan. */
 static const char *const sql_staged_pairs =
-"SELECT s.follower, s.followee FROM pg_temp.fg_import_stage AS s"
+"SELECT s.follower, s.followee FROM fg_import_stage AS s"
 " WHERE s.follower OPERATOR(pg_catalog.<>) s.followee";
 
-static const char *const sql_create_new =
-"CREATE TEMP TABLE fg_import_new (follower bigint, followee bigint, seq bigint)"
-" ON COMMIT DROP";
-
-/* Incremental plan: live indexes, seq from the sequence in followed_at order. */
+/*
+ * Incremental plan: live indexes, seq from the sequence in followed_at
+ * order; the new edges go to fg_import_new.
+ */
 static const char *const sql_insert_live =
-"WITH ins AS ("
-"  INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-"  SELECT o.follower, o.followee,"
-"         pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
-"         o.followed_at"
-"  FROM (SELECT s.follower, s.followee, s.followed_at"
-"        FROM pg_temp.fg_import_stage AS s"
-"        WHERE s.follower OPERATOR(pg_catalog.<>) s.followee"
-"        ORDER BY s.rn) AS o"
-"  ON CONFLICT (follower, followee) DO NOTHING"
-"  RETURNING follower, followee, seq)"
-" INSERT INTO pg_temp.fg_import_new SELECT * FROM ins";
+"INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
+" SELECT o.follower, o.followee,"
+"        pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
+"        o.followed_at"
+" FROM (SELECT s.follower, s.followee, s.followed_at"
+"       FROM fg_import_stage AS s"
+"       WHERE s.follower OPERATOR(pg_catalog.<>) s.followee"
+"       ORDER BY s.rn) AS o"
+" ON CONFLICT (follower, followee) DO NOTHING"
+" RETURNING follower, followee, seq";
 
-/* Rebuild plan. */
+static const char *const sql_min_new_seq =
+"SELECT pg_catalog.min(n.seq) FROM fg_import_new AS n";
+
+/* Incremental plan: taken before the slots (see the lock order above). */
 static const char *const sql_lock_edge_shared =
 "LOCK TABLE follow_graph.edge IN ROW EXCLUSIVE MODE";
 
-static const char *const sql_lock_edge =
-"LOCK TABLE follow_graph.edge IN ACCESS EXCLUSIVE MODE";
 
 static const char *const sql_edge_empty =
 "SELECT NOT EXISTS (SELECT 1 FROM follow_graph.edge)";
@@ -354,19 +421,20 @@ static const char *const sql_reserve_seq =
 "  OPERATOR(pg_catalog.+) $1 OPERATOR(pg_catalog.-) 1)"
 "  OPERATOR(pg_catalog.-) $1 OPERATOR(pg_catalog.+) 1";
 
+/* Rebuild plan: %1$s is sql_append_anti when the graph was not empty. */
 static const char *const sql_append_fmt =
-"%s INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-"  SELECT s.follower, s.followee,"
-"         s.rn OPERATOR(pg_catalog.+) $1 OPERATOR(pg_catalog.-) 1,"
-"         s.followed_at"
-"  FROM pg_temp.fg_import_stage AS s"
-"  WHERE s.follower OPERATOR(pg_catalog.<>) s.followee %s"
-"%s";
+"INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
+" SELECT s.follower, s.followee,"
+"        s.rn OPERATOR(pg_catalog.+) $1 OPERATOR(pg_catalog.-) 1,"
+"        s.followed_at"
+" FROM fg_import_stage AS s"
+" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee %1$s";
 
 static const char *const sql_append_anti =
 " AND NOT EXISTS (SELECT 1 FROM follow_graph.edge AS e"
 "   WHERE e.follower OPERATOR(pg_catalog.=) s.follower"
-"     AND e.followee OPERATOR(pg_catalog.=) s.followee)";
+"     AND e.followee OPERATOR(pg_catalog.=) s.followee)"
+" RETURNING follower, followee, seq";
 
 /* The four indexes, built one by one so that progress shows between them. */
 static const char *const sql_build_indexes[] = {
@@ -429,12 +497,12 @@ static const char *const sql_counter_empty =
 
 /* All new edges, graph empty before: a pair is mutual if both directions came. */
 static const char *const sql_new_all =
-"(SELECT s.follower, s.followee FROM pg_temp.fg_import_stage AS s"
+"(SELECT s.follower, s.followee FROM fg_import_stage AS s"
 " WHERE s.follower OPERATOR(pg_catalog.<>) s.followee)";
 
 static const char *const sql_mutual_all =
 "SELECT s.follower AS lo, s.followee AS hi"
-" FROM pg_temp.fg_import_stage AS s JOIN pg_temp.fg_import_stage AS r"
+" FROM fg_import_stage AS s JOIN fg_import_stage AS r"
 "   ON r.follower OPERATOR(pg_catalog.=) s.followee"
 "  AND r.followee OPERATOR(pg_catalog.=) s.follower"
 " WHERE s.follower OPERATOR(pg_catalog.<) s.followee"
@@ -445,10 +513,10 @@ static const char *const sql_mutual_all =
  * pair; when the reverse is new too (seq from this import, $1 = its first
  * value), the lower follower's edge counts the pair.
  */
-static const char *const sql_new_some = "pg_temp.fg_import_new";
+static const char *const sql_new_some = "fg_import_new";
 
 static const char *const sql_mutual_some =
-"SELECT n.follower AS lo, n.followee AS hi FROM pg_temp.fg_import_new AS n"
+"SELECT n.follower AS lo, n.followee AS hi FROM fg_import_new AS n"
 " JOIN follow_graph.edge AS e"
 "   ON e.follower OPERATOR(pg_catalog.=) n.followee"
 "  AND e.followee OPERATOR(pg_catalog.=) n.follower"
@@ -605,12 +673,209 @@ CheckRebuildSnapshot(Relation heap)
 }
 
 /*
+ * A tuple descriptor of bigint columns (and one timestamptz column at
+ * position at_col, if at_col > 0), named as given.
+ */
+static TupleDesc
+MakeDesc(int natts, const char *const *names, int at_col)
+{
+	TupleDesc	desc = CreateTemplateTupleDesc(natts);
+
+	for (int i = 0; i < natts; i++)
+		TupleDescInitEntry(desc, (AttrNumber) (i + 1), names[i],
+						   i + 1 == at_col ? TIMESTAMPTZOID : INT8OID, -1, 0);
+	return desc;
+}
+
+/*
+ * Make a tuplestore visible to the SQL of the current SPI connection as the
+ * ephemeral relation name.
+ */
+static void
+RegisterStore(const char *name, Tuplestorestate *store, TupleDesc desc,
+			  int64 ntuples)
+{
+	EphemeralNamedRelation enr = palloc0(sizeof(EphemeralNamedRelationData));
+	int			rc;
+
+	enr->md.name = pstrdup(name);
+	enr->md.reliddesc = InvalidOid;
+	enr->md.tupdesc = desc;
+	enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+	enr->md.enrtuples = (double) ntuples;
+	enr->reldata = store;
+	rc = SPI_register_relation(enr);
+	if (rc != SPI_OK_REL_REGISTER)
+		elog(ERROR, "SPI_register_relation failed: %s", SPI_result_code_string(rc));
+}
+
+/* Start of the read: nothing to set up. */
+static void
+StageStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+/*
+ * One row of the read: count it, and stage it if it can become an edge.
+ * NULL ids are only counted; the caller reports them before anything is
+ * written.
+ */
+static bool
+StageReceive(TupleTableSlot *slot, DestReceiver *self)
+{
+	FgStageReceiver *r = (FgStageReceiver *) self;
+	FgImportStats *st = &r->stats;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int64		n;
+
+	CHECK_FOR_INTERRUPTS();
+	slot_getallattrs(slot);
+	Assert(slot->tts_tupleDescriptor->natts == FG_READ_NATTS);
+	Assert(!slot->tts_isnull[FG_READ_N] && !slot->tts_isnull[FG_READ_RN]);
+	n = DatumGetInt64(slot->tts_values[FG_READ_N]);
+	st->groups++;
+	st->source_rows += n;
+	if (slot->tts_isnull[FG_READ_FOLLOWER] || slot->tts_isnull[FG_READ_FOLLOWEE])
+	{
+		st->null_groups++;
+		return true;
+	}
+	values[0] = slot->tts_values[FG_READ_FOLLOWER];
+	values[1] = slot->tts_values[FG_READ_FOLLOWEE];
+	if (DatumGetInt64(values[0]) == DatumGetInt64(values[1]))
+	{
+		st->self_rows += n;
+		return true;
+	}
+	st->dup_rows += n - 1;
+	st->candidates++;
+	values[2] = slot->tts_values[FG_READ_AT];
+	nulls[2] = slot->tts_isnull[FG_READ_AT];
+	values[3] = slot->tts_values[FG_READ_RN];
+	tuplestore_putvalues(r->store, r->desc, values, nulls);
+	return true;
+}
+
+/* End of the read: nothing to release. */
+static void
+StageShutdown(DestReceiver *self)
+{
+}
+
+/* The receiver lives as long as the import: nothing to free here. */
+static void
+StageDestroy(DestReceiver *self)
+{
+}
+
+/*
+ * Read the source with the caller's rights into a new tuplestore of the
+ * pairs that can become edges, under SECURITY_RESTRICTED_OPERATION and with
+ * every setting the source's code changes undone afterwards.  Reports a NULL
+ * id as an error.  The store and its rows live in cxt.
+ */
+static Tuplestorestate *
+ReadSource(const char *src, bool has_at, MemoryContext cxt,
+		   TupleDesc *desc, FgImportStats *stats)
+{
+	static const char *const names[] = {"follower", "followee", "followed_at", "rn"};
+	FgStageReceiver *r;
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	SPIExecuteOptions options;
+	StringInfoData sql;
+	Oid			userid;
+	int			sec_context;
+	int			nestlevel;
+	int			rc;
+
+	r = palloc0(sizeof(FgStageReceiver));
+	r->pub.receiveSlot = StageReceive;
+	r->pub.rStartup = StageStartup;
+	r->pub.rShutdown = StageShutdown;
+	r->pub.rDestroy = StageDestroy;
+	r->pub.mydest = DestTuplestore;
+	r->desc = MakeDesc(4, names, 3);
+	r->store = tuplestore_begin_heap(false, false, work_mem);
+	MemoryContextSwitchTo(old);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, sql_read_source_fmt,
+					 has_at ? "COALESCE(s.followed_at, pg_catalog.now())"
+					 : "pg_catalog.now()",
+					 has_at ? "pg_catalog.min(COALESCE(s.followed_at, pg_catalog.now()))," : "",
+					 src);
+
+	GetUserIdAndSecContext(&userid, &sec_context);
+	SetUserIdAndSecContext(userid, sec_context | SECURITY_RESTRICTED_OPERATION);
+	nestlevel = NewGUCNestLevel();
+
+	memset(&options, 0, sizeof(options));
+	options.dest = (DestReceiver *) r;
+	rc = SPI_execute_extended(sql.data, &options);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(rc));
+	if (r->stats.null_groups > 0)
+		ReportNullRow(src);
+
+	AtEOXact_GUC(false, nestlevel);
+	SetUserIdAndSecContext(userid, sec_context);
+
+	*desc = r->desc;
+	*stats = r->stats;
+	return r->store;
+}
+
+/*
+ * Run one INSERT ... RETURNING follower, followee, seq with the bigint
+ * parameters given, its rows going into store.  Returns the rows inserted.
+ */
+static uint64
+RunSqlInto(const char *sql, int nargs, Datum *values,
+		   Tuplestorestate *store, MemoryContext cxt)
+{
+	Oid			types[1] = {INT8OID};
+	SPIPlanPtr	plan;
+	SPIExecuteOptions options;
+	DestReceiver *dest = CreateDestReceiver(DestTuplestore);
+	int			rc;
+
+	Assert(nargs <= (int) lengthof(types));
+	plan = SPI_prepare(sql, nargs, types);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	SetTuplestoreDestReceiverParams(dest, store, cxt, false, NULL, NULL);
+	memset(&options, 0, sizeof(options));
+	if (nargs > 0)
+	{
+		ParamListInfo params = makeParamList(nargs);
+
+		for (int i = 0; i < nargs; i++)
+		{
+			params->params[i].value = values[i];
+			params->params[i].isnull = false;
+			params->params[i].pflags = PARAM_FLAG_CONST;
+			params->params[i].ptype = types[i];
+		}
+		options.params = params;
+	}
+	options.dest = dest;
+	rc = SPI_execute_plan_extended(plan, &options);
+	if (rc != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(rc));
+	SPI_freeplan(plan);
+	dest->rDestroy(dest);
+	return SPI_processed;
+}
+
+/*
  * Insert the staged edges with the indexes dropped and built again; the
- * graph is locked.  Returns the number of new edges and their first seq.
+ * graph is locked.  When it was not empty, the new edges go to store.
+ * Returns the number of new edges and their first seq.
  */
 static int64
-AppendRebuild(int64 groups, bool empty, int64 *first_seq,
-			  FgImportClock *clock)
+AppendRebuild(int64 groups, bool empty, Tuplestorestate *store,
+			  MemoryContext cxt, int64 *first_seq, FgImportClock *clock)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
@@ -624,13 +889,11 @@ AppendRebuild(int64 groups, bool empty, int64 *first_seq,
 
 	values[0] = Int64GetDatum(*first_seq);
 	initStringInfo(&sql);
+	appendStringInfo(&sql, sql_append_fmt, empty ? "" : sql_append_anti);
 	if (empty)
-		appendStringInfo(&sql, sql_append_fmt, "", "", "");
+		added = (int64) RunSql(sql.data, 1, types, values, SPI_OK_INSERT);
 	else
-		appendStringInfo(&sql, sql_append_fmt, "WITH ins AS (", sql_append_anti,
-						 " RETURNING follower, followee, seq)"
-						 " INSERT INTO pg_temp.fg_import_new SELECT * FROM ins");
-	added = (int64) RunSql(sql.data, 1, types, values, SPI_OK_INSERT);
+		added = (int64) RunSqlInto(sql.data, 1, values, store, cxt);
 	ImportProgress(clock, "appended new edges", added);
 
 	for (size_t i = 0; i < lengthof(sql_build_indexes); i++)
@@ -642,20 +905,66 @@ AppendRebuild(int64 groups, bool empty, int64 *first_seq,
 }
 
 /*
- * Insert the staged edges through the live indexes.  Returns the number of
- * new edges and the smallest seq they got.
+ * Insert the staged edges through the live indexes, the new ones going to
+ * store.  Returns the number of new edges; the smallest seq they got is
+ * read once store is registered.
  */
 static int64
-InsertLive(int64 *first_seq, FgImportClock *clock)
+InsertLive(Tuplestorestate *store, MemoryContext cxt, FgImportClock *clock)
 {
 	int64		added;
 
-	added = (int64) RunSql(sql_insert_live, 0, NULL, NULL, SPI_OK_INSERT);
+	added = (int64) RunSqlInto(sql_insert_live, 0, NULL, store, cxt);
 	ImportProgress(clock, "inserted new edges", added);
-	RunSql("SELECT pg_catalog.min(n.seq) FROM pg_temp.fg_import_new AS n",
-		   0, NULL, NULL, SPI_OK_SELECT);
-	*first_seq = ResultInt64(0, 1);
 	return added;
+}
+
+/*
+ * Lock follow_graph.edge for an import, first of all its locks on the
+ * storage (see the lock order at the top of the file), resolving the name
+ * with the lock taken.  Returns the table's OID; *may_rebuild says whether
+ * the import may take ACCESS EXCLUSIVE for the rebuild plan.
+ */
+static Oid
+LockEdgesForImport(bool *may_rebuild)
+{
+	Oid			relid = FgRelationId(FG_EDGE_TABLE);
+	LOCKTAG		tag;
+	bool		weak = false;
+
+	/*
+	 * A lock this transaction already holds (it read or wrote the graph
+	 * before) is never given up.  SHARE UPDATE EXCLUSIVE or stronger keeps
+	 * other imports out already.  A weaker one must not wait for an import
+	 * that may be about to ask for ACCESS EXCLUSIVE, which would wait for it
+	 * in turn: take our lock only if it is free, else import incrementally.
+	 */
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	for (LOCKMODE mode = ShareUpdateExclusiveLock; mode <= AccessExclusiveLock; mode++)
+		if (FgLockHeldByMe(&tag, mode))
+		{
+			*may_rebuild = true;
+			return relid;
+		}
+	for (LOCKMODE mode = AccessShareLock; mode < ShareUpdateExclusiveLock; mode++)
+		weak |= FgLockHeldByMe(&tag, mode);
+	if (weak)
+	{
+		*may_rebuild = ConditionalLockRelationOid(relid, ShareUpdateExclusiveLock);
+		return relid;
+	}
+
+	relid = RangeVarGetRelidExtended(makeRangeVar(FG_SCHEMA, FG_EDGE_TABLE, -1),
+									 ShareUpdateExclusiveLock, RVR_MISSING_OK,
+									 NULL, NULL);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("follow_graph storage relation \"%s\" does not exist",
+						FG_EDGE_TABLE),
+				 errhint("Run CREATE EXTENSION follow_graph in this database.")));
+	*may_rebuild = true;
+	return relid;
 }
 
 /*
@@ -666,16 +975,18 @@ Datum
 fg_import_edges(PG_FUNCTION_ARGS)
 {
 	Oid			relid;
+	Oid			edge_relid;
+	Oid			owner;
 	char	   *src;
 	bool		has_at;
+	bool		may_rebuild;
 	StringInfoData sql;
 	FgImportClock clock;
-	int64		null_groups;
-	int64		self_rows;
-	int64		dup_rows;
-	int64		candidates;
-	int64		source_rows;
-	int64		groups;
+	FgImportStats st;
+	MemoryContext cxt;
+	Tuplestorestate *stage;
+	Tuplestorestate *added_store = NULL;
+	TupleDesc	stage_desc;
 	int64		added = 0;
 	int64		first_seq = 0;
 	bool		empty = false;
@@ -688,64 +999,73 @@ fg_import_edges(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source must not be null")));
 	relid = PG_GETARG_OID(0);
+	edge_relid = LockEdgesForImport(&may_rebuild);
+	owner = StorageOwner(edge_relid);
 	src = CheckSource(relid, &has_at);
 	clock.start = clock.phase = GetCurrentTimestamp();
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "import_edges stage",
+								ALLOCSET_DEFAULT_SIZES);
 
-	SPI_connect();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
 
 	/* Read the source with the caller's rights: deduplicated, counted. */
-	initStringInfo(&sql);
-	appendStringInfo(&sql, sql_stage_fmt,
-					 has_at ? "COALESCE(s.followed_at, pg_catalog.now())"
-					 : "pg_catalog.now()",
-					 has_at ? "pg_catalog.min(COALESCE(s.followed_at, pg_catalog.now()))," : "",
-					 src);
-	RunSql(sql.data, 0, NULL, NULL, SPI_OK_UTILITY);
-	RunSql(sql_stage_stats, 0, NULL, NULL, SPI_OK_SELECT);
-	null_groups = ResultInt64(0, 1);
-	self_rows = ResultInt64(0, 2);
-	dup_rows = ResultInt64(0, 3);
-	candidates = ResultInt64(0, 4);
-	source_rows = ResultInt64(0, 5);
-	groups = ResultInt64(0, 6);
-	if (null_groups > 0)
-		ReportNullRow(src);
-	ImportProgress(&clock, "read and deduplicated the source", source_rows);
+	stage = ReadSource(src, has_at, cxt, &stage_desc, &st);
+	ImportProgress(&clock, "read and deduplicated the source", st.source_rows);
 
-	/* From here on, write as the owner of the storage. */
+	/*
+	 * From here on, write as the owner of the storage, restricted as
+	 * PostgreSQL's own maintenance commands are when they run as a table's
+	 * owner; only our own SQL runs, over storage and ephemeral relations.
+	 */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(StorageOwner(),
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-	RunSql(sql_create_new, 0, NULL, NULL, SPI_OK_UTILITY);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	RegisterStore(FG_IMPORT_STAGE, stage, stage_desc, st.candidates);
 
-	if (candidates > 0)
+	if (st.candidates > 0)
 	{
+		static const char *const new_names[] = {"follower", "followee", "seq"};
 		bool		rebuild = false;
+		MemoryContext old;
 		Oid			types[1] = {INT8OID};
 		Datum		values[1];
 
-		if (candidates >= FG_IMPORT_REBUILD_MIN)
+		/*
+		 * The count and the choice are stable: no other import can change
+		 * the graph's size in between (our SHARE UPDATE EXCLUSIVE), and
+		 * single-pair writers change it by a few edges at most.
+		 */
+		if (st.candidates >= FG_IMPORT_REBUILD_MIN && may_rebuild)
 		{
-			values[0] = Int64GetDatum(candidates);
+			values[0] = Int64GetDatum(st.candidates);
 			RunSql(sql_count_existing, 1, types, values, SPI_OK_SELECT);
-			rebuild = ResultInt64(0, 1) < candidates;
+			rebuild = ResultInt64(0, 1) < st.candidates;
 		}
 		if (rebuild)
 		{
 			Relation	heap;
 
-			RunSql(sql_lock_edge, 0, NULL, NULL, SPI_OK_UTILITY);
+			LockRelationOid(edge_relid, AccessExclusiveLock);
 			if (IsolationUsesXactSnapshot())
 			{
 				heap = FgOpenEdges();
 				CheckRebuildSnapshot(heap);
 				table_close(heap, NoLock);
 			}
+		}
+
+		old = MemoryContextSwitchTo(cxt);
+		added_store = tuplestore_begin_heap(false, false, work_mem);
+		MemoryContextSwitchTo(old);
+		if (rebuild)
+		{
 			RunSql(sql_edge_empty, 0, NULL, NULL, SPI_OK_SELECT);
 			empty = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 1,
 											   &isnull));
-			added = AppendRebuild(groups, empty, &first_seq, &clock);
+			added = AppendRebuild(st.groups, empty, added_store, cxt,
+								  &first_seq, &clock);
 		}
 		else
 		{
@@ -760,7 +1080,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			RunSql(sql_lock_edge_shared, 0, NULL, NULL, SPI_OK_UTILITY);
 			heap = FgOpenEdges();
 			SettleStagedPairs(heap, gate);
-			added = InsertLive(&first_seq, &clock);
+			added = InsertLive(added_store, cxt, &clock);
 			table_close(heap, NoLock);
 
 			/*
@@ -770,6 +1090,16 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			 * graph with the gate released.
 			 */
 			UnlockRelationOid(gate, ShareRowExclusiveLock);
+		}
+		if (!empty)
+		{
+			RegisterStore(FG_IMPORT_NEW, added_store, MakeDesc(3, new_names, 0),
+						  added);
+			if (!rebuild && added > 0)
+			{
+				RunSql(sql_min_new_seq, 0, NULL, NULL, SPI_OK_SELECT);
+				first_seq = ResultInt64(0, 1);
+			}
 		}
 
 		if (added > 0)
@@ -784,7 +1114,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 												   SPI_tuptable->tupdesc, 1,
 												   &isnull));
 			}
-			resetStringInfo(&sql);
+			initStringInfo(&sql);
 			appendStringInfo(&sql, sql_import_counts_fmt,
 							 empty ? sql_new_all : sql_new_some,
 							 empty ? sql_mutual_all : sql_mutual_some,
@@ -796,16 +1126,19 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			ImportProgress(&clock, "updated the counts of accounts", SPI_processed);
 		}
 	}
-	RunSql(sql_drop_temp, 0, NULL, NULL, SPI_OK_UTILITY);
 
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
+	tuplestore_end(stage);
+	if (added_store != NULL)
+		tuplestore_end(added_store);
+	MemoryContextDelete(cxt);
 
 	ereport(NOTICE,
-			(errmsg("import_edges: " INT64_FORMAT " new edges from " INT64_FORMAT " source rows",
-					added, source_rows),
+			(errmsg("imported " INT64_FORMAT " new edges from " INT64_FORMAT " source rows",
+					added, st.source_rows),
 			 errdetail("Skipped " INT64_FORMAT " already existing, " INT64_FORMAT " duplicate and " INT64_FORMAT " self-follow rows.",
-					   candidates - added, dup_rows, self_rows)));
+					   st.candidates - added, st.dup_rows, st.self_rows)));
 	PG_RETURN_INT64(added);
 }
 

@@ -28,4 +28,11 @@
 	index_beginscan((heap), (index), (snapshot), (nkeys), (norderbys))
 #endif
 
+/* 17 added an "or stronger" argument to LockHeldByMe(); we ask for one mode. */
+#if PG_VERSION_NUM >= 170000
+#define FgLockHeldByMe(tag, mode)	LockHeldByMe((tag), (mode), false)
+#else
+#define FgLockHeldByMe(tag, mode)	LockHeldByMe((tag), (mode))
+#endif
+
 #endif							/* FG_COMPAT_H */

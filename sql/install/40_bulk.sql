@@ -8,8 +8,10 @@
 -- counts exact against concurrent follow() and unfollow().
 --------------------------------------------------------------------------
 
--- Not SECURITY DEFINER: the source is read with the caller's rights, then the
--- function writes as the storage owner (it switches user internally).
+-- Not SECURITY DEFINER: the source is read with the caller's rights (under
+-- SECURITY_RESTRICTED_OPERATION) into memory of the backend, then the function
+-- writes as the storage owner (it switches user internally), reading the
+-- staged rows as ephemeral relations, never as objects the caller could alter.
 CREATE FUNCTION follow_graph.import_edges(source regclass)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'fg_import_edges'
