@@ -147,7 +147,7 @@ extern int64 *IdsetAllocValues(size_t n);
 extern struct varlena *IdsetFromValues(const int64 *v, size_t n);
 extern size_t IdsetCanonicalizeValues(int64 *v, size_t n);
 extern void IdsetCheckCount(size_t n);
-extern void IdsetCorrupt(void) pg_attribute_noreturn();
+pg_noreturn extern void IdsetCorrupt(void);
 extern void IdsetClose(IdsetArg *a, Datum d);
 
 #endif							/* PG_VERSION_NUM */
