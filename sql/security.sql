@@ -260,6 +260,8 @@ DROP SCHEMA follow_graph;
 
 -- a role that could create schemas made follow_graph first, with an overload
 -- that callers passing integer literals would run instead of ours
+-- (no CONTEXT lines: from PostgreSQL 18 on they quote the install script)
+\set SHOW_CONTEXT never
 SELECT format('GRANT CREATE ON DATABASE %I TO regress_fg_attacker', current_database()) \gexec
 SET ROLE regress_fg_attacker;
 CREATE SCHEMA follow_graph;
@@ -276,6 +278,7 @@ GRANT CREATE ON SCHEMA follow_graph TO regress_fg_attacker;
 CREATE EXTENSION follow_graph;
 DROP SCHEMA follow_graph;
 SELECT format('REVOKE CREATE ON DATABASE %I FROM regress_fg_attacker', current_database()) \gexec
+\set SHOW_CONTEXT errors
 
 -- trojans on the installer's search_path do not reach the install script,
 -- nor a write made right after it

@@ -31,11 +31,20 @@ source "$top/test/reliability/lib.sh"
 rel_init "$name"
 export PG_CONFIG=$rel_bin/pg_config
 
+# Build in the work tree; objects built for another server are cleaned first.
+install_here() {
+	if [ "$(cat "$top/.dev_built_for" 2>/dev/null)" != "$PG_CONFIG" ]; then
+		make -C "$top" -s PG_CONFIG="$PG_CONFIG" clean
+	fi
+	make -C "$top" -s PG_CONFIG="$PG_CONFIG" install
+	echo "$PG_CONFIG" >"$top/.dev_built_for"
+}
+
 case "$cmd" in
 install)
-	make -C "$top" -s PG_CONFIG="$PG_CONFIG" install ;;
+	install_here ;;
 check)
-	make -C "$top" -s PG_CONFIG="$PG_CONFIG" install
+	install_here
 	rel_start
 	chmod -R a+rwX "$top"
 	runuser -u postgres -- env PGHOST="$rel_sock" PGPORT="$rel_port" PGUSER=postgres \
