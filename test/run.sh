@@ -107,9 +107,9 @@ tree_copy() {
 	chown -R postgres: "$1"
 }
 
-# print_diffs DIR: the regression diffs of a run in DIR, if any.
+# print_diffs FILE: the differences pg_regress found, if any.
 print_diffs() {
-	cat "$1"/regression.diffs "$1"/test/output_iso/regression.diffs 2>/dev/null | head -300 || true
+	head -300 "$1" 2>/dev/null || true
 }
 
 # ---------------------------------------------------------------------------
@@ -124,12 +124,12 @@ pg15_build() {
 
 pg15_regression() {
 	as_postgres env -C "$dir15" pg_virtualenv -v 15 \
-		make -s installcheck ISOLATION= TAP_TESTS= || { print_diffs "$dir15"; return 1; }
+		make -s installcheck ISOLATION= TAP_TESTS= || { print_diffs "$dir15/regression.diffs"; return 1; }
 }
 
 pg15_isolation() {
 	as_postgres env -C "$dir15" pg_virtualenv -v 15 \
-		make -s installcheck REGRESS= TAP_TESTS= || { print_diffs "$dir15"; return 1; }
+		make -s installcheck REGRESS= TAP_TESTS= || { print_diffs "$dir15/test/output_iso/regression.diffs"; return 1; }
 }
 
 pg15_tap() {
@@ -166,12 +166,12 @@ pg18_build() {
 
 pg18_regression() {
 	pg18_env make -C "$dir18" -s PG_CONFIG="$inst18/bin/pg_config" installcheck \
-		ISOLATION= TAP_TESTS= || { print_diffs "$dir18"; return 1; }
+		ISOLATION= TAP_TESTS= || { print_diffs "$dir18/regression.diffs"; return 1; }
 }
 
 pg18_isolation() {
 	pg18_env make -C "$dir18" -s PG_CONFIG="$inst18/bin/pg_config" installcheck \
-		REGRESS= TAP_TESTS= || { print_diffs "$dir18"; return 1; }
+		REGRESS= TAP_TESTS= || { print_diffs "$dir18/test/output_iso/regression.diffs"; return 1; }
 }
 
 pg18_tap() {
