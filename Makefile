@@ -52,11 +52,12 @@ bench:
 	bash test/bench/run.sh $(if $(SCALE),--scale $(SCALE)) $(BENCH_OPTS)
 
 # Heavy reliability runs, outside the default CI run (see README, Reliability).
+# PG=18 runs sqlsmith on the assert-enabled PostgreSQL 18 (test/cassert).
 .PHONY: sanitize sqlsmith storm verify-scale
 sanitize:
 	bash test/reliability/sanitize.sh
 sqlsmith:
-	bash test/reliability/sqlsmith.sh $(or $(QUERIES),10000)
+	FG_PG=$(or $(PG),15) bash test/reliability/sqlsmith.sh $(or $(QUERIES),10000)
 storm:
 	bash test/reliability/storm.sh
 verify-scale:

@@ -378,7 +378,6 @@ SELECT extversion FROM pg_extension WHERE extname = 'follow_graph';
 DROP EXTENSION follow_graph;
 DROP SCHEMA follow_graph;
 SELECT format('REVOKE CREATE ON DATABASE %I FROM regress_fg_attacker', current_database()) \gexec
-
 \set SHOW_CONTEXT errors
 
 -- trojans on the installer's search_path do not reach the install script,

@@ -1,60 +1,61 @@
 #!/bin/bash
-# test/dev.sh: a private PostgreSQL 15 for one developer or helper, so that
+# test/dev.sh: a private PostgreSQL for one developer or helper, so that
 # several work trees can build, install and test at once on one machine
-# without overwriting each other's installed extension.
+# without overwriting each other's installed extension.  The cluster
+# machinery is test/reliability/lib.sh's (shared with the heavy runs).
 #
 #   bash test/dev.sh NAME check [make variables]   install into NAME's copy, run installcheck
 #   bash test/dev.sh NAME install                  build and install only
 #   bash test/dev.sh NAME psql [args]              psql on NAME's cluster
 #   bash test/dev.sh NAME stop                     stop NAME's cluster
+#   bash test/dev.sh NAME env                      print PG_CONFIG, PGHOST, PGPORT, PGUSER
 #
-# NAME's copy of the server lives in /work/pg/NAME (made from the system
-# install on first use); its cluster runs as user postgres on a port derived
-# from NAME.  Run as root from the top of a work tree.
+# FG_PG=18 uses a copy of the assert-enabled PostgreSQL 18 (test/cassert)
+# instead of Debian's 15.  NAME's copy of the server lives in
+# $FG_PG_BASE/NAME (NAME-18 for 18); FG_PG_BASE defaults to /work/pg when
+# NAME already has a copy there (where earlier versions of this script put
+# it), else to $TMPDIR/follow_graph_pg.  Its cluster runs as user postgres
+# on a port derived from NAME, with its socket in the copy.  Run as root
+# from the top of a work tree.
 set -euo pipefail
-name=${1:?usage: test/dev.sh NAME check|install|psql|stop}
+name=${1:?usage: test/dev.sh NAME check|install|psql|stop|env}
 cmd=${2:-check}
 shift 2 || true
 top=$(cd "$(dirname "$0")/.." && pwd)
-base=/work/pg/$name
-bin=$base/usr/lib/postgresql/15/bin
-port=$((5500 + $(echo -n "$name" | cksum | cut -d' ' -f1) % 400))
-sock=$base/sock
-data=$base/data
-
-if [ ! -x "$bin/postgres" ]; then
-	mkdir -p "$base/usr/lib/postgresql" "$base/usr/share/postgresql" "$base/usr/include"
-	cp -a /usr/lib/postgresql/15 "$base/usr/lib/postgresql/"
-	cp -a /usr/share/postgresql/15 "$base/usr/share/postgresql/"
-	ln -sfn /usr/include/postgresql "$base/usr/include/postgresql"
+if [ -z "${FG_PG_BASE:-}" ]; then
+	if [ -d "/work/pg/$name" ]; then FG_PG_BASE=/work/pg; else FG_PG_BASE=${TMPDIR:-/tmp}/follow_graph_pg; fi
 fi
-export PG_CONFIG=$bin/pg_config
+export FG_REL_BASE=$FG_PG_BASE
+export FG_REL_PORT=${FG_REL_PORT:-$((5500 + $(echo -n "$name" | cksum | cut -d' ' -f1) % 400))}
+source "$top/test/reliability/lib.sh"
+rel_init "$name"
+export PG_CONFIG=$rel_bin/pg_config
 
-start() {
-	mkdir -p "$sock"; chown postgres "$base" "$sock"
-	if [ ! -d "$data" ]; then
-		runuser -u postgres -- "$bin/initdb" -D "$data" -A trust -U postgres >/dev/null
+# Build in the work tree; objects built for another server are cleaned first.
+install_here() {
+	if [ "$(cat "$top/.dev_built_for" 2>/dev/null)" != "$PG_CONFIG" ]; then
+		make -C "$top" -s PG_CONFIG="$PG_CONFIG" clean
 	fi
-	if ! runuser -u postgres -- "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-		runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$base/server.log" -w \
-			-o "-p $port -k $sock -c listen_addresses=''" start >/dev/null
-	fi
+	make -C "$top" -s PG_CONFIG="$PG_CONFIG" install
+	echo "$PG_CONFIG" >"$top/.dev_built_for"
 }
 
 case "$cmd" in
 install)
-	make -C "$top" -s PG_CONFIG="$PG_CONFIG" install ;;
+	install_here ;;
 check)
-	make -C "$top" -s PG_CONFIG="$PG_CONFIG" install
-	start
+	install_here
+	rel_start
 	chmod -R a+rwX "$top"
-	runuser -u postgres -- env PGHOST="$sock" PGPORT="$port" PGUSER=postgres \
+	runuser -u postgres -- env PGHOST="$rel_sock" PGPORT="$rel_port" PGUSER=postgres \
 		make -C "$top" PG_CONFIG="$PG_CONFIG" installcheck "$@" ;;
 psql)
-	start
-	runuser -u postgres -- "$bin/psql" -h "$sock" -p "$port" -U postgres "$@" ;;
+	rel_start
+	runuser -u postgres -- "$rel_bin/psql" -h "$rel_sock" -p "$rel_port" -U postgres "$@" ;;
 stop)
-	runuser -u postgres -- "$bin/pg_ctl" -D "$data" -m fast stop ;;
+	runuser -u postgres -- "$rel_bin/pg_ctl" -D "$rel_data" -m fast stop ;;
+env)
+	printf 'PG_CONFIG=%s\nPGHOST=%s\nPGPORT=%s\nPGUSER=postgres\n' "$PG_CONFIG" "$rel_sock" "$rel_port" ;;
 *)
 	echo "unknown command $cmd" >&2; exit 2 ;;
 esac

@@ -11,8 +11,16 @@
 # always leaves room for a sentinel after every chunk: a write past the end of
 # a palloc'd buffer is reported as "detected write past chunk end".
 # Progress goes to stderr, the prefix alone to stdout.
+#
+# Everything is installed under the prefix, so that a copy of it (cp -a) is a
+# complete, relocated installation: tests install the extension into such a
+# copy, never into the cache.  Debian's 50-per-version-dirs patch would put
+# pkglibdir (modules, PGXS) at /usr/lib/postgresql/18/lib whatever the prefix,
+# unless libdir already names "postgres"; hence --libdir=<prefix>/lib/postgresql.
+# $recipe is part of the cache key: bump it when the build recipe changes.
 set -euo pipefail
 cache=${FG_CACHE:-/var/cache/follow_graph}
+recipe=r2
 log() { printf '%s\n' "$*" >&2; }
 
 need=(bison flex libreadline-dev zlib1g-dev libicu-dev pkg-config dpkg-dev libipc-run-perl make gcc)
@@ -45,24 +53,33 @@ if [ -z "$version" ]; then
 	version=$(apt-cache showsrc postgresql-18 2>/dev/null | awk '/^Version:/ {print $2}' | sort -V | tail -1 || true)
 fi
 if [ -z "$version" ]; then
-	prefix=$(ls -d "$cache"/pg-18-*-cassert 2>/dev/null | sort -V | tail -1 || true)
-	[ -n "$prefix" ] && [ -x "$prefix/bin/postgres" ] || { log "cassert build: no postgresql-18 source package and no cache"; exit 1; }
+	prefix=$(ls -d "$cache"/pg-18-*-$recipe-cassert 2>/dev/null | sort -V | tail -1 || true)
+	[ -n "$prefix" ] && [ -e "$prefix/.complete" ] || { log "cassert build: no postgresql-18 source package and no cache"; exit 1; }
 	echo "$prefix"; exit 0
 fi
-prefix=$cache/pg-18-$version-cassert
+prefix=$cache/pg-18-$version-$recipe-cassert
 if [ -x "$prefix/bin/postgres" ] && [ -e "$prefix/.complete" ]; then
 	echo "$prefix"; exit 0
 fi
 
-log "cassert build: PostgreSQL 18 $version with --enable-cassert (cold cache: about 10 minutes)"
+# One build at a time; a second caller waits, then finds the cache filled.
+mkdir -p "$cache"
+chmod 755 "$cache"
+exec 9>"$cache/.lock"
+flock 9
+if [ -x "$prefix/bin/postgres" ] && [ -e "$prefix/.complete" ]; then
+	echo "$prefix"; exit 0
+fi
+
+log "cassert build: PostgreSQL 18 $version with --enable-cassert (cold cache: about 5-10 minutes)"
 work=$cache/build-$version
 rm -rf "$work" "$prefix"
 mkdir -p "$work"
-chmod 755 "$cache"
 ( cd "$work" && apt-get source -qq "postgresql-18=$version" >&2 )
 srcdir=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'postgresql-18*' | head -1)
 cd "$srcdir"
-./configure --prefix="$prefix" --enable-cassert --enable-debug --enable-tap-tests \
+./configure --prefix="$prefix" --libdir="$prefix/lib/postgresql" \
+	--enable-cassert --enable-debug --enable-tap-tests \
 	--with-icu --without-llvm CFLAGS='-O1 -g' >"$work/configure.log" 2>&1 \
 	|| { tail -30 "$work/configure.log" >&2; exit 1; }
 make -s -j"$(nproc)" >"$work/make.log" 2>&1 || { tail -40 "$work/make.log" >&2; exit 1; }
@@ -71,6 +88,8 @@ make -s -C contrib install >>"$work/make.log" 2>&1
 make -s -C src/test/isolation install >>"$work/make.log" 2>&1
 make -s -C src/test/perl install >>"$work/make.log" 2>&1
 make -s -C src/test/regress install >>"$work/make.log" 2>&1 || true
+[ "$("$prefix/bin/pg_config" --pkglibdir)" = "$prefix/lib/postgresql" ] \
+	|| { log "cassert build: pkglibdir is outside $prefix"; exit 1; }
 touch "$prefix/.complete"
 cd /
 rm -rf "$work"

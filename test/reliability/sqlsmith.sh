@@ -7,6 +7,9 @@
 # API with random and extreme arguments.
 #
 #   bash test/reliability/sqlsmith.sh [QUERIES [SEED]]   (as root; needs sqlsmith)
+#   FG_PG=18 bash test/reliability/sqlsmith.sh ...        the same on the
+#       assert-enabled PostgreSQL 18 (make sqlsmith PG=18); failed assertions
+#       and memory-context errors in its log count as crashes too.
 source "$(dirname "$0")/lib.sh"
 queries=${1:-10000}
 seed=${2:-42}
@@ -43,7 +46,13 @@ runuser -u postgres -- sqlsmith --target="host=$rel_sock port=$rel_port dbname=s
 elapsed=$(( $(date +%s) - start ))
 # Then the targeted API fuzzer, as a superuser so that writes happen too.
 rel_psql -d smith -At -f - < "$rel_top/test/reliability/apifuzz.sql" > "$rel_base/apifuzz.log" 2>&1 || true
-crashes=$(grep -c 'terminated by signal' "$rel_log" || true)
+problems=$(rel_log_problems)
+crashes=0 asserts=0
+if [ -n "$problems" ]; then
+	crashes=$(grep -c 'terminated by signal' <<<"$problems" || true)
+	asserts=$(grep -c -v 'terminated by signal' <<<"$problems" || true)
+fi
+[ -z "$problems" ] || { echo "server log:"; head -20 <<<"$problems"; }
 rel_stop
 # sqlsmith prints one character per query: . ok, e error, S syntax error,
 # t timeout, C connection lost (a crash).
@@ -53,5 +62,6 @@ lost=$(echo -n "$marks" | tr -cd 'C' | wc -c)
 echo "sqlsmith progress: $ran queries, $(echo -n "$marks" | tr -cd '.' | wc -c) ok, $(echo -n "$marks" | tr -cd 'e' | wc -c) errors, $lost connections lost"
 cat "$rel_base/apifuzz.log"
 n=$(find "$reports" -type f | wc -l)
-echo "sqlsmith: $ran queries in ${elapsed}s (seed $seed); backend crashes: $crashes; UBSan reports: $n"
-[ "$ran" -ge "$queries" ] && [ "$lost" -eq 0 ] && [ "$crashes" -eq 0 ] && [ "$n" -eq 0 ] && grep -q '^apifuzz verify problems 0$' "$rel_base/apifuzz.log"
+echo "sqlsmith: $ran queries in ${elapsed}s (seed $seed, PostgreSQL $FG_PG); backend crashes: $crashes; assertion/memory-check failures: $asserts; UBSan reports: $n"
+[ "$ran" -ge "$queries" ] && [ "$lost" -eq 0 ] && [ "$crashes" -eq 0 ] && [ "$asserts" -eq 0 ] && [ "$n" -eq 0 ] \
+	&& grep -q '^apifuzz verify problems 0$' "$rel_base/apifuzz.log"
