@@ -347,6 +347,11 @@ ALTER FUNCTION follow_graph.idset_ne(follow_graph.idset, follow_graph.idset) NOT
 -- 0.1.0 serialised the writers of a pair with row locks held to commit on
 -- 16,384 hashed slots (pair_lock); 0.2.0 uses a short critical section per
 -- pair on the lock object pair_gate instead (see sql/install/10_core.sql).
+-- A 0.2.0 library on a 0.1.0 catalog uses pair_lock as its lock object; wait
+-- for the writers in flight (they hold ROW EXCLUSIVE on edge to commit) and
+-- keep new ones out until this update commits, so that no two writers ever
+-- use different lock objects.  Reads go on.
+LOCK TABLE follow_graph.edge IN SHARE ROW EXCLUSIVE MODE;
 DROP FUNCTION follow_graph.pair_slot(bigint, bigint);
 DROP TABLE follow_graph.pair_lock;
 

@@ -40,6 +40,7 @@
 #define FG_COUNTER_ATT_MUTUALS		5
 
 #define FG_PAIR_GATE			"pair_gate"				/* lock object only */
+#define FG_PAIR_GATE_0_1		"pair_lock"				/* its 0.1.0 stand-in */
 
 /* Largest array accepted by relationships() and counts(). */
 #define FG_MAX_ARRAY_ELEMENTS	1000000
@@ -53,6 +54,7 @@ extern void FgWriteInit(void);
 /* follow_graph.c */
 extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);
 extern Oid	FgRelationId(const char *relname);
+extern Oid	FgPairGateId(void);
 extern Relation FgOpenTable(const char *relname, LOCKMODE lockmode);
 extern Relation FgOpenIndex(const char *relname, LOCKMODE lockmode);
 extern int64 FgGetIdArg(FunctionCallInfo fcinfo, int argno, const char *argname);

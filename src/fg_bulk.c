@@ -1069,7 +1069,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 		}
 		else
 		{
-			Oid			gate = FgRelationId(FG_PAIR_GATE);
+			Oid			gate = FgPairGateId();
 			Relation	heap;
 
 			/*
@@ -1356,7 +1356,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 
 	/* The edge table's lock first: a rebuild-plan import holds it to commit. */
 	heap = FgOpenTable(FG_EDGE_TABLE, RowExclusiveLock);
-	gate = FgRelationId(FG_PAIR_GATE);
+	gate = FgPairGateId();
 	SPI_connect();
 	values[0] = Int64GetDatum(account);
 

@@ -289,7 +289,7 @@ FgWriteInit(void)
 static void
 PairEnter(FgPairSection *cs, int64 a, int64 b)
 {
-	Oid			gate = FgRelationId(FG_PAIR_GATE);
+	Oid			gate = FgPairGateId();
 	uint64		lo = (uint64) Min(a, b);
 	uint64		hi = (uint64) Max(a, b);
 	uint64		h = hash_combine64(hash_bytes_uint32_extended((uint32) lo, lo >> 32),

@@ -151,6 +151,27 @@ FgRelationId(const char *relname)
 }
 
 /*
+ * The lock object of the pair protocol (fg_write.c, fg_bulk.c):
+ * follow_graph.pair_gate.  In a database whose catalog is still 0.1.0's (the
+ * library was updated but ALTER EXTENSION follow_graph UPDATE has not run)
+ * it is 0.1.0's pair_lock table instead, whose rows nothing locks any more,
+ * so that writes go on working until the update.  The update itself waits
+ * for writers in flight and keeps new ones out until it commits (see the
+ * upgrade script), so no two writers ever use different lock objects.
+ */
+Oid
+FgPairGateId(void)
+{
+	Oid			relid = LookupRelation(FG_PAIR_GATE);
+
+	if (!OidIsValid(relid))
+		relid = LookupRelation(FG_PAIR_GATE_0_1);
+	if (!OidIsValid(relid))
+		relid = FgRelationId(FG_PAIR_GATE);		/* raises 42P01 */
+	return relid;
+}
+
+/*
  * Open a storage table by name, the lock taken before the name is trusted.
  * Close it with table_close(rel, NoLock): the lock is kept to commit.
  */
