@@ -397,7 +397,7 @@ static const char *const sql_insert_live =
 static const char *const sql_min_new_seq =
 "SELECT pg_catalog.min(n.seq) FROM fg_import_new AS n";
 
-/* Incremental plan: taken before the slots (see the lock order above). */
+/* Incremental plan: taken before the gate (see the lock order above). */
 static const char *const sql_lock_edge_shared =
 "LOCK TABLE follow_graph.edge IN ROW EXCLUSIVE MODE";
 
