@@ -111,6 +111,32 @@ SET search_path = follow_graph, public;
 DROP SCHEMA trojan CASCADE;
 SELECT bulk_counts_ok();
 
+-- a cursor of the caller's named like the import's own does not get in the way
+BEGIN;
+DECLARE fg_import_settle CURSOR FOR SELECT 1;
+SELECT import_edges('src1');
+ROLLBACK;
+
+-- an incremental import frees each batch of staged pairs its settling pass
+-- reads, instead of keeping them all (about 130 bytes a pair) to the end;
+-- a statement trigger on the edges counts the SPI result sets still held
+-- when the insert that follows the settling pass ends
+CREATE TABLE public.src_settle AS
+	SELECT g::bigint AS follower, 900000::bigint AS followee FROM generate_series(800001, 805000) AS g;
+CREATE FUNCTION public.held_result_sets() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'few SPI result sets held: %',
+		(SELECT count(*) FROM pg_backend_memory_contexts WHERE name = 'SPI TupTable') <= 3;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER held_result_sets AFTER INSERT ON follow_graph.edge
+	FOR EACH STATEMENT EXECUTE FUNCTION public.held_result_sets();
+SELECT import_edges('src_settle');
+DROP TRIGGER held_result_sets ON follow_graph.edge;
+DROP FUNCTION public.held_result_sets();
+SELECT follower_count(900000), remove_account(900000);
+SELECT bulk_counts_ok();
+
 -- privileges: without grants a role can read but not write
 CREATE ROLE fg_bulk_app;
 GRANT USAGE ON SCHEMA follow_graph TO fg_bulk_app;
@@ -143,7 +169,7 @@ SELECT count(*) AS stray_objects FROM pg_class WHERE relnamespace = 'follow_grap
 REVOKE ALL ON FUNCTION follow(bigint, bigint), unfollow(bigint, bigint),
 	import_edges(regclass), remove_account(bigint) FROM fg_bulk_app;
 REVOKE ALL ON SCHEMA follow_graph FROM fg_bulk_app;
-DROP TABLE src1, src2, src_empty, src_null, raw, src_nocol, src_type, src_at, src_big CASCADE;
+DROP TABLE src1, src2, src_empty, src_null, raw, src_nocol, src_type, src_at, src_big, src_settle CASCADE;
 DROP SEQUENCE src_seq;
 DROP ROLE fg_bulk_app;
 DROP FUNCTION public.bulk_counts_ok();

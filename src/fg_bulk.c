@@ -397,7 +397,7 @@ static const char *const sql_insert_live =
 static const char *const sql_min_new_seq =
 "SELECT pg_catalog.min(n.seq) FROM fg_import_new AS n";
 
-/* Incremental plan: taken before the slots (see the lock order above). */
+/* Incremental plan: taken before the gate (see the lock order above). */
 static const char *const sql_lock_edge_shared =
 "LOCK TABLE follow_graph.edge IN ROW EXCLUSIVE MODE";
 
@@ -597,13 +597,18 @@ SettleStagedPairs(Relation heap, Oid gate)
 		bool		full = false;
 
 		LockRelationOid(gate, ShareRowExclusiveLock);
-		portal = SPI_cursor_open_with_args("fg_import_settle", sql_staged_pairs,
+
+		/* Unnamed: SPI picks a name no cursor of the caller's has. */
+		portal = SPI_cursor_open_with_args(NULL, sql_staged_pairs,
 										   0, NULL, NULL, NULL, false, 0);
 		while (!full)
 		{
 			SPI_cursor_fetch(portal, true, 1000);
 			if (SPI_processed == 0)
+			{
+				SPI_freetuptable(SPI_tuptable);
 				break;
+			}
 			for (uint64 i = 0; i < SPI_processed && !full; i++)
 			{
 				int64		f = ResultInt64(i, 1);
@@ -624,6 +629,8 @@ SettleStagedPairs(Relation heap, Oid gate)
 						FgSerializationFailure();
 				}
 			}
+			/* SPI keeps every batch until SPI_finish otherwise. */
+			SPI_freetuptable(SPI_tuptable);
 		}
 		SPI_cursor_close(portal);
 		if (w->n == 0)
