@@ -283,7 +283,7 @@ FgWriteInit(void)
 
 /*
  * Enter the critical section of the unordered pair {a,b} (see the top of
- * the file).  The fake tuple of pair_gate is a 48-bit hash of (min, max):
+ * the file).  The fake tuple of pair_gate is a 47-bit hash of (min, max):
  * block from 32 bits, offset from 16 bits, kept at 1 or more.
  */
 static void
