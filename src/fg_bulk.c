@@ -262,8 +262,9 @@ CheckSource(Oid relid, bool *has_at)
 		kind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("source \"%s\" is not a table or view",
-						RelationGetRelationName(rel))));
+				 errmsg("cannot import from relation \"%s\"",
+						RelationGetRelationName(rel)),
+				 errdetail_relkind_not_supported(kind)));
 	CheckSourceColumn(rel, "follower", INT8OID, true);
 	CheckSourceColumn(rel, "followee", INT8OID, true);
 	*has_at = CheckSourceColumn(rel, "followed_at", TIMESTAMPTZOID, false);
