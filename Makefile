@@ -26,7 +26,8 @@ OBJS = \
 	src/fg_maint.o \
 	\
 	src/idset.o \
-	src/idset_codec.o \
+	src/idset_format.o \
+	src/idset_algebra.o \
 	src/idset_agg.o \
 	src/idset_gin.o \
 	src/idset_graph.o \

@@ -3,7 +3,8 @@
  *		The idset type: input/output, casts, set algebra, comparison and
  *		hashing.  Aggregates live in idset_agg.c, the GIN opclass in
  *		idset_gin.c and the graph-backed constructors in idset_graph.c; the
- *		byte formats are in idset_codec.c.
+ *		byte formats are in idset_format.c and the set algebra on them in
+ *		idset_algebra.c.
  */
 #include "postgres.h"
 
