@@ -1,6 +1,6 @@
-# follow_graph: PGXS build.  Everything is discovered from the tree so that a
-# new area (a .c file, an install fragment, a regression file, a spec) needs
-# no edit here.
+# follow_graph: PGXS build.  The objects are listed below, by area, as a table
+# of contents of src/ (a new .c file is added there); install fragments,
+# regression files and specs are discovered from the tree.
 
 EXTENSION   = follow_graph
 EXTVERSION  = 0.2.0
@@ -15,7 +15,25 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(filter-out sql/$(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 MODULE_big  = $(EXTENSION)
-OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+OBJS = \
+	src/follow_graph.o \
+	src/fg_spi.o \
+	\
+	src/fg_scan.o \
+	src/fg_read.o \
+	src/fg_write.o \
+	src/fg_bulk.o \
+	src/fg_maint.o \
+	\
+	src/idset.o \
+	src/idset_format.o \
+	src/idset_algebra.o \
+	src/idset_agg.o \
+	src/idset_gin.o \
+	src/idset_graph.o \
+	\
+	src/handle.o \
+	src/handle_icu.o
 
 # Regression tests: every sql/*.sql that is not an install or upgrade script.
 REGRESS     = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
@@ -28,17 +46,25 @@ ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=$(
 TAP_TESTS   = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 
+# ICU, which the handle type needs: PGXS's Makefile.global has the server's
+# ICU_CFLAGS (already in CPPFLAGS) and ICU_LIBS (linked here) when the server
+# was built with ICU; for a server built without, pkg-config's (below).
 PG_CONFIG  ?= pg_config
-ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
-ICU_LIBS   := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
-PG_CPPFLAGS = -I$(srcdir)/src $(ICU_CFLAGS)
+PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter $(FG_EXTRA_CFLAGS)
 SHLIB_LINK  = $(ICU_LIBS)
 
-EXTRA_CLEAN = $(DATA_built) test/output_iso results regression.diffs regression.out tmp_check log
+# PGXS cleans the regression outputs; the isolation outputs go elsewhere.
+EXTRA_CLEAN = test/output_iso
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+ifneq ($(with_icu),yes)
+ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
+ICU_LIBS   := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
+override CPPFLAGS += $(ICU_CFLAGS)
+endif
 
 $(DATA_built): $(INSTALL_FRAGMENTS)
 	cat $^ > $@

@@ -68,6 +68,8 @@ extern SPIPlanPtr FgSpiPrepareKeep(SPIPlanPtr *cache, const char *sql,
 extern uint64 FgSpiExecPlan(SPIPlanPtr plan, const Datum *values,
 							int expected);
 extern int64 FgSpiGetInt64(uint64 row, int col);
+extern pg_noreturn void FgSpiUnexpected(const char *what, int rc,
+										 int expected, const char *sql);
 
 /*
  * A forward or backward walk over one btree of follow_graph.edge restricted

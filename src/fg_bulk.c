@@ -197,39 +197,6 @@ ImportProgress(FgImportClock *clock, const char *what, int64 rows)
 }
 
 /*
- * Run one SQL statement through SPI, check its result code, and return the
- * number of rows it processed.
- */
-static uint64
-RunSql(const char *sql, int nargs, Oid *types, Datum *values, int expected)
-{
-	int			rc;
-
-	if (nargs > 0)
-		rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
-	else
-		rc = SPI_execute(sql, false, 0);
-	if (rc != expected)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-	return SPI_processed;
-}
-
-/*
- * A bigint column of the last SPI result; NULL reads as 0.
- */
-static int64
-ResultInt64(uint64 row, int col)
-{
-	bool		isnull;
-	Datum		d;
-
-	if (row >= SPI_processed)
-		elog(ERROR, "SPI result has no row " UINT64_FORMAT, row);
-	d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-	return isnull ? 0 : DatumGetInt64(d);
-}
-
-/*
  * The owner of follow_graph's storage (of the edge table relid), whose rights
  * the bulk writers use once they have read their input with the caller's.
  */
@@ -295,8 +262,9 @@ CheckSource(Oid relid, bool *has_at)
 		kind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("source \"%s\" is not a table or view",
-						RelationGetRelationName(rel))));
+				 errmsg("cannot import from relation \"%s\"",
+						RelationGetRelationName(rel)),
+				 errdetail_relkind_not_supported(kind)));
 	CheckSourceColumn(rel, "follower", INT8OID, true);
 	CheckSourceColumn(rel, "followee", INT8OID, true);
 	*has_at = CheckSourceColumn(rel, "followed_at", TIMESTAMPTZOID, false);
@@ -325,12 +293,12 @@ ReportNullRow(const char *src)
 					 "  FROM %s AS s) AS x"
 					 " WHERE x.follower IS NULL OR x.followee IS NULL"
 					 " LIMIT 1", src);
-	if (RunSql(sql.data, 0, NULL, NULL, SPI_OK_SELECT) != 1)
+	if (FgSpiExec(sql.data, 0, NULL, NULL, SPI_OK_SELECT) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source %s has a null follower or followee", src),
 				 errdetail("A second read of the source found no such row. Nothing was imported.")));
-	rowno = ResultInt64(0, 1);
+	rowno = FgSpiGetInt64(0, 1);
 	follower_null = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 2, &isnull));
 	ereport(ERROR,
@@ -611,8 +579,8 @@ SettleStagedPairs(Relation heap, Oid gate)
 			}
 			for (uint64 i = 0; i < SPI_processed && !full; i++)
 			{
-				int64		f = ResultInt64(i, 1);
-				int64		e = ResultInt64(i, 2);
+				int64		f = FgSpiGetInt64(i, 1);
+				int64		e = FgSpiGetInt64(i, 2);
 
 				CHECK_FOR_INTERRUPTS();
 				for (int dir = 0; dir < 2; dir++)
@@ -713,7 +681,7 @@ RegisterStore(const char *name, Tuplestorestate *store, TupleDesc desc,
 	enr->reldata = store;
 	rc = SPI_register_relation(enr);
 	if (rc != SPI_OK_REL_REGISTER)
-		elog(ERROR, "SPI_register_relation failed: %s", SPI_result_code_string(rc));
+		FgSpiUnexpected("SPI_register_relation", rc, SPI_OK_REL_REGISTER, name);
 }
 
 /* Start of the read: nothing to set up. */
@@ -821,7 +789,7 @@ ReadSource(const char *src, bool has_at, MemoryContext cxt,
 	options.dest = (DestReceiver *) r;
 	rc = SPI_execute_extended(sql.data, &options);
 	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(rc));
+		FgSpiUnexpected("SPI_execute_extended", rc, SPI_OK_SELECT, sql.data);
 	if (r->stats.null_groups > 0)
 		ReportNullRow(src);
 
@@ -850,7 +818,7 @@ RunSqlInto(const char *sql, int nargs, Datum *values,
 	Assert(nargs <= (int) lengthof(types));
 	plan = SPI_prepare(sql, nargs, types);
 	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		FgSpiUnexpected("SPI_prepare", SPI_result, 0, sql);
 	SetTuplestoreDestReceiverParams(dest, store, cxt, false, NULL, NULL);
 	memset(&options, 0, sizeof(options));
 	if (nargs > 0)
@@ -869,7 +837,8 @@ RunSqlInto(const char *sql, int nargs, Datum *values,
 	options.dest = dest;
 	rc = SPI_execute_plan_extended(plan, &options);
 	if (rc != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(rc));
+		FgSpiUnexpected("SPI_execute_plan_extended", rc,
+						SPI_OK_INSERT_RETURNING, sql);
 	SPI_freeplan(plan);
 	dest->rDestroy(dest);
 	return SPI_processed;
@@ -889,23 +858,23 @@ AppendRebuild(int64 groups, bool empty, Tuplestorestate *store,
 	StringInfoData sql;
 	int64		added;
 
-	RunSql(sql_drop_indexes, 0, NULL, NULL, SPI_OK_UTILITY);
+	FgSpiExec(sql_drop_indexes, 0, NULL, NULL, SPI_OK_UTILITY);
 	values[0] = Int64GetDatum(groups);
-	RunSql(sql_reserve_seq, 1, types, values, SPI_OK_SELECT);
-	*first_seq = ResultInt64(0, 1);
+	FgSpiExec(sql_reserve_seq, 1, types, values, SPI_OK_SELECT);
+	*first_seq = FgSpiGetInt64(0, 1);
 
 	values[0] = Int64GetDatum(*first_seq);
 	initStringInfo(&sql);
 	appendStringInfo(&sql, sql_append_fmt, empty ? "" : sql_append_anti);
 	if (empty)
-		added = (int64) RunSql(sql.data, 1, types, values, SPI_OK_INSERT);
+		added = (int64) FgSpiExec(sql.data, 1, types, values, SPI_OK_INSERT);
 	else
 		added = (int64) RunSqlInto(sql.data, 1, values, store, cxt);
 	ImportProgress(clock, "appended new edges", added);
 
 	for (size_t i = 0; i < lengthof(sql_build_indexes); i++)
 	{
-		RunSql(sql_build_indexes[i], 0, NULL, NULL, SPI_OK_UTILITY);
+		FgSpiExec(sql_build_indexes[i], 0, NULL, NULL, SPI_OK_UTILITY);
 		ImportProgress(clock, i == 0 ? "built the primary key" : "built an index", added);
 	}
 	return added;
@@ -1046,8 +1015,8 @@ fg_import_edges(PG_FUNCTION_ARGS)
 		if (st.candidates >= FG_IMPORT_REBUILD_MIN && may_rebuild)
 		{
 			values[0] = Int64GetDatum(st.candidates);
-			RunSql(sql_count_existing, 1, types, values, SPI_OK_SELECT);
-			rebuild = ResultInt64(0, 1) < st.candidates;
+			FgSpiExec(sql_count_existing, 1, types, values, SPI_OK_SELECT);
+			rebuild = FgSpiGetInt64(0, 1) < st.candidates;
 		}
 		if (rebuild)
 		{
@@ -1067,7 +1036,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 		if (rebuild)
 		{
-			RunSql(sql_edge_empty, 0, NULL, NULL, SPI_OK_SELECT);
+			FgSpiExec(sql_edge_empty, 0, NULL, NULL, SPI_OK_SELECT);
 			empty = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 1,
 											   &isnull));
@@ -1084,7 +1053,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			 * a concurrent rebuild-plan import, which locks the table until
 			 * commit, waits for us or we for it with no gate held.
 			 */
-			RunSql(sql_lock_edge_shared, 0, NULL, NULL, SPI_OK_UTILITY);
+			FgSpiExec(sql_lock_edge_shared, 0, NULL, NULL, SPI_OK_UTILITY);
 			heap = FgOpenEdges();
 			SettleStagedPairs(heap, gate);
 			added = InsertLive(added_store, cxt, &clock);
@@ -1104,8 +1073,8 @@ fg_import_edges(PG_FUNCTION_ARGS)
 						  added);
 			if (!rebuild && added > 0)
 			{
-				RunSql(sql_min_new_seq, 0, NULL, NULL, SPI_OK_SELECT);
-				first_seq = ResultInt64(0, 1);
+				FgSpiExec(sql_min_new_seq, 0, NULL, NULL, SPI_OK_SELECT);
+				first_seq = FgSpiGetInt64(0, 1);
 			}
 		}
 
@@ -1116,7 +1085,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			/* A first load into empty storage can skip the upsert. */
 			if (empty)
 			{
-				RunSql(sql_counter_empty, 0, NULL, NULL, SPI_OK_SELECT);
+				FgSpiExec(sql_counter_empty, 0, NULL, NULL, SPI_OK_SELECT);
 				fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 1,
 												   &isnull));
@@ -1129,7 +1098,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 							 sql_counts_stripe_free,
 							 fresh ? "" : sql_counts_upsert);
 			values[0] = Int64GetDatum(first_seq);
-			RunSql(sql.data, empty ? 0 : 1, types, values, SPI_OK_INSERT);
+			FgSpiExec(sql.data, empty ? 0 : 1, types, values, SPI_OK_INSERT);
 			ImportProgress(&clock, "updated the counts of accounts", SPI_processed);
 		}
 	}
@@ -1341,7 +1310,7 @@ RunCountsSql(const char *fmt, int nargs, Oid *types, Datum *values, int expected
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, fmt, sql_counts_stripe_free, sql_counts_upsert);
-	return RunSql(sql.data, nargs, types, values, expected);
+	return FgSpiExec(sql.data, nargs, types, values, expected);
 }
 
 /*
@@ -1385,7 +1354,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 		CheckAccountSnapshot(heap, account);
 
 	RunCountsSql(sql_remove_edges, 1, types, values, SPI_OK_SELECT);
-	removed = ResultInt64(0, 1);
+	removed = FgSpiGetInt64(0, 1);
 
 	/*
 	 * An edge of the account that survived the statement was made by a
@@ -1415,7 +1384,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 		svalues[0] = Int64GetDatum(sv->outgoing ? account : sv->other);
 		svalues[1] = Int64GetDatum(sv->outgoing ? sv->other : account);
 		RunCountsSql(sql_remove_survivor, 2, stypes, svalues, SPI_OK_SELECT);
-		removed += ResultInt64(0, 1);
+		removed += FgSpiGetInt64(0, 1);
 	}
 	SPI_finish();
 	table_close(heap, NoLock);

@@ -36,10 +36,11 @@ SpiErrcode(int rc)
 }
 
 /*
- * Report a result code other than the expected one (0: any success).
+ * Report a result code other than the expected one (0: any success) of the
+ * SPI call what.
  */
-static void
-SpiUnexpected(const char *what, int rc, int expected, const char *sql)
+void
+FgSpiUnexpected(const char *what, int rc, int expected, const char *sql)
 {
 	if (expected == 0)
 		ereport(ERROR,
@@ -71,7 +72,7 @@ FgSpiExec(const char *sql, int nargs, const Oid *types, const Datum *values,
 	else
 		rc = SPI_execute(sql, false, 0);
 	if (rc != expected)
-		SpiUnexpected("SPI_execute", rc, expected, sql);
+		FgSpiUnexpected("SPI_execute", rc, expected, sql);
 	return SPI_processed;
 }
 
@@ -88,7 +89,7 @@ FgSpiPrepareKeep(SPIPlanPtr *cache, const char *sql, int nargs,
 		SPIPlanPtr	plan = SPI_prepare(sql, nargs, (Oid *) types);
 
 		if (plan == NULL)
-			SpiUnexpected("SPI_prepare", SPI_result, 0, sql);
+			FgSpiUnexpected("SPI_prepare", SPI_result, 0, sql);
 		if (SPI_keepplan(plan) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INTERNAL_ERROR),
@@ -109,7 +110,7 @@ FgSpiExecPlan(SPIPlanPtr plan, const Datum *values, int expected)
 	int			rc = SPI_execute_plan(plan, (Datum *) values, NULL, false, 0);
 
 	if (rc != expected)
-		SpiUnexpected("SPI_execute_plan", rc, expected, "(prepared)");
+		FgSpiUnexpected("SPI_execute_plan", rc, expected, "(prepared)");
 	return SPI_processed;
 }
 

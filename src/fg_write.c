@@ -206,39 +206,6 @@ static const Oid bump_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT4OID};
 static const Oid bump_tid_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TIDOID};
 
 /*
- * Prepare a statement once and keep it for the life of the backend.
- */
-static SPIPlanPtr
-PreparePlan(SPIPlanPtr *cache, const char *sql, int nargs, const Oid *types)
-{
-	if (*cache == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, (Oid *) types);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s",
-				 SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		*cache = plan;
-	}
-	return *cache;
-}
-
-/*
- * Run a prepared statement and return the number of rows it processed.
- */
-static uint64
-RunPlan(SPIPlanPtr plan, Datum *values, int expected)
-{
-	int			rc = SPI_execute_plan(plan, values, NULL, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
-	return SPI_processed;
-}
-
-/*
  * Empty the stripe cache when a transaction ends or a subtransaction aborts:
  * a version written by an aborted subtransaction is not ours any more, and
  * its place may be reused by a stripe row another transaction holds.
@@ -374,16 +341,18 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	if (e->generation == stripe_generation && e->account == account)
 	{
 		values[4] = PointerGetDatum(&e->tid);
-		if (RunPlan(PreparePlan(&plan_bump_tid, sql_bump_tid, 5, bump_tid_types),
-					values, SPI_OK_UPDATE_RETURNING) > 0)
+		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_tid, sql_bump_tid, 5,
+										   bump_tid_types),
+						  values, SPI_OK_UPDATE_RETURNING) > 0)
 		{
 			RememberStripe(account, 0, 1);
 			return;
 		}
 	}
 
-	if (RunPlan(PreparePlan(&plan_bump_stripe, sql_bump_stripe, 4, bump_types),
-				values, SPI_OK_UPDATE_RETURNING) > 0)
+	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_stripe, sql_bump_stripe, 4,
+									   bump_types),
+					  values, SPI_OK_UPDATE_RETURNING) > 0)
 	{
 		RememberStripe(account, 0, 1);
 		return;
@@ -396,8 +365,9 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	 * count exact if it ever happens.
 	 */
 	values[4] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	RunPlan(PreparePlan(&plan_new_stripe, sql_new_stripe, 5, bump_types),
-			values, SPI_OK_INSERT_RETURNING);
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_new_stripe, sql_new_stripe, 5,
+								   bump_types),
+				  values, SPI_OK_INSERT_RETURNING);
 	RememberStripe(account, 0, 1);
 }
 
@@ -457,11 +427,13 @@ ChangeEdgeFast(int64 follower, int64 followee, int sign,
 	values[1] = Int64GetDatum(followee);
 	values[2] = Int64GetDatum(sign);
 	if (sign > 0)
-		n = RunPlan(PreparePlan(&plan_follow_fast, sql_follow_fast, 3, fast_types),
-					values, SPI_OK_SELECT);
+		n = FgSpiExecPlan(FgSpiPrepareKeep(&plan_follow_fast, sql_follow_fast,
+										   3, fast_types),
+						  values, SPI_OK_SELECT);
 	else
-		n = RunPlan(PreparePlan(&plan_unfollow_fast, sql_unfollow_fast, 3, fast_types),
-					values, SPI_OK_SELECT);
+		n = FgSpiExecPlan(FgSpiPrepareKeep(&plan_unfollow_fast,
+										   sql_unfollow_fast, 3, fast_types),
+						  values, SPI_OK_SELECT);
 
 	changed = n > 0 &&
 		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -494,10 +466,12 @@ ChangeEdgeOnly(int64 follower, int64 followee, bool insert)
 	values[0] = Int64GetDatum(follower);
 	values[1] = Int64GetDatum(followee);
 	if (insert)
-		return RunPlan(PreparePlan(&plan_insert_edge, sql_insert_edge, 2, edge_types),
-					   values, SPI_OK_INSERT) > 0;
-	return RunPlan(PreparePlan(&plan_delete_edge, sql_delete_edge, 2, edge_types),
-				   values, SPI_OK_DELETE) > 0;
+		return FgSpiExecPlan(FgSpiPrepareKeep(&plan_insert_edge,
+											  sql_insert_edge, 2, edge_types),
+							 values, SPI_OK_INSERT) > 0;
+	return FgSpiExecPlan(FgSpiPrepareKeep(&plan_delete_edge, sql_delete_edge,
+										  2, edge_types),
+						 values, SPI_OK_DELETE) > 0;
 }
 
 /*

@@ -33,13 +33,13 @@
  * Wire form (send/recv): version byte, int32 count, count int64 values in
  * strictly ascending order, all in network byte order.
  *
- * The codec (idset_codec.c) is built two ways: in the server, where it
- * includes postgres.h and miscadmin.h first, so IDSET_ASSERT is Assert and
- * IDSET_CHECK_INTERRUPTS is CHECK_FOR_INTERRUPTS; and alone for test/fuzz
- * with -DIDSET_STANDALONE, where IDSET_ASSERT is assert() and interrupts do
- * not exist.  Loops that can run over IDSET_MAX_ELEMENTS values check for
- * interrupts once per IDSET_INTERRUPT_STRIDE values, outside the inner loop,
- * so the inner loops stay as tight as they were.
+ * The codec (idset_format.c and idset_algebra.c) is built two ways: in the
+ * server, where it includes postgres.h and miscadmin.h first, so IDSET_ASSERT
+ * is Assert and IDSET_CHECK_INTERRUPTS is CHECK_FOR_INTERRUPTS; and alone for
+ * test/fuzz with -DIDSET_STANDALONE, where IDSET_ASSERT is assert() and
+ * interrupts do not exist.  Loops that can run over IDSET_MAX_ELEMENTS values
+ * check for interrupts once per IDSET_INTERRUPT_STRIDE values, outside the
+ * inner loop, so the inner loops stay as tight as they were.
  */
 #ifndef IDSET_H
 #define IDSET_H
@@ -115,7 +115,7 @@ typedef struct IdsetReader
 	size_t		packed_len;
 } IdsetReader;
 
-/* idset_codec.c */
+/* idset_format.c */
 extern size_t IdsetTextMaxElements(const char *s, size_t len);
 extern IdsetStatus IdsetParseText(const char *s, size_t len, int64_t *out,
 								  size_t cap, size_t *n, IdsetError *err);
@@ -137,6 +137,8 @@ extern void IdsetWriteWire(const int64_t *v, size_t n, uint8_t *out);
 extern size_t IdsetTextLength(const int64_t *v, size_t n);
 extern bool IdsetTextFits(const int64_t *v, size_t n, size_t *len);
 extern size_t IdsetFormatText(const int64_t *v, size_t n, char *out);
+
+/* idset_algebra.c */
 extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
 
 /*

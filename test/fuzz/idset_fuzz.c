@@ -1,7 +1,7 @@
 /*
  * idset_fuzz.c
- *		libFuzzer harness for the idset codec (src/idset_codec.c), built
- *		without a server by test/fuzz/run.sh.
+ *		libFuzzer harness for the idset codec (src/idset_format.c and
+ *		src/idset_algebra.c), built without a server by test/fuzz/run.sh.
  *
  * The first input byte picks a target; the rest is the input:
  *	0  text input:  accepted text must canonicalise, print, re-parse to the

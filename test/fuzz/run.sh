@@ -11,13 +11,14 @@ runs=${1:-1000000}
 seconds=${2:-0}
 out=${FUZZ_BUILD_DIR:-$here/build}
 CC=${CC:-clang}
+codec=("$top/src/idset_format.c" "$top/src/idset_algebra.c")
 
 command -v "$CC" >/dev/null || { echo "idset fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 rm -rf "$out/corpus"
 mkdir -p "$out/corpus"
 "$CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-DIDSET_STANDALONE -I"$top/src" "$here/idset_fuzz.c" "$top/src/idset_codec.c" -o "$out/idset_fuzz"
-"$CC" -O1 -DIDSET_STANDALONE -I"$top/src" "$here/idset_seeds.c" "$top/src/idset_codec.c" -o "$out/idset_seeds"
+	-DIDSET_STANDALONE -I"$top/src" "$here/idset_fuzz.c" "${codec[@]}" -o "$out/idset_fuzz"
+"$CC" -O1 -DIDSET_STANDALONE -I"$top/src" "$here/idset_seeds.c" "${codec[@]}" -o "$out/idset_seeds"
 "$out/idset_seeds" "$out/corpus"
 cd "$out"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

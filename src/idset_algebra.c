@@ -1,0 +1,585 @@
+/*
+ * idset_algebra.c
+ *		The idset set algebra on sorted arrays and stored forms:
+ *		intersection (merge, galloping, windowed bitmap, block-skipping over
+ *		stored sets), union, difference and overlap.  The formats they read
+ *		are in idset_format.c.
+ *
+ * Plain C with no allocation, like idset_format.c: every function writes
+ * only inside the output bound stated in idset.h, and test/fuzz builds it
+ * with -DIDSET_STANDALONE and no PostgreSQL headers.
+ */
+#ifndef IDSET_STANDALONE
+#include "postgres.h"
+#include "miscadmin.h"
+#endif
+
+#include <string.h>
+
+#include "idset.h"
+#include "idset_int.h"
+
+/*
+ * First index i with v[i] >= x, by galloping from the front then binary
+ * search; O(log i).
+ */
+size_t
+IdsetLowerBound(const int64_t *v, size_t n, int64_t x)
+{
+	size_t		lo = 0;
+	size_t		step = 1;
+	size_t		hi;
+
+	while (lo + step < n && v[lo + step] < x)
+	{
+		lo += step;
+		step <<= 1;
+	}
+	hi = lo + step < n ? lo + step : n;
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Window of the bitmap intersection: 2^16 values, an 8 KB bitmap. */
+#define IDSET_WINDOW_BITS	16
+#define IDSET_WINDOW		(UINT64_C(1) << IDSET_WINDOW_BITS)
+
+/*
+ * a ∩ b for dense sets of similar size: walk the value range in windows of
+ * IDSET_WINDOW values; set a bit for each element of a in the window, then
+ * test each element of b.  Unlike a merge, no step waits for the previous
+ * comparison, so the loops run at memory speed without mispredictions.
+ */
+static size_t
+IntersectBitmap(const int64_t *a, size_t na, const int64_t *b, size_t nb,
+				int64_t *out)
+{
+	uint64_t	bits[IDSET_WINDOW / 64];
+	size_t		cap = MinSize(na, nb);
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		k = 0;
+
+	memset(bits, 0, sizeof(bits));
+	while (i < na && j < nb)
+	{
+		uint64_t	base;
+		size_t		i0;
+
+		IDSET_CHECK_INTERRUPTS();
+
+		/* Skip the lower head up to the other, start the window there. */
+		if (a[i] < b[j])
+			i += IdsetLowerBound(a + i, na - i, b[j]);
+		else if (b[j] < a[i])
+			j += IdsetLowerBound(b + j, nb - j, a[i]);
+		if (i >= na || j >= nb)
+			break;
+		base = IDSET_FLIP(a[i] < b[j] ? a[i] : b[j]);
+		i0 = i;
+		while (i < na && IDSET_FLIP(a[i]) - base < IDSET_WINDOW)
+		{
+			uint64_t	off = IDSET_FLIP(a[i]) - base;
+
+			bits[off >> 6] |= UINT64_C(1) << (off & 63);
+			i++;
+		}
+		while (j < nb && IDSET_FLIP(b[j]) - base < IDSET_WINDOW)
+		{
+			uint64_t	off = IDSET_FLIP(b[j]) - base;
+
+			/*
+			 * Branch-free: store the candidate, count it if it matched.
+			 * out has exactly cap = min(na, nb) slots, so the store is
+			 * safe only while k < cap; k == cap means the smaller set is
+			 * used up, and the intersection is complete.
+			 */
+			IDSET_ASSERT(k < cap);
+			out[k] = b[j];
+			k += (bits[off >> 6] >> (off & 63)) & 1;
+			j++;
+			if (unlikely_codec(k == cap))
+				return k;
+		}
+		/* Clear only what was set. */
+		for (size_t t = i0; t < i; t++)
+			bits[(IDSET_FLIP(a[t]) - base) >> 6] = 0;
+	}
+	return k;
+}
+
+/*
+ * a ∩ b into out (min(na, nb) slots, see idset.h), by the shape of the inputs: galloping
+ * through the larger one when they differ by more than 32x in size, a
+ * bitmap over value windows when they are dense (average gap below 256), a
+ * branch-light merge otherwise.
+ */
+size_t
+IdsetIntersect(const int64_t *a, size_t na, const int64_t *b, size_t nb,
+			   int64_t *out)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		k = 0;
+
+	if (na > nb)
+	{
+		const int64_t *t = a;
+		size_t		tn = na;
+
+		a = b;
+		na = nb;
+		b = t;
+		nb = tn;
+	}
+	if (na == 0)
+		return 0;
+	if (nb / na > 32)
+	{
+		for (i = 0; i < na && j < nb; i++)
+		{
+			if (i % IDSET_INTERRUPT_STRIDE == 0)
+				IDSET_CHECK_INTERRUPTS();
+			j += IdsetLowerBound(b + j, nb - j, a[i]);
+			if (j < nb && b[j] == a[i])
+			{
+				IDSET_ASSERT(k < na);
+				out[k++] = a[i];
+			}
+		}
+		return k;
+	}
+	if (na >= 1024)
+	{
+		uint64_t	lo = IDSET_FLIP(a[0] > b[0] ? a[0] : b[0]);
+		uint64_t	hi = IDSET_FLIP(a[na - 1] < b[nb - 1] ? a[na - 1] : b[nb - 1]);
+
+		if (hi < lo || (hi - lo) / na < 256)
+			return hi < lo ? 0 : IntersectBitmap(a, na, b, nb, out);
+	}
+	while (i < na && j < nb)
+	{
+		size_t		iend = StrideEnd(i, na);
+		size_t		jend = StrideEnd(j, nb);
+
+		IDSET_CHECK_INTERRUPTS();
+		while (i < iend && j < jend)
+		{
+			int64_t		x = a[i];
+			int64_t		y = b[j];
+
+			/*
+			 * Branch-light merge: advance whichever is smaller, both if
+			 * equal.  The store before the test stays in bounds because
+			 * k <= i < na = min(na, nb) here.
+			 */
+			IDSET_ASSERT(k <= i && i < na);
+			out[k] = x;
+			k += (x == y);
+			i += (x <= y);
+			j += (y <= x);
+		}
+	}
+	return k;
+}
+
+/*
+ * a ∪ b into out (na + nb slots).
+ */
+size_t
+IdsetUnion(const int64_t *a, size_t na, const int64_t *b, size_t nb,
+		   int64_t *out)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		k = 0;
+
+	while (i < na && j < nb)
+	{
+		size_t		iend = StrideEnd(i, na);
+		size_t		jend = StrideEnd(j, nb);
+
+		IDSET_CHECK_INTERRUPTS();
+		while (i < iend && j < jend)
+		{
+			if (a[i] < b[j])
+				out[k++] = a[i++];
+			else if (a[i] > b[j])
+				out[k++] = b[j++];
+			else
+			{
+				out[k++] = a[i++];
+				j++;
+			}
+		}
+	}
+	/* k <= i + j, so the tails fit in na + nb slots. */
+	IDSET_ASSERT(k <= i + j);
+	if (i < na)
+		memcpy(out + k, a + i, (na - i) * sizeof(int64_t));
+	k += na - i;
+	if (j < nb)
+		memcpy(out + k, b + j, (nb - j) * sizeof(int64_t));
+	k += nb - j;
+	IDSET_ASSERT(k <= na + nb);
+	return k;
+}
+
+/*
+ * a − b into out (na slots).
+ */
+size_t
+IdsetDifference(const int64_t *a, size_t na, const int64_t *b, size_t nb,
+				int64_t *out)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		k = 0;
+
+	while (i < na && j < nb)
+	{
+		size_t		iend = StrideEnd(i, na);
+		size_t		jend = StrideEnd(j, nb);
+
+		IDSET_CHECK_INTERRUPTS();
+		while (i < iend && j < jend)
+		{
+			if (a[i] < b[j])
+				out[k++] = a[i++];
+			else if (a[i] > b[j])
+				j++;
+			else
+			{
+				i++;
+				j++;
+			}
+		}
+	}
+	/* k <= i: what is left of a is kept whole. */
+	IDSET_ASSERT(k <= i);
+	if (i < na)
+		memcpy(out + k, a + i, (na - i) * sizeof(int64_t));
+	k += na - i;
+	IDSET_ASSERT(k <= na);
+	return k;
+}
+
+/*
+ * Do a and b have an element in common?  Stops at the first one: galloping
+ * through the larger when they differ by more than 32x in size, a merge
+ * otherwise.
+ */
+bool
+IdsetOverlap(const int64_t *a, size_t na, const int64_t *b, size_t nb)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+
+	if (na > nb)
+		return IdsetOverlap(b, nb, a, na);
+	if (na == 0 || a[na - 1] < b[0] || b[nb - 1] < a[0])
+		return false;
+	if (nb / na > 32)
+	{
+		for (i = 0; i < na && j < nb; i++)
+		{
+			if (i % IDSET_INTERRUPT_STRIDE == 0)
+				IDSET_CHECK_INTERRUPTS();
+			j += IdsetLowerBound(b + j, nb - j, a[i]);
+			if (j < nb && b[j] == a[i])
+				return true;
+		}
+		return false;
+	}
+	while (i < na && j < nb)
+	{
+		size_t		iend = StrideEnd(i, na);
+		size_t		jend = StrideEnd(j, nb);
+
+		IDSET_CHECK_INTERRUPTS();
+		while (i < iend && j < jend)
+		{
+			if (a[i] < b[j])
+				i++;
+			else if (b[j] < a[i])
+				j++;
+			else
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * a ∩ (stored set behind r) into out (na slots) without decoding all of
+ * the stored set: gallop over its block directory and decode only blocks
+ * that can hold an element of a.  For a small a against a huge set.
+ * Returns SIZE_MAX if a block is malformed.
+ */
+size_t
+IdsetIntersectReader(const int64_t *a, size_t na, const IdsetReader *r,
+					 int64_t *out)
+{
+	return IdsetIntersectReaderLimit(a, na, r, out, SIZE_MAX);
+}
+
+/*
+ * IdsetIntersectReader() that stops after limit matches (out needs
+ * min(na, limit) slots): limit 1 answers "do they overlap?".
+ */
+size_t
+IdsetIntersectReaderLimit(const int64_t *a, size_t na, const IdsetReader *r,
+						  int64_t *out, size_t limit)
+{
+	int64_t		vals[IDSET_BLOCK_SIZE];
+	int64_t		decoded = -1;
+	int			nvals = 0;
+	uint32_t	b = 0;
+	size_t		k = 0;
+
+	if (r->nblocks == 0 || limit == 0)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+	{
+		int64_t		x = a[i];
+		uint32_t	step = 1;
+		uint32_t	lo;
+		uint32_t	hi;
+		size_t		pos;
+
+		if (i % IDSET_INTERRUPT_STRIDE == 0)
+			IDSET_CHECK_INTERRUPTS();
+		if (x < IdsetBlockFirst(r, b))
+			continue;
+		/* Largest block at or after b whose first value is <= x. */
+		lo = b;
+		while (lo + step < r->nblocks && IdsetBlockFirst(r, lo + step) <= x)
+		{
+			lo += step;
+			step <<= 1;
+		}
+		hi = lo + step < r->nblocks ? lo + step : r->nblocks;
+		while (hi - lo > 1)
+		{
+			uint32_t	mid = lo + (hi - lo) / 2;
+
+			if (IdsetBlockFirst(r, mid) <= x)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		b = lo;
+		if (decoded != (int64_t) b)
+		{
+			nvals = IdsetDecodeBlock(r, b, vals);
+			if (nvals <= 0)
+				return SIZE_MAX;
+			decoded = b;
+		}
+		pos = IdsetLowerBound(vals, (size_t) nvals, x);
+		if (pos < (size_t) nvals && vals[pos] == x)
+		{
+			IDSET_ASSERT(k < na && k < limit);
+			out[k++] = x;
+			if (k >= limit)
+				return k;
+		}
+	}
+	return k;
+}
+
+/* One decoded block at a time of a stored set. */
+typedef struct BlockCursor
+{
+	const IdsetReader *r;
+	uint32_t	block;			/* next block to load */
+	int			pos;
+	int			n;
+	int64_t		vals[IDSET_BLOCK_SIZE];
+} BlockCursor;
+
+/* Load the next block; false at the end or if it is malformed (*bad). */
+static bool
+CursorNext(BlockCursor *c, bool *bad)
+{
+	if (c->block >= c->r->nblocks)
+		return false;
+	c->n = IdsetDecodeBlock(c->r, c->block, c->vals);
+	if (c->n <= 0)
+	{
+		*bad = true;
+		return false;
+	}
+	c->block++;
+	c->pos = 0;
+	return true;
+}
+
+/*
+ * Move to the first value >= x, stepping over whole blocks by their first
+ * values without decoding them.  False if there is none.
+ */
+static bool
+CursorSeek(BlockCursor *c, int64_t x, bool *bad)
+{
+	if (c->vals[c->n - 1] < x)
+	{
+		while (c->block + 1 < c->r->nblocks &&
+			   IdsetBlockFirst(c->r, c->block + 1) <= x)
+			c->block++;
+		if (!CursorNext(c, bad))
+			return false;
+		if (c->vals[c->n - 1] < x && !CursorNext(c, bad))
+			return false;
+	}
+	c->pos += (int) IdsetLowerBound(c->vals + c->pos, (size_t) (c->n - c->pos), x);
+	return c->pos < c->n;
+}
+
+/*
+ * End of the run of the cursor's block inside the window starting at base
+ * (all values from pos on are >= base).  Usually the whole block fits, and
+ * the loops over the run need no per-value test.
+ */
+static inline int
+WindowEnd(const BlockCursor *c, uint64_t base)
+{
+	int			end;
+
+	if (IDSET_FLIP(c->vals[c->n - 1]) - base < IDSET_WINDOW)
+		return c->n;
+	end = c->pos;
+	while (end < c->n && IDSET_FLIP(c->vals[end]) - base < IDSET_WINDOW)
+		end++;
+	return end;
+}
+
+/*
+ * a ∩ b of two stored sets into out (min of the counts slots; see idset.h
+ * for the contract), decoding one
+ * block of each at a time into L1-resident buffers instead of whole arrays,
+ * and intersecting by bitmap windows as IntersectBitmap() does.  Blocks
+ * wholly before the other set's position are skipped undecoded.  Returns
+ * SIZE_MAX if a block is malformed.
+ */
+size_t
+IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
+					 int64_t *out)
+{
+	return IdsetIntersectStoredLimit(ra, rb, out, SIZE_MAX);
+}
+
+/*
+ * IdsetIntersectStored() that stops after limit matches (out needs
+ * min(counts, limit) slots): limit 1 answers "do they overlap?".
+ */
+size_t
+IdsetIntersectStoredLimit(const IdsetReader *ra, const IdsetReader *rb,
+						  int64_t *out, size_t limit)
+{
+	BlockCursor ca;
+	BlockCursor cb;
+	uint64_t	bits[IDSET_WINDOW / 64];
+	bool		bad = false;
+	size_t		cap = MinSize(MinSize(ra->count, rb->count), limit);
+	size_t		k = 0;
+
+	if (cap == 0)
+		return 0;
+	memset(&ca, 0, sizeof(ca));
+	memset(&cb, 0, sizeof(cb));
+	ca.r = ra;
+	cb.r = rb;
+	memset(bits, 0, sizeof(bits));
+	if (!CursorNext(&ca, &bad) || !CursorNext(&cb, &bad))
+		return bad ? SIZE_MAX : 0;
+	for (;;)
+	{
+		int64_t		x = ca.vals[ca.pos];
+		int64_t		y = cb.vals[cb.pos];
+		uint64_t	base;
+		uint64_t	w0 = 0;
+		uint64_t	w1 = 0;
+		bool		set_any = false;
+		bool		more_a = true;
+		bool		more_b = true;
+
+		IDSET_CHECK_INTERRUPTS();
+		if (x < y)
+		{
+			if (!CursorSeek(&ca, y, &bad))
+				break;
+			x = ca.vals[ca.pos];
+		}
+		else if (y < x)
+		{
+			if (!CursorSeek(&cb, x, &bad))
+				break;
+			y = cb.vals[cb.pos];
+		}
+		base = IDSET_FLIP(x < y ? x : y);
+		for (;;)
+		{
+			int			end = WindowEnd(&ca, base);
+
+			if (end > ca.pos)
+			{
+				if (!set_any)
+					w0 = (IDSET_FLIP(ca.vals[ca.pos]) - base) >> 6;
+				w1 = (IDSET_FLIP(ca.vals[end - 1]) - base) >> 6;
+				set_any = true;
+			}
+			for (int p = ca.pos; p < end; p++)
+			{
+				uint64_t	off = IDSET_FLIP(ca.vals[p]) - base;
+
+				bits[off >> 6] |= UINT64_C(1) << (off & 63);
+			}
+			ca.pos = end;
+			if (ca.pos < ca.n)
+				break;
+			if (!CursorNext(&ca, &bad))
+			{
+				more_a = false;
+				break;
+			}
+		}
+		for (;;)
+		{
+			int			end = WindowEnd(&cb, base);
+
+			for (int p = cb.pos; p < end; p++)
+			{
+				uint64_t	off = IDSET_FLIP(cb.vals[p]) - base;
+
+				/* Store within cap only, as in IntersectBitmap(). */
+				IDSET_ASSERT(k < cap);
+				out[k] = cb.vals[p];
+				k += (bits[off >> 6] >> (off & 63)) & 1;
+				if (unlikely_codec(k == cap))
+					return k;
+			}
+			cb.pos = end;
+			if (cb.pos < cb.n)
+				break;
+			if (!CursorNext(&cb, &bad))
+			{
+				more_b = false;
+				break;
+			}
+		}
+		if (set_any)
+			memset(bits + w0, 0, (size_t) (w1 - w0 + 1) * sizeof(uint64_t));
+		if (!more_a || !more_b || bad)
+			break;
+	}
+	return bad ? SIZE_MAX : k;
+}
