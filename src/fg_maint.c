@@ -28,6 +28,7 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
@@ -52,17 +53,19 @@ static const char *const counter_indexes[] = {FG_COUNTER_PKEY, NULL};
  * verify() and rebuild_counts().  Yields "actual" (account, followers,
  * following, mutuals, self_edges, max_seq) for every account with an edge,
  * and "stored" (account, followers, following, mutuals) summed over stripes.
+ * Each is computed once (MATERIALIZED): an aggregate must never end up on
+ * the inner side of a nested loop, rerun for every outer row.
  */
 #define FG_ACTUAL_AND_STORED_CTES \
-"WITH fr AS (" \
+"WITH fr AS MATERIALIZED (" \
 "  SELECT e.followee AS account, pg_catalog.count(*) AS n" \
 "  FROM follow_graph.edge AS e GROUP BY e.followee)," \
-" fg AS (" \
+" fg AS MATERIALIZED (" \
 "  SELECT e.follower AS account, pg_catalog.count(*) AS n," \
 "         pg_catalog.count(*) FILTER (WHERE e.follower OPERATOR(pg_catalog.=) e.followee) AS self_edges," \
 "         pg_catalog.max(e.seq) AS max_seq" \
 "  FROM follow_graph.edge AS e GROUP BY e.follower)," \
-" mu AS (" \
+" mu AS MATERIALIZED (" \
 "  SELECT e.follower AS account, pg_catalog.count(*) AS n" \
 "  FROM follow_graph.edge AS e JOIN follow_graph.edge AS r" \
 "    ON r.follower OPERATOR(pg_catalog.=) e.followee" \
@@ -75,7 +78,7 @@ static const char *const counter_indexes[] = {FG_COUNTER_PKEY, NULL};
 "         fg.max_seq" \
 "  FROM fr FULL JOIN fg ON fg.account OPERATOR(pg_catalog.=) fr.account" \
 "  LEFT JOIN mu ON mu.account OPERATOR(pg_catalog.=) fg.account)," \
-" stored AS (" \
+" stored AS MATERIALIZED (" \
 "  SELECT c.account, pg_catalog.sum(c.followers) AS followers," \
 "         pg_catalog.sum(c.following) AS following, pg_catalog.sum(c.mutuals) AS mutuals" \
 "  FROM follow_graph.counter AS c GROUP BY c.account)"
@@ -323,6 +326,23 @@ CheckIndexes(ReturnSetInfo *rsinfo, const char *relname,
 }
 
 /*
+ * verify() and rebuild_counts() read whole tables: plan their statements
+ * with hash and merge joins only.  Right after a bulk write the statistics
+ * may still say the tables are nearly empty, and a nested loop over two
+ * whole tables then costs minutes instead of milliseconds.  Returns the GUC
+ * nest level to close with AtEOXact_GUC(true, level).
+ */
+static int
+PlanForWholeTables(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("enable_nestloop", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+/*
  * verify() → table(account bigint, problem text): no rows means the counts,
  * the indexes and the edge sequence all agree with the edges.
  */
@@ -333,6 +353,7 @@ fg_verify(PG_FUNCTION_ARGS)
 	Snapshot	snapshot = GetActiveSnapshot();
 	static SPIPlanPtr plan = NULL;
 	Portal		portal;
+	int			guc_level;
 
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -340,6 +361,7 @@ fg_verify(PG_FUNCTION_ARGS)
 	CheckIndexes(rsinfo, FG_COUNTER_TABLE, counter_indexes, snapshot);
 
 	SPI_connect();
+	guc_level = PlanForWholeTables();
 	FgSpiPrepareKeep(&plan, sql_verify, 0, NULL);
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
 	for (;;)
@@ -363,6 +385,7 @@ fg_verify(PG_FUNCTION_ARGS)
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+	AtEOXact_GUC(true, guc_level);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -379,6 +402,7 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 	int64		merged;
 	int64		merged_accounts;
 	int64		skipped;
+	int			guc_level;
 
 	/*
 	 * The lock below only helps if the statements after it take fresh
@@ -392,6 +416,7 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 				 errhint("Run it in its own READ COMMITTED transaction.")));
 
 	SPI_connect();
+	guc_level = PlanForWholeTables();
 	FgSpiExec(sql_rebuild_lock, 0, NULL, NULL, SPI_OK_UTILITY);
 	if (FgSpiExec(sql_rebuild_drop, 0, NULL, NULL, SPI_OK_SELECT) != 1)
 		elog(ERROR, "rebuild_counts: the count of changed accounts is missing");
@@ -402,6 +427,7 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 	merged_accounts = FgSpiGetInt64(0, 2);
 	skipped = FgSpiGetInt64(0, 3);
 	FgSpiExec(sql_rebuild_seq, 0, NULL, NULL, SPI_OK_SELECT);
+	AtEOXact_GUC(true, guc_level);
 	SPI_finish();
 
 	if (merged > 0 || skipped > 0)
