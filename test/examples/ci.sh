@@ -35,6 +35,7 @@ admin() { psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
 # Drop the check's databases and role, if they exist.
 drop_all() {
 	{
+		echo 'SET client_min_messages = warning;'
 		for db in "${dbs[@]}"; do echo "DROP DATABASE IF EXISTS $db WITH (FORCE);"; done
 		echo 'DROP ROLE IF EXISTS app_writer;'
 	} | admin
