@@ -16,9 +16,9 @@
 #     test/*/ci.sh (short fuzz run, benchmark smoke test);
 #   on an assert-enabled PostgreSQL 18 (test/cassert/build.sh: Debian's source
 #   package built with --enable-cassert, cached outside the clone):
-#     build (-Werror), regression, isolation, TAP, upgrade, and a scan of
-#     every server log for memory-context errors, failed assertions, crashes
-#     and PANICs.
+#     build (-Werror), regression, isolation, TAP, upgrade, the application
+#     examples (test/examples/ci.sh --server), and a scan of every server log
+#     for memory-context errors, failed assertions, crashes and PANICs.
 # Each major builds the extension from its own copy of the tree, so objects
 # of the two never mix; 18 is installed into a throwaway copy of the cached
 # build, never into the cache.  FG_TEST_MAJORS="15" (or "18") runs the
@@ -183,6 +183,14 @@ pg18_upgrade() {
 	pg18_env env -C "$dir18" bash test/upgrade/run.sh "$dir18/upgrade_out"
 }
 
+# The application examples against the 18 cluster: test/examples/ci.sh,
+# the check its 15 run makes, with the same expected output; psql and the
+# clients run as root on the client side (trust over the Unix socket).
+pg18_examples() {
+	env PGHOST="$run18" PGPORT=5432 PGUSER=postgres PATH="$inst18/bin:$PATH" \
+		bash "$top/test/examples/ci.sh" --server "$dir18"
+}
+
 # The server logs of every 18 cluster (ours and the TAP tests') must show no
 # memory-context check failure, failed assertion, crashed backend or PANIC.
 pg18_log_scan() {
@@ -235,6 +243,7 @@ test_pg18() {
 	run_suite "pg18-cassert isolation" pg18_isolation
 	run_suite "pg18-cassert TAP" pg18_tap
 	run_suite "pg18-cassert upgrade" pg18_upgrade
+	run_suite "pg18-cassert examples" pg18_examples
 	pg18_stop
 	run_suite "pg18-cassert server log scan" pg18_log_scan
 }
