@@ -935,10 +935,10 @@ LockEdgesForImport(bool *may_rebuild)
 									 NULL, NULL);
 	if (!OidIsValid(relid))
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("follow_graph storage relation \"%s\" does not exist",
-						FG_EDGE_TABLE),
-				 errhint("Run CREATE EXTENSION follow_graph in this database.")));
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s.%s\" does not exist",
+						FG_SCHEMA, FG_EDGE_TABLE),
+				 errhint("Run CREATE EXTENSION follow_graph in this database; if it is installed, its storage was dropped or renamed.")));
 	*may_rebuild = true;
 	return relid;
 }
