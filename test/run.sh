@@ -262,7 +262,8 @@ test)
 	[[ $majors != *" 15 "* ]] || test_pg15
 	[[ $majors != *" 18 "* ]] || test_pg18
 	pg18_stop
-	[ $failed -ne 0 ] || rm -rf "$inst18" "$run18/data"
+	# Keep the trees and logs of a failed run for a look; drop them otherwise.
+	[ $failed -ne 0 ] || rm -rf "$inst18" "$run18" "$dir15" "$dir18"
 
 	say "test suites"
 	for n in "${failed_names[@]}"; do echo "failed: $n"; done
