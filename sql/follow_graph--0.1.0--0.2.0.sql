@@ -365,3 +365,83 @@ COMMENT ON TABLE follow_graph.pair_gate IS 'follow_graph storage: lock object on
 -- on follow_graph.edge before anything else, so concurrent first loads do not
 -- deadlock; the source is staged in tuplestores read as ephemeral relations,
 -- so no owner-rights SQL reads a caller-owned temporary table).
+
+-- == states: storage ==
+-- Counter columns for pending requests (states) and items (home feed), and
+-- the state tables (see sql/install/60_states.sql).
+ALTER TABLE follow_graph.counter ADD COLUMN requests bigint NOT NULL DEFAULT 0,
+	ADD COLUMN items bigint NOT NULL DEFAULT 0;
+COMMENT ON TABLE follow_graph.counter IS 'follow_graph storage: striped follower, following, mutual, pending request and item counts';
+
+CREATE SEQUENCE follow_graph.state_seq AS bigint CACHE 1;
+
+CREATE TABLE follow_graph.account_state (
+	account		bigint		NOT NULL,
+	private		boolean		NOT NULL DEFAULT false,
+	active		boolean		NOT NULL DEFAULT true,
+	CONSTRAINT account_state_pkey PRIMARY KEY (account)
+);
+
+CREATE TABLE follow_graph.request (
+	requester	bigint		NOT NULL,
+	account		bigint		NOT NULL,
+	seq			bigint		NOT NULL,
+	requested_at timestamptz NOT NULL,
+	CONSTRAINT request_pkey PRIMARY KEY (requester, account),
+	CONSTRAINT request_not_self CHECK (requester OPERATOR(pg_catalog.<>) account)
+);
+CREATE INDEX request_account_seq ON follow_graph.request (account, seq);
+
+-- pending = false: a hidden edge (seq from edge_seq, followed_at);
+-- pending = true: a hidden request from follower to followee (seq from
+-- state_seq, followed_at = requested_at).
+CREATE TABLE follow_graph.hidden_edge (
+	follower	bigint		NOT NULL,
+	followee	bigint		NOT NULL,
+	seq			bigint		NOT NULL,
+	followed_at	timestamptz	NOT NULL,
+	pending		boolean		NOT NULL,
+	CONSTRAINT hidden_edge_pkey PRIMARY KEY (follower, followee),
+	CONSTRAINT hidden_edge_not_self CHECK (follower OPERATOR(pg_catalog.<>) followee)
+);
+CREATE INDEX hidden_edge_followee_follower ON follow_graph.hidden_edge (followee, follower);
+
+CREATE TABLE follow_graph.block (
+	blocker		bigint		NOT NULL,
+	blocked		bigint		NOT NULL,
+	seq			bigint		NOT NULL,
+	blocked_at	timestamptz	NOT NULL,
+	CONSTRAINT block_pkey PRIMARY KEY (blocker, blocked),
+	CONSTRAINT block_not_self CHECK (blocker OPERATOR(pg_catalog.<>) blocked)
+);
+CREATE INDEX block_blocker_seq ON follow_graph.block (blocker, seq);
+CREATE INDEX block_blocked_blocker ON follow_graph.block (blocked, blocker);
+
+CREATE TABLE follow_graph.mute (
+	muter		bigint		NOT NULL,
+	muted		bigint		NOT NULL,
+	seq			bigint		NOT NULL,
+	muted_at	timestamptz	NOT NULL,
+	expires_at	timestamptz,
+	CONSTRAINT mute_pkey PRIMARY KEY (muter, muted),
+	CONSTRAINT mute_not_self CHECK (muter OPERATOR(pg_catalog.<>) muted)
+);
+CREATE INDEX mute_muter_seq ON follow_graph.mute (muter, seq);
+CREATE INDEX mute_muted_muter ON follow_graph.mute (muted, muter);
+
+REVOKE ALL ON follow_graph.account_state, follow_graph.request,
+	follow_graph.hidden_edge, follow_graph.block, follow_graph.mute,
+	follow_graph.state_seq FROM PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.account_state', '');
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.request', '');
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.hidden_edge', '');
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.block', '');
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.mute', '');
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.state_seq', '');
+
+COMMENT ON TABLE follow_graph.account_state IS 'follow_graph storage: private and active flags of accounts that ever set one';
+COMMENT ON TABLE follow_graph.request IS 'follow_graph storage: pending follow requests to private accounts';
+COMMENT ON TABLE follow_graph.hidden_edge IS 'follow_graph storage: edges and requests hidden while one of their accounts is deactivated';
+COMMENT ON TABLE follow_graph.block IS 'follow_graph storage: blocks';
+COMMENT ON TABLE follow_graph.mute IS 'follow_graph storage: mutes';

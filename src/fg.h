@@ -38,6 +38,28 @@
 #define FG_COUNTER_ATT_FOLLOWERS	3
 #define FG_COUNTER_ATT_FOLLOWING	4
 #define FG_COUNTER_ATT_MUTUALS		5
+#define FG_COUNTER_ATT_REQUESTS		6
+#define FG_COUNTER_ATT_ITEMS		7
+
+/* Relationship states (see sql/install/60_states.sql, docs/states-design.md). */
+#define FG_ACCOUNT_STATE_TABLE	"account_state"
+#define FG_ACCOUNT_STATE_PKEY	"account_state_pkey"	/* (account) */
+#define FG_REQUEST_TABLE		"request"
+#define FG_REQUEST_PKEY			"request_pkey"			/* (requester, account) */
+#define FG_REQUEST_ACCOUNT_SEQ	"request_account_seq"	/* (account, seq) */
+#define FG_HIDDEN_TABLE			"hidden_edge"
+#define FG_HIDDEN_PKEY			"hidden_edge_pkey"		/* (follower, followee) */
+#define FG_HIDDEN_BY_FOLLOWEE	"hidden_edge_followee_follower"
+#define FG_BLOCK_TABLE			"block"
+#define FG_BLOCK_PKEY			"block_pkey"			/* (blocker, blocked) */
+#define FG_BLOCK_BLOCKER_SEQ	"block_blocker_seq"		/* (blocker, seq) */
+#define FG_BLOCK_BY_BLOCKED		"block_blocked_blocker"	/* (blocked, blocker) */
+#define FG_MUTE_TABLE			"mute"
+#define FG_MUTE_PKEY			"mute_pkey"				/* (muter, muted) */
+#define FG_MUTE_MUTER_SEQ		"mute_muter_seq"		/* (muter, seq) */
+#define FG_MUTE_BY_MUTED		"mute_muted_muter"		/* (muted, muter) */
+#define FG_STATE_ATT_PRIVATE	2
+#define FG_STATE_ATT_ACTIVE		3
 
 #define FG_PAIR_GATE			"pair_gate"				/* lock object only */
 #define FG_PAIR_GATE_0_1		"pair_lock"				/* its 0.1.0 stand-in */
@@ -113,6 +135,13 @@ extern FgScan *FgScanBeginSnapshot(Relation heap, const char *indexname,
 extern void FgProbeDirty(Relation heap, int64 a, int64 b, FgEdgeVersion *v);
 extern void FgProbeDirtyPair(Relation heap, int64 a, int64 b,
 							 FgEdgeVersion *own, FgEdgeVersion *rev);
+extern void FgProbeDirtyKeys(Relation heap, const char *indexname, int64 a,
+							 int64 b, FgEdgeVersion *own, FgEdgeVersion *rev);
+extern void FgProbeDirtyAccount(Relation heap, int64 account,
+								FgEdgeVersion *v, bool *is_private,
+								bool *is_active);
+extern bool FgProbeSnapshotKeys(Relation heap, const char *indexname,
+								int64 a, int64 b);
 extern void FgNoteVersion(TupleTableSlot *slot, Snapshot dirty,
 						  FgEdgeVersion *v);
 extern bool FgVersionExists(Relation heap, FgEdgeVersion *v);

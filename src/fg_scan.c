@@ -221,11 +221,25 @@ void
 FgProbeDirtyPair(Relation heap, int64 a, int64 b, FgEdgeVersion *own,
 				 FgEdgeVersion *rev)
 {
+	FgProbeDirtyKeys(heap, FG_EDGE_PKEY, a, b, own, rev);
+}
+
+/*
+ * FgProbeDirtyPair on any storage table whose named index begins with two
+ * bigint columns: the (a, b) entry in own and, when rev is given, the
+ * (b, a) entry (skipped, rev->found false, when own is being changed by
+ * another transaction).  The state tables (request, hidden_edge, block,
+ * mute) are probed this way by the pair writers.
+ */
+void
+FgProbeDirtyKeys(Relation heap, const char *indexname, int64 a, int64 b,
+				 FgEdgeVersion *own, FgEdgeVersion *rev)
+{
 	SnapshotData dirty;
 	FgScan	   *s;
 
 	InitDirtySnapshot(dirty);
-	s = FgScanBeginSnapshot(heap, FG_EDGE_PKEY, &dirty, ForwardScanDirection,
+	s = FgScanBeginSnapshot(heap, indexname, &dirty, ForwardScanDirection,
 							true);
 	memset(own, 0, sizeof(FgEdgeVersion));
 	FgScanSeek(s, a, BTEqualStrategyNumber, b);
@@ -242,6 +256,47 @@ FgProbeDirtyPair(Relation heap, int64 a, int64 b, FgEdgeVersion *own,
 		}
 	}
 	FgScanEnd(s);
+}
+
+/*
+ * Look up an account's row of follow_graph.account_state (heap) with a dirty
+ * snapshot.  v says whether a row was found and which other transaction, if
+ * any, is inserting, updating or deleting it (the caller waits for it and
+ * looks again).  The flags are those of the row found; an account without a
+ * row is public and active.
+ */
+void
+FgProbeDirtyAccount(Relation heap, int64 account, FgEdgeVersion *v,
+					bool *is_private, bool *is_active)
+{
+	SnapshotData dirty;
+	Relation	index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
+	IndexScanDesc scan;
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	ScanKeyData key;
+
+	InitDirtySnapshot(dirty);
+	memset(v, 0, sizeof(FgEdgeVersion));
+	*is_private = false;
+	*is_active = true;
+	scan = FgIndexBeginScan(heap, index, &dirty, 1, 0);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(account));
+	index_rescan(scan, &key, 1, NULL, 0);
+	CHECK_FOR_INTERRUPTS();
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+
+		FgNoteVersion(slot, &dirty, v);
+		*is_private = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_PRIVATE,
+												&isnull));
+		*is_active = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_ACTIVE,
+											   &isnull));
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
 }
 
 /*
@@ -310,11 +365,21 @@ FgVersionExists(Relation heap, FgEdgeVersion *v)
 bool
 FgProbeSnapshot(Relation heap, int64 a, int64 b)
 {
+	return FgProbeSnapshotKeys(heap, FG_EDGE_PKEY, a, b);
+}
+
+/*
+ * FgProbeSnapshot on any storage table whose named index begins with two
+ * bigint columns.
+ */
+bool
+FgProbeSnapshotKeys(Relation heap, const char *indexname, int64 a, int64 b)
+{
 	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	FgScan	   *s;
 	bool		found = false;
 
-	s = FgScanBeginSnapshot(heap, FG_EDGE_PKEY, SnapshotAny,
+	s = FgScanBeginSnapshot(heap, indexname, SnapshotAny,
 							ForwardScanDirection, true);
 	FgScanSeek(s, a, BTEqualStrategyNumber, b);
 	while (!found && FgScanNextTuple(s))
@@ -332,7 +397,7 @@ FgProbeSnapshot(Relation heap, int64 a, int64 b)
 	if (IsolationIsSerializable())
 	{
 		PushActiveSnapshot(snapshot);
-		s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+		s = FgScanBegin(heap, indexname, ForwardScanDirection, false);
 		(void) FgScanProbe(s, a, b);
 		FgScanEnd(s);
 		PopActiveSnapshot();

@@ -37,6 +37,8 @@ CREATE TABLE follow_graph.counter (
 	followers	bigint	NOT NULL DEFAULT 0,
 	following	bigint	NOT NULL DEFAULT 0,
 	mutuals		bigint	NOT NULL DEFAULT 0,
+	requests	bigint	NOT NULL DEFAULT 0,
+	items		bigint	NOT NULL DEFAULT 0,
 	CONSTRAINT counter_pkey PRIMARY KEY (account, stripe)
 ) WITH (fillfactor = 70);
 
@@ -63,7 +65,7 @@ SELECT pg_catalog.pg_extension_config_dump('follow_graph.counter', '');
 SELECT pg_catalog.pg_extension_config_dump('follow_graph.edge_seq', '');
 
 COMMENT ON TABLE follow_graph.edge IS 'follow_graph storage: one row per follow edge (write through the API only)';
-COMMENT ON TABLE follow_graph.counter IS 'follow_graph storage: striped follower, following and mutual counts';
+COMMENT ON TABLE follow_graph.counter IS 'follow_graph storage: striped follower, following, mutual, pending request and item counts';
 COMMENT ON TABLE follow_graph.pair_gate IS 'follow_graph storage: lock object only (no rows); its locks order the writes to each pair and keep bulk writers apart';
 
 --------------------------------------------------------------------------
