@@ -445,3 +445,83 @@ COMMENT ON TABLE follow_graph.request IS 'follow_graph storage: pending follow r
 COMMENT ON TABLE follow_graph.hidden_edge IS 'follow_graph storage: edges and requests hidden while one of their accounts is deactivated';
 COMMENT ON TABLE follow_graph.block IS 'follow_graph storage: blocks';
 COMMENT ON TABLE follow_graph.mute IS 'follow_graph storage: mutes';
+
+-- == states: reads and mutes ==
+-- relationships() gains the state columns and counts() the pending request
+-- count: a function's result columns cannot change in place, so both are
+-- dropped and created again (nothing in the extension depends on them; their
+-- EXECUTE stays PUBLIC, as in 0.1.0).  relationship() keeps its signature
+-- and answers the states too (new comment).  Then the mute writers and the
+-- state reads (see sql/install/63_states_reads.sql).
+DROP FUNCTION follow_graph.relationships(bigint, bigint[]);
+DROP FUNCTION follow_graph.counts(bigint[]);
+
+CREATE FUNCTION follow_graph.relationships(viewer bigint, targets bigint[])
+RETURNS TABLE (target bigint, following boolean, followed_by boolean,
+			   requested boolean, requested_by boolean, blocking boolean,
+			   blocked_by boolean, muting boolean)
+AS 'MODULE_PATHNAME', 'fg_relationships'
+LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 50;
+
+CREATE FUNCTION follow_graph.counts(accounts bigint[])
+RETURNS TABLE (account bigint, followers bigint, following bigint, mutuals bigint, requests bigint)
+AS 'MODULE_PATHNAME', 'fg_counts'
+LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 50;
+
+COMMENT ON FUNCTION follow_graph.relationship(bigint, bigint) IS 'self, blocking, blocked_by, mutual, following, requested, followed_by or none (the first that holds), as seen by viewer';
+COMMENT ON FUNCTION follow_graph.relationships(bigint, bigint[]) IS 'relationship flags of viewer with each distinct target (follows, pending requests, blocks, mutes), in one call';
+COMMENT ON FUNCTION follow_graph.counts(bigint[]) IS 'the follower, following, mutual and pending request counts of each distinct account, in one call';
+
+CREATE FUNCTION follow_graph.mute(muter bigint, muted bigint, expires_at timestamptz DEFAULT NULL)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'fg_mute'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION follow_graph.unmute(muter bigint, muted bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'fg_unmute'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+REVOKE ALL ON FUNCTION follow_graph.mute(bigint, bigint, timestamptz),
+	follow_graph.unmute(bigint, bigint) FROM PUBLIC;
+
+CREATE FUNCTION follow_graph.is_muting(muter bigint, muted bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'fg_is_muting'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.mutes(account bigint, page_size integer DEFAULT 50, before bigint DEFAULT NULL)
+RETURNS TABLE (muted bigint, muted_at timestamptz, expires_at timestamptz, cursor bigint)
+AS 'MODULE_PATHNAME', 'fg_mutes'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 50;
+
+CREATE FUNCTION follow_graph.is_blocking(blocker bigint, blocked bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'fg_is_blocking'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.blocks(account bigint, page_size integer DEFAULT 50, before bigint DEFAULT NULL)
+RETURNS TABLE (blocked bigint, blocked_at timestamptz, cursor bigint)
+AS 'MODULE_PATHNAME', 'fg_blocks'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 50;
+
+CREATE FUNCTION follow_graph.follow_requests(account bigint, page_size integer DEFAULT 50, before bigint DEFAULT NULL)
+RETURNS TABLE (requester bigint, requested_at timestamptz, cursor bigint)
+AS 'MODULE_PATHNAME', 'fg_follow_requests'
+LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 50;
+
+CREATE FUNCTION follow_graph.request_count(account bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'fg_request_count'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION follow_graph.mute(bigint, bigint, timestamptz) IS 'mute muted for muter until expires_at (NULL: forever); true if no mute was in force, else the expiry is updated';
+COMMENT ON FUNCTION follow_graph.unmute(bigint, bigint) IS 'remove the mute muter -> muted; true if one was in force';
+COMMENT ON FUNCTION follow_graph.is_muting(bigint, bigint) IS 'true if muter mutes muted now (an expired mute is no mute)';
+COMMENT ON FUNCTION follow_graph.mutes(bigint, integer, bigint) IS 'the mutes in force of an account, newest first, keyset-paged by cursor';
+COMMENT ON FUNCTION follow_graph.is_blocking(bigint, bigint) IS 'true if blocker blocks blocked';
+COMMENT ON FUNCTION follow_graph.blocks(bigint, integer, bigint) IS 'accounts blocked by an account, newest first, keyset-paged by cursor';
+COMMENT ON FUNCTION follow_graph.follow_requests(bigint, integer, bigint) IS 'pending follow requests to an account, newest first, keyset-paged by cursor';
+COMMENT ON FUNCTION follow_graph.request_count(bigint) IS 'exact number of pending follow requests to an account, O(1)';

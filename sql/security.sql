@@ -45,6 +45,9 @@ FROM unnest(ARRAY['=', '<>', '<', '<=', '>', '>=', '+', '-']) AS o,
 SELECT count(p) AS operators_planted
 FROM unnest(ARRAY['=', '<>', '<', '>']) AS o,
 	 LATERAL (SELECT trojan.plant_operator(o, 'bigint', 'integer', 'boolean')) AS p;
+SELECT count(p) AS operators_planted
+FROM unnest(ARRAY['<=', '>']) AS o,
+	 LATERAL (SELECT trojan.plant_operator(o, 'timestamptz', 'timestamptz', 'boolean')) AS p;
 
 -- functions and aggregates under the names the extension's SQL uses
 CREATE FUNCTION trojan.now() RETURNS timestamptz LANGUAGE plpgsql AS
@@ -100,6 +103,13 @@ SELECT * FROM follow_graph.common_followers(2, 3);
 SELECT * FROM follow_graph.common_following(1, 3);
 SELECT * FROM follow_graph.known_followers(1, 2);
 SELECT pg_catalog.count(*) FROM follow_graph.edges;
+-- states: mutes and the state reads
+SELECT follow_graph.mute(1, 3), follow_graph.mute(1, 4, pg_catalog.now() OPERATOR(pg_catalog.+) '1 day'::pg_catalog.interval),
+	   follow_graph.unmute(1, 4), follow_graph.is_muting(1, 3), follow_graph.is_blocking(1, 3),
+	   follow_graph.request_count(1);
+SELECT muted FROM follow_graph.mutes(1);
+SELECT blocked FROM follow_graph.blocks(1);
+SELECT requester FROM follow_graph.follow_requests(1);
 -- idset: I/O, casts, operators' functions, functions, aggregates, graph sets
 SELECT follow_graph.idset_out(follow_graph.idset_in('{3,1,2,3}')) AS idset_text;
 SELECT follow_graph.idset(ARRAY[5, 1, 5]::bigint[]) AS from_array,

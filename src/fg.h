@@ -70,12 +70,30 @@
 /* Largest page a list or set function returns in one call. */
 #define FG_MAX_PAGE_SIZE		100000000
 
+/*
+ * The state columns of relationships() after following and followed_by, as
+ * offsets in the flags FgRelationshipStates() fills.
+ */
+#define FG_REL_REQUESTED		0
+#define FG_REL_REQUESTED_BY		1
+#define FG_REL_BLOCKING			2
+#define FG_REL_BLOCKED_BY		3
+#define FG_REL_MUTING			4
+#define FG_REL_STATES			5
+
+/* fg_states_read.c */
+extern void FgRelationshipStates(int64 viewer, const int64 *ids, int n,
+								 bool *flags);
+extern void FgPairStates(int64 viewer, int64 target, bool *blocking,
+						 bool *blocked_by, bool *requested);
+
 /* fg_write.c */
 extern void FgWriteInit(void);
 
 /* follow_graph.c */
 extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);
 extern Oid	FgRelationId(const char *relname);
+extern Oid	FgRelationIdIfExists(const char *relname);
 extern Oid	FgPairGateId(void);
 extern Relation FgOpenTable(const char *relname, LOCKMODE lockmode);
 extern Relation FgOpenIndex(const char *relname, LOCKMODE lockmode);

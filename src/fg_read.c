@@ -43,6 +43,7 @@ PG_FUNCTION_INFO_V1(fg_follower_count);
 PG_FUNCTION_INFO_V1(fg_following_count);
 PG_FUNCTION_INFO_V1(fg_mutual_count);
 PG_FUNCTION_INFO_V1(fg_counts);
+PG_FUNCTION_INFO_V1(fg_request_count);
 PG_FUNCTION_INFO_V1(fg_followers);
 PG_FUNCTION_INFO_V1(fg_following);
 PG_FUNCTION_INFO_V1(fg_mutuals);
@@ -50,12 +51,13 @@ PG_FUNCTION_INFO_V1(fg_common_followers);
 PG_FUNCTION_INFO_V1(fg_common_following);
 PG_FUNCTION_INFO_V1(fg_known_followers);
 
-/* The three counts of one account. */
+/* The counts of one account. */
 typedef struct FgCounts
 {
 	int64		followers;
 	int64		following;
 	int64		mutuals;
+	int64		requests;		/* pending incoming follow requests */
 } FgCounts;
 
 /* An open walk over follow_graph.counter for repeated count lookups. */
@@ -108,8 +110,11 @@ CounterReaderBegin(FgCounterReader *r, bool size_hint)
 static void
 CounterRead(FgCounterReader *r, int64 account, FgCounts *c)
 {
+	bool		has_requests;
+
 	CHECK_FOR_INTERRUPTS();
 	memset(c, 0, sizeof(FgCounts));
+	has_requests = RelationGetDescr(r->heap)->natts >= FG_COUNTER_ATT_REQUESTS;
 	ScanKeyInit(&r->key, 1, BTEqualStrategyNumber, F_INT8EQ,
 				Int64GetDatum(account));
 	index_rescan(r->scan, &r->key, 1, NULL, 0);
@@ -121,6 +126,9 @@ CounterRead(FgCounterReader *r, int64 account, FgCounts *c)
 		c->followers += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWERS, &isnull));
 		c->following += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWING, &isnull));
 		c->mutuals += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_MUTUALS, &isnull));
+		/* 0.1.0's counter (before ALTER EXTENSION UPDATE) has no requests. */
+		if (has_requests)
+			c->requests += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_REQUESTS, &isnull));
 	}
 }
 
@@ -266,7 +274,8 @@ fg_is_following(PG_FUNCTION_ARGS)
 }
 
 /*
- * relationship(viewer, target): self, none, following, followed_by, mutual
+ * relationship(viewer, target): the strongest of self, blocking, blocked_by,
+ * mutual, following, requested, followed_by, none (in that order).
  */
 Datum
 fg_relationship(PG_FUNCTION_ARGS)
@@ -277,10 +286,19 @@ fg_relationship(PG_FUNCTION_ARGS)
 	FgScan	   *s;
 	bool		following;
 	bool		followed_by;
+	bool		blocking;
+	bool		blocked_by;
+	bool		requested;
 	const char *state;
 
 	if (viewer == target)
 		PG_RETURN_TEXT_P(cstring_to_text("self"));
+
+	FgPairStates(viewer, target, &blocking, &blocked_by, &requested);
+	if (blocking)
+		PG_RETURN_TEXT_P(cstring_to_text("blocking"));
+	if (blocked_by)
+		PG_RETURN_TEXT_P(cstring_to_text("blocked_by"));
 
 	heap = FgOpenEdges();
 	s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
@@ -293,6 +311,8 @@ fg_relationship(PG_FUNCTION_ARGS)
 		state = "mutual";
 	else if (following)
 		state = "following";
+	else if (requested)
+		state = "requested";
 	else if (followed_by)
 		state = "followed_by";
 	else
@@ -302,7 +322,8 @@ fg_relationship(PG_FUNCTION_ARGS)
 
 /*
  * relationships(viewer, targets[]): one row per distinct non-null target
- * other than the viewer, in the order the targets were given.
+ * other than the viewer, in the order the targets were given: following,
+ * followed_by, then the state columns (FgRelationshipStates).
  */
 Datum
 fg_relationships(PG_FUNCTION_ARGS)
@@ -312,14 +333,21 @@ fg_relationships(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = BeginSRF(fcinfo, false);
 	FgArrayItem *items;
 	bool	   *flags;
+	bool	   *states;
+	int64	   *ids;
 	int			n;
 	Relation	heap;
 	FgScan	   *s;
 
 	items = DistinctIds(arr, "targets", true, viewer, &n);
 	flags = palloc0(sizeof(bool) * 2 * Max(n, 1));
+	states = palloc0(sizeof(bool) * FG_REL_STATES * Max(n, 1));
+	ids = palloc(sizeof(int64) * Max(n, 1));
 	for (int i = 0; i < n; i++)
+	{
 		items[i].keep = i;
+		ids[i] = items[i].id;
+	}
 
 	heap = FgOpenEdges();
 	if (n > 0)
@@ -365,17 +393,23 @@ fg_relationships(PG_FUNCTION_ARGS)
 		}
 	}
 	table_close(heap, NoLock);
+	/* Under 0.1.0's definition (before ALTER EXTENSION UPDATE): 3 columns. */
+	if (rsinfo->setDesc->natts > 3)
+		FgRelationshipStates(viewer, ids, n, states);
 
 	qsort(items, n, sizeof(FgArrayItem), CompareItemByPos);
 	for (int i = 0; i < n; i++)
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		Datum		values[3 + FG_REL_STATES];
+		bool		nulls[3 + FG_REL_STATES] = {false};
+		int			k = items[i].keep;
 
 		CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(items[i].id);
-		values[1] = BoolGetDatum(flags[2 * items[i].keep]);
-		values[2] = BoolGetDatum(flags[2 * items[i].keep + 1]);
+		values[1] = BoolGetDatum(flags[2 * k]);
+		values[2] = BoolGetDatum(flags[2 * k + 1]);
+		for (int c = 0; c < FG_REL_STATES; c++)
+			values[3 + c] = BoolGetDatum(states[FG_REL_STATES * k + c]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_FREE_IF_COPY(arr, 1);
@@ -410,6 +444,15 @@ fg_mutual_count(PG_FUNCTION_ARGS)
 }
 
 /*
+ * request_count(account): pending incoming follow requests
+ */
+Datum
+fg_request_count(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(CountsOf(PG_GETARG_INT64(0), false).requests);
+}
+
+/*
  * counts(accounts[]): one row per distinct non-null account, input order.
  */
 Datum
@@ -436,14 +479,15 @@ fg_counts(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		FgCounts   *c = &counts[items[i].keep];
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(items[i].id);
 		values[1] = Int64GetDatum(c->followers);
 		values[2] = Int64GetDatum(c->following);
 		values[3] = Int64GetDatum(c->mutuals);
+		values[4] = Int64GetDatum(c->requests);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_FREE_IF_COPY(arr, 0);

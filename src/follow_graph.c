@@ -28,7 +28,7 @@ typedef struct FgRelCacheEntry
 	Oid			relid;
 } FgRelCacheEntry;
 
-#define FG_REL_CACHE_SIZE 16
+#define FG_REL_CACHE_SIZE 64
 
 static FgRelCacheEntry fg_rel_cache[FG_REL_CACHE_SIZE];
 static int	fg_rel_cache_used = 0;
@@ -148,6 +148,16 @@ Oid
 FgRelationId(const char *relname)
 {
 	return FgRelationIdLocked(relname, NoLock);
+}
+
+/*
+ * The OID of a storage relation by name, or InvalidOid when this database's
+ * catalog has none (an older release's, before ALTER EXTENSION UPDATE).
+ */
+Oid
+FgRelationIdIfExists(const char *relname)
+{
+	return LookupRelation(relname);
 }
 
 /*

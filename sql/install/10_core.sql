@@ -106,7 +106,9 @@ AS 'MODULE_PATHNAME', 'fg_relationship'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION follow_graph.relationships(viewer bigint, targets bigint[])
-RETURNS TABLE (target bigint, following boolean, followed_by boolean)
+RETURNS TABLE (target bigint, following boolean, followed_by boolean,
+			   requested boolean, requested_by boolean, blocking boolean,
+			   blocked_by boolean, muting boolean)
 AS 'MODULE_PATHNAME', 'fg_relationships'
 LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 50;
 
@@ -126,7 +128,7 @@ AS 'MODULE_PATHNAME', 'fg_mutual_count'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION follow_graph.counts(accounts bigint[])
-RETURNS TABLE (account bigint, followers bigint, following bigint, mutuals bigint)
+RETURNS TABLE (account bigint, followers bigint, following bigint, mutuals bigint, requests bigint)
 AS 'MODULE_PATHNAME', 'fg_counts'
 LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 50;
 
@@ -170,12 +172,12 @@ REVOKE ALL ON follow_graph.edges FROM PUBLIC;
 GRANT SELECT ON follow_graph.edges TO PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.is_following(bigint, bigint) IS 'true if follower follows followee';
-COMMENT ON FUNCTION follow_graph.relationship(bigint, bigint) IS 'self, none, following, followed_by or mutual, as seen by viewer';
-COMMENT ON FUNCTION follow_graph.relationships(bigint, bigint[]) IS 'relationship flags of viewer with each distinct target, in one call';
+COMMENT ON FUNCTION follow_graph.relationship(bigint, bigint) IS 'self, blocking, blocked_by, mutual, following, requested, followed_by or none (the first that holds), as seen by viewer';
+COMMENT ON FUNCTION follow_graph.relationships(bigint, bigint[]) IS 'relationship flags of viewer with each distinct target (follows, pending requests, blocks, mutes), in one call';
 COMMENT ON FUNCTION follow_graph.follower_count(bigint) IS 'exact number of followers, O(1)';
 COMMENT ON FUNCTION follow_graph.following_count(bigint) IS 'exact number of accounts followed, O(1)';
 COMMENT ON FUNCTION follow_graph.mutual_count(bigint) IS 'exact number of mutual follows (Friends), O(1)';
-COMMENT ON FUNCTION follow_graph.counts(bigint[]) IS 'the three counts of each distinct account, in one call';
+COMMENT ON FUNCTION follow_graph.counts(bigint[]) IS 'the follower, following, mutual and pending request counts of each distinct account, in one call';
 COMMENT ON FUNCTION follow_graph.followers(bigint, integer, bigint) IS 'followers newest first, keyset-paged by cursor';
 COMMENT ON FUNCTION follow_graph.following(bigint, integer, bigint) IS 'accounts followed, newest first, keyset-paged by cursor';
 COMMENT ON FUNCTION follow_graph.mutuals(bigint, integer, bigint) IS 'mutual follows (Friends) in ascending id order, keyset-paged';

@@ -18,8 +18,8 @@ SELECT 'followers', a, array(SELECT followers(a, 1000)), array(SELECT following(
 FROM generate_series(1, 120) AS a ORDER BY a;
 SELECT 'page1', f.* FROM followers(75, 5) AS f;
 SELECT 'page2', f.* FROM followers(75, 5, (SELECT min(cursor) FROM followers(75, 5))) AS f;
-SELECT 'counts_api', c.* FROM counts(ARRAY[1, 2, 75, 1000, 1001, 2000, 9999]) AS c;
-SELECT 'relationships', r.* FROM relationships(1, ARRAY(SELECT generate_series(0, 125)::bigint)) AS r;
+SELECT 'counts_api', c.account, c.followers, c.following, c.mutuals FROM counts(ARRAY[1, 2, 75, 1000, 1001, 2000, 9999]) AS c;
+SELECT 'relationships', r.target, r.following, r.followed_by FROM relationships(1, ARRAY(SELECT generate_series(0, 125)::bigint)) AS r;
 SELECT 'relationship', relationship(1000, 1001), relationship(1000, 1002), relationship(1002, 1000);
 SELECT 'common', array(SELECT common_followers(10, 11, 1000)), array(SELECT common_following(10, 11, 1000)),
 	array(SELECT known_followers(10, 11, 1000));
