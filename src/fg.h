@@ -73,6 +73,13 @@
 /* fg_write.c */
 extern void FgWriteInit(void);
 
+/* fg_states.c: account writers' parts of remove_account() and import_edges() */
+extern void FgLockStateWriters(void);
+extern TransactionId FgStateRowsInFlight(int64 account);
+extern void FgCheckStateRowsSnapshot(int64 account);
+extern int64 FgRemoveAccountStates(int64 account);
+extern void FgRemoveAccountMarks(int64 account);
+
 /* follow_graph.c */
 extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);
 extern Oid	FgRelationId(const char *relname);

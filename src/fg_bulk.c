@@ -1330,7 +1330,11 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	int64		removed;
 
-	/* The edge table's lock first: a rebuild-plan import holds it to commit. */
+	/*
+	 * The state writers' lock first (deactivation and reactivation wait for
+	 * us), then the edge table's: a rebuild-plan import holds it to commit.
+	 */
+	FgLockStateWriters();
 	heap = FgOpenTable(FG_EDGE_TABLE, RowExclusiveLock);
 	gate = FgPairGateId();
 	SPI_connect();
@@ -1346,15 +1350,26 @@ fg_remove_account(PG_FUNCTION_ARGS)
 		LockRelationOid(gate, ShareRowExclusiveLock);
 		if (ScanAccountDirty(heap, account, waits, NULL, NULL, NULL) &&
 			waits->n == 0)
-			break;
+		{
+			/* Its requests and hidden rows must be settled too. */
+			TransactionId busy = FgStateRowsInFlight(account);
+
+			if (!TransactionIdIsValid(busy))
+				break;
+			AddWait(waits, busy);
+		}
 		if (ReleaseAndWait(gate, waits) && IsolationUsesXactSnapshot())
 			FgSerializationFailure();
 	}
 	if (IsolationUsesXactSnapshot())
+	{
 		CheckAccountSnapshot(heap, account);
+		FgCheckStateRowsSnapshot(account);
+	}
 
 	RunCountsSql(sql_remove_edges, 1, types, values, SPI_OK_SELECT);
 	removed = FgSpiGetInt64(0, 1);
+	removed += FgRemoveAccountStates(account);
 
 	/*
 	 * An edge of the account that survived the statement was made by a
@@ -1386,6 +1401,9 @@ fg_remove_account(PG_FUNCTION_ARGS)
 		RunCountsSql(sql_remove_survivor, 2, stypes, svalues, SPI_OK_SELECT);
 		removed += FgSpiGetInt64(0, 1);
 	}
+
+	/* Blocks, mutes and flags count nothing: no gate needed. */
+	FgRemoveAccountMarks(account);
 	SPI_finish();
 	table_close(heap, NoLock);
 	PG_RETURN_INT64(removed);
