@@ -79,6 +79,8 @@ extern TransactionId FgStateRowsInFlight(int64 account);
 extern void FgCheckStateRowsSnapshot(int64 account);
 extern int64 FgRemoveAccountStates(int64 account);
 extern void FgRemoveAccountMarks(int64 account);
+extern bool FgStateTableHasRows(const char *table);
+extern void FgCheckStateTablesSnapshot(void);
 
 /* follow_graph.c */
 extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);

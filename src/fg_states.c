@@ -732,3 +732,69 @@ FgRemoveAccountMarks(int64 account)
 	values[0] = Int64GetDatum(account);
 	FgSpiExec(sql_remove_marks, 1, types, values, SPI_OK_DELETE);
 }
+
+/*
+ * import_edges(), with the gate or the edge table held: does the state
+ * table have any row, committed or in flight?  A table with none cannot
+ * get one before the gate is released (its writers need the gate), so its
+ * per-pair probes can be skipped.
+ */
+bool
+FgStateTableHasRows(const char *table)
+{
+	Relation	heap = FgOpenTable(table, AccessShareLock);
+	SnapshotData dirty;
+	TableScanDesc scan;
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	bool		found;
+
+	InitDirtySnapshot(dirty);
+	scan = table_beginscan(heap, &dirty, 0, NULL);
+	found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(heap, NoLock);
+	return found;
+}
+
+/*
+ * import_edges() under a transaction snapshot, its pairs settled: 40001
+ * unless the snapshot sees every row of the state tables an import reads
+ * (flags, requests, hidden rows, blocks) exactly as they are.
+ */
+void
+FgCheckStateTablesSnapshot(void)
+{
+	static const char *const tables[] = {
+		FG_ACCOUNT_STATE_TABLE, FG_REQUEST_TABLE, FG_HIDDEN_TABLE, FG_BLOCK_TABLE
+	};
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	uint64		digest[2] = {0, 0};
+	int64		count[2] = {0, 0};
+
+	for (size_t i = 0; i < lengthof(tables); i++)
+	{
+		Relation	heap = FgOpenTable(tables[i], AccessShareLock);
+
+		for (int k = 0; k < 2; k++)
+		{
+			SnapshotData dirty;
+			TableScanDesc scan;
+			TupleTableSlot *slot = table_slot_create(heap, NULL);
+
+			InitDirtySnapshot(dirty);
+			scan = table_beginscan(heap, k == 0 ? &dirty : snapshot, 0, NULL);
+			while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+			{
+				CHECK_FOR_INTERRUPTS();
+				DigestTid(&digest[k], &count[k], (int) i, &slot->tts_tid);
+			}
+			table_endscan(scan);
+			ExecDropSingleTupleTableSlot(slot);
+		}
+		table_close(heap, NoLock);
+	}
+	UnregisterSnapshot(snapshot);
+	if (digest[0] != digest[1] || count[0] != count[1])
+		FgSerializationFailure();
+}
