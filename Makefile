@@ -24,6 +24,7 @@ OBJS = \
 	src/fg_write.o \
 	src/fg_bulk.o \
 	src/fg_maint.o \
+	src/fg_states.o \
 	src/fg_states_read.o \
 	\
 	src/idset.o \

@@ -90,6 +90,15 @@ extern void FgPairStates(int64 viewer, int64 target, bool *blocking,
 /* fg_write.c */
 extern void FgWriteInit(void);
 
+/* fg_states.c: account writers' parts of remove_account() and import_edges() */
+extern void FgLockStateWriters(void);
+extern TransactionId FgStateRowsInFlight(int64 account);
+extern void FgCheckStateRowsSnapshot(int64 account);
+extern int64 FgRemoveAccountStates(int64 account);
+extern void FgRemoveAccountMarks(int64 account);
+extern bool FgStateTableHasRows(const char *table);
+extern void FgCheckStateTablesSnapshot(void);
+
 /* follow_graph.c */
 extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);
 extern Oid	FgRelationId(const char *relname);

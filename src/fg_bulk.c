@@ -341,6 +341,86 @@ static const char *const sql_count_existing =
 "SELECT pg_catalog.count(*) FROM"
 " (SELECT 1 FROM follow_graph.edge LIMIT $1) AS e";
 
+/*
+ * A staged pair s that becomes a visible edge: no block either way and both
+ * accounts active (docs/states-design.md).  Pairs with a deactivated
+ * account become hidden edges instead (sql_import_hidden); blocked pairs
+ * are skipped.
+ */
+#define FG_IMPORT_NOT_BLOCKED \
+" AND NOT EXISTS (SELECT 1 FROM follow_graph.block AS b" \
+"   WHERE b.blocker OPERATOR(pg_catalog.=) s.follower AND b.blocked OPERATOR(pg_catalog.=) s.followee)" \
+" AND NOT EXISTS (SELECT 1 FROM follow_graph.block AS b" \
+"   WHERE b.blocker OPERATOR(pg_catalog.=) s.followee AND b.blocked OPERATOR(pg_catalog.=) s.follower)"
+#define FG_IMPORT_INACTIVE_FOLLOWER \
+"EXISTS (SELECT 1 FROM follow_graph.account_state AS st" \
+"   WHERE st.account OPERATOR(pg_catalog.=) s.follower AND NOT st.active)"
+#define FG_IMPORT_INACTIVE_FOLLOWEE \
+"EXISTS (SELECT 1 FROM follow_graph.account_state AS st" \
+"   WHERE st.account OPERATOR(pg_catalog.=) s.followee AND NOT st.active)"
+#define FG_IMPORT_VISIBLE \
+FG_IMPORT_NOT_BLOCKED \
+" AND NOT " FG_IMPORT_INACTIVE_FOLLOWER \
+" AND NOT " FG_IMPORT_INACTIVE_FOLLOWEE
+
+/* Staged pairs skipped because of a block either way. */
+static const char *const sql_import_blocked =
+"SELECT pg_catalog.count(*) FROM fg_import_stage AS s"
+" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee"
+"   AND (EXISTS (SELECT 1 FROM follow_graph.block AS b"
+"         WHERE b.blocker OPERATOR(pg_catalog.=) s.follower AND b.blocked OPERATOR(pg_catalog.=) s.followee)"
+"     OR EXISTS (SELECT 1 FROM follow_graph.block AS b"
+"         WHERE b.blocker OPERATOR(pg_catalog.=) s.followee AND b.blocked OPERATOR(pg_catalog.=) s.follower))";
+
+/*
+ * Pending requests an imported edge makes redundant: the visible ones go
+ * with their requests counts (a stripe nobody holds, or a new one), the
+ * hidden ones (pairs with a deactivated account) give way to the hidden
+ * edge.  Returns the requests dropped.
+ */
+static const char *const sql_import_drop_requests =
+"WITH dr AS ("
+"  DELETE FROM follow_graph.request AS r USING fg_import_stage AS s"
+"  WHERE r.requester OPERATOR(pg_catalog.=) s.follower"
+"    AND r.account OPERATOR(pg_catalog.=) s.followee" FG_IMPORT_NOT_BLOCKED
+"  RETURNING r.account),"
+" dh AS ("
+"  DELETE FROM follow_graph.hidden_edge AS h USING fg_import_stage AS s"
+"  WHERE h.follower OPERATOR(pg_catalog.=) s.follower"
+"    AND h.followee OPERATOR(pg_catalog.=) s.followee AND h.pending" FG_IMPORT_NOT_BLOCKED
+"  RETURNING 1),"
+" d AS (SELECT dr.account, pg_catalog.count(*) AS n FROM dr GROUP BY dr.account),"
+" up AS ("
+"  INSERT INTO follow_graph.counter AS c (account, stripe, requests)"
+"  SELECT d.account,"
+"         COALESCE((SELECT k.stripe FROM follow_graph.counter AS k"
+"                   WHERE k.account OPERATOR(pg_catalog.=) d.account"
+"                   ORDER BY k.stripe LIMIT 1 FOR UPDATE SKIP LOCKED),"
+"                  (pg_catalog.random() OPERATOR(pg_catalog.*) 2147483646)::pg_catalog.int4),"
+"         OPERATOR(pg_catalog.-) d.n"
+"  FROM d ORDER BY d.account"
+"  ON CONFLICT (account, stripe) DO UPDATE"
+"  SET requests = c.requests OPERATOR(pg_catalog.+) excluded.requests"
+"  RETURNING 1)"
+" SELECT (SELECT pg_catalog.count(*) FROM dr) OPERATOR(pg_catalog.+)"
+"        (SELECT pg_catalog.count(*) FROM dh)";
+
+/*
+ * Staged pairs with a deactivated account become hidden edges (seq from
+ * edge_seq in followed_at order), unless the pair has one already.
+ */
+static const char *const sql_import_hidden =
+"INSERT INTO follow_graph.hidden_edge (follower, followee, seq, followed_at, pending)"
+" SELECT o.follower, o.followee,"
+"        pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
+"        o.followed_at, false"
+" FROM (SELECT s.follower, s.followee, s.followed_at"
+"       FROM fg_import_stage AS s"
+"       WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" FG_IMPORT_NOT_BLOCKED
+"         AND (" FG_IMPORT_INACTIVE_FOLLOWER " OR " FG_IMPORT_INACTIVE_FOLLOWEE ")"
+"       ORDER BY s.rn) AS o"
+" ON CONFLICT (follower, followee) DO NOTHING";
+
 /* The staged pairs, for the settling loop of the incremental plan. */
 static const char *const sql_staged_pairs =
 "SELECT s.follower, s.followee FROM fg_import_stage AS s"
@@ -357,7 +437,7 @@ static const char *const sql_insert_live =
 "        o.followed_at"
 " FROM (SELECT s.follower, s.followee, s.followed_at"
 "       FROM fg_import_stage AS s"
-"       WHERE s.follower OPERATOR(pg_catalog.<>) s.followee"
+"       WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" FG_IMPORT_VISIBLE
 "       ORDER BY s.rn) AS o"
 " ON CONFLICT (follower, followee) DO NOTHING"
 " RETURNING follower, followee, seq";
@@ -396,7 +476,7 @@ static const char *const sql_append_fmt =
 "        s.rn OPERATOR(pg_catalog.+) $1 OPERATOR(pg_catalog.-) 1,"
 "        s.followed_at"
 " FROM fg_import_stage AS s"
-" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee %1$s";
+" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" FG_IMPORT_VISIBLE " %1$s";
 
 static const char *const sql_append_anti =
 " AND NOT EXISTS (SELECT 1 FROM follow_graph.edge AS e"
@@ -466,7 +546,7 @@ static const char *const sql_counter_empty =
 /* All new edges, graph empty before: a pair is mutual if both directions came. */
 static const char *const sql_new_all =
 "(SELECT s.follower, s.followee FROM fg_import_stage AS s"
-" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee)";
+" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" FG_IMPORT_VISIBLE ")";
 
 static const char *const sql_mutual_all =
 "SELECT s.follower AS lo, s.followee AS hi"
@@ -474,7 +554,7 @@ static const char *const sql_mutual_all =
 "   ON r.follower OPERATOR(pg_catalog.=) s.followee"
 "  AND r.followee OPERATOR(pg_catalog.=) s.follower"
 " WHERE s.follower OPERATOR(pg_catalog.<) s.followee"
-"   AND r.follower OPERATOR(pg_catalog.>) r.followee";
+"   AND r.follower OPERATOR(pg_catalog.>) r.followee" FG_IMPORT_VISIBLE;
 
 /*
  * Graph not empty before: a new edge whose reverse is old makes a mutual
@@ -547,6 +627,54 @@ DigestAdd(uint64 *digest, int64 *count, int64 a, int64 b)
 }
 
 /*
+ * The states of one staged pair f -> e an import reads, probed with a dirty
+ * snapshot in each table given (NULL: the table has no row): blocks either
+ * way, the request and hidden row f -> e, both accounts' flags.  Adds the
+ * transactions changing one to w; false if w filled up.
+ */
+static bool
+ProbeStagedStates(FgWaitList *w, int64 f, int64 e, Relation block_heap,
+				  Relation request_heap, Relation hidden_heap,
+				  Relation state_heap)
+{
+	FgEdgeVersion own;
+	FgEdgeVersion rev;
+	bool		ok = true;
+
+	if (block_heap)
+	{
+		FgProbeDirtyKeys(block_heap, FG_BLOCK_PKEY, f, e, &own, &rev);
+		if (own.found && TransactionIdIsValid(own.wait))
+			ok = AddWait(w, own.wait);
+		if (ok && rev.found && TransactionIdIsValid(rev.wait))
+			ok = AddWait(w, rev.wait);
+	}
+	if (ok && request_heap)
+	{
+		FgProbeDirtyKeys(request_heap, FG_REQUEST_PKEY, f, e, &own, NULL);
+		if (own.found && TransactionIdIsValid(own.wait))
+			ok = AddWait(w, own.wait);
+	}
+	if (ok && hidden_heap)
+	{
+		FgProbeDirtyKeys(hidden_heap, FG_HIDDEN_PKEY, f, e, &own, NULL);
+		if (own.found && TransactionIdIsValid(own.wait))
+			ok = AddWait(w, own.wait);
+	}
+	for (int i = 0; ok && state_heap && i < 2; i++)
+	{
+		bool		is_private;
+		bool		is_active;
+
+		FgProbeDirtyAccount(state_heap, i == 0 ? f : e, &own, &is_private,
+							&is_active);
+		if (own.found && TransactionIdIsValid(own.wait))
+			ok = AddWait(w, own.wait);
+	}
+	return ok;
+}
+
+/*
  * Incremental plan: hold the gate with no staged pair or reverse changed by
  * a transaction in progress (waiting for such transactions with the gate
  * released).  Under REPEATABLE READ and SERIALIZABLE, fail with 40001 if
@@ -557,14 +685,32 @@ SettleStagedPairs(Relation heap, Oid gate)
 {
 	FgWaitList *w = palloc(sizeof(FgWaitList));
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
+	Relation	block_heap = FgOpenTable(FG_BLOCK_TABLE, AccessShareLock);
+	Relation	request_heap = FgOpenTable(FG_REQUEST_TABLE, AccessShareLock);
+	Relation	hidden_heap = FgOpenTable(FG_HIDDEN_TABLE, AccessShareLock);
+	Relation	state_heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
 
 	w->n = 0;
 	for (;;)
 	{
 		Portal		portal;
 		bool		full = false;
+		bool		has_block;
+		bool		has_request;
+		bool		has_hidden;
+		bool		has_state;
 
 		LockRelationOid(gate, ShareRowExclusiveLock);
+
+		/*
+		 * The states an import reads besides the edges (blocks, requests,
+		 * hidden rows, flags): a table with no row at all, in flight
+		 * included, keeps none while we hold the gate, and needs no probe.
+		 */
+		has_block = FgStateTableHasRows(FG_BLOCK_TABLE);
+		has_request = FgStateTableHasRows(FG_REQUEST_TABLE);
+		has_hidden = FgStateTableHasRows(FG_HIDDEN_TABLE);
+		has_state = FgStateTableHasRows(FG_ACCOUNT_STATE_TABLE);
 
 		/* Unnamed: SPI picks a name no cursor of the caller's has. */
 		portal = SPI_cursor_open_with_args(NULL, sql_staged_pairs,
@@ -596,19 +742,33 @@ SettleStagedPairs(Relation heap, Oid gate)
 							 FgProbeSnapshot(heap, a, b) != v.found)
 						FgSerializationFailure();
 				}
+				if (!full)
+					full = !ProbeStagedStates(w, f, e, has_block ? block_heap : NULL,
+											  has_request ? request_heap : NULL,
+											  has_hidden ? hidden_heap : NULL,
+											  has_state ? state_heap : NULL);
 			}
 			/* SPI keeps every batch until SPI_finish otherwise. */
 			SPI_freetuptable(SPI_tuptable);
 		}
 		SPI_cursor_close(portal);
 		if (w->n == 0)
+		{
+			/* The states read with the pairs must be as the snapshot sees them. */
+			if (xact_snapshot)
+				FgCheckStateTablesSnapshot();
 			break;
+		}
 
 		/* Under a transaction snapshot a change we waited for is a conflict. */
 		if (ReleaseAndWait(gate, w) && xact_snapshot)
 			FgSerializationFailure();
 	}
 	pfree(w);
+	table_close(block_heap, NoLock);
+	table_close(request_heap, NoLock);
+	table_close(hidden_heap, NoLock);
+	table_close(state_heap, NoLock);
 }
 
 /*
@@ -880,6 +1040,29 @@ AppendRebuild(int64 groups, bool empty, Tuplestorestate *store,
 	return added;
 }
 
+/* What the states made of an import's pairs. */
+typedef struct FgImportStates
+{
+	int64		blocked;		/* pairs skipped for a block either way */
+	int64		hidden;			/* pairs stored as hidden edges */
+	int64		dropped;		/* pending requests the new edges replace */
+} FgImportStates;
+
+/*
+ * Before the edges go in, with the pairs settled: count the blocked pairs,
+ * drop the pending requests the import makes redundant and store the pairs
+ * with a deactivated account as hidden edges.
+ */
+static void
+ImportStates(FgImportStates *out)
+{
+	FgSpiExec(sql_import_blocked, 0, NULL, NULL, SPI_OK_SELECT);
+	out->blocked = FgSpiGetInt64(0, 1);
+	FgSpiExec(sql_import_drop_requests, 0, NULL, NULL, SPI_OK_SELECT);
+	out->dropped = FgSpiGetInt64(0, 1);
+	out->hidden = (int64) FgSpiExec(sql_import_hidden, 0, NULL, NULL, SPI_OK_INSERT);
+}
+
 /*
  * Insert the staged edges through the live indexes, the new ones going to
  * store.  Returns the number of new edges; the smallest seq they got is
@@ -965,6 +1148,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	TupleDesc	stage_desc;
 	int64		added = 0;
 	int64		first_seq = 0;
+	FgImportStates states = {0, 0, 0};
 	bool		empty = false;
 	bool		isnull;
 	Oid			save_userid;
@@ -1028,6 +1212,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 				heap = FgOpenEdges();
 				CheckRebuildSnapshot(heap);
 				table_close(heap, NoLock);
+				FgCheckStateTablesSnapshot();
 			}
 		}
 
@@ -1040,6 +1225,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			empty = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 1,
 											   &isnull));
+			ImportStates(&states);
 			added = AppendRebuild(st.groups, empty, added_store, cxt,
 								  &first_seq, &clock);
 		}
@@ -1056,6 +1242,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			FgSpiExec(sql_lock_edge_shared, 0, NULL, NULL, SPI_OK_UTILITY);
 			heap = FgOpenEdges();
 			SettleStagedPairs(heap, gate);
+			ImportStates(&states);
 			added = InsertLive(added_store, cxt, &clock);
 			table_close(heap, NoLock);
 
@@ -1113,8 +1300,13 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	ereport(NOTICE,
 			(errmsg("imported " INT64_FORMAT " new edges from " INT64_FORMAT " source rows",
 					added, st.source_rows),
+			 states.blocked == 0 && states.hidden == 0 && states.dropped == 0 ?
 			 errdetail("Skipped " INT64_FORMAT " already existing, " INT64_FORMAT " duplicate and " INT64_FORMAT " self-follow rows.",
-					   st.candidates - added, st.dup_rows, st.self_rows)));
+					   st.candidates - added, st.dup_rows, st.self_rows) :
+			 errdetail("Skipped " INT64_FORMAT " already existing, " INT64_FORMAT " duplicate and " INT64_FORMAT " self-follow rows, and " INT64_FORMAT " blocked pairs. Stored " INT64_FORMAT " pairs with a deactivated account as hidden edges. Dropped " INT64_FORMAT " pending requests the new edges replace.",
+					   st.candidates - added - states.blocked - states.hidden,
+					   st.dup_rows, st.self_rows, states.blocked,
+					   states.hidden, states.dropped)));
 	PG_RETURN_INT64(added);
 }
 
@@ -1330,7 +1522,11 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	int64		removed;
 
-	/* The edge table's lock first: a rebuild-plan import holds it to commit. */
+	/*
+	 * The state writers' lock first (deactivation and reactivation wait for
+	 * us), then the edge table's: a rebuild-plan import holds it to commit.
+	 */
+	FgLockStateWriters();
 	heap = FgOpenTable(FG_EDGE_TABLE, RowExclusiveLock);
 	gate = FgPairGateId();
 	SPI_connect();
@@ -1346,15 +1542,26 @@ fg_remove_account(PG_FUNCTION_ARGS)
 		LockRelationOid(gate, ShareRowExclusiveLock);
 		if (ScanAccountDirty(heap, account, waits, NULL, NULL, NULL) &&
 			waits->n == 0)
-			break;
+		{
+			/* Its requests and hidden rows must be settled too. */
+			TransactionId busy = FgStateRowsInFlight(account);
+
+			if (!TransactionIdIsValid(busy))
+				break;
+			AddWait(waits, busy);
+		}
 		if (ReleaseAndWait(gate, waits) && IsolationUsesXactSnapshot())
 			FgSerializationFailure();
 	}
 	if (IsolationUsesXactSnapshot())
+	{
 		CheckAccountSnapshot(heap, account);
+		FgCheckStateRowsSnapshot(account);
+	}
 
 	RunCountsSql(sql_remove_edges, 1, types, values, SPI_OK_SELECT);
 	removed = FgSpiGetInt64(0, 1);
+	removed += FgRemoveAccountStates(account);
 
 	/*
 	 * An edge of the account that survived the statement was made by a
@@ -1386,6 +1593,9 @@ fg_remove_account(PG_FUNCTION_ARGS)
 		RunCountsSql(sql_remove_survivor, 2, stypes, svalues, SPI_OK_SELECT);
 		removed += FgSpiGetInt64(0, 1);
 	}
+
+	/* Blocks, mutes and flags count nothing: no gate needed. */
+	FgRemoveAccountMarks(account);
 	SPI_finish();
 	table_close(heap, NoLock);
 	PG_RETURN_INT64(removed);

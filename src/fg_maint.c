@@ -44,15 +44,25 @@ static const char *const edge_indexes[] = {
 	NULL
 };
 static const char *const counter_indexes[] = {FG_COUNTER_PKEY, NULL};
+static const char *const account_state_indexes[] = {FG_ACCOUNT_STATE_PKEY, NULL};
+static const char *const request_indexes[] = {FG_REQUEST_PKEY, FG_REQUEST_ACCOUNT_SEQ, NULL};
+static const char *const hidden_indexes[] = {FG_HIDDEN_PKEY, FG_HIDDEN_BY_FOLLOWEE, NULL};
+static const char *const block_indexes[] = {
+	FG_BLOCK_PKEY, FG_BLOCK_BLOCKER_SEQ, FG_BLOCK_BY_BLOCKED, NULL
+};
+static const char *const mute_indexes[] = {
+	FG_MUTE_PKEY, FG_MUTE_MUTER_SEQ, FG_MUTE_BY_MUTED, NULL
+};
 
 /* Rows fetched from the verify cursor at a time. */
 #define FG_VERIFY_BATCH 1000
 
 /*
- * Per-account counts recomputed from the edges, as a CTE list shared by
- * verify() and rebuild_counts().  Yields "actual" (account, followers,
- * following, mutuals, self_edges, max_seq) for every account with an edge,
- * and "stored" (account, followers, following, mutuals) summed over stripes.
+ * Per-account counts recomputed from the edges and the pending requests, as
+ * a CTE list shared by verify() and rebuild_counts().  Yields "actual"
+ * (account, followers, following, mutuals, requests, self_edges, max_seq)
+ * for every account with an edge or a request, and "stored" (account,
+ * followers, following, mutuals, requests) summed over stripes.
  * Each is computed once (MATERIALIZED): an aggregate must never end up on
  * the inner side of a nested loop, rerun for every outer row.
  */
@@ -71,17 +81,113 @@ static const char *const counter_indexes[] = {FG_COUNTER_PKEY, NULL};
 "    ON r.follower OPERATOR(pg_catalog.=) e.followee" \
 "   AND r.followee OPERATOR(pg_catalog.=) e.follower" \
 "  GROUP BY e.follower)," \
+" rq AS MATERIALIZED (" \
+"  SELECT r.account, pg_catalog.count(*) AS n" \
+"  FROM follow_graph.request AS r GROUP BY r.account)," \
 " actual AS (" \
-"  SELECT COALESCE(fr.account, fg.account) AS account," \
+"  SELECT COALESCE(fr.account, fg.account, rq.account) AS account," \
 "         COALESCE(fr.n, 0) AS followers, COALESCE(fg.n, 0) AS following," \
-"         COALESCE(mu.n, 0) AS mutuals, COALESCE(fg.self_edges, 0) AS self_edges," \
-"         fg.max_seq" \
+"         COALESCE(mu.n, 0) AS mutuals, COALESCE(rq.n, 0) AS requests," \
+"         COALESCE(fg.self_edges, 0) AS self_edges, fg.max_seq" \
 "  FROM fr FULL JOIN fg ON fg.account OPERATOR(pg_catalog.=) fr.account" \
-"  LEFT JOIN mu ON mu.account OPERATOR(pg_catalog.=) fg.account)," \
+"  LEFT JOIN mu ON mu.account OPERATOR(pg_catalog.=) fg.account" \
+"  FULL JOIN rq ON rq.account OPERATOR(pg_catalog.=) COALESCE(fr.account, fg.account))," \
 " stored AS MATERIALIZED (" \
 "  SELECT c.account, pg_catalog.sum(c.followers) AS followers," \
-"         pg_catalog.sum(c.following) AS following, pg_catalog.sum(c.mutuals) AS mutuals" \
+"         pg_catalog.sum(c.following) AS following, pg_catalog.sum(c.mutuals) AS mutuals," \
+"         pg_catalog.sum(c.requests) AS requests" \
 "  FROM follow_graph.counter AS c GROUP BY c.account)"
+
+/*
+ * The invariants of the relationship states (docs/states-design.md), one
+ * problem row per offending row, appended to verify()'s statement.  Each
+ * lookup is an equality join, so that whole tables hash-join.
+ */
+#define FG_VERIFY_STATES \
+" UNION ALL" \
+" SELECT s.account, pg_catalog.format('edge %s -> %s is visible but account %s is deactivated'," \
+"                                     e.follower, e.followee, s.account)" \
+" FROM follow_graph.edge AS e JOIN follow_graph.account_state AS s" \
+"   ON s.account OPERATOR(pg_catalog.=) e.follower AND NOT s.active" \
+" UNION ALL" \
+" SELECT s.account, pg_catalog.format('edge %s -> %s is visible but account %s is deactivated'," \
+"                                     e.follower, e.followee, s.account)" \
+" FROM follow_graph.edge AS e JOIN follow_graph.account_state AS s" \
+"   ON s.account OPERATOR(pg_catalog.=) e.followee AND NOT s.active" \
+" UNION ALL" \
+" SELECT s.account, pg_catalog.format('request %s -> %s is visible but account %s is deactivated'," \
+"                                     r.requester, r.account, s.account)" \
+" FROM follow_graph.request AS r JOIN follow_graph.account_state AS s" \
+"   ON s.account OPERATOR(pg_catalog.=) r.requester AND NOT s.active" \
+" UNION ALL" \
+" SELECT s.account, pg_catalog.format('request %s -> %s is visible but account %s is deactivated'," \
+"                                     r.requester, r.account, s.account)" \
+" FROM follow_graph.request AS r JOIN follow_graph.account_state AS s" \
+"   ON s.account OPERATOR(pg_catalog.=) r.account AND NOT s.active" \
+" UNION ALL" \
+" SELECT h.follower, pg_catalog.format('hidden %s %s -> %s has no deactivated account'," \
+"                                      CASE WHEN h.pending THEN 'request' ELSE 'edge' END," \
+"                                      h.follower, h.followee)" \
+" FROM follow_graph.hidden_edge AS h" \
+" WHERE NOT EXISTS (SELECT 1 FROM follow_graph.account_state AS s" \
+"                   WHERE s.account OPERATOR(pg_catalog.=) h.follower AND NOT s.active)" \
+"   AND NOT EXISTS (SELECT 1 FROM follow_graph.account_state AS s" \
+"                   WHERE s.account OPERATOR(pg_catalog.=) h.followee AND NOT s.active)" \
+" UNION ALL" \
+" SELECT x.followee, pg_catalog.format('%s %s -> %s is pending but account %s is public'," \
+"                                      x.kind, x.follower, x.followee, x.followee)" \
+" FROM (SELECT r.requester AS follower, r.account AS followee, 'request' AS kind" \
+"       FROM follow_graph.request AS r" \
+"       UNION ALL" \
+"       SELECT h.follower, h.followee, 'hidden request' FROM follow_graph.hidden_edge AS h" \
+"       WHERE h.pending) AS x" \
+" WHERE NOT EXISTS (SELECT 1 FROM follow_graph.account_state AS s" \
+"                   WHERE s.account OPERATOR(pg_catalog.=) x.followee AND s.private)" \
+" UNION ALL" \
+" SELECT b.blocker, pg_catalog.format('block %s -> %s coexists with %s %s -> %s'," \
+"                                     b.blocker, b.blocked, x.kind, x.follower, x.followee)" \
+" FROM follow_graph.block AS b" \
+" CROSS JOIN LATERAL (VALUES (b.blocker, b.blocked), (b.blocked, b.blocker)) AS p (a1, a2)" \
+" JOIN (SELECT e.follower, e.followee, 'edge' AS kind FROM follow_graph.edge AS e" \
+"       UNION ALL" \
+"       SELECT r.requester, r.account, 'request' FROM follow_graph.request AS r" \
+"       UNION ALL" \
+"       SELECT h.follower, h.followee," \
+"              CASE WHEN h.pending THEN 'hidden request' ELSE 'hidden edge' END" \
+"       FROM follow_graph.hidden_edge AS h) AS x" \
+"   ON x.follower OPERATOR(pg_catalog.=) p.a1 AND x.followee OPERATOR(pg_catalog.=) p.a2" \
+" UNION ALL" \
+" SELECT x.follower, pg_catalog.format('pair %s -> %s is both %s and %s'," \
+"                                      x.follower, x.followee, x.k1, x.k2)" \
+" FROM (SELECT e.follower, e.followee, 'an edge' AS k1," \
+"              CASE WHEN h.pending THEN 'a hidden request' ELSE 'a hidden edge' END AS k2" \
+"       FROM follow_graph.edge AS e JOIN follow_graph.hidden_edge AS h" \
+"         ON h.follower OPERATOR(pg_catalog.=) e.follower" \
+"        AND h.followee OPERATOR(pg_catalog.=) e.followee" \
+"       UNION ALL" \
+"       SELECT e.follower, e.followee, 'an edge', 'a pending request'" \
+"       FROM follow_graph.edge AS e JOIN follow_graph.request AS r" \
+"         ON r.requester OPERATOR(pg_catalog.=) e.follower" \
+"        AND r.account OPERATOR(pg_catalog.=) e.followee" \
+"       UNION ALL" \
+"       SELECT r.requester, r.account, 'a pending request'," \
+"              CASE WHEN h.pending THEN 'a hidden request' ELSE 'a hidden edge' END" \
+"       FROM follow_graph.request AS r JOIN follow_graph.hidden_edge AS h" \
+"         ON h.follower OPERATOR(pg_catalog.=) r.requester" \
+"        AND h.followee OPERATOR(pg_catalog.=) r.account) AS x" \
+" UNION ALL" \
+" SELECT NULL::pg_catalog.int8," \
+"        pg_catalog.format('state_seq would next give %s but a request, block or mute already has seq %s'," \
+"                          q.next_seq, m.max_seq)" \
+" FROM (SELECT pg_catalog.max(x.seq) AS max_seq FROM" \
+"        (SELECT pg_catalog.max(r.seq) AS seq FROM follow_graph.request AS r" \
+"         UNION ALL SELECT pg_catalog.max(h.seq) FROM follow_graph.hidden_edge AS h WHERE h.pending" \
+"         UNION ALL SELECT pg_catalog.max(b.seq) FROM follow_graph.block AS b" \
+"         UNION ALL SELECT pg_catalog.max(u.seq) FROM follow_graph.mute AS u) AS x) AS m," \
+"      (SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) 1" \
+"              ELSE s.last_value END AS next_seq" \
+"       FROM follow_graph.state_seq AS s) AS q" \
+" WHERE m.max_seq OPERATOR(pg_catalog.>=) q.next_seq"
 
 /*
  * verify(): one row per problem.  Counts are compared as numeric sums so that
@@ -96,10 +202,13 @@ FG_ACTUAL_AND_STORED_CTES
 "  CROSS JOIN LATERAL (VALUES"
 "    (1, 'followers', s.followers, a.followers::pg_catalog.numeric),"
 "    (2, 'following', s.following, a.following::pg_catalog.numeric),"
-"    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric)) AS v(ord, what, stored, actual)"
+"    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric),"
+"    (4, 'requests', s.requests, a.requests::pg_catalog.numeric)) AS v(ord, what, stored, actual)"
 "  WHERE COALESCE(v.stored, 0) OPERATOR(pg_catalog.<>) COALESCE(v.actual, 0))"
 " SELECT d.account,"
-"        pg_catalog.format('%s count is %s but the edges give %s', d.what, d.stored, d.actual)"
+"        pg_catalog.format('%s count is %s but the %s give %s', d.what, d.stored,"
+"                          CASE d.what WHEN 'requests' THEN 'pending requests' ELSE 'edges' END,"
+"                          d.actual)"
 " FROM diff AS d"
 " UNION ALL"
 " SELECT a.account, pg_catalog.format('%s edge(s) from the account to itself', a.self_edges)"
@@ -112,7 +221,8 @@ FG_ACTUAL_AND_STORED_CTES
 "      (SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) 1"
 "              ELSE s.last_value END AS next_seq"
 "       FROM follow_graph.edge_seq AS s) AS q"
-" WHERE m.max_seq OPERATOR(pg_catalog.>=) q.next_seq";
+" WHERE m.max_seq OPERATOR(pg_catalog.>=) q.next_seq"
+FG_VERIFY_STATES;
 
 /*
  * rebuild_counts(), step 1: drop every stripe of each account whose summed
@@ -125,7 +235,8 @@ FG_ACTUAL_AND_STORED_CTES
 "  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account"
 "  WHERE COALESCE(s.followers, 0) OPERATOR(pg_catalog.<>) COALESCE(a.followers, 0)"
 "     OR COALESCE(s.following, 0) OPERATOR(pg_catalog.<>) COALESCE(a.following, 0)"
-"     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)),"
+"     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)"
+"     OR COALESCE(s.requests, 0) OPERATOR(pg_catalog.<>) COALESCE(a.requests, 0)),"
 " dropped AS ("
 "  DELETE FROM follow_graph.counter AS c USING changed AS ch"
 "  WHERE c.account OPERATOR(pg_catalog.=) ch.account RETURNING 1)"
@@ -137,8 +248,8 @@ FG_ACTUAL_AND_STORED_CTES
  */
 static const char *const sql_rebuild_insert =
 FG_ACTUAL_AND_STORED_CTES
-" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals)"
-" SELECT a.account, 0, a.followers, a.following, a.mutuals"
+" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals, requests)"
+" SELECT a.account, 0, a.followers, a.following, a.mutuals, a.requests"
 " FROM actual AS a"
 " WHERE NOT EXISTS (SELECT FROM follow_graph.counter AS c"
 "                   WHERE c.account OPERATOR(pg_catalog.=) a.account)";
@@ -170,7 +281,8 @@ static const char *const sql_rebuild_merge =
 "  SELECT pg_catalog.count(*) AS n FROM follow_graph.counter AS c"
 "  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account),"
 " free AS ("
-"  SELECT c.ctid AS tid, c.account, c.stripe, c.followers, c.following, c.mutuals"
+"  SELECT c.ctid AS tid, c.account, c.stripe, c.followers, c.following, c.mutuals,"
+"         c.requests, c.items"
 "  FROM follow_graph.counter AS c"
 "  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account"
 "  FOR UPDATE OF c SKIP LOCKED),"
@@ -178,7 +290,9 @@ static const char *const sql_rebuild_merge =
 "  SELECT f.account, pg_catalog.min(f.stripe) AS keep,"
 "         pg_catalog.sum(f.followers) AS followers,"
 "         pg_catalog.sum(f.following) AS following,"
-"         pg_catalog.sum(f.mutuals) AS mutuals"
+"         pg_catalog.sum(f.mutuals) AS mutuals,"
+"         pg_catalog.sum(f.requests) AS requests,"
+"         pg_catalog.sum(f.items) AS items"
 "  FROM free AS f GROUP BY f.account"
 "  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
 " dropped AS ("
@@ -190,7 +304,9 @@ static const char *const sql_rebuild_merge =
 "  UPDATE follow_graph.counter AS c"
 "  SET followers = s.followers::pg_catalog.int8,"
 "      following = s.following::pg_catalog.int8,"
-"      mutuals = s.mutuals::pg_catalog.int8"
+"      mutuals = s.mutuals::pg_catalog.int8,"
+"      requests = s.requests::pg_catalog.int8,"
+"      items = s.items::pg_catalog.int8"
 "  FROM free AS f, sums AS s"
 "  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid"
 "    AND f.account OPERATOR(pg_catalog.=) s.account"
@@ -202,7 +318,8 @@ static const char *const sql_rebuild_merge =
 
 /* API writers take ROW EXCLUSIVE; this mode waits for them and keeps them out. */
 static const char *const sql_rebuild_lock =
-"LOCK TABLE follow_graph.edge, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE";
+"LOCK TABLE follow_graph.edge, follow_graph.request, follow_graph.counter"
+" IN SHARE ROW EXCLUSIVE MODE";
 
 /*
  * Add one problem row; account may be absent (a problem of the whole graph).
@@ -359,6 +476,11 @@ fg_verify(PG_FUNCTION_ARGS)
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CheckIndexes(rsinfo, FG_EDGE_TABLE, edge_indexes, snapshot);
 	CheckIndexes(rsinfo, FG_COUNTER_TABLE, counter_indexes, snapshot);
+	CheckIndexes(rsinfo, FG_ACCOUNT_STATE_TABLE, account_state_indexes, snapshot);
+	CheckIndexes(rsinfo, FG_REQUEST_TABLE, request_indexes, snapshot);
+	CheckIndexes(rsinfo, FG_HIDDEN_TABLE, hidden_indexes, snapshot);
+	CheckIndexes(rsinfo, FG_BLOCK_TABLE, block_indexes, snapshot);
+	CheckIndexes(rsinfo, FG_MUTE_TABLE, mute_indexes, snapshot);
 
 	SPI_connect();
 	guc_level = PlanForWholeTables();
