@@ -71,19 +71,21 @@
 #define FG_MAX_PAGE_SIZE		100000000
 
 /*
- * The state columns of relationships() after following and followed_by, as
- * offsets in the flags FgRelationshipStates() fills.
+ * The flag columns of relationships() after target, as offsets in the flags
+ * FgRelationshipFlags() fills for each target.
  */
-#define FG_REL_REQUESTED		0
-#define FG_REL_REQUESTED_BY		1
-#define FG_REL_BLOCKING			2
-#define FG_REL_BLOCKED_BY		3
-#define FG_REL_MUTING			4
-#define FG_REL_STATES			5
+#define FG_REL_FOLLOWING		0
+#define FG_REL_FOLLOWED_BY		1
+#define FG_REL_REQUESTED		2
+#define FG_REL_REQUESTED_BY		3
+#define FG_REL_BLOCKING			4
+#define FG_REL_BLOCKED_BY		5
+#define FG_REL_MUTING			6
+#define FG_REL_COLUMNS			7
 
 /* fg_states_read.c */
-extern void FgRelationshipStates(int64 viewer, const int64 *ids, int n,
-								 bool *flags);
+extern void FgRelationshipFlags(int64 viewer, const int64 *ids, int n,
+								bool with_states, bool *flags);
 extern void FgPairStates(int64 viewer, int64 target, bool *blocking,
 						 bool *blocked_by, bool *requested);
 

@@ -33,9 +33,6 @@
 /* Size ratio above which an intersection probes instead of merging. */
 #define FG_PROBE_RATIO 16
 
-/* relationships(): merge a viewer's list up to this many times the page. */
-#define FG_MERGE_RATIO 16
-
 PG_FUNCTION_INFO_V1(fg_is_following);
 PG_FUNCTION_INFO_V1(fg_relationship);
 PG_FUNCTION_INFO_V1(fg_relationships);
@@ -160,40 +157,74 @@ CountsOf(int64 account, bool size_hint)
 }
 
 /*
- * Start a materialised result with InitMaterializedSRF(): the function's row
- * type, or for SETOF a scalar the one-column descriptor the executor expects.
+ * Start a materialised result with InitMaterializedSRF(), whose descriptor
+ * is the one the executor expects: for SETOF a scalar its one column, for
+ * RETURNS TABLE the row type (taking it from the call site spares a rebuild
+ * from the catalog's argument arrays on every call).
  */
 static ReturnSetInfo *
 BeginSRF(FunctionCallInfo fcinfo, bool scalar)
 {
-	InitMaterializedSRF(fcinfo, scalar ? MAT_SRF_USE_EXPECTED_DESC : 0);
-	return (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, scalar ||
+						(rsinfo != NULL && IsA(rsinfo, ReturnSetInfo) &&
+						 rsinfo->expectedDesc != NULL) ?
+						MAT_SRF_USE_EXPECTED_DESC : 0);
+	return rsinfo;
 }
 
 /*
  * Order for FgArrayItem: by id, then by position.
  */
-static int
-CompareItemById(const void *a, const void *b)
+static inline int
+CompareItemById(const FgArrayItem *x, const FgArrayItem *y)
 {
-	const FgArrayItem *x = a;
-	const FgArrayItem *y = b;
-
 	if (x->id != y->id)
 		return x->id < y->id ? -1 : 1;
 	return x->pos - y->pos;
 }
 
 /*
- * Order for FgArrayItem: by position.
+ * SortItemsById(items, n): a sort specialised for FgArrayItem
+ * (lib/sort_template.h), which inlines the comparison.
  */
-static int
-CompareItemByPos(const void *a, const void *b)
-{
-	const FgArrayItem *x = a;
-	const FgArrayItem *y = b;
+#define ST_SORT SortItemsById
+#define ST_ELEMENT_TYPE FgArrayItem
+#define ST_COMPARE(a, b) CompareItemById(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
-	return x->pos - y->pos;
+/*
+ * Put the distinct items DistinctIds() returned back in input order.  Their
+ * positions are distinct array subscripts, so a map from position to item
+ * does it in one pass, without a second sort.
+ */
+static void
+InInputOrder(FgArrayItem *items, int n)
+{
+	int			maxpos = -1;
+	int		   *map;
+	FgArrayItem *copy;
+	int			k = 0;
+
+	if (n < 2)
+		return;
+	for (int i = 0; i < n; i++)
+		maxpos = Max(maxpos, items[i].pos);
+	map = palloc(sizeof(int) * (maxpos + 1));
+	memset(map, -1, sizeof(int) * (maxpos + 1));
+	for (int i = 0; i < n; i++)
+		map[items[i].pos] = i;
+	copy = palloc(sizeof(FgArrayItem) * n);
+	memcpy(copy, items, sizeof(FgArrayItem) * n);
+	for (int p = 0; p <= maxpos; p++)
+		if (map[p] >= 0)
+			items[k++] = copy[map[p]];
+	Assert(k == n);
+	pfree(copy);
+	pfree(map);
 }
 
 /*
@@ -245,7 +276,7 @@ DistinctIds(ArrayType *arr, const char *argname, bool has_skip, int64 skip,
 	pfree(elems);
 	pfree(nulls);
 
-	qsort(items, n, sizeof(FgArrayItem), CompareItemById);
+	SortItemsById(items, n);
 	for (int i = 0; i < n; i++)
 	{
 		if (kept > 0 && items[kept - 1].id == items[i].id)
@@ -322,8 +353,8 @@ fg_relationship(PG_FUNCTION_ARGS)
 
 /*
  * relationships(viewer, targets[]): one row per distinct non-null target
- * other than the viewer, in the order the targets were given: following,
- * followed_by, then the state columns (FgRelationshipStates).
+ * other than the viewer, in the order the targets were given, with the
+ * columns FgRelationshipFlags() computes.
  */
 Datum
 fg_relationships(PG_FUNCTION_ARGS)
@@ -333,15 +364,11 @@ fg_relationships(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = BeginSRF(fcinfo, false);
 	FgArrayItem *items;
 	bool	   *flags;
-	bool	   *states;
 	int64	   *ids;
 	int			n;
-	Relation	heap;
-	FgScan	   *s;
 
 	items = DistinctIds(arr, "targets", true, viewer, &n);
-	flags = palloc0(sizeof(bool) * 2 * Max(n, 1));
-	states = palloc0(sizeof(bool) * FG_REL_STATES * Max(n, 1));
+	flags = palloc0(sizeof(bool) * FG_REL_COLUMNS * Max(n, 1));
 	ids = palloc(sizeof(int64) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
@@ -349,67 +376,20 @@ fg_relationships(PG_FUNCTION_ARGS)
 		ids[i] = items[i].id;
 	}
 
-	heap = FgOpenEdges();
-	if (n > 0)
-	{
-		FgCounts	vc = CountsOf(viewer, true);
-
-		/*
-		 * The targets are sorted by id.  When the viewer's lists are short
-		 * next to the page, read each once in id order and merge (as a hashed
-		 * EXISTS plan would); otherwise probe the primary key twice per
-		 * target.  The counts only choose the method.
-		 */
-		for (int dir = 0; dir < 2; dir++)
-		{
-			int64		listed = dir == 0 ? vc.following : vc.followers;
-
-			if (listed <= FG_MERGE_RATIO * (int64) n)
-			{
-				int64		id;
-				int			j = 0;
-
-				s = FgScanBegin(heap, dir == 0 ? FG_EDGE_PKEY : FG_EDGE_BY_FOLLOWEE,
-								ForwardScanDirection, false);
-				FgScanSeek(s, viewer, BTGreaterEqualStrategyNumber, items[0].id);
-				while (j < n && FgScanNextId(s, &id))
-				{
-					CHECK_FOR_INTERRUPTS();
-					while (j < n && items[j].id < id)
-						j++;
-					if (j < n && items[j].id == id)
-						flags[2 * j + dir] = true;
-				}
-			}
-			else
-			{
-				s = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
-				for (int i = 0; i < n; i++)
-					flags[2 * i + dir] = dir == 0 ?
-						FgScanProbe(s, viewer, items[i].id) :
-						FgScanProbe(s, items[i].id, viewer);
-			}
-			FgScanEnd(s);
-		}
-	}
-	table_close(heap, NoLock);
 	/* Under 0.1.0's definition (before ALTER EXTENSION UPDATE): 3 columns. */
-	if (rsinfo->setDesc->natts > 3)
-		FgRelationshipStates(viewer, ids, n, states);
+	FgRelationshipFlags(viewer, ids, n, rsinfo->setDesc->natts > 3, flags);
 
-	qsort(items, n, sizeof(FgArrayItem), CompareItemByPos);
+	InInputOrder(items, n);
 	for (int i = 0; i < n; i++)
 	{
-		Datum		values[3 + FG_REL_STATES];
-		bool		nulls[3 + FG_REL_STATES] = {false};
-		int			k = items[i].keep;
+		Datum		values[1 + FG_REL_COLUMNS];
+		bool		nulls[1 + FG_REL_COLUMNS] = {false};
+		bool	   *f = &flags[FG_REL_COLUMNS * items[i].keep];
 
 		CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(items[i].id);
-		values[1] = BoolGetDatum(flags[2 * k]);
-		values[2] = BoolGetDatum(flags[2 * k + 1]);
-		for (int c = 0; c < FG_REL_STATES; c++)
-			values[3 + c] = BoolGetDatum(states[FG_REL_STATES * k + c]);
+		for (int c = 0; c < FG_REL_COLUMNS; c++)
+			values[1 + c] = BoolGetDatum(f[c]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_FREE_IF_COPY(arr, 1);
@@ -475,7 +455,7 @@ fg_counts(PG_FUNCTION_ARGS)
 	}
 	CounterReaderEnd(&r);
 
-	qsort(items, n, sizeof(FgArrayItem), CompareItemByPos);
+	InInputOrder(items, n);
 	for (int i = 0; i < n; i++)
 	{
 		FgCounts   *c = &counts[items[i].keep];

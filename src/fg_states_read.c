@@ -276,8 +276,11 @@ StatePage(FunctionCallInfo fcinfo, const FgStateList *list)
 	FgScan	   *s;
 	int32		n = 0;
 
-	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	/* The call site's row type, when it has one, spares a catalog rebuild. */
+	InitMaterializedSRF(fcinfo, rsinfo != NULL && IsA(rsinfo, ReturnSetInfo) &&
+						rsinfo->expectedDesc != NULL ?
+						MAT_SRF_USE_EXPECTED_DESC : 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
 	account = PG_GETARG_INT64(0);
@@ -400,7 +403,7 @@ MarkWalk(Relation heap, const char *indexname, int64 owner,
 		if (ids[j] == id)
 		{
 			if (hs == NULL || ProbeMute(hs, owner, id))
-				flags[j * FG_REL_STATES + col] = true;
+				flags[j * FG_REL_COLUMNS + col] = true;
 			if (++j == n)
 				break;
 		}
@@ -468,14 +471,14 @@ MarkRequestedBy(Relation heap, int64 viewer, const int64 *ids, int n,
 			while (j < n && ids[j] < req[i])
 				j++;
 			if (j < n && ids[j] == req[i])
-				flags[j * FG_REL_STATES + FG_REL_REQUESTED_BY] = true;
+				flags[j * FG_REL_COLUMNS + FG_REL_REQUESTED_BY] = true;
 		}
 	}
 	else
 	{
 		s = FgScanBegin(heap, FG_REQUEST_PKEY, ForwardScanDirection, false);
 		for (int i = 0; i < n; i++)
-			flags[i * FG_REL_STATES + FG_REL_REQUESTED_BY] =
+			flags[i * FG_REL_COLUMNS + FG_REL_REQUESTED_BY] =
 				FgScanProbe(s, ids[i], viewer);
 		FgScanEnd(s);
 	}
@@ -483,17 +486,35 @@ MarkRequestedBy(Relation heap, int64 viewer, const int64 *ids, int n,
 }
 
 /*
- * The state columns of relationships(viewer, ids): for each of the n
- * distinct ids (sorted ascending, viewer not among them), FG_REL_STATES
- * flags at flags[i * FG_REL_STATES + FG_REL_...], which the caller zeroed.
+ * The flag columns of relationships(viewer, ids): for each of the n
+ * distinct ids (sorted ascending, viewer not among them), FG_REL_COLUMNS
+ * flags at flags[i * FG_REL_COLUMNS + FG_REL_...], which the caller zeroed;
+ * the state columns only with_states (a catalog still at 0.1.0 has none).
+ *
+ * Every column but requested_by has an index that begins with the viewer
+ * and lists the other account in id order, so each is one galloping walk
+ * (MarkWalk) merged with the sorted ids: as cheap as a hashed EXISTS plan
+ * when the viewer's list is short, a probe per id at most when it is long,
+ * and one btree descent when the viewer has no such row at all, which is
+ * the common case for the states.  No count is read to choose.
  */
 void
-FgRelationshipStates(int64 viewer, const int64 *ids, int n, bool *flags)
+FgRelationshipFlags(int64 viewer, const int64 *ids, int n, bool with_states,
+					bool *flags)
 {
 	Relation	heap;
 	FgScan	   *hs;
 
 	if (n == 0)
+		return;
+
+	heap = FgOpenEdges();
+	MarkWalk(heap, FG_EDGE_PKEY, viewer, ids, n, flags, FG_REL_FOLLOWING,
+			 NULL);
+	MarkWalk(heap, FG_EDGE_BY_FOLLOWEE, viewer, ids, n, flags,
+			 FG_REL_FOLLOWED_BY, NULL);
+	table_close(heap, NoLock);
+	if (!with_states)
 		return;
 
 	heap = FgOpenTable(FG_REQUEST_TABLE, AccessShareLock);

@@ -184,7 +184,7 @@ UNION ALL SELECT 'mutuals_all', ARRAY(SELECT * FROM follow_graph.mutuals($C, 100
 UNION ALL SELECT 'known_followers', bool_and(ARRAY(SELECT * FROM follow_graph.known_followers(v.id, $C, 50))
 	= ARRAY(SELECT f.followee FROM bench.base AS f WHERE f.follower = v.id AND $mutual_exists ORDER BY f.followee LIMIT 50))
 	FROM bench.viewer AS v
-UNION ALL SELECT 'relationships', bool_and(ARRAY(SELECT row(r.*)::text FROM follow_graph.relationships(c.viewer, c.targets) AS r)
+UNION ALL SELECT 'relationships', bool_and(ARRAY(SELECT row(r.target, r.following, r.followed_by)::text FROM follow_graph.relationships(c.viewer, c.targets) AS r)
 	= ARRAY(SELECT row(t.id, EXISTS (SELECT 1 FROM bench.base AS b WHERE b.follower = c.viewer AND b.followee = t.id),
 		EXISTS (SELECT 1 FROM bench.base AS b WHERE b.follower = t.id AND b.followee = c.viewer))::text
 		FROM unnest(c.targets) AS t(id)))
