@@ -27,7 +27,7 @@ rc=0
 tail -n 25 "$out"
 fail=0
 [ $rc -eq 0 ] || { echo "demo exited with status $rc"; fail=1; }
-for want in 'loading the sample graph' 'celebrity' 'Friends' 'alice_to_celebrity' 'the demo cluster is still running'; do
+for want in 'loading the sample graph' 'celebrity' 'Friends' 'alice_to_celebrity' 'requested' 'blocked_by' 'the demo cluster is still running'; do
 	grep -q -- "$want" "$out" || { echo "demo output lacks: $want"; fail=1; }
 done
 if grep -q 'Permission denied\|ERROR:' "$out"; then

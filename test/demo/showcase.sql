@@ -51,3 +51,31 @@ FROM accounts a ORDER BY 2 DESC, 1 LIMIT 5;
 SELECT a.name, e.followed_at::time(0) AS at
 FROM follow_graph.edges e JOIN accounts a ON a.id = e.followee
 WHERE e.follower = 1 ORDER BY e.followed_at DESC, a.name LIMIT 3;
+
+\echo '-- Relationship states: a private account, a follow request, an accept'
+\set quiet 1150000000000000000 + 4000 * 7919
+\set fan 1150000000000000000 + 4001 * 7919
+SELECT (SELECT name FROM accounts WHERE id = :quiet) AS private_account,
+       follow_graph.set_private(:quiet, true) AS requests_accepted;
+SELECT (SELECT name FROM accounts WHERE id = :fan) AS fan,
+       follow_graph.follow(:fan, :quiet) AS asked;
+SELECT r.following, r.requested, follow_graph.relationship(:fan, :quiet) AS fan_sees
+FROM follow_graph.relationships(:fan, ARRAY[:quiet]) AS r;
+SELECT a.name AS requester, c.requests AS pending, c.followers
+FROM follow_graph.follow_requests(:quiet) AS f JOIN accounts a ON a.id = f.requester,
+     follow_graph.counts(ARRAY[:quiet]) AS c;
+SELECT follow_graph.accept_request(:quiet, :fan) AS accepted;
+SELECT follow_graph.relationship(:fan, :quiet) AS fan_sees, c.followers, c.requests AS pending
+FROM follow_graph.counts(ARRAY[:quiet]) AS c;
+
+\echo '-- A block breaks a mutual: both follows go, every count at once'
+SELECT m AS friend FROM follow_graph.mutuals(:alice, 1) AS m \gset
+SELECT a.name AS friend, follow_graph.relationship(:alice, :friend) AS before,
+       (SELECT mutuals FROM follow_graph.counts(ARRAY[:alice])) AS alice_friends
+FROM accounts a WHERE a.id = :friend;
+SELECT follow_graph.block(:alice, :friend) AS blocked;
+SELECT follow_graph.relationship(:alice, :friend) AS alice_sees,
+       follow_graph.relationship(:friend, :alice) AS friend_sees,
+       (SELECT mutuals FROM follow_graph.counts(ARRAY[:alice])) AS alice_friends,
+       r.following, r.followed_by, r.blocking, r.blocked_by
+FROM follow_graph.relationships(:alice, ARRAY[:friend]) AS r;
