@@ -38,7 +38,7 @@
 #include "fg.h"
 
 /* How many index entries a state walk steps over before it re-descends. */
-#define FG_STATE_GALLOP_STEPS 8
+#define FG_STATE_GALLOP_STEPS 64
 
 /* requested_by: walk the viewer's incoming requests up to this many times
  * the number of targets, else probe per target. */
@@ -365,26 +365,51 @@ fg_mutes(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The next entry of a MarkWalk: its other id, and whether it counts (a mute
+ * only while in force, read from the heap tuple; anything else always).
+ */
+static inline bool
+NextEntry(FgScan *s, bool mutes, int64 *id, bool *counts)
+{
+	bool		isnull;
+	Datum		expires;
+
+	if (!mutes)
+	{
+		*counts = true;
+		return FgScanNextId(s, id);
+	}
+	if (!FgScanNextTuple(s))
+		return false;
+	*id = DatumGetInt64(slot_getattr(s->slot, FG_MUTE_ATT_MUTED, &isnull));
+	expires = slot_getattr(s->slot, FG_MUTE_ATT_EXPIRES, &isnull);
+	*counts = MuteInForce(expires, isnull);
+	return true;
+}
+
+/*
  * Mark, in column col of flags, every id of the sorted ids[] that owner has
  * an entry for in the named index (owner, other).  The owner's entries are
- * walked from ids[0] on and merged with ids[]; after a few steps that land
- * on no id the walk descends the btree again to the next id, so a long list
- * costs at most a few steps and a descent per id, and an owner with no
- * entries costs one descent.  With hs (a heap walk over mute_pkey) a match
- * counts only if the mute is in force.
+ * walked from ids[0] on and merged with ids[]; after FG_STATE_GALLOP_STEPS
+ * entries that land on no id the walk descends the btree again to the next
+ * id, so a long list costs at most those steps and a descent per id, and an
+ * owner with no entries costs one descent.  With mutes (mute_pkey) each
+ * entry's heap tuple is read too, and a match counts only while the mute is
+ * in force.
  */
 static void
 MarkWalk(Relation heap, const char *indexname, int64 owner,
-		 const int64 *ids, int n, bool *flags, int col, FgScan *hs)
+		 const int64 *ids, int n, bool *flags, int col, bool mutes)
 {
-	FgScan	   *s = FgScanBegin(heap, indexname, ForwardScanDirection, false);
+	FgScan	   *s = FgScanBegin(heap, indexname, ForwardScanDirection, mutes);
 	int			j = 0;
 	int			missed = 0;
 	int64		id;
+	bool		counts;
 
 	Assert(n > 0);
 	FgScanSeek(s, owner, BTGreaterEqualStrategyNumber, ids[0]);
-	while (FgScanNextId(s, &id))
+	while (NextEntry(s, mutes, &id, &counts))
 	{
 		if (id < ids[j])
 		{
@@ -402,7 +427,7 @@ MarkWalk(Relation heap, const char *indexname, int64 owner,
 			break;
 		if (ids[j] == id)
 		{
-			if (hs == NULL || ProbeMute(hs, owner, id))
+			if (counts)
 				flags[j * FG_REL_COLUMNS + col] = true;
 			if (++j == n)
 				break;
@@ -503,37 +528,34 @@ FgRelationshipFlags(int64 viewer, const int64 *ids, int n, bool with_states,
 					bool *flags)
 {
 	Relation	heap;
-	FgScan	   *hs;
 
 	if (n == 0)
 		return;
 
 	heap = FgOpenEdges();
 	MarkWalk(heap, FG_EDGE_PKEY, viewer, ids, n, flags, FG_REL_FOLLOWING,
-			 NULL);
+			 false);
 	MarkWalk(heap, FG_EDGE_BY_FOLLOWEE, viewer, ids, n, flags,
-			 FG_REL_FOLLOWED_BY, NULL);
+			 FG_REL_FOLLOWED_BY, false);
 	table_close(heap, NoLock);
 	if (!with_states)
 		return;
 
 	heap = FgOpenTable(FG_REQUEST_TABLE, AccessShareLock);
 	MarkWalk(heap, FG_REQUEST_PKEY, viewer, ids, n, flags, FG_REL_REQUESTED,
-			 NULL);
+			 false);
 	MarkRequestedBy(heap, viewer, ids, n, flags);
 	table_close(heap, NoLock);
 
 	heap = FgOpenTable(FG_BLOCK_TABLE, AccessShareLock);
 	MarkWalk(heap, FG_BLOCK_PKEY, viewer, ids, n, flags, FG_REL_BLOCKING,
-			 NULL);
+			 false);
 	MarkWalk(heap, FG_BLOCK_BY_BLOCKED, viewer, ids, n, flags,
-			 FG_REL_BLOCKED_BY, NULL);
+			 FG_REL_BLOCKED_BY, false);
 	table_close(heap, NoLock);
 
 	heap = FgOpenTable(FG_MUTE_TABLE, AccessShareLock);
-	hs = FgScanBegin(heap, FG_MUTE_PKEY, ForwardScanDirection, true);
-	MarkWalk(heap, FG_MUTE_PKEY, viewer, ids, n, flags, FG_REL_MUTING, hs);
-	FgScanEnd(hs);
+	MarkWalk(heap, FG_MUTE_PKEY, viewer, ids, n, flags, FG_REL_MUTING, true);
 	table_close(heap, NoLock);
 }
 

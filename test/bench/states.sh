@@ -6,7 +6,7 @@
 # and mutes amounting to 5% of the edge count.
 #
 #   bash test/bench/states.sh [--scale N] [--duration S] [--reps R]
-#                             [--clients LIST] [--smoke]
+#                             [--clients LIST] [--smoke] [--reuse]
 #
 # Needs the read bench's database fg_bench_N (run.sh loads it when missing;
 # FG_BENCH_DB names another) and copies it to fg_states_N, which it changes
@@ -26,11 +26,13 @@
 # EXISTS per column.  Both sides are checked to give the same rows for every
 # page of bench.rel_case before timing.  pgbench -M prepared runs the two
 # alternately, A B A B, --reps times for --duration seconds each; the table
-# gives the medians and the ratio.  Results: out/states-N.md.
+# gives the medians and the ratio.  Results: out/states-N.md.  --reuse
+# keeps fg_states_N from an earlier run (the states take minutes to apply
+# at SCALE=18).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${BENCH_OUT:-$here/out}
-scale=18 duration=5 reps=3 clients="1 2" smoke=0
+scale=18 duration=5 reps=3 clients="1 2" smoke=0 reuse=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--scale) scale=$2; shift ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--reps) reps=$2; shift ;;
 	--clients) clients=$2; shift ;;
 	--smoke) smoke=1 ;;
+	--reuse) reuse=1 ;;
 	*) echo "states.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -55,6 +58,13 @@ q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 qdb() { q -d "$db" "$@"; }
 [ $smoke -eq 0 ] || reps=1
 
+ready=""
+if [ $reuse -eq 1 ]; then
+	ready=$(q -d "$db" -Atc "SELECT obj_description('sb'::regnamespace)" 2>/dev/null || true)
+fi
+if [ "$ready" = "follow_graph states bench scale $scale" ]; then
+	say "== states: reusing $db"
+else
 loaded=$(q -d "$src" -Atc "SELECT obj_description('bench'::regnamespace)" 2>/dev/null || true)
 if [ "$loaded" != "follow_graph bench scale $scale" ]; then
 	say "== states: loading the read bench's graph first (run.sh)"
@@ -119,7 +129,9 @@ VACUUM (ANALYZE) follow_graph.edge, follow_graph.counter, follow_graph.request, 
 	follow_graph.mute, follow_graph.account_state, sb.follows, sb.follow_requests, sb.blocks, sb.mutes;
 CHECKPOINT;
 EOF
+qdb -c "COMMENT ON SCHEMA sb IS 'follow_graph states bench scale $scale'"
 say "   states applied in $(( $(date +%s) - t0 )) s"
+fi
 
 # The baseline query: one EXISTS per column.
 base_sql="SELECT t.id,
