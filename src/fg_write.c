@@ -963,9 +963,9 @@ CheckActive(FgPairSection *cs, const FgPairState *st, bool a_first)
 	bool		first_active = a_first ? st->active_a : st->active_b;
 	bool		second_active = a_first ? st->active_b : st->active_a;
 
-	Assert(st->probes & PROBE_FLAGS);
 	if (first_active && second_active)
 		return;
+	Assert(st->probes & PROBE_FLAGS);
 	PairLeave(cs);
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1021,7 +1021,6 @@ PairFollow(int64 a, int64 b)
 	FgPairState st;
 	FgPairSection cs;
 	bool		result = false;
-
 	bool		states = StatesInstalled();
 
 	if (states)
@@ -1082,7 +1081,6 @@ PairUnfollow(int64 a, int64 b)
 	FgPairState st;
 	FgPairSection cs;
 	bool		result = true;
-
 	bool		states = StatesInstalled();
 
 	if (states)
