@@ -766,6 +766,49 @@ PendingXid(const FgEdgeVersion *v, bool *waited_insert)
 }
 
 /*
+ * The flags of both accounts of the pair, with a dirty snapshot, in one
+ * index scan (as FgProbeDirtyAccount does for one account): found, inserter
+ * and the transaction changing each row, and the flags (public and active
+ * for an account without a row).
+ */
+static void
+ProbeDirtyFlags(Relation heap, FgPairState *st)
+{
+	SnapshotData dirty;
+	Relation	index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	IndexScanDesc scan;
+
+	InitDirtySnapshot(dirty);
+	scan = FgIndexBeginScan(heap, index, &dirty, 1, 0);
+	for (int i = 0; i < 2; i++)
+	{
+		FgEdgeVersion *v = i == 0 ? &st->flag_a : &st->flag_b;
+		bool	   *is_private = i == 0 ? &st->private_a : &st->private_b;
+		bool	   *is_active = i == 0 ? &st->active_a : &st->active_b;
+		ScanKeyData key;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+					Int64GetDatum(i == 0 ? st->a : st->b));
+		index_rescan(scan, &key, 1, NULL, 0);
+		if (index_getnext_slot(scan, ForwardScanDirection, slot))
+		{
+			bool		isnull;
+
+			FgNoteVersion(slot, &dirty, v);
+			*is_private = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_PRIVATE,
+													&isnull));
+			*is_active = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_ACTIVE,
+												   &isnull));
+			ExecClearTuple(slot);
+		}
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+}
+
+/*
  * One round of dirty probes inside the pair's section: returns the first
  * transaction found changing a row the call depends on, or
  * InvalidTransactionId when every probed row is settled.
@@ -803,13 +846,9 @@ PairProbe(FgPairRels *r, FgPairState *st)
 
 	if (st->probes & PROBE_FLAGS)
 	{
-		FgProbeDirtyAccount(r->state, a, &st->flag_a, &st->private_a,
-							&st->active_a);
-		if (TransactionIdIsValid(w = PendingXid(&st->flag_a, NULL)))
-			return w;
-		FgProbeDirtyAccount(r->state, b, &st->flag_b, &st->private_b,
-							&st->active_b);
-		if (TransactionIdIsValid(w = PendingXid(&st->flag_b, NULL)))
+		ProbeDirtyFlags(r->state, st);
+		if (TransactionIdIsValid(w = PendingXid(&st->flag_a, NULL)) ||
+			TransactionIdIsValid(w = PendingXid(&st->flag_b, NULL)))
 			return w;
 	}
 
