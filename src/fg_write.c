@@ -1,6 +1,13 @@
 /*
  * fg_write.c
- *		follow() and unfollow(): the only way single edges and counts change.
+ *		The pair writers: follow(), unfollow(), remove_follower(), block(),
+ *		unblock(), accept_request() and reject_request(), the only way
+ *		single edges, requests, blocks and their counts change.
+ *
+ * Each of them follows the protocol below for edges, extended to the
+ * relationship states (see RELATIONSHIP STATES further down, and
+ * docs/states-design.md): inside the pair's critical section every row the
+ * call depends on is probed settled before anything is written.
  *
  * The four calls that touch an unordered pair {a,b} (follow and unfollow,
  * both directions) must agree on who counts the pair's mutual: of two racing
