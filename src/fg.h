@@ -74,6 +74,7 @@
 extern void FgWriteInit(void);
 
 /* fg_states.c: account writers' parts of remove_account() and import_edges() */
+extern bool FgStatesInstalled(void);
 extern void FgLockStateWriters(void);
 extern TransactionId FgStateRowsInFlight(int64 account);
 extern void FgCheckStateRowsSnapshot(int64 account);

@@ -43,6 +43,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -52,6 +53,7 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 
 #include "fg.h"
@@ -313,6 +315,20 @@ static const char *const sql_set_private =
 static const char *const sql_set_active =
 "INSERT INTO follow_graph.account_state AS s (account, active) VALUES ($1, $2)"
 " ON CONFLICT (account) DO UPDATE SET active = excluded.active";
+
+/*
+ * Does the catalog have the state tables?  Not while a database still has
+ * the 0.1.0 catalog under this library (ALTER EXTENSION UPDATE not run
+ * yet): remove_account() and import_edges() then work on the edges alone.
+ */
+bool
+FgStatesInstalled(void)
+{
+	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
+
+	return OidIsValid(nsp) &&
+		OidIsValid(get_relname_relid(FG_ACCOUNT_STATE_TABLE, nsp));
+}
 
 /*
  * Take the state writers' lock (see the top of the file), held to commit.
