@@ -88,6 +88,8 @@ BEGIN;
 SELECT follow_graph.follow(1, 2), follow_graph.follow(2, 1), follow_graph.follow(1, 3),
 	   follow_graph.follow(3, 2), follow_graph.follow(4, 2), follow_graph.follow(1, 4);
 SELECT follow_graph.unfollow(1, 4), follow_graph.unfollow(1, 4);
+SELECT follow_graph.block(3, 4), follow_graph.unblock(3, 4), follow_graph.remove_follower(2, 9),
+	   follow_graph.accept_request(2, 9), follow_graph.reject_request(2, 9);
 SELECT follow_graph.is_following(1, 2), follow_graph.relationship(1, 2),
 	   follow_graph.relationship(1, 3), follow_graph.relationship(3, 1);
 SELECT * FROM follow_graph.relationships(1, ARRAY[2, 3, 4, NULL, 1, 2]::bigint[]);

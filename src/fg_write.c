@@ -58,6 +58,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -70,12 +71,18 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/snapmgr.h"
 
 #include "fg.h"
 
 PG_FUNCTION_INFO_V1(fg_follow);
 PG_FUNCTION_INFO_V1(fg_unfollow);
+PG_FUNCTION_INFO_V1(fg_remove_follower);
+PG_FUNCTION_INFO_V1(fg_block);
+PG_FUNCTION_INFO_V1(fg_unblock);
+PG_FUNCTION_INFO_V1(fg_accept_request);
+PG_FUNCTION_INFO_V1(fg_reject_request);
 
 /* Prepared statements, kept for the life of the backend. */
 static SPIPlanPtr plan_insert_edge = NULL;
@@ -130,7 +137,8 @@ static const char *const sql_bump_stripe =
 " UPDATE follow_graph.counter AS c"
 " SET followers = c.followers OPERATOR(pg_catalog.+) $2,"
 "     following = c.following OPERATOR(pg_catalog.+) $3,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4"
+"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4,"
+"     requests = c.requests OPERATOR(pg_catalog.+) $6"
 " FROM pick"
 " WHERE c.account OPERATOR(pg_catalog.=) $1"
 "   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe"
@@ -138,19 +146,21 @@ static const char *const sql_bump_stripe =
 
 static const char *const sql_new_stripe =
 "INSERT INTO follow_graph.counter AS c"
-"  (account, stripe, followers, following, mutuals)"
-" VALUES ($1, $5, $2, $3, $4)"
+"  (account, stripe, followers, following, mutuals, requests)"
+" VALUES ($1, $5, $2, $3, $4, $6)"
 " ON CONFLICT (account, stripe) DO UPDATE"
 " SET followers = c.followers OPERATOR(pg_catalog.+) excluded.followers,"
 "     following = c.following OPERATOR(pg_catalog.+) excluded.following,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) excluded.mutuals"
+"     mutuals = c.mutuals OPERATOR(pg_catalog.+) excluded.mutuals,"
+"     requests = c.requests OPERATOR(pg_catalog.+) excluded.requests"
 " RETURNING c.ctid";
 
 static const char *const sql_bump_tid =
 "UPDATE follow_graph.counter AS c"
 " SET followers = c.followers OPERATOR(pg_catalog.+) $2,"
 "     following = c.following OPERATOR(pg_catalog.+) $3,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4"
+"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4,"
+"     requests = c.requests OPERATOR(pg_catalog.+) $6"
 " WHERE c.ctid OPERATOR(pg_catalog.=) $5"
 "   AND c.account OPERATOR(pg_catalog.=) $1"
 " RETURNING c.ctid";
@@ -202,8 +212,8 @@ FG_FAST_COUNTERS;
 /* Parameter types of the statements above. */
 static const Oid edge_types[] = {INT8OID, INT8OID};
 static const Oid fast_types[] = {INT8OID, INT8OID, INT8OID};
-static const Oid bump_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT4OID};
-static const Oid bump_tid_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TIDOID};
+static const Oid bump_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT8OID};
+static const Oid bump_tid_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TIDOID, INT8OID};
 
 /*
  * Empty the stripe cache when a transaction ends or a subtransaction aborts:
@@ -326,31 +336,35 @@ RememberStripe(int64 account, uint64 row, int col)
  * Add deltas to one counter stripe of an account.
  */
 static void
-BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
+BumpStripe(int64 account, int64 followers, int64 following, int64 mutuals,
+		   int64 requests)
 {
 	FgStripeCacheEntry *e;
-	Datum		values[5];
+	Datum		values[6];
 
 	values[0] = Int64GetDatum(account);
 	values[1] = Int64GetDatum(followers);
 	values[2] = Int64GetDatum(following);
 	values[3] = Int64GetDatum(mutuals);
+	values[4] = Int32GetDatum(0);
+	values[5] = Int64GetDatum(requests);
 
 	/* This transaction already holds a stripe of the account: reuse it. */
 	e = StripeCacheEntry(account);
 	if (e->generation == stripe_generation && e->account == account)
 	{
 		values[4] = PointerGetDatum(&e->tid);
-		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_tid, sql_bump_tid, 5,
+		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_tid, sql_bump_tid, 6,
 										   bump_tid_types),
 						  values, SPI_OK_UPDATE_RETURNING) > 0)
 		{
 			RememberStripe(account, 0, 1);
 			return;
 		}
+		values[4] = Int32GetDatum(0);
 	}
 
-	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_stripe, sql_bump_stripe, 4,
+	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_stripe, sql_bump_stripe, 6,
 									   bump_types),
 					  values, SPI_OK_UPDATE_RETURNING) > 0)
 	{
@@ -365,49 +379,61 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	 * count exact if it ever happens.
 	 */
 	values[4] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	FgSpiExecPlan(FgSpiPrepareKeep(&plan_new_stripe, sql_new_stripe, 5,
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_new_stripe, sql_new_stripe, 6,
 								   bump_types),
 				  values, SPI_OK_INSERT_RETURNING);
 	RememberStripe(account, 0, 1);
 }
 
 /*
+ * Add follower, following and mutual deltas to one stripe of an account.
+ */
+static void
+BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
+{
+	BumpStripe(account, followers, following, mutuals, 0);
+}
+
+/*
  * Apply the count changes of one edge follower -> followee appearing
  * (sign = 1) or disappearing (sign = -1), given whether the reverse edge
  * exists, except the follower/following deltas already applied to an
- * account marked done.
+ * account marked done; requests is a delta of the followee's pending
+ * requests applied with them (an accepted request).
  */
 static void
 ApplyEdgeDelta(int64 follower, int64 followee, int sign, bool reverse,
-			   bool done_follower, bool done_followee)
+					   bool done_follower, bool done_followee, int64 requests)
 {
 	int64		mutual = reverse ? sign : 0;
 	bool		need_follower = !done_follower || mutual != 0;
-	bool		need_followee = !done_followee || mutual != 0;
+	bool		need_followee = !done_followee || mutual != 0 || requests != 0;
 
 	/* Lower id first, so that no two writers wait on each other in a cycle. */
 	if (follower < followee && need_follower)
 		BumpCounts(follower, 0, done_follower ? 0 : sign, mutual);
 	if (need_followee)
-		BumpCounts(followee, done_followee ? 0 : sign, 0, mutual);
+		BumpStripe(followee, done_followee ? 0 : sign, 0, mutual, requests);
 	if (follower > followee && need_follower)
 		BumpCounts(follower, 0, done_follower ? 0 : sign, mutual);
 }
 
 /*
- * Checks shared by follow() and unfollow().
+ * Fetch the two account arguments of a pair writer: 22004 on NULL, 22023
+ * (with the given message) when both are the same account.
  */
 static void
-CheckEdgeArgs(FunctionCallInfo fcinfo, int64 *follower, int64 *followee)
+CheckPairArgs(FunctionCallInfo fcinfo, const char *name0, const char *name1,
+			  const char *selfmsg, int64 *a, int64 *b)
 {
-	*follower = FgGetIdArg(fcinfo, 0, "follower");
-	*followee = FgGetIdArg(fcinfo, 1, "followee");
-	if (*follower == *followee)
+	*a = FgGetIdArg(fcinfo, 0, name0);
+	*b = FgGetIdArg(fcinfo, 1, name1);
+	if (*a == *b)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("an account cannot follow itself"),
-				 errdetail("Both follower and followee are " INT64_FORMAT ".",
-						   *follower)));
+				 errmsg("%s", selfmsg),
+				 errdetail("Both %s and %s are " INT64_FORMAT ".",
+						   name0, name1, *a)));
 }
 
 /*
@@ -475,93 +501,19 @@ ChangeEdgeOnly(int64 follower, int64 followee, bool insert)
 }
 
 /*
- * Enter the pair's critical section with both edges of the pair settled: no
- * other transaction is inserting or deleting follower -> followee or its
- * reverse.  Returns whether the edge exists for this call, and in *reverse
- * whether the reverse edge does.  Waits, outside the section, for each
- * transaction found changing one of them, then looks again.  For unfollow()
- * (insert false) an edge whose insertion we waited for counts as absent, as
- * for a DELETE whose snapshot predates that insertion.
- *
- * Under REPEATABLE READ and SERIALIZABLE both edges must look in the
- * transaction snapshot as they are, and a transaction we waited for must not
- * have committed; otherwise the call fails with 40001.
+ * Insert or delete an edge with every count change, inside the pair's
+ * section whose probes found it absent (insert) or present (delete); the
+ * section is left as soon as the edge row is written.  reverse: whether the
+ * reverse edge exists; requests: a delta of the followee's pending requests.
  */
-static bool
-EnterSettled(FgPairSection *cs, Relation heap, int64 follower, int64 followee,
-			 bool insert, bool *reverse)
+static void
+WriteEdge(FgPairSection *cs, int64 follower, int64 followee, bool insert,
+		  bool reverse, int64 requests)
 {
-	bool		xact_snapshot = IsolationUsesXactSnapshot();
-	FgEdgeVersion own;
-	FgEdgeVersion rev;
-	bool		waited_insert = false;
-
-	for (;;)
-	{
-		TransactionId wait;
-
-		CHECK_FOR_INTERRUPTS();
-		PairEnter(cs, follower, followee);
-		FgProbeDirtyPair(heap, follower, followee, &own, &rev);
-		wait = own.found ? own.wait : InvalidTransactionId;
-		if (TransactionIdIsValid(wait))
-			waited_insert |= TransactionIdEquals(wait, own.xmin);
-		else
-			wait = rev.found ? rev.wait : InvalidTransactionId;
-		if (!TransactionIdIsValid(wait))
-			break;
-		PairLeave(cs);
-		XactLockTableWait(wait, heap, NULL, XLTW_None);
-		if (xact_snapshot && TransactionIdDidCommit(wait))
-			FgSerializationFailure();
-	}
-
-	/* The snapshot must see both edges as they are. */
-	if (xact_snapshot &&
-		(FgProbeSnapshot(heap, follower, followee) != own.found ||
-		 FgProbeSnapshot(heap, followee, follower) != rev.found))
-	{
-		PairLeave(cs);
-		FgSerializationFailure();
-	}
-	*reverse = rev.found;
-	return own.found && (insert || !waited_insert);
-}
-
-/*
- * Insert or delete the edge follower -> followee and apply every count
- * change; true if a row changed (see the top of the file).
- */
-static bool
-ChangeEdge(FunctionCallInfo fcinfo, bool insert)
-{
-	int64		follower;
-	int64		followee;
 	int			sign = insert ? 1 : -1;
 	bool		done_follower = false;
 	bool		done_followee = false;
 	bool		changed;
-	bool		reverse;
-	Relation	heap;
-	FgPairSection cs;
-
-	CheckEdgeArgs(fcinfo, &follower, &followee);
-
-	/*
-	 * Take the edge table's lock before the pair's section: an import that
-	 * holds it exclusively holds it to commit.
-	 */
-	heap = FgOpenTable(FG_EDGE_TABLE, RowExclusiveLock);
-	SPI_connect();
-
-	if (EnterSettled(&cs, heap, follower, followee, insert, &reverse) == insert)
-	{
-		/* Nothing to do: follow of an edge that exists, or the converse. */
-		PairLeave(&cs);
-		SPI_finish();
-		table_close(heap, NoLock);
-		return false;
-	}
 
 	if (!HoldsStripe(follower) && !HoldsStripe(followee))
 		changed = ChangeEdgeFast(follower, followee, sign,
@@ -582,28 +534,710 @@ ChangeEdge(FunctionCallInfo fcinfo, bool insert)
 	 * From here on a writer of either edge finds ours in progress and waits
 	 * for our outcome, so the section may end before the counts are done.
 	 */
-	PairLeave(&cs);
+	PairLeave(cs);
 	ApplyEdgeDelta(follower, followee, sign, reverse,
-				   done_follower, done_followee);
-	SPI_finish();
-	table_close(heap, NoLock);
+						   done_follower, done_followee, requests);
+}
+
+/*
+ * RELATIONSHIP STATES
+ *
+ * Every pair writer works inside the pair's critical section on rows it
+ * found settled (see docs/states-design.md): PairSettle probes, with a dirty
+ * snapshot, every row the call depends on (the PROBE_* it asks for, besides
+ * both edges); if another transaction is changing one, it leaves the
+ * section, waits for that transaction and starts again.  The probes stay
+ * true until the call leaves the section, since every writer of those rows
+ * (pair writers here, account writers behind the pair gate) changes them
+ * only after probing them settled in turn.
+ */
+#define PROBE_FLAGS				0x01	/* flags of both accounts */
+#define PROBE_BLOCKS			0x02	/* block a -> b and b -> a */
+#define PROBE_REQUEST			0x04	/* request a -> b */
+#define PROBE_REQUEST_REV		0x08	/* request b -> a too */
+#define PROBE_REQUEST_PRIVATE	0x10	/* request a -> b if b is private */
+#define PROBE_HIDDEN			0x20	/* hidden_edge a -> b */
+#define PROBE_STOP_AT_EDGE		0x40	/* an edge a -> b settles the call */
+
+/* The storage a pair writer probes and writes, opened before its section. */
+typedef struct FgPairRels
+{
+	Relation	edge;
+	Relation	state;
+	Relation	block;
+	Relation	request;
+	Relation	hidden;
+} FgPairRels;
+
+/* What a pair writer found for the pair a -> b (see PairProbe). */
+typedef struct FgPairState
+{
+	int64		a;
+	int64		b;
+	int			probes;			/* PROBE_* asked for */
+	bool		stopped;		/* edge a -> b found: nothing else probed */
+	bool		request_probed;
+	FgEdgeVersion edge;			/* edge a -> b */
+	FgEdgeVersion rev;			/* edge b -> a */
+	FgEdgeVersion flag_a;
+	FgEdgeVersion flag_b;
+	bool		private_a;
+	bool		active_a;
+	bool		private_b;
+	bool		active_b;
+	FgEdgeVersion block_ab;
+	FgEdgeVersion block_ba;
+	FgEdgeVersion request_ab;
+	FgEdgeVersion request_ba;
+	FgEdgeVersion hidden_ab;
+	/* a transaction we waited for inserted the version found since */
+	bool		waited_edge;
+	bool		waited_block;
+	bool		waited_request;
+	bool		waited_hidden;
+} FgPairState;
+
+static SPIPlanPtr plan_insert_request = NULL;
+static SPIPlanPtr plan_delete_request = NULL;
+static SPIPlanPtr plan_delete_hidden = NULL;
+static SPIPlanPtr plan_insert_block = NULL;
+static SPIPlanPtr plan_delete_block = NULL;
+
+static const char *const sql_insert_request =
+"INSERT INTO follow_graph.request (requester, account, seq, requested_at)"
+" VALUES ($1, $2, pg_catalog.nextval('follow_graph.state_seq'::pg_catalog.regclass),"
+"         pg_catalog.now())";
+
+static const char *const sql_delete_request =
+"DELETE FROM follow_graph.request AS r"
+" WHERE r.requester OPERATOR(pg_catalog.=) $1"
+"   AND r.account OPERATOR(pg_catalog.=) $2";
+
+/* $3: only a hidden request (pending), not a hidden edge. */
+static const char *const sql_delete_hidden =
+"DELETE FROM follow_graph.hidden_edge AS h"
+" WHERE h.follower OPERATOR(pg_catalog.=) $1"
+"   AND h.followee OPERATOR(pg_catalog.=) $2"
+"   AND (h.pending OR NOT $3)";
+
+static const char *const sql_insert_block =
+"INSERT INTO follow_graph.block (blocker, blocked, seq, blocked_at)"
+" VALUES ($1, $2, pg_catalog.nextval('follow_graph.state_seq'::pg_catalog.regclass),"
+"         pg_catalog.now())";
+
+static const char *const sql_delete_block =
+"DELETE FROM follow_graph.block AS k"
+" WHERE k.blocker OPERATOR(pg_catalog.=) $1"
+"   AND k.blocked OPERATOR(pg_catalog.=) $2";
+
+static const Oid hidden_types[] = {INT8OID, INT8OID, BOOLOID};
+
+/*
+ * Open the storage a pair writer needs, each table in the given mode (NoLock:
+ * not needed), before it enters the pair's section: no lock is ever waited
+ * for inside it.
+ */
+static void
+OpenPairRels(FgPairRels *r, LOCKMODE state, LOCKMODE block, LOCKMODE request,
+			 LOCKMODE hidden)
+{
+	/* The edge table first: an import that holds it exclusively does so to commit. */
+	r->edge = FgOpenTable(FG_EDGE_TABLE, RowExclusiveLock);
+	r->state = state != NoLock ? FgOpenTable(FG_ACCOUNT_STATE_TABLE, state) : NULL;
+	r->block = block != NoLock ? FgOpenTable(FG_BLOCK_TABLE, block) : NULL;
+	r->request = request != NoLock ? FgOpenTable(FG_REQUEST_TABLE, request) : NULL;
+	r->hidden = hidden != NoLock ? FgOpenTable(FG_HIDDEN_TABLE, hidden) : NULL;
+}
+
+/*
+ * Close what OpenPairRels opened; the locks stay to commit.
+ */
+static void
+ClosePairRels(FgPairRels *r)
+{
+	table_close(r->edge, NoLock);
+	if (r->state)
+		table_close(r->state, NoLock);
+	if (r->block)
+		table_close(r->block, NoLock);
+	if (r->request)
+		table_close(r->request, NoLock);
+	if (r->hidden)
+		table_close(r->hidden, NoLock);
+}
+
+/*
+ * The transaction changing a probed version, or InvalidTransactionId if it
+ * is settled (or absent).  *waited_insert notes that the transaction is the
+ * version's inserter.
+ */
+static TransactionId
+PendingXid(const FgEdgeVersion *v, bool *waited_insert)
+{
+	if (!v->found || !TransactionIdIsValid(v->wait))
+		return InvalidTransactionId;
+	if (waited_insert && TransactionIdEquals(v->wait, v->xmin))
+		*waited_insert = true;
+	return v->wait;
+}
+
+/*
+ * One round of dirty probes inside the pair's section: returns the first
+ * transaction found changing a row the call depends on, or
+ * InvalidTransactionId when every probed row is settled.
+ */
+static TransactionId
+PairProbe(FgPairRels *r, FgPairState *st)
+{
+	TransactionId w;
+	int64		a = st->a;
+	int64		b = st->b;
+
+	st->stopped = false;
+	st->request_probed = false;
+	memset(&st->flag_a, 0, sizeof(FgEdgeVersion));
+	memset(&st->flag_b, 0, sizeof(FgEdgeVersion));
+	st->private_a = st->private_b = false;
+	st->active_a = st->active_b = true;
+	memset(&st->block_ab, 0, sizeof(FgEdgeVersion));
+	memset(&st->block_ba, 0, sizeof(FgEdgeVersion));
+	memset(&st->request_ab, 0, sizeof(FgEdgeVersion));
+	memset(&st->request_ba, 0, sizeof(FgEdgeVersion));
+	memset(&st->hidden_ab, 0, sizeof(FgEdgeVersion));
+
+	FgProbeDirtyPair(r->edge, a, b, &st->edge, &st->rev);
+	if (TransactionIdIsValid(w = PendingXid(&st->edge, &st->waited_edge)) ||
+		TransactionIdIsValid(w = PendingXid(&st->rev, NULL)))
+		return w;
+
+	/* An edge a -> b exists: both accounts are active, no block, no request. */
+	if ((st->probes & PROBE_STOP_AT_EDGE) && st->edge.found)
+	{
+		st->stopped = true;
+		return InvalidTransactionId;
+	}
+
+	if (st->probes & PROBE_FLAGS)
+	{
+		FgProbeDirtyAccount(r->state, a, &st->flag_a, &st->private_a,
+							&st->active_a);
+		if (TransactionIdIsValid(w = PendingXid(&st->flag_a, NULL)))
+			return w;
+		FgProbeDirtyAccount(r->state, b, &st->flag_b, &st->private_b,
+							&st->active_b);
+		if (TransactionIdIsValid(w = PendingXid(&st->flag_b, NULL)))
+			return w;
+	}
+
+	if (st->probes & PROBE_BLOCKS)
+	{
+		FgProbeDirtyKeys(r->block, FG_BLOCK_PKEY, a, b, &st->block_ab,
+						 &st->block_ba);
+		if (TransactionIdIsValid(w = PendingXid(&st->block_ab, &st->waited_block)) ||
+			TransactionIdIsValid(w = PendingXid(&st->block_ba, NULL)))
+			return w;
+	}
+
+	/* A public account has no pending request (docs/states-design.md). */
+	if ((st->probes & PROBE_REQUEST) ||
+		((st->probes & PROBE_REQUEST_PRIVATE) && st->private_b))
+	{
+		st->request_probed = true;
+		FgProbeDirtyKeys(r->request, FG_REQUEST_PKEY, a, b, &st->request_ab,
+						 (st->probes & PROBE_REQUEST_REV) ? &st->request_ba : NULL);
+		if (TransactionIdIsValid(w = PendingXid(&st->request_ab, &st->waited_request)) ||
+			TransactionIdIsValid(w = PendingXid(&st->request_ba, NULL)))
+			return w;
+	}
+
+	if (st->probes & PROBE_HIDDEN)
+	{
+		FgProbeDirtyKeys(r->hidden, FG_HIDDEN_PKEY, a, b, &st->hidden_ab, NULL);
+		if (TransactionIdIsValid(w = PendingXid(&st->hidden_ab, &st->waited_hidden)))
+			return w;
+	}
+	return InvalidTransactionId;
+}
+
+/*
+ * Does the transaction snapshot see the account's flags as they are?
+ */
+static bool
+SnapshotFlagsAgree(Relation heap, int64 account, bool is_private,
+				   bool is_active)
+{
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	Relation	index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	IndexScanDesc scan;
+	ScanKeyData key;
+	bool		snap_private = false;
+	bool		snap_active = true;
+
+	scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(account));
+	index_rescan(scan, &key, 1, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+
+		snap_private = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_PRIVATE,
+												 &isnull));
+		snap_active = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_ACTIVE,
+												&isnull));
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	UnregisterSnapshot(snapshot);
+	return snap_private == is_private && snap_active == is_active;
+}
+
+/*
+ * Under REPEATABLE READ and SERIALIZABLE: does the transaction snapshot see
+ * every probed row as it is?
+ */
+static bool
+PairSnapshotAgrees(FgPairRels *r, FgPairState *st)
+{
+	int64		a = st->a;
+	int64		b = st->b;
+
+	if (FgProbeSnapshot(r->edge, a, b) != st->edge.found ||
+		FgProbeSnapshot(r->edge, b, a) != st->rev.found)
+		return false;
+	if (st->stopped)
+		return true;
+	if ((st->probes & PROBE_FLAGS) &&
+		(!SnapshotFlagsAgree(r->state, a, st->private_a, st->active_a) ||
+		 !SnapshotFlagsAgree(r->state, b, st->private_b, st->active_b)))
+		return false;
+	if ((st->probes & PROBE_BLOCKS) &&
+		(FgProbeSnapshotKeys(r->block, FG_BLOCK_PKEY, a, b) != st->block_ab.found ||
+		 FgProbeSnapshotKeys(r->block, FG_BLOCK_PKEY, b, a) != st->block_ba.found))
+		return false;
+	if (st->request_probed &&
+		(FgProbeSnapshotKeys(r->request, FG_REQUEST_PKEY, a, b) != st->request_ab.found ||
+		 ((st->probes & PROBE_REQUEST_REV) &&
+		  FgProbeSnapshotKeys(r->request, FG_REQUEST_PKEY, b, a) != st->request_ba.found)))
+		return false;
+	if ((st->probes & PROBE_HIDDEN) &&
+		FgProbeSnapshotKeys(r->hidden, FG_HIDDEN_PKEY, a, b) != st->hidden_ab.found)
+		return false;
 	return true;
 }
 
 /*
- * follow(follower, followee): true if a new edge was made.
+ * Enter the section of the pair {a,b} with every row the call depends on
+ * settled (st->probes); waits, outside the section, for each transaction
+ * found changing one, then looks again.  Under REPEATABLE READ and
+ * SERIALIZABLE the snapshot must see those rows as they are, and a
+ * transaction we waited for must not have committed; otherwise 40001.
+ */
+static void
+PairSettle(FgPairSection *cs, FgPairRels *r, FgPairState *st, int64 a,
+		   int64 b, int probes)
+{
+	bool		xact_snapshot = IsolationUsesXactSnapshot();
+
+	memset(st, 0, sizeof(FgPairState));
+	st->a = a;
+	st->b = b;
+	st->probes = probes;
+	for (;;)
+	{
+		TransactionId wait;
+
+		CHECK_FOR_INTERRUPTS();
+		PairEnter(cs, a, b);
+		wait = PairProbe(r, st);
+		if (!TransactionIdIsValid(wait))
+			break;
+		PairLeave(cs);
+		XactLockTableWait(wait, r->edge, NULL, XLTW_None);
+		if (xact_snapshot && TransactionIdDidCommit(wait))
+			FgSerializationFailure();
+	}
+
+	if (xact_snapshot && !PairSnapshotAgrees(r, st))
+	{
+		PairLeave(cs);
+		FgSerializationFailure();
+	}
+}
+
+/*
+ * 55000 (leaving the section) if account first or second is deactivated,
+ * first named first.
+ */
+static void
+CheckActive(FgPairSection *cs, const FgPairState *st, bool a_first)
+{
+	int64		first = a_first ? st->a : st->b;
+	int64		second = a_first ? st->b : st->a;
+	bool		first_active = a_first ? st->active_a : st->active_b;
+	bool		second_active = a_first ? st->active_b : st->active_a;
+
+	Assert(st->probes & PROBE_FLAGS);
+	if (first_active && second_active)
+		return;
+	PairLeave(cs);
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("account " INT64_FORMAT " is deactivated",
+					first_active ? second : first)));
+}
+
+/*
+ * Run a prepared statement on the pair (x, y) (with a flag for
+ * sql_delete_hidden); the number of rows it changed.
+ */
+static uint64
+PairExec(SPIPlanPtr *plan, const char *sql, int expected, int64 x, int64 y,
+		 bool flag)
+{
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(x);
+	values[1] = Int64GetDatum(y);
+	values[2] = BoolGetDatum(flag);
+	return FgSpiExecPlan(FgSpiPrepareKeep(plan, sql,
+										  plan == &plan_delete_hidden ? 3 : 2,
+										  plan == &plan_delete_hidden ? hidden_types : edge_types),
+						 values, expected);
+}
+
+/*
+ * Add deltas to the stripes of two accounts, lower id first, skipping an
+ * account with nothing to add.
+ */
+static void
+BumpPair(int64 a, const int64 da[4], int64 b, const int64 db[4])
+{
+	bool		any_a = da[0] || da[1] || da[2] || da[3];
+	bool		any_b = db[0] || db[1] || db[2] || db[3];
+
+	if (a < b && any_a)
+		BumpStripe(a, da[0], da[1], da[2], da[3]);
+	if (any_b)
+		BumpStripe(b, db[0], db[1], db[2], db[3]);
+	if (a > b && any_a)
+		BumpStripe(a, da[0], da[1], da[2], da[3]);
+}
+
+/*
+ * follow(follower, followee): an edge, or a pending request to a private
+ * followee; true if either is new.
+ */
+static bool
+PairFollow(int64 a, int64 b)
+{
+	FgPairRels	r;
+	FgPairState st;
+	FgPairSection cs;
+	bool		result = false;
+
+	OpenPairRels(&r, AccessShareLock, AccessShareLock, RowExclusiveLock, NoLock);
+	SPI_connect();
+	PairSettle(&cs, &r, &st, a, b,
+			   PROBE_STOP_AT_EDGE | PROBE_FLAGS | PROBE_BLOCKS |
+			   PROBE_REQUEST_PRIVATE);
+	if (st.stopped)
+		PairLeave(&cs);			/* the edge exists */
+	else
+	{
+		CheckActive(&cs, &st, true);
+		if (st.block_ab.found || st.block_ba.found)
+		{
+			PairLeave(&cs);
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("account " INT64_FORMAT " blocks account " INT64_FORMAT,
+							st.block_ab.found ? a : b,
+							st.block_ab.found ? b : a),
+					 errdetail("No follow is possible while either account blocks the other.")));
+		}
+		if (!st.private_b)
+		{
+			WriteEdge(&cs, a, b, true, st.rev.found, 0);
+			result = true;
+		}
+		else if (st.request_ab.found)
+			PairLeave(&cs);		/* already pending */
+		else
+		{
+			PairExec(&plan_insert_request, sql_insert_request, SPI_OK_INSERT,
+					 a, b, false);
+			PairLeave(&cs);
+			BumpStripe(b, 0, 0, 0, 1);
+			result = true;
+		}
+	}
+	SPI_finish();
+	ClosePairRels(&r);
+	return result;
+}
+
+/*
+ * unfollow(follower, followee) and remove_follower(followee, follower):
+ * remove the edge, the pending request or the hidden row a -> b; true if
+ * one was removed.  A row whose insertion we waited for counts as absent,
+ * as for a DELETE whose snapshot predates it.
+ */
+static bool
+PairUnfollow(int64 a, int64 b)
+{
+	FgPairRels	r;
+	FgPairState st;
+	FgPairSection cs;
+	bool		result = true;
+
+	OpenPairRels(&r, NoLock, NoLock, RowExclusiveLock, RowExclusiveLock);
+	SPI_connect();
+	PairSettle(&cs, &r, &st, a, b,
+			   PROBE_STOP_AT_EDGE | PROBE_REQUEST | PROBE_HIDDEN);
+	if (st.edge.found)
+	{
+		if (st.waited_edge)
+		{
+			PairLeave(&cs);
+			result = false;
+		}
+		else
+			WriteEdge(&cs, a, b, false, st.rev.found, 0);
+	}
+	else if (st.request_ab.found && !st.waited_request)
+	{
+		PairExec(&plan_delete_request, sql_delete_request, SPI_OK_DELETE,
+				 a, b, false);
+		PairLeave(&cs);
+		BumpStripe(b, 0, 0, 0, -1);
+	}
+	else if (st.hidden_ab.found && !st.waited_hidden)
+	{
+		/* Hidden rows are not counted. */
+		PairExec(&plan_delete_hidden, sql_delete_hidden, SPI_OK_DELETE,
+				 a, b, false);
+		PairLeave(&cs);
+	}
+	else
+	{
+		PairLeave(&cs);
+		result = false;
+	}
+	SPI_finish();
+	ClosePairRels(&r);
+	return result;
+}
+
+/*
+ * follow(follower, followee): true if a new edge or a new pending request
+ * was made.
  */
 Datum
 fg_follow(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(ChangeEdge(fcinfo, true));
+	int64		follower;
+	int64		followee;
+
+	CheckPairArgs(fcinfo, "follower", "followee",
+				  "an account cannot follow itself", &follower, &followee);
+	PG_RETURN_BOOL(PairFollow(follower, followee));
 }
 
 /*
- * unfollow(follower, followee): true if an edge was removed.
+ * unfollow(follower, followee): true if an edge or a pending request was
+ * removed.
  */
 Datum
 fg_unfollow(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(ChangeEdge(fcinfo, false));
+	int64		follower;
+	int64		followee;
+
+	CheckPairArgs(fcinfo, "follower", "followee",
+				  "an account cannot follow itself", &follower, &followee);
+	PG_RETURN_BOOL(PairUnfollow(follower, followee));
+}
+
+/*
+ * remove_follower(account, follower): unfollow(follower, account), asked by
+ * the account followed.
+ */
+Datum
+fg_remove_follower(PG_FUNCTION_ARGS)
+{
+	int64		account;
+	int64		follower;
+
+	CheckPairArgs(fcinfo, "account", "follower",
+				  "an account cannot remove itself as a follower",
+				  &account, &follower);
+	PG_RETURN_BOOL(PairUnfollow(follower, account));
+}
+
+/*
+ * block(blocker, blocked): true if the block is new.  Removes the edges and
+ * the pending requests of the pair in both directions, with their counts.
+ */
+Datum
+fg_block(PG_FUNCTION_ARGS)
+{
+	int64		a;
+	int64		b;
+	FgPairRels	r;
+	FgPairState st;
+	FgPairSection cs;
+	int64		da[4] = {0, 0, 0, 0};
+	int64		db[4] = {0, 0, 0, 0};
+	bool		mutual;
+
+	CheckPairArgs(fcinfo, "blocker", "blocked",
+				  "an account cannot block itself", &a, &b);
+	OpenPairRels(&r, AccessShareLock, RowExclusiveLock, RowExclusiveLock,
+				 NoLock);
+	SPI_connect();
+	PairSettle(&cs, &r, &st, a, b,
+			   PROBE_FLAGS | PROBE_BLOCKS | PROBE_REQUEST | PROBE_REQUEST_REV);
+	CheckActive(&cs, &st, true);
+
+	if (!st.block_ab.found)
+		PairExec(&plan_insert_block, sql_insert_block, SPI_OK_INSERT,
+				 a, b, false);
+	if (st.edge.found)
+		(void) ChangeEdgeOnly(a, b, false);
+	if (st.rev.found)
+		(void) ChangeEdgeOnly(b, a, false);
+	if (st.request_ab.found)
+		PairExec(&plan_delete_request, sql_delete_request, SPI_OK_DELETE,
+				 a, b, false);
+	if (st.request_ba.found)
+		PairExec(&plan_delete_request, sql_delete_request, SPI_OK_DELETE,
+				 b, a, false);
+	PairLeave(&cs);
+
+	/* followers, following, mutuals, requests of a and of b */
+	mutual = st.edge.found && st.rev.found;
+	da[0] = -(int64) st.rev.found;
+	da[1] = -(int64) st.edge.found;
+	da[2] = mutual ? -1 : 0;
+	da[3] = -(int64) st.request_ba.found;
+	db[0] = -(int64) st.edge.found;
+	db[1] = -(int64) st.rev.found;
+	db[2] = mutual ? -1 : 0;
+	db[3] = -(int64) st.request_ab.found;
+	BumpPair(a, da, b, db);
+
+	SPI_finish();
+	ClosePairRels(&r);
+	PG_RETURN_BOOL(!st.block_ab.found);
+}
+
+/*
+ * unblock(blocker, blocked): true if a block was removed; restores nothing.
+ */
+Datum
+fg_unblock(PG_FUNCTION_ARGS)
+{
+	int64		a;
+	int64		b;
+	FgPairRels	r;
+	FgPairState st;
+	FgPairSection cs;
+	bool		result;
+
+	CheckPairArgs(fcinfo, "blocker", "blocked",
+				  "an account cannot unblock itself", &a, &b);
+	OpenPairRels(&r, NoLock, RowExclusiveLock, NoLock, NoLock);
+	SPI_connect();
+	PairSettle(&cs, &r, &st, a, b, PROBE_BLOCKS);
+	result = st.block_ab.found && !st.waited_block;
+	if (result)
+		PairExec(&plan_delete_block, sql_delete_block, SPI_OK_DELETE,
+				 a, b, false);
+	PairLeave(&cs);
+	SPI_finish();
+	ClosePairRels(&r);
+	PG_RETURN_BOOL(result);
+}
+
+/*
+ * accept_request(account, requester): the pending request requester ->
+ * account becomes an edge (new cursor, followed_at now()); false if none
+ * was pending.
+ */
+Datum
+fg_accept_request(PG_FUNCTION_ARGS)
+{
+	int64		account;
+	int64		requester;
+	FgPairRels	r;
+	FgPairState st;
+	FgPairSection cs;
+	bool		result = false;
+
+	CheckPairArgs(fcinfo, "account", "requester",
+				  "an account cannot accept a request from itself",
+				  &account, &requester);
+	OpenPairRels(&r, AccessShareLock, NoLock, RowExclusiveLock, NoLock);
+	SPI_connect();
+	PairSettle(&cs, &r, &st, requester, account, PROBE_FLAGS | PROBE_REQUEST);
+	CheckActive(&cs, &st, false);
+	if (!st.request_ab.found || st.waited_request)
+		PairLeave(&cs);
+	else
+	{
+		/* A request and an edge of the same direction never coexist. */
+		if (st.edge.found)
+			elog(ERROR, "edge " INT64_FORMAT " -> " INT64_FORMAT " exists beside a pending request",
+				 requester, account);
+		PairExec(&plan_delete_request, sql_delete_request, SPI_OK_DELETE,
+				 requester, account, false);
+		WriteEdge(&cs, requester, account, true, st.rev.found, -1);
+		result = true;
+	}
+	SPI_finish();
+	ClosePairRels(&r);
+	PG_RETURN_BOOL(result);
+}
+
+/*
+ * reject_request(account, requester): drop the pending request requester ->
+ * account, visible or hidden; false if none was pending.
+ */
+Datum
+fg_reject_request(PG_FUNCTION_ARGS)
+{
+	int64		account;
+	int64		requester;
+	FgPairRels	r;
+	FgPairState st;
+	FgPairSection cs;
+	bool		result = false;
+
+	CheckPairArgs(fcinfo, "account", "requester",
+				  "an account cannot reject a request from itself",
+				  &account, &requester);
+	OpenPairRels(&r, NoLock, NoLock, RowExclusiveLock, RowExclusiveLock);
+	SPI_connect();
+	PairSettle(&cs, &r, &st, requester, account, PROBE_REQUEST | PROBE_HIDDEN);
+	if (st.request_ab.found && !st.waited_request)
+	{
+		PairExec(&plan_delete_request, sql_delete_request, SPI_OK_DELETE,
+				 requester, account, false);
+		PairLeave(&cs);
+		BumpStripe(account, 0, 0, 0, -1);
+		result = true;
+	}
+	else
+	{
+		if (st.hidden_ab.found && !st.waited_hidden)
+			result = PairExec(&plan_delete_hidden, sql_delete_hidden,
+							  SPI_OK_DELETE, requester, account, true) > 0;
+		PairLeave(&cs);
+	}
+	SPI_finish();
+	ClosePairRels(&r);
+	PG_RETURN_BOOL(result);
 }

@@ -28,7 +28,7 @@ typedef struct FgRelCacheEntry
 	Oid			relid;
 } FgRelCacheEntry;
 
-#define FG_REL_CACHE_SIZE 16
+#define FG_REL_CACHE_SIZE 64
 
 static FgRelCacheEntry fg_rel_cache[FG_REL_CACHE_SIZE];
 static int	fg_rel_cache_used = 0;
