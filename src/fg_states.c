@@ -394,11 +394,10 @@ ScanRange(const FgRange *r, int which, int64 account, Snapshot snapshot,
 
 /*
  * Read an account's flags through the snapshot; false (and public, active)
- * if it has no row.  *tid, when given, receives the row version's place.
+ * if it has no row.
  */
 static bool
-ReadFlags(int64 account, Snapshot snapshot, bool *is_private, bool *is_active,
-		  ItemPointer tid)
+ReadFlags(int64 account, Snapshot snapshot, bool *is_private, bool *is_active)
 {
 	Relation	heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
 	Relation	index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
@@ -420,8 +419,6 @@ ReadFlags(int64 account, Snapshot snapshot, bool *is_private, bool *is_active,
 
 		*is_private = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_PRIVATE, &isnull));
 		*is_active = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_ACTIVE, &isnull));
-		if (tid)
-			ItemPointerCopy(&slot->tts_tid, tid);
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
@@ -477,12 +474,11 @@ CheckRangesSnapshot(const FgRange *ranges, int64 account, bool flags)
 			int64		other = DatumGetInt64(slot_getattr(s->slot, r->other, &isnull));
 			bool		p[2];
 			bool		a[2];
-			ItemPointerData t[2];
-			bool		f[2];
 
-			f[0] = ReadFlags(other, &dirty, &p[0], &a[0], &t[0]);
-			f[1] = ReadFlags(other, snapshot, &p[1], &a[1], &t[1]);
-			if (f[0] != f[1] || a[0] != a[1])
+			/* Only the active flag counts (no row is active too). */
+			(void) ReadFlags(other, &dirty, &p[0], &a[0]);
+			(void) ReadFlags(other, snapshot, &p[1], &a[1]);
+			if (a[0] != a[1])
 			{
 				FgScanEnd(s);
 				UnregisterSnapshot(snapshot);
@@ -670,8 +666,7 @@ fg_is_private(PG_FUNCTION_ARGS)
 	bool		is_private;
 	bool		is_active;
 
-	ReadFlags(PG_GETARG_INT64(0), GetActiveSnapshot(), &is_private, &is_active,
-			  NULL);
+	ReadFlags(PG_GETARG_INT64(0), GetActiveSnapshot(), &is_private, &is_active);
 	PG_RETURN_BOOL(is_private);
 }
 
@@ -684,8 +679,7 @@ fg_is_active(PG_FUNCTION_ARGS)
 	bool		is_private;
 	bool		is_active;
 
-	ReadFlags(PG_GETARG_INT64(0), GetActiveSnapshot(), &is_private, &is_active,
-			  NULL);
+	ReadFlags(PG_GETARG_INT64(0), GetActiveSnapshot(), &is_private, &is_active);
 	PG_RETURN_BOOL(is_active);
 }
 
