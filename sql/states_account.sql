@@ -25,7 +25,7 @@ $$;
 -- A small graph: 1 <-> 2 mutual, 3 -> 1, 1 -> 4, 5 -> 1, 2 -> 3.
 SELECT follow(1, 2), follow(2, 1), follow(3, 1), follow(1, 4), follow(5, 1), follow(2, 3);
 SELECT * FROM acct(1) UNION ALL SELECT * FROM acct(2) UNION ALL SELECT * FROM acct(3);
-CREATE TABLE before_pages AS
+CREATE TABLE public.before_pages AS
 	SELECT 'followers' AS list, follower AS other, followed_at, cursor FROM followers(1, 1000)
 	UNION ALL SELECT 'following', followee, followed_at, cursor FROM following(1, 1000);
 
@@ -163,7 +163,7 @@ SELECT * FROM verify();
 -- import_edges: blocked pairs are skipped, pairs with a deactivated account
 -- become hidden edges, a pending request the import makes redundant goes
 SELECT set_private(51, true), follow(50, 51), block(52, 50), deactivate_account(53);
-CREATE TABLE states_src (follower bigint, followee bigint);
+CREATE TABLE public.states_src (follower bigint, followee bigint);
 INSERT INTO states_src VALUES (50, 51), (50, 52), (52, 50), (50, 53), (53, 50), (50, 54), (54, 50);
 SELECT import_edges('states_src');
 SELECT * FROM acct(50) UNION ALL SELECT * FROM acct(51) UNION ALL SELECT * FROM acct(54);
@@ -174,7 +174,7 @@ SELECT * FROM verify();
 
 -- the same with the rebuild plan (an import larger than the graph)
 SELECT set_private(60, true), follow(61, 60), block(62, 60), deactivate_account(63);
-CREATE TABLE states_big AS
+CREATE TABLE public.states_big AS
 	SELECT 60 + (g % 4)::bigint AS follower, 1000 + g::bigint AS followee FROM generate_series(0, 59999) AS g
 	UNION ALL VALUES (61, 60), (60, 62), (63, 60);
 -- (its progress NOTICEs depend on the machine's speed)
@@ -204,3 +204,4 @@ SELECT rebuild_counts();
 SELECT * FROM verify();
 
 DROP FUNCTION public.acct(bigint);
+DROP TABLE public.before_pages, public.states_src, public.states_big;

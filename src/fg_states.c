@@ -125,22 +125,18 @@ typedef struct FgStateWaits
 "         (pg_catalog.random() OPERATOR(pg_catalog.*) 2147483646)::pg_catalog.int4)"
 
 /*
- * The last CTE of every account writer's statement: sum the rows of
- * delta (account, fr, fg, mu, rq) per account, multiply by the sign $2 and
- * add them to the counters, accounts in order.
+ * The last CTE of every account writer's statement: add the rows of delta
+ * (account, fr, fg, mu, rq; bigint, one row per account), multiplied by the
+ * sign $2, to the counters, accounts in order.
  */
 #define FG_STATE_APPLY_DELTAS \
 " up AS (" \
 "  INSERT INTO follow_graph.counter AS c" \
 "    (account, stripe, followers, following, mutuals, requests)" \
 "  SELECT d.account, " FG_STATE_STRIPE_FREE "," \
-"         d.fr, d.fg, d.mu, d.rq" \
-"  FROM (SELECT t.account," \
-"               (pg_catalog.sum(t.fr) OPERATOR(pg_catalog.*) $2)::pg_catalog.int8 AS fr," \
-"               (pg_catalog.sum(t.fg) OPERATOR(pg_catalog.*) $2)::pg_catalog.int8 AS fg," \
-"               (pg_catalog.sum(t.mu) OPERATOR(pg_catalog.*) $2)::pg_catalog.int8 AS mu," \
-"               (pg_catalog.sum(t.rq) OPERATOR(pg_catalog.*) $2)::pg_catalog.int8 AS rq" \
-"        FROM delta AS t GROUP BY t.account) AS d" \
+"         d.fr OPERATOR(pg_catalog.*) $2, d.fg OPERATOR(pg_catalog.*) $2," \
+"         d.mu OPERATOR(pg_catalog.*) $2, d.rq OPERATOR(pg_catalog.*) $2" \
+"  FROM delta AS d" \
 "  WHERE d.fr OPERATOR(pg_catalog.<>) 0 OR d.fg OPERATOR(pg_catalog.<>) 0" \
 "     OR d.mu OPERATOR(pg_catalog.<>) 0 OR d.rq OPERATOR(pg_catalog.<>) 0" \
 "  ORDER BY d.account" \
@@ -155,7 +151,9 @@ typedef struct FgStateWaits
  * The count deltas of rows moved (follower, followee, pending) into or out
  * of visibility, all naming account $1: each edge counts for both its
  * accounts (a mutual pair when both directions moved: no edge of $1 stays
- * visible while its rows are hidden), each request for its followee.
+ * visible while its rows are hidden), each request for its followee.  One
+ * row per account: the counterparts of edges (per, unique, never $1) and
+ * $1 itself, joined with the requests per followee.
  */
 #define FG_STATE_MOVED_DELTAS \
 " per AS (" \
@@ -164,18 +162,22 @@ typedef struct FgStateWaits
 "         pg_catalog.bool_or(m.follower OPERATOR(pg_catalog.=) $1) AS out_e," \
 "         pg_catalog.bool_or(m.followee OPERATOR(pg_catalog.=) $1) AS in_e" \
 "  FROM moved AS m WHERE NOT m.pending GROUP BY 1)," \
-" delta (account, fr, fg, mu, rq) AS (" \
+" ed (account, fr, fg, mu) AS (" \
 "  SELECT per.x, per.out_e::pg_catalog.int4::pg_catalog.int8," \
 "         per.in_e::pg_catalog.int4::pg_catalog.int8," \
-"         (per.out_e AND per.in_e)::pg_catalog.int4::pg_catalog.int8, 0::pg_catalog.int8" \
+"         (per.out_e AND per.in_e)::pg_catalog.int4::pg_catalog.int8" \
 "  FROM per" \
 "  UNION ALL" \
 "  SELECT $1, pg_catalog.count(*) FILTER (WHERE per.in_e)," \
 "         pg_catalog.count(*) FILTER (WHERE per.out_e)," \
-"         pg_catalog.count(*) FILTER (WHERE per.in_e AND per.out_e), 0" \
-"  FROM per" \
-"  UNION ALL" \
-"  SELECT m.followee, 0, 0, 0, 1 FROM moved AS m WHERE m.pending),"
+"         pg_catalog.count(*) FILTER (WHERE per.in_e AND per.out_e)" \
+"  FROM per)," \
+" rqd (account, rq) AS (" \
+"  SELECT m.followee, pg_catalog.count(*) FROM moved AS m WHERE m.pending GROUP BY 1)," \
+" delta (account, fr, fg, mu, rq) AS (" \
+"  SELECT COALESCE(ed.account, rqd.account), COALESCE(ed.fr, 0), COALESCE(ed.fg, 0)," \
+"         COALESCE(ed.mu, 0), COALESCE(rqd.rq, 0)" \
+"  FROM ed FULL JOIN rqd ON rqd.account OPERATOR(pg_catalog.=) ed.account),"
 
 /*
  * deactivate_account($1): every edge and request naming $1 moves to
@@ -257,22 +259,20 @@ static const char *const sql_make_public =
 "  INSERT INTO follow_graph.hidden_edge (follower, followee, seq, followed_at, pending)"
 "  SELECT a.follower, $1, a.seq, pg_catalog.now(), false FROM acc AS a WHERE NOT a.visible"
 "  RETURNING 1),"
-" mu AS MATERIALIZED ("
-"  SELECT a.follower FROM acc AS a"
-"  WHERE a.visible AND EXISTS (SELECT 1 FROM follow_graph.edge AS e"
-"                              WHERE e.follower OPERATOR(pg_catalog.=) $1"
-"                                AND e.followee OPERATOR(pg_catalog.=) a.follower)),"
+" accv AS MATERIALIZED ("
+"  SELECT a.follower,"
+"         EXISTS (SELECT 1 FROM follow_graph.edge AS e"
+"                 WHERE e.follower OPERATOR(pg_catalog.=) $1"
+"                   AND e.followee OPERATOR(pg_catalog.=) a.follower) AS mutual"
+"  FROM acc AS a WHERE a.visible),"
 " delta (account, fr, fg, mu, rq) AS ("
-"  SELECT a.follower, 0::pg_catalog.int8, 1::pg_catalog.int8, 0::pg_catalog.int8,"
-"         0::pg_catalog.int8"
-"  FROM acc AS a WHERE a.visible"
+"  SELECT v.follower, 0::pg_catalog.int8, 1::pg_catalog.int8,"
+"         v.mutual::pg_catalog.int4::pg_catalog.int8, 0::pg_catalog.int8"
+"  FROM accv AS v"
 "  UNION ALL"
-"  SELECT m.follower, 0, 0, 1, 0 FROM mu AS m"
-"  UNION ALL"
-"  SELECT $1, pg_catalog.count(*) FILTER (WHERE a.visible), 0,"
-"         (SELECT pg_catalog.count(*) FROM mu),"
-"         OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE a.visible)"
-"  FROM acc AS a),"
+"  SELECT $1, pg_catalog.count(*), 0, pg_catalog.count(*) FILTER (WHERE v.mutual),"
+"         OPERATOR(pg_catalog.-) pg_catalog.count(*)"
+"  FROM accv AS v),"
 FG_STATE_APPLY_DELTAS
 " SELECT pg_catalog.count(*) FROM acc";
 
@@ -292,7 +292,7 @@ static const char *const sql_remove_states =
 "  RETURNING h.pending),"
 " delta (account, fr, fg, mu, rq) AS ("
 "  SELECT dr.account, 0::pg_catalog.int8, 0::pg_catalog.int8, 0::pg_catalog.int8,"
-"         1::pg_catalog.int8 FROM dr),"
+"         pg_catalog.count(*) FROM dr GROUP BY dr.account),"
 FG_STATE_APPLY_DELTAS
 " SELECT pg_catalog.count(*) FILTER (WHERE NOT dh.pending) FROM dh";
 
