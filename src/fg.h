@@ -86,6 +86,7 @@ extern void FgCheckStateTablesSnapshot(void);
 /* follow_graph.c */
 extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);
 extern Oid	FgRelationId(const char *relname);
+extern Oid	FgRelationIdIfExists(const char *relname);
 extern Oid	FgPairGateId(void);
 extern Relation FgOpenTable(const char *relname, LOCKMODE lockmode);
 extern Relation FgOpenIndex(const char *relname, LOCKMODE lockmode);

@@ -1,6 +1,13 @@
 /*
  * fg_write.c
- *		follow() and unfollow(): the only way single edges and counts change.
+ *		The pair writers: follow(), unfollow(), remove_follower(), block(),
+ *		unblock(), accept_request() and reject_request(), the only way
+ *		single edges, requests, blocks and their counts change.
+ *
+ * Each of them follows the protocol below for edges, extended to the
+ * relationship states (see RELATIONSHIP STATES further down, and
+ * docs/states-design.md): inside the pair's critical section every row the
+ * call depends on is probed settled before anything is written.
  *
  * The four calls that touch an unordered pair {a,b} (follow and unfollow,
  * both directions) must agree on who counts the pair's mutual: of two racing
@@ -92,6 +99,9 @@ static SPIPlanPtr plan_new_stripe = NULL;
 static SPIPlanPtr plan_bump_tid = NULL;
 static SPIPlanPtr plan_follow_fast = NULL;
 static SPIPlanPtr plan_unfollow_fast = NULL;
+static SPIPlanPtr plan_requests_stripe = NULL;
+static SPIPlanPtr plan_requests_new = NULL;
+static SPIPlanPtr plan_requests_tid = NULL;
 
 /*
  * The stripe version this transaction last wrote for an account.  An entry
@@ -137,8 +147,7 @@ static const char *const sql_bump_stripe =
 " UPDATE follow_graph.counter AS c"
 " SET followers = c.followers OPERATOR(pg_catalog.+) $2,"
 "     following = c.following OPERATOR(pg_catalog.+) $3,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4,"
-"     requests = c.requests OPERATOR(pg_catalog.+) $6"
+"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4"
 " FROM pick"
 " WHERE c.account OPERATOR(pg_catalog.=) $1"
 "   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe"
@@ -146,21 +155,19 @@ static const char *const sql_bump_stripe =
 
 static const char *const sql_new_stripe =
 "INSERT INTO follow_graph.counter AS c"
-"  (account, stripe, followers, following, mutuals, requests)"
-" VALUES ($1, $5, $2, $3, $4, $6)"
+"  (account, stripe, followers, following, mutuals)"
+" VALUES ($1, $5, $2, $3, $4)"
 " ON CONFLICT (account, stripe) DO UPDATE"
 " SET followers = c.followers OPERATOR(pg_catalog.+) excluded.followers,"
 "     following = c.following OPERATOR(pg_catalog.+) excluded.following,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) excluded.mutuals,"
-"     requests = c.requests OPERATOR(pg_catalog.+) excluded.requests"
+"     mutuals = c.mutuals OPERATOR(pg_catalog.+) excluded.mutuals"
 " RETURNING c.ctid";
 
 static const char *const sql_bump_tid =
 "UPDATE follow_graph.counter AS c"
 " SET followers = c.followers OPERATOR(pg_catalog.+) $2,"
 "     following = c.following OPERATOR(pg_catalog.+) $3,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4,"
-"     requests = c.requests OPERATOR(pg_catalog.+) $6"
+"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4"
 " WHERE c.ctid OPERATOR(pg_catalog.=) $5"
 "   AND c.account OPERATOR(pg_catalog.=) $1"
 " RETURNING c.ctid";
@@ -209,11 +216,40 @@ static const char *const sql_unfollow_fast =
 "    AND e.followee OPERATOR(pg_catalog.=) $2 RETURNING 1),"
 FG_FAST_COUNTERS;
 
+/* Pending requests deltas ($2) to a stripe of account $1 (states only). */
+static const char *const sql_requests_stripe =
+"WITH pick AS ("
+"  SELECT c.stripe FROM follow_graph.counter AS c"
+"  WHERE c.account OPERATOR(pg_catalog.=) $1"
+"  LIMIT 1 FOR UPDATE SKIP LOCKED)"
+" UPDATE follow_graph.counter AS c"
+" SET requests = c.requests OPERATOR(pg_catalog.+) $2"
+" FROM pick"
+" WHERE c.account OPERATOR(pg_catalog.=) $1"
+"   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe"
+" RETURNING c.ctid";
+
+static const char *const sql_requests_new =
+"INSERT INTO follow_graph.counter AS c (account, stripe, requests)"
+" VALUES ($1, $3, $2)"
+" ON CONFLICT (account, stripe) DO UPDATE"
+" SET requests = c.requests OPERATOR(pg_catalog.+) excluded.requests"
+" RETURNING c.ctid";
+
+static const char *const sql_requests_tid =
+"UPDATE follow_graph.counter AS c"
+" SET requests = c.requests OPERATOR(pg_catalog.+) $2"
+" WHERE c.ctid OPERATOR(pg_catalog.=) $3"
+"   AND c.account OPERATOR(pg_catalog.=) $1"
+" RETURNING c.ctid";
+
 /* Parameter types of the statements above. */
+static const Oid requests_types[] = {INT8OID, INT8OID, INT4OID};
+static const Oid requests_tid_types[] = {INT8OID, INT8OID, TIDOID};
 static const Oid edge_types[] = {INT8OID, INT8OID};
 static const Oid fast_types[] = {INT8OID, INT8OID, INT8OID};
-static const Oid bump_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT8OID};
-static const Oid bump_tid_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TIDOID, INT8OID};
+static const Oid bump_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT4OID};
+static const Oid bump_tid_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TIDOID};
 
 /*
  * Empty the stripe cache when a transaction ends or a subtransaction aborts:
@@ -336,35 +372,31 @@ RememberStripe(int64 account, uint64 row, int col)
  * Add deltas to one counter stripe of an account.
  */
 static void
-BumpStripe(int64 account, int64 followers, int64 following, int64 mutuals,
-		   int64 requests)
+BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 {
 	FgStripeCacheEntry *e;
-	Datum		values[6];
+	Datum		values[5];
 
 	values[0] = Int64GetDatum(account);
 	values[1] = Int64GetDatum(followers);
 	values[2] = Int64GetDatum(following);
 	values[3] = Int64GetDatum(mutuals);
-	values[4] = Int32GetDatum(0);
-	values[5] = Int64GetDatum(requests);
 
 	/* This transaction already holds a stripe of the account: reuse it. */
 	e = StripeCacheEntry(account);
 	if (e->generation == stripe_generation && e->account == account)
 	{
 		values[4] = PointerGetDatum(&e->tid);
-		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_tid, sql_bump_tid, 6,
+		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_tid, sql_bump_tid, 5,
 										   bump_tid_types),
 						  values, SPI_OK_UPDATE_RETURNING) > 0)
 		{
 			RememberStripe(account, 0, 1);
 			return;
 		}
-		values[4] = Int32GetDatum(0);
 	}
 
-	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_stripe, sql_bump_stripe, 6,
+	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_stripe, sql_bump_stripe, 4,
 									   bump_types),
 					  values, SPI_OK_UPDATE_RETURNING) > 0)
 	{
@@ -379,19 +411,67 @@ BumpStripe(int64 account, int64 followers, int64 following, int64 mutuals,
 	 * count exact if it ever happens.
 	 */
 	values[4] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	FgSpiExecPlan(FgSpiPrepareKeep(&plan_new_stripe, sql_new_stripe, 6,
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_new_stripe, sql_new_stripe, 5,
 								   bump_types),
 				  values, SPI_OK_INSERT_RETURNING);
 	RememberStripe(account, 0, 1);
 }
 
 /*
- * Add follower, following and mutual deltas to one stripe of an account.
+ * Add a delta to the pending requests of an account, on the stripe this
+ * transaction holds or any free one (a new one if none is free), as
+ * BumpCounts does for the other counts.  Only pair writers of the states
+ * call it, so the catalog has the requests column.
  */
 static void
-BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
+BumpRequests(int64 account, int64 requests)
 {
-	BumpStripe(account, followers, following, mutuals, 0);
+	FgStripeCacheEntry *e;
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(account);
+	values[1] = Int64GetDatum(requests);
+
+	e = StripeCacheEntry(account);
+	if (e->generation == stripe_generation && e->account == account)
+	{
+		values[2] = PointerGetDatum(&e->tid);
+		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_requests_tid, sql_requests_tid,
+										   3, requests_tid_types),
+						  values, SPI_OK_UPDATE_RETURNING) > 0)
+		{
+			RememberStripe(account, 0, 1);
+			return;
+		}
+	}
+
+	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_requests_stripe,
+									   sql_requests_stripe, 2,
+									   requests_types),
+					  values, SPI_OK_UPDATE_RETURNING) > 0)
+	{
+		RememberStripe(account, 0, 1);
+		return;
+	}
+
+	values[2] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_requests_new, sql_requests_new, 3,
+								   requests_types),
+				  values, SPI_OK_INSERT_RETURNING);
+	RememberStripe(account, 0, 1);
+}
+
+/*
+ * Add follower, following, mutual and pending request deltas to an account.
+ */
+static void
+BumpStripe(int64 account, int64 followers, int64 following, int64 mutuals,
+		   int64 requests)
+{
+	if (followers != 0 || following != 0 || mutuals != 0 || requests == 0)
+		BumpCounts(account, followers, following, mutuals);
+	if (requests != 0)
+		BumpRequests(account, requests);
 }
 
 /*
@@ -633,6 +713,17 @@ static const char *const sql_delete_block =
 static const Oid hidden_types[] = {INT8OID, INT8OID, BOOLOID};
 
 /*
+ * Has the catalog the states' storage?  Not in a database still at 0.1.0
+ * whose library was updated (ALTER EXTENSION follow_graph UPDATE not run
+ * yet): follow() and unfollow() then work on edges alone, as in 0.1.0.
+ */
+static bool
+StatesInstalled(void)
+{
+	return OidIsValid(FgRelationIdIfExists(FG_ACCOUNT_STATE_TABLE));
+}
+
+/*
  * Open the storage a pair writer needs, each table in the given mode (NoLock:
  * not needed), before it enters the pair's section: no lock is ever waited
  * for inside it.
@@ -682,6 +773,49 @@ PendingXid(const FgEdgeVersion *v, bool *waited_insert)
 }
 
 /*
+ * The flags of both accounts of the pair, with a dirty snapshot, in one
+ * index scan (as FgProbeDirtyAccount does for one account): found, inserter
+ * and the transaction changing each row, and the flags (public and active
+ * for an account without a row).
+ */
+static void
+ProbeDirtyFlags(Relation heap, FgPairState *st)
+{
+	SnapshotData dirty;
+	Relation	index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	IndexScanDesc scan;
+
+	InitDirtySnapshot(dirty);
+	scan = FgIndexBeginScan(heap, index, &dirty, 1, 0);
+	for (int i = 0; i < 2; i++)
+	{
+		FgEdgeVersion *v = i == 0 ? &st->flag_a : &st->flag_b;
+		bool	   *is_private = i == 0 ? &st->private_a : &st->private_b;
+		bool	   *is_active = i == 0 ? &st->active_a : &st->active_b;
+		ScanKeyData key;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+					Int64GetDatum(i == 0 ? st->a : st->b));
+		index_rescan(scan, &key, 1, NULL, 0);
+		if (index_getnext_slot(scan, ForwardScanDirection, slot))
+		{
+			bool		isnull;
+
+			FgNoteVersion(slot, &dirty, v);
+			*is_private = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_PRIVATE,
+													&isnull));
+			*is_active = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_ACTIVE,
+												   &isnull));
+			ExecClearTuple(slot);
+		}
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+}
+
+/*
  * One round of dirty probes inside the pair's section: returns the first
  * transaction found changing a row the call depends on, or
  * InvalidTransactionId when every probed row is settled.
@@ -719,13 +853,9 @@ PairProbe(FgPairRels *r, FgPairState *st)
 
 	if (st->probes & PROBE_FLAGS)
 	{
-		FgProbeDirtyAccount(r->state, a, &st->flag_a, &st->private_a,
-							&st->active_a);
-		if (TransactionIdIsValid(w = PendingXid(&st->flag_a, NULL)))
-			return w;
-		FgProbeDirtyAccount(r->state, b, &st->flag_b, &st->private_b,
-							&st->active_b);
-		if (TransactionIdIsValid(w = PendingXid(&st->flag_b, NULL)))
+		ProbeDirtyFlags(r->state, st);
+		if (TransactionIdIsValid(w = PendingXid(&st->flag_a, NULL)) ||
+			TransactionIdIsValid(w = PendingXid(&st->flag_b, NULL)))
 			return w;
 	}
 
@@ -879,9 +1009,9 @@ CheckActive(FgPairSection *cs, const FgPairState *st, bool a_first)
 	bool		first_active = a_first ? st->active_a : st->active_b;
 	bool		second_active = a_first ? st->active_b : st->active_a;
 
-	Assert(st->probes & PROBE_FLAGS);
 	if (first_active && second_active)
 		return;
+	Assert(st->probes & PROBE_FLAGS);
 	PairLeave(cs);
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -937,12 +1067,17 @@ PairFollow(int64 a, int64 b)
 	FgPairState st;
 	FgPairSection cs;
 	bool		result = false;
+	bool		states = StatesInstalled();
 
-	OpenPairRels(&r, AccessShareLock, AccessShareLock, RowExclusiveLock, NoLock);
+	if (states)
+		OpenPairRels(&r, AccessShareLock, AccessShareLock, RowExclusiveLock,
+					 NoLock);
+	else
+		OpenPairRels(&r, NoLock, NoLock, NoLock, NoLock);
 	SPI_connect();
 	PairSettle(&cs, &r, &st, a, b,
-			   PROBE_STOP_AT_EDGE | PROBE_FLAGS | PROBE_BLOCKS |
-			   PROBE_REQUEST_PRIVATE);
+			   states ? (PROBE_STOP_AT_EDGE | PROBE_FLAGS | PROBE_BLOCKS |
+						 PROBE_REQUEST_PRIVATE) : PROBE_STOP_AT_EDGE);
 	if (st.stopped)
 		PairLeave(&cs);			/* the edge exists */
 	else
@@ -992,11 +1127,16 @@ PairUnfollow(int64 a, int64 b)
 	FgPairState st;
 	FgPairSection cs;
 	bool		result = true;
+	bool		states = StatesInstalled();
 
-	OpenPairRels(&r, NoLock, NoLock, RowExclusiveLock, RowExclusiveLock);
+	if (states)
+		OpenPairRels(&r, NoLock, NoLock, RowExclusiveLock, RowExclusiveLock);
+	else
+		OpenPairRels(&r, NoLock, NoLock, NoLock, NoLock);
 	SPI_connect();
 	PairSettle(&cs, &r, &st, a, b,
-			   PROBE_STOP_AT_EDGE | PROBE_REQUEST | PROBE_HIDDEN);
+			   states ? (PROBE_STOP_AT_EDGE | PROBE_REQUEST | PROBE_HIDDEN) :
+			   PROBE_STOP_AT_EDGE);
 	if (st.edge.found)
 	{
 		if (st.waited_edge)

@@ -141,6 +141,16 @@ FgRelationIdLocked(const char *relname, LOCKMODE lockmode)
 }
 
 /*
+ * The OID of a storage relation by name, InvalidOid if the catalog has none
+ * (a relation added after 0.1.0, in a database not updated yet).
+ */
+Oid
+FgRelationIdIfExists(const char *relname)
+{
+	return LookupRelation(relname);
+}
+
+/*
  * Look up a storage relation by name without locking it (for callers that
  * lock it themselves, through SPI or table_open).
  */
