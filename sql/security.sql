@@ -152,6 +152,11 @@ CREATE TEMP TABLE staging (follower bigint, followee bigint, followed_at timesta
 INSERT INTO staging VALUES (5, 6, NULL), (6, 5, NULL), (5, 6, NULL), (7, 7, NULL), (1, 2, NULL);
 SELECT follow_graph.import_edges('staging');
 SELECT follow_graph.remove_account(6);
+-- relationship states: account writers
+SELECT follow_graph.set_private(1, true);
+SELECT follow_graph.is_private(1), follow_graph.set_private(1, false);
+SELECT follow_graph.deactivate_account(2);
+SELECT follow_graph.is_active(2), follow_graph.reactivate_account(2);
 UPDATE follow_graph.counter SET followers = followers OPERATOR(pg_catalog.+) 1
 	WHERE account OPERATOR(pg_catalog.=) 3;
 SELECT * FROM follow_graph.verify();

@@ -93,6 +93,7 @@ extern void FgPairStates(int64 viewer, int64 target, bool *blocking,
 extern void FgWriteInit(void);
 
 /* fg_states.c: account writers' parts of remove_account() and import_edges() */
+extern bool FgStatesInstalled(void);
 extern void FgLockStateWriters(void);
 extern TransactionId FgStateRowsInFlight(int64 account);
 extern void FgCheckStateRowsSnapshot(int64 account);

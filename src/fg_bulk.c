@@ -430,17 +430,26 @@ static const char *const sql_staged_pairs =
  * Incremental plan: live indexes, seq from the sequence in followed_at
  * order; the new edges go to fg_import_new.
  */
-static const char *const sql_insert_live =
-"INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-" SELECT o.follower, o.followee,"
-"        pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
-"        o.followed_at"
-" FROM (SELECT s.follower, s.followee, s.followed_at"
-"       FROM fg_import_stage AS s"
-"       WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" FG_IMPORT_VISIBLE
-"       ORDER BY s.rn) AS o"
-" ON CONFLICT (follower, followee) DO NOTHING"
-" RETURNING follower, followee, seq";
+#define SQL_INSERT_LIVE(filter) \
+"INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)" \
+" SELECT o.follower, o.followee," \
+"        pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass)," \
+"        o.followed_at" \
+" FROM (SELECT s.follower, s.followee, s.followed_at" \
+"       FROM fg_import_stage AS s" \
+"       WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" filter \
+"       ORDER BY s.rn) AS o" \
+" ON CONFLICT (follower, followee) DO NOTHING" \
+" RETURNING follower, followee, seq"
+
+/*
+ * Each statement that reads the staged pairs as edges comes in two forms:
+ * [0] for a catalog still at 0.1.0 (no state tables yet: the library was
+ * updated, ALTER EXTENSION UPDATE has not run), [1] with the states.
+ */
+static const char *const sql_insert_live[2] = {
+	SQL_INSERT_LIVE(""), SQL_INSERT_LIVE(FG_IMPORT_VISIBLE)
+};
 
 static const char *const sql_min_new_seq =
 "SELECT pg_catalog.min(n.seq) FROM fg_import_new AS n";
@@ -470,13 +479,17 @@ static const char *const sql_reserve_seq =
 "  OPERATOR(pg_catalog.-) $1 OPERATOR(pg_catalog.+) 1";
 
 /* Rebuild plan: %1$s is sql_append_anti when the graph was not empty. */
-static const char *const sql_append_fmt =
-"INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-" SELECT s.follower, s.followee,"
-"        s.rn OPERATOR(pg_catalog.+) $1 OPERATOR(pg_catalog.-) 1,"
-"        s.followed_at"
-" FROM fg_import_stage AS s"
-" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" FG_IMPORT_VISIBLE " %1$s";
+#define SQL_APPEND_FMT(filter) \
+"INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)" \
+" SELECT s.follower, s.followee," \
+"        s.rn OPERATOR(pg_catalog.+) $1 OPERATOR(pg_catalog.-) 1," \
+"        s.followed_at" \
+" FROM fg_import_stage AS s" \
+" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" filter " %1$s"
+
+static const char *const sql_append_fmt[2] = {
+	SQL_APPEND_FMT(""), SQL_APPEND_FMT(FG_IMPORT_VISIBLE)
+};
 
 static const char *const sql_append_anti =
 " AND NOT EXISTS (SELECT 1 FROM follow_graph.edge AS e"
@@ -544,17 +557,26 @@ static const char *const sql_counter_empty =
 "SELECT NOT EXISTS (SELECT 1 FROM follow_graph.counter)";
 
 /* All new edges, graph empty before: a pair is mutual if both directions came. */
-static const char *const sql_new_all =
-"(SELECT s.follower, s.followee FROM fg_import_stage AS s"
-" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" FG_IMPORT_VISIBLE ")";
+#define SQL_NEW_ALL(filter) \
+"(SELECT s.follower, s.followee FROM fg_import_stage AS s" \
+" WHERE s.follower OPERATOR(pg_catalog.<>) s.followee" filter ")"
 
-static const char *const sql_mutual_all =
-"SELECT s.follower AS lo, s.followee AS hi"
-" FROM fg_import_stage AS s JOIN fg_import_stage AS r"
-"   ON r.follower OPERATOR(pg_catalog.=) s.followee"
-"  AND r.followee OPERATOR(pg_catalog.=) s.follower"
-" WHERE s.follower OPERATOR(pg_catalog.<) s.followee"
-"   AND r.follower OPERATOR(pg_catalog.>) r.followee" FG_IMPORT_VISIBLE;
+static const char *const sql_new_all[2] = {
+	SQL_NEW_ALL(""), SQL_NEW_ALL(FG_IMPORT_VISIBLE)
+};
+
+/* Blocks and flags are the same for a pair and its reverse: s decides. */
+#define SQL_MUTUAL_ALL(filter) \
+"SELECT s.follower AS lo, s.followee AS hi" \
+" FROM fg_import_stage AS s JOIN fg_import_stage AS r" \
+"   ON r.follower OPERATOR(pg_catalog.=) s.followee" \
+"  AND r.followee OPERATOR(pg_catalog.=) s.follower" \
+" WHERE s.follower OPERATOR(pg_catalog.<) s.followee" \
+"   AND r.follower OPERATOR(pg_catalog.>) r.followee" filter
+
+static const char *const sql_mutual_all[2] = {
+	SQL_MUTUAL_ALL(""), SQL_MUTUAL_ALL(FG_IMPORT_VISIBLE)
+};
 
 /*
  * Graph not empty before: a new edge whose reverse is old makes a mutual
@@ -681,14 +703,22 @@ ProbeStagedStates(FgWaitList *w, int64 f, int64 e, Relation block_heap,
  * the snapshot sees one of them otherwise than as it is.
  */
 static void
-SettleStagedPairs(Relation heap, Oid gate)
+SettleStagedPairs(Relation heap, Oid gate, bool states)
 {
 	FgWaitList *w = palloc(sizeof(FgWaitList));
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
-	Relation	block_heap = FgOpenTable(FG_BLOCK_TABLE, AccessShareLock);
-	Relation	request_heap = FgOpenTable(FG_REQUEST_TABLE, AccessShareLock);
-	Relation	hidden_heap = FgOpenTable(FG_HIDDEN_TABLE, AccessShareLock);
-	Relation	state_heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
+	Relation	block_heap = NULL;
+	Relation	request_heap = NULL;
+	Relation	hidden_heap = NULL;
+	Relation	state_heap = NULL;
+
+	if (states)
+	{
+		block_heap = FgOpenTable(FG_BLOCK_TABLE, AccessShareLock);
+		request_heap = FgOpenTable(FG_REQUEST_TABLE, AccessShareLock);
+		hidden_heap = FgOpenTable(FG_HIDDEN_TABLE, AccessShareLock);
+		state_heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
+	}
 
 	w->n = 0;
 	for (;;)
@@ -707,10 +737,10 @@ SettleStagedPairs(Relation heap, Oid gate)
 		 * hidden rows, flags): a table with no row at all, in flight
 		 * included, keeps none while we hold the gate, and needs no probe.
 		 */
-		has_block = FgStateTableHasRows(FG_BLOCK_TABLE);
-		has_request = FgStateTableHasRows(FG_REQUEST_TABLE);
-		has_hidden = FgStateTableHasRows(FG_HIDDEN_TABLE);
-		has_state = FgStateTableHasRows(FG_ACCOUNT_STATE_TABLE);
+		has_block = states && FgStateTableHasRows(FG_BLOCK_TABLE);
+		has_request = states && FgStateTableHasRows(FG_REQUEST_TABLE);
+		has_hidden = states && FgStateTableHasRows(FG_HIDDEN_TABLE);
+		has_state = states && FgStateTableHasRows(FG_ACCOUNT_STATE_TABLE);
 
 		/* Unnamed: SPI picks a name no cursor of the caller's has. */
 		portal = SPI_cursor_open_with_args(NULL, sql_staged_pairs,
@@ -755,7 +785,7 @@ SettleStagedPairs(Relation heap, Oid gate)
 		if (w->n == 0)
 		{
 			/* The states read with the pairs must be as the snapshot sees them. */
-			if (xact_snapshot)
+			if (xact_snapshot && states)
 				FgCheckStateTablesSnapshot();
 			break;
 		}
@@ -765,10 +795,13 @@ SettleStagedPairs(Relation heap, Oid gate)
 			FgSerializationFailure();
 	}
 	pfree(w);
-	table_close(block_heap, NoLock);
-	table_close(request_heap, NoLock);
-	table_close(hidden_heap, NoLock);
-	table_close(state_heap, NoLock);
+	if (states)
+	{
+		table_close(block_heap, NoLock);
+		table_close(request_heap, NoLock);
+		table_close(hidden_heap, NoLock);
+		table_close(state_heap, NoLock);
+	}
 }
 
 /*
@@ -1010,7 +1043,7 @@ RunSqlInto(const char *sql, int nargs, Datum *values,
  * Returns the number of new edges and their first seq.
  */
 static int64
-AppendRebuild(int64 groups, bool empty, Tuplestorestate *store,
+AppendRebuild(int64 groups, bool empty, bool states, Tuplestorestate *store,
 			  MemoryContext cxt, int64 *first_seq, FgImportClock *clock)
 {
 	Oid			types[1] = {INT8OID};
@@ -1025,7 +1058,7 @@ AppendRebuild(int64 groups, bool empty, Tuplestorestate *store,
 
 	values[0] = Int64GetDatum(*first_seq);
 	initStringInfo(&sql);
-	appendStringInfo(&sql, sql_append_fmt, empty ? "" : sql_append_anti);
+	appendStringInfo(&sql, sql_append_fmt[states], empty ? "" : sql_append_anti);
 	if (empty)
 		added = (int64) FgSpiExec(sql.data, 1, types, values, SPI_OK_INSERT);
 	else
@@ -1069,11 +1102,12 @@ ImportStates(FgImportStates *out)
  * read once store is registered.
  */
 static int64
-InsertLive(Tuplestorestate *store, MemoryContext cxt, FgImportClock *clock)
+InsertLive(bool states, Tuplestorestate *store, MemoryContext cxt,
+		   FgImportClock *clock)
 {
 	int64		added;
 
-	added = (int64) RunSqlInto(sql_insert_live, 0, NULL, store, cxt);
+	added = (int64) RunSqlInto(sql_insert_live[states], 0, NULL, store, cxt);
 	ImportProgress(clock, "inserted new edges", added);
 	return added;
 }
@@ -1149,6 +1183,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	int64		added = 0;
 	int64		first_seq = 0;
 	FgImportStates states = {0, 0, 0};
+	bool		states_on = FgStatesInstalled();
 	bool		empty = false;
 	bool		isnull;
 	Oid			save_userid;
@@ -1212,7 +1247,8 @@ fg_import_edges(PG_FUNCTION_ARGS)
 				heap = FgOpenEdges();
 				CheckRebuildSnapshot(heap);
 				table_close(heap, NoLock);
-				FgCheckStateTablesSnapshot();
+				if (states_on)
+					FgCheckStateTablesSnapshot();
 			}
 		}
 
@@ -1225,8 +1261,9 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			empty = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 1,
 											   &isnull));
-			ImportStates(&states);
-			added = AppendRebuild(st.groups, empty, added_store, cxt,
+			if (states_on)
+				ImportStates(&states);
+			added = AppendRebuild(st.groups, empty, states_on, added_store, cxt,
 								  &first_seq, &clock);
 		}
 		else
@@ -1241,9 +1278,10 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			 */
 			FgSpiExec(sql_lock_edge_shared, 0, NULL, NULL, SPI_OK_UTILITY);
 			heap = FgOpenEdges();
-			SettleStagedPairs(heap, gate);
-			ImportStates(&states);
-			added = InsertLive(added_store, cxt, &clock);
+			SettleStagedPairs(heap, gate, states_on);
+			if (states_on)
+				ImportStates(&states);
+			added = InsertLive(states_on, added_store, cxt, &clock);
 			table_close(heap, NoLock);
 
 			/*
@@ -1279,8 +1317,8 @@ fg_import_edges(PG_FUNCTION_ARGS)
 			}
 			initStringInfo(&sql);
 			appendStringInfo(&sql, sql_import_counts_fmt,
-							 empty ? sql_new_all : sql_new_some,
-							 empty ? sql_mutual_all : sql_mutual_some,
+							 empty ? sql_new_all[states_on] : sql_new_some,
+							 empty ? sql_mutual_all[states_on] : sql_mutual_some,
 							 fresh ? "0" : rebuild ? sql_counts_stripe_any :
 							 sql_counts_stripe_free,
 							 fresh ? "" : sql_counts_upsert);
@@ -1521,12 +1559,14 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	List	   *survivors = NIL;
 	ListCell   *lc;
 	int64		removed;
+	bool		states_on = FgStatesInstalled();
 
 	/*
 	 * The state writers' lock first (deactivation and reactivation wait for
 	 * us), then the edge table's: a rebuild-plan import holds it to commit.
 	 */
-	FgLockStateWriters();
+	if (states_on)
+		FgLockStateWriters();
 	heap = FgOpenTable(FG_EDGE_TABLE, RowExclusiveLock);
 	gate = FgPairGateId();
 	SPI_connect();
@@ -1544,7 +1584,8 @@ fg_remove_account(PG_FUNCTION_ARGS)
 			waits->n == 0)
 		{
 			/* Its requests and hidden rows must be settled too. */
-			TransactionId busy = FgStateRowsInFlight(account);
+			TransactionId busy = states_on ? FgStateRowsInFlight(account) :
+				InvalidTransactionId;
 
 			if (!TransactionIdIsValid(busy))
 				break;
@@ -1556,12 +1597,14 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	if (IsolationUsesXactSnapshot())
 	{
 		CheckAccountSnapshot(heap, account);
-		FgCheckStateRowsSnapshot(account);
+		if (states_on)
+			FgCheckStateRowsSnapshot(account);
 	}
 
 	RunCountsSql(sql_remove_edges, 1, types, values, SPI_OK_SELECT);
 	removed = FgSpiGetInt64(0, 1);
-	removed += FgRemoveAccountStates(account);
+	if (states_on)
+		removed += FgRemoveAccountStates(account);
 
 	/*
 	 * An edge of the account that survived the statement was made by a
@@ -1595,7 +1638,8 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	}
 
 	/* Blocks, mutes and flags count nothing: no gate needed. */
-	FgRemoveAccountMarks(account);
+	if (states_on)
+		FgRemoveAccountMarks(account);
 	SPI_finish();
 	table_close(heap, NoLock);
 	PG_RETURN_INT64(removed);

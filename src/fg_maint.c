@@ -66,7 +66,7 @@ static const char *const mute_indexes[] = {
  * Each is computed once (MATERIALIZED): an aggregate must never end up on
  * the inner side of a nested loop, rerun for every outer row.
  */
-#define FG_ACTUAL_AND_STORED_CTES \
+#define FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
 "WITH fr AS MATERIALIZED (" \
 "  SELECT e.followee AS account, pg_catalog.count(*) AS n" \
 "  FROM follow_graph.edge AS e GROUP BY e.followee)," \
@@ -82,8 +82,7 @@ static const char *const mute_indexes[] = {
 "   AND r.followee OPERATOR(pg_catalog.=) e.follower" \
 "  GROUP BY e.follower)," \
 " rq AS MATERIALIZED (" \
-"  SELECT r.account, pg_catalog.count(*) AS n" \
-"  FROM follow_graph.request AS r GROUP BY r.account)," \
+"  " rq ")," \
 " actual AS (" \
 "  SELECT COALESCE(fr.account, fg.account, rq.account) AS account," \
 "         COALESCE(fr.n, 0) AS followers, COALESCE(fg.n, 0) AS following," \
@@ -95,8 +94,16 @@ static const char *const mute_indexes[] = {
 " stored AS MATERIALIZED (" \
 "  SELECT c.account, pg_catalog.sum(c.followers) AS followers," \
 "         pg_catalog.sum(c.following) AS following, pg_catalog.sum(c.mutuals) AS mutuals," \
-"         pg_catalog.sum(c.requests) AS requests" \
+"         " sreq " AS requests" \
 "  FROM follow_graph.counter AS c GROUP BY c.account)"
+
+/* The two forms of the CTEs: with the states, and on a 0.1.0 catalog. */
+#define FG_RQ_STATES \
+"SELECT r.account, pg_catalog.count(*) AS n FROM follow_graph.request AS r GROUP BY r.account"
+#define FG_RQ_NONE \
+"SELECT NULL::pg_catalog.int8 AS account, 0::pg_catalog.int8 AS n WHERE false"
+#define FG_SREQ_STATES "pg_catalog.sum(c.requests)"
+#define FG_SREQ_NONE "0::pg_catalog.numeric"
 
 /*
  * The invariants of the relationship states (docs/states-design.md), one
@@ -193,66 +200,86 @@ static const char *const mute_indexes[] = {
  * verify(): one row per problem.  Counts are compared as numeric sums so that
  * no stored value, however wrong, can overflow the check itself.
  */
-static const char *const sql_verify =
-FG_ACTUAL_AND_STORED_CTES
-", diff AS ("
-"  SELECT COALESCE(a.account, s.account) AS account, v.what,"
-"         COALESCE(v.stored, 0) AS stored, COALESCE(v.actual, 0) AS actual"
-"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account"
-"  CROSS JOIN LATERAL (VALUES"
-"    (1, 'followers', s.followers, a.followers::pg_catalog.numeric),"
-"    (2, 'following', s.following, a.following::pg_catalog.numeric),"
-"    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric),"
-"    (4, 'requests', s.requests, a.requests::pg_catalog.numeric)) AS v(ord, what, stored, actual)"
-"  WHERE COALESCE(v.stored, 0) OPERATOR(pg_catalog.<>) COALESCE(v.actual, 0))"
-" SELECT d.account,"
-"        pg_catalog.format('%s count is %s but the %s give %s', d.what, d.stored,"
-"                          CASE d.what WHEN 'requests' THEN 'pending requests' ELSE 'edges' END,"
-"                          d.actual)"
-" FROM diff AS d"
-" UNION ALL"
-" SELECT a.account, pg_catalog.format('%s edge(s) from the account to itself', a.self_edges)"
-" FROM actual AS a WHERE a.self_edges OPERATOR(pg_catalog.>) 0"
-" UNION ALL"
-" SELECT NULL::pg_catalog.int8,"
-"        pg_catalog.format('edge_seq would next give %s but an edge already has seq %s',"
-"                          q.next_seq, m.max_seq)"
-" FROM (SELECT pg_catalog.max(a.max_seq) AS max_seq FROM actual AS a) AS m,"
-"      (SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) 1"
-"              ELSE s.last_value END AS next_seq"
-"       FROM follow_graph.edge_seq AS s) AS q"
-" WHERE m.max_seq OPERATOR(pg_catalog.>=) q.next_seq"
-FG_VERIFY_STATES;
+#define SQL_VERIFY(rq, sreq, states) \
+FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
+", diff AS (" \
+"  SELECT COALESCE(a.account, s.account) AS account, v.what," \
+"         COALESCE(v.stored, 0) AS stored, COALESCE(v.actual, 0) AS actual" \
+"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account" \
+"  CROSS JOIN LATERAL (VALUES" \
+"    (1, 'followers', s.followers, a.followers::pg_catalog.numeric)," \
+"    (2, 'following', s.following, a.following::pg_catalog.numeric)," \
+"    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric)," \
+"    (4, 'requests', s.requests, a.requests::pg_catalog.numeric)) AS v(ord, what, stored, actual)" \
+"  WHERE COALESCE(v.stored, 0) OPERATOR(pg_catalog.<>) COALESCE(v.actual, 0))" \
+" SELECT d.account," \
+"        pg_catalog.format('%s count is %s but the %s give %s', d.what, d.stored," \
+"                          CASE d.what WHEN 'requests' THEN 'pending requests' ELSE 'edges' END," \
+"                          d.actual)" \
+" FROM diff AS d" \
+" UNION ALL" \
+" SELECT a.account, pg_catalog.format('%s edge(s) from the account to itself', a.self_edges)" \
+" FROM actual AS a WHERE a.self_edges OPERATOR(pg_catalog.>) 0" \
+" UNION ALL" \
+" SELECT NULL::pg_catalog.int8," \
+"        pg_catalog.format('edge_seq would next give %s but an edge already has seq %s'," \
+"                          q.next_seq, m.max_seq)" \
+" FROM (SELECT pg_catalog.max(a.max_seq) AS max_seq FROM actual AS a) AS m," \
+"      (SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) 1" \
+"              ELSE s.last_value END AS next_seq" \
+"       FROM follow_graph.edge_seq AS s) AS q" \
+" WHERE m.max_seq OPERATOR(pg_catalog.>=) q.next_seq" \
+states
+
+/*
+ * Each statement that reads the state tables or columns comes in two forms:
+ * [0] for a catalog still at 0.1.0 (the library was updated, ALTER
+ * EXTENSION UPDATE has not run), [1] with the states.
+ */
+static const char *const sql_verify[2] = {
+	SQL_VERIFY(FG_RQ_NONE, FG_SREQ_NONE, ""),
+	SQL_VERIFY(FG_RQ_STATES, FG_SREQ_STATES, FG_VERIFY_STATES)
+};
 
 /*
  * rebuild_counts(), step 1: drop every stripe of each account whose summed
  * counts disagree with the edges, and say how many accounts that was.
  */
-static const char *const sql_rebuild_drop =
-FG_ACTUAL_AND_STORED_CTES
-", changed AS ("
-"  SELECT COALESCE(a.account, s.account) AS account"
-"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account"
-"  WHERE COALESCE(s.followers, 0) OPERATOR(pg_catalog.<>) COALESCE(a.followers, 0)"
-"     OR COALESCE(s.following, 0) OPERATOR(pg_catalog.<>) COALESCE(a.following, 0)"
-"     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)"
-"     OR COALESCE(s.requests, 0) OPERATOR(pg_catalog.<>) COALESCE(a.requests, 0)),"
-" dropped AS ("
-"  DELETE FROM follow_graph.counter AS c USING changed AS ch"
-"  WHERE c.account OPERATOR(pg_catalog.=) ch.account RETURNING 1)"
-" SELECT pg_catalog.count(*) FROM changed";
+#define SQL_REBUILD_DROP(rq, sreq) \
+FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
+", changed AS (" \
+"  SELECT COALESCE(a.account, s.account) AS account" \
+"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account" \
+"  WHERE COALESCE(s.followers, 0) OPERATOR(pg_catalog.<>) COALESCE(a.followers, 0)" \
+"     OR COALESCE(s.following, 0) OPERATOR(pg_catalog.<>) COALESCE(a.following, 0)" \
+"     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)" \
+"     OR COALESCE(s.requests, 0) OPERATOR(pg_catalog.<>) COALESCE(a.requests, 0))," \
+" dropped AS (" \
+"  DELETE FROM follow_graph.counter AS c USING changed AS ch" \
+"  WHERE c.account OPERATOR(pg_catalog.=) ch.account RETURNING 1)" \
+" SELECT pg_catalog.count(*) FROM changed"
+
+static const char *const sql_rebuild_drop[2] = {
+	SQL_REBUILD_DROP(FG_RQ_NONE, FG_SREQ_NONE),
+	SQL_REBUILD_DROP(FG_RQ_STATES, FG_SREQ_STATES)
+};
 
 /*
  * rebuild_counts(), step 2: one fresh stripe for every account with edges and
  * no stripe left, that is exactly the accounts step 1 dropped.
  */
-static const char *const sql_rebuild_insert =
-FG_ACTUAL_AND_STORED_CTES
-" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals, requests)"
-" SELECT a.account, 0, a.followers, a.following, a.mutuals, a.requests"
-" FROM actual AS a"
-" WHERE NOT EXISTS (SELECT FROM follow_graph.counter AS c"
-"                   WHERE c.account OPERATOR(pg_catalog.=) a.account)";
+#define SQL_REBUILD_INSERT(rq, sreq, cols, vals) \
+FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
+" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals" cols ")" \
+" SELECT a.account, 0, a.followers, a.following, a.mutuals" vals \
+" FROM actual AS a" \
+" WHERE NOT EXISTS (SELECT FROM follow_graph.counter AS c" \
+"                   WHERE c.account OPERATOR(pg_catalog.=) a.account)"
+
+static const char *const sql_rebuild_insert[2] = {
+	SQL_REBUILD_INSERT(FG_RQ_NONE, FG_SREQ_NONE, "", ""),
+	SQL_REBUILD_INSERT(FG_RQ_STATES, FG_SREQ_STATES, ", requests", ", a.requests")
+};
 
 /*
  * rebuild_counts(), step 3: move edge_seq past the highest seq in use, so
@@ -273,53 +300,59 @@ static const char *const sql_rebuild_seq =
  * account's stripes is unchanged either way.  Returns the number of stripes
  * merged away and the number of stripes skipped.
  */
-static const char *const sql_rebuild_merge =
-"WITH multi AS ("
-"  SELECT c.account FROM follow_graph.counter AS c GROUP BY c.account"
-"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
-" candidates AS ("
-"  SELECT pg_catalog.count(*) AS n FROM follow_graph.counter AS c"
-"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account),"
-" free AS ("
-"  SELECT c.ctid AS tid, c.account, c.stripe, c.followers, c.following, c.mutuals,"
-"         c.requests, c.items"
-"  FROM follow_graph.counter AS c"
-"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account"
-"  FOR UPDATE OF c SKIP LOCKED),"
-" sums AS ("
-"  SELECT f.account, pg_catalog.min(f.stripe) AS keep,"
-"         pg_catalog.sum(f.followers) AS followers,"
-"         pg_catalog.sum(f.following) AS following,"
-"         pg_catalog.sum(f.mutuals) AS mutuals,"
-"         pg_catalog.sum(f.requests) AS requests,"
-"         pg_catalog.sum(f.items) AS items"
-"  FROM free AS f GROUP BY f.account"
-"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
-" dropped AS ("
-"  DELETE FROM follow_graph.counter AS c USING free AS f, sums AS s"
-"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid"
-"    AND f.account OPERATOR(pg_catalog.=) s.account"
-"    AND f.stripe OPERATOR(pg_catalog.<>) s.keep RETURNING 1),"
-" kept AS ("
-"  UPDATE follow_graph.counter AS c"
-"  SET followers = s.followers::pg_catalog.int8,"
-"      following = s.following::pg_catalog.int8,"
-"      mutuals = s.mutuals::pg_catalog.int8,"
-"      requests = s.requests::pg_catalog.int8,"
-"      items = s.items::pg_catalog.int8"
-"  FROM free AS f, sums AS s"
-"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid"
-"    AND f.account OPERATOR(pg_catalog.=) s.account"
-"    AND f.stripe OPERATOR(pg_catalog.=) s.keep RETURNING 1)"
-" SELECT (SELECT pg_catalog.count(*) FROM dropped) AS merged,"
-"        (SELECT pg_catalog.count(*) FROM kept) AS accounts,"
-"        (SELECT c.n FROM candidates AS c) OPERATOR(pg_catalog.-)"
-"        (SELECT pg_catalog.count(*) FROM free) AS skipped";
+#define SQL_REBUILD_MERGE(cols, sums, sets) \
+"WITH multi AS (" \
+"  SELECT c.account FROM follow_graph.counter AS c GROUP BY c.account" \
+"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)," \
+" candidates AS (" \
+"  SELECT pg_catalog.count(*) AS n FROM follow_graph.counter AS c" \
+"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account)," \
+" free AS (" \
+"  SELECT c.ctid AS tid, c.account, c.stripe, c.followers, c.following, c.mutuals" cols \
+"  FROM follow_graph.counter AS c" \
+"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account" \
+"  FOR UPDATE OF c SKIP LOCKED)," \
+" sums AS (" \
+"  SELECT f.account, pg_catalog.min(f.stripe) AS keep," \
+"         pg_catalog.sum(f.followers) AS followers," \
+"         pg_catalog.sum(f.following) AS following," \
+"         pg_catalog.sum(f.mutuals) AS mutuals" sums \
+"  FROM free AS f GROUP BY f.account" \
+"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)," \
+" dropped AS (" \
+"  DELETE FROM follow_graph.counter AS c USING free AS f, sums AS s" \
+"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid" \
+"    AND f.account OPERATOR(pg_catalog.=) s.account" \
+"    AND f.stripe OPERATOR(pg_catalog.<>) s.keep RETURNING 1)," \
+" kept AS (" \
+"  UPDATE follow_graph.counter AS c" \
+"  SET followers = s.followers::pg_catalog.int8," \
+"      following = s.following::pg_catalog.int8," \
+"      mutuals = s.mutuals::pg_catalog.int8" sets \
+"  FROM free AS f, sums AS s" \
+"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid" \
+"    AND f.account OPERATOR(pg_catalog.=) s.account" \
+"    AND f.stripe OPERATOR(pg_catalog.=) s.keep RETURNING 1)" \
+" SELECT (SELECT pg_catalog.count(*) FROM dropped) AS merged," \
+"        (SELECT pg_catalog.count(*) FROM kept) AS accounts," \
+"        (SELECT c.n FROM candidates AS c) OPERATOR(pg_catalog.-)" \
+"        (SELECT pg_catalog.count(*) FROM free) AS skipped"
+
+static const char *const sql_rebuild_merge[2] = {
+	SQL_REBUILD_MERGE("", "", ""),
+	SQL_REBUILD_MERGE(", c.requests, c.items",
+					  ", pg_catalog.sum(f.requests) AS requests,"
+					  " pg_catalog.sum(f.items) AS items",
+					  ", requests = s.requests::pg_catalog.int8,"
+					  " items = s.items::pg_catalog.int8")
+};
 
 /* API writers take ROW EXCLUSIVE; this mode waits for them and keeps them out. */
-static const char *const sql_rebuild_lock =
-"LOCK TABLE follow_graph.edge, follow_graph.request, follow_graph.counter"
-" IN SHARE ROW EXCLUSIVE MODE";
+static const char *const sql_rebuild_lock[2] = {
+	"LOCK TABLE follow_graph.edge, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE",
+	"LOCK TABLE follow_graph.edge, follow_graph.request, follow_graph.counter"
+	" IN SHARE ROW EXCLUSIVE MODE"
+};
 
 /*
  * Add one problem row; account may be absent (a problem of the whole graph).
@@ -468,7 +501,8 @@ fg_verify(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo;
 	Snapshot	snapshot = GetActiveSnapshot();
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plans[2] = {NULL, NULL};
+	bool		states = FgStatesInstalled();
 	Portal		portal;
 	int			guc_level;
 
@@ -476,16 +510,19 @@ fg_verify(PG_FUNCTION_ARGS)
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CheckIndexes(rsinfo, FG_EDGE_TABLE, edge_indexes, snapshot);
 	CheckIndexes(rsinfo, FG_COUNTER_TABLE, counter_indexes, snapshot);
-	CheckIndexes(rsinfo, FG_ACCOUNT_STATE_TABLE, account_state_indexes, snapshot);
-	CheckIndexes(rsinfo, FG_REQUEST_TABLE, request_indexes, snapshot);
-	CheckIndexes(rsinfo, FG_HIDDEN_TABLE, hidden_indexes, snapshot);
-	CheckIndexes(rsinfo, FG_BLOCK_TABLE, block_indexes, snapshot);
-	CheckIndexes(rsinfo, FG_MUTE_TABLE, mute_indexes, snapshot);
+	if (states)
+	{
+		CheckIndexes(rsinfo, FG_ACCOUNT_STATE_TABLE, account_state_indexes, snapshot);
+		CheckIndexes(rsinfo, FG_REQUEST_TABLE, request_indexes, snapshot);
+		CheckIndexes(rsinfo, FG_HIDDEN_TABLE, hidden_indexes, snapshot);
+		CheckIndexes(rsinfo, FG_BLOCK_TABLE, block_indexes, snapshot);
+		CheckIndexes(rsinfo, FG_MUTE_TABLE, mute_indexes, snapshot);
+	}
 
 	SPI_connect();
 	guc_level = PlanForWholeTables();
-	FgSpiPrepareKeep(&plan, sql_verify, 0, NULL);
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	FgSpiPrepareKeep(&plans[states], sql_verify[states], 0, NULL);
+	portal = SPI_cursor_open(NULL, plans[states], NULL, NULL, true);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, FG_VERIFY_BATCH);
@@ -525,6 +562,7 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 	int64		merged_accounts;
 	int64		skipped;
 	int			guc_level;
+	bool		states = FgStatesInstalled();
 
 	/*
 	 * The lock below only helps if the statements after it take fresh
@@ -539,12 +577,12 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	guc_level = PlanForWholeTables();
-	FgSpiExec(sql_rebuild_lock, 0, NULL, NULL, SPI_OK_UTILITY);
-	if (FgSpiExec(sql_rebuild_drop, 0, NULL, NULL, SPI_OK_SELECT) != 1)
+	FgSpiExec(sql_rebuild_lock[states], 0, NULL, NULL, SPI_OK_UTILITY);
+	if (FgSpiExec(sql_rebuild_drop[states], 0, NULL, NULL, SPI_OK_SELECT) != 1)
 		elog(ERROR, "rebuild_counts: the count of changed accounts is missing");
 	changed = FgSpiGetInt64(0, 1);
-	FgSpiExec(sql_rebuild_insert, 0, NULL, NULL, SPI_OK_INSERT);
-	FgSpiExec(sql_rebuild_merge, 0, NULL, NULL, SPI_OK_SELECT);
+	FgSpiExec(sql_rebuild_insert[states], 0, NULL, NULL, SPI_OK_INSERT);
+	FgSpiExec(sql_rebuild_merge[states], 0, NULL, NULL, SPI_OK_SELECT);
 	merged = FgSpiGetInt64(0, 1);
 	merged_accounts = FgSpiGetInt64(0, 2);
 	skipped = FgSpiGetInt64(0, 3);

@@ -43,6 +43,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -52,6 +53,7 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 
 #include "fg.h"
@@ -123,22 +125,18 @@ typedef struct FgStateWaits
 "         (pg_catalog.random() OPERATOR(pg_catalog.*) 2147483646)::pg_catalog.int4)"
 
 /*
- * The last CTE of every account writer's statement: sum the rows of
- * delta (account, fr, fg, mu, rq) per account, multiply by the sign $2 and
- * add them to the counters, accounts in order.
+ * The last CTE of every account writer's statement: add the rows of delta
+ * (account, fr, fg, mu, rq; bigint, one row per account), multiplied by the
+ * sign $2, to the counters, accounts in order.
  */
 #define FG_STATE_APPLY_DELTAS \
 " up AS (" \
 "  INSERT INTO follow_graph.counter AS c" \
 "    (account, stripe, followers, following, mutuals, requests)" \
 "  SELECT d.account, " FG_STATE_STRIPE_FREE "," \
-"         d.fr, d.fg, d.mu, d.rq" \
-"  FROM (SELECT t.account," \
-"               (pg_catalog.sum(t.fr) OPERATOR(pg_catalog.*) $2)::pg_catalog.int8 AS fr," \
-"               (pg_catalog.sum(t.fg) OPERATOR(pg_catalog.*) $2)::pg_catalog.int8 AS fg," \
-"               (pg_catalog.sum(t.mu) OPERATOR(pg_catalog.*) $2)::pg_catalog.int8 AS mu," \
-"               (pg_catalog.sum(t.rq) OPERATOR(pg_catalog.*) $2)::pg_catalog.int8 AS rq" \
-"        FROM delta AS t GROUP BY t.account) AS d" \
+"         d.fr OPERATOR(pg_catalog.*) $2, d.fg OPERATOR(pg_catalog.*) $2," \
+"         d.mu OPERATOR(pg_catalog.*) $2, d.rq OPERATOR(pg_catalog.*) $2" \
+"  FROM delta AS d" \
 "  WHERE d.fr OPERATOR(pg_catalog.<>) 0 OR d.fg OPERATOR(pg_catalog.<>) 0" \
 "     OR d.mu OPERATOR(pg_catalog.<>) 0 OR d.rq OPERATOR(pg_catalog.<>) 0" \
 "  ORDER BY d.account" \
@@ -153,7 +151,9 @@ typedef struct FgStateWaits
  * The count deltas of rows moved (follower, followee, pending) into or out
  * of visibility, all naming account $1: each edge counts for both its
  * accounts (a mutual pair when both directions moved: no edge of $1 stays
- * visible while its rows are hidden), each request for its followee.
+ * visible while its rows are hidden), each request for its followee.  One
+ * row per account: the counterparts of edges (per, unique, never $1) and
+ * $1 itself, joined with the requests per followee.
  */
 #define FG_STATE_MOVED_DELTAS \
 " per AS (" \
@@ -162,18 +162,22 @@ typedef struct FgStateWaits
 "         pg_catalog.bool_or(m.follower OPERATOR(pg_catalog.=) $1) AS out_e," \
 "         pg_catalog.bool_or(m.followee OPERATOR(pg_catalog.=) $1) AS in_e" \
 "  FROM moved AS m WHERE NOT m.pending GROUP BY 1)," \
-" delta (account, fr, fg, mu, rq) AS (" \
+" ed (account, fr, fg, mu) AS (" \
 "  SELECT per.x, per.out_e::pg_catalog.int4::pg_catalog.int8," \
 "         per.in_e::pg_catalog.int4::pg_catalog.int8," \
-"         (per.out_e AND per.in_e)::pg_catalog.int4::pg_catalog.int8, 0::pg_catalog.int8" \
+"         (per.out_e AND per.in_e)::pg_catalog.int4::pg_catalog.int8" \
 "  FROM per" \
 "  UNION ALL" \
 "  SELECT $1, pg_catalog.count(*) FILTER (WHERE per.in_e)," \
 "         pg_catalog.count(*) FILTER (WHERE per.out_e)," \
-"         pg_catalog.count(*) FILTER (WHERE per.in_e AND per.out_e), 0" \
-"  FROM per" \
-"  UNION ALL" \
-"  SELECT m.followee, 0, 0, 0, 1 FROM moved AS m WHERE m.pending),"
+"         pg_catalog.count(*) FILTER (WHERE per.in_e AND per.out_e)" \
+"  FROM per)," \
+" rqd (account, rq) AS (" \
+"  SELECT m.followee, pg_catalog.count(*) FROM moved AS m WHERE m.pending GROUP BY 1)," \
+" delta (account, fr, fg, mu, rq) AS (" \
+"  SELECT COALESCE(ed.account, rqd.account), COALESCE(ed.fr, 0), COALESCE(ed.fg, 0)," \
+"         COALESCE(ed.mu, 0), COALESCE(rqd.rq, 0)" \
+"  FROM ed FULL JOIN rqd ON rqd.account OPERATOR(pg_catalog.=) ed.account),"
 
 /*
  * deactivate_account($1): every edge and request naming $1 moves to
@@ -255,22 +259,20 @@ static const char *const sql_make_public =
 "  INSERT INTO follow_graph.hidden_edge (follower, followee, seq, followed_at, pending)"
 "  SELECT a.follower, $1, a.seq, pg_catalog.now(), false FROM acc AS a WHERE NOT a.visible"
 "  RETURNING 1),"
-" mu AS MATERIALIZED ("
-"  SELECT a.follower FROM acc AS a"
-"  WHERE a.visible AND EXISTS (SELECT 1 FROM follow_graph.edge AS e"
-"                              WHERE e.follower OPERATOR(pg_catalog.=) $1"
-"                                AND e.followee OPERATOR(pg_catalog.=) a.follower)),"
+" accv AS MATERIALIZED ("
+"  SELECT a.follower,"
+"         EXISTS (SELECT 1 FROM follow_graph.edge AS e"
+"                 WHERE e.follower OPERATOR(pg_catalog.=) $1"
+"                   AND e.followee OPERATOR(pg_catalog.=) a.follower) AS mutual"
+"  FROM acc AS a WHERE a.visible),"
 " delta (account, fr, fg, mu, rq) AS ("
-"  SELECT a.follower, 0::pg_catalog.int8, 1::pg_catalog.int8, 0::pg_catalog.int8,"
-"         0::pg_catalog.int8"
-"  FROM acc AS a WHERE a.visible"
+"  SELECT v.follower, 0::pg_catalog.int8, 1::pg_catalog.int8,"
+"         v.mutual::pg_catalog.int4::pg_catalog.int8, 0::pg_catalog.int8"
+"  FROM accv AS v"
 "  UNION ALL"
-"  SELECT m.follower, 0, 0, 1, 0 FROM mu AS m"
-"  UNION ALL"
-"  SELECT $1, pg_catalog.count(*) FILTER (WHERE a.visible), 0,"
-"         (SELECT pg_catalog.count(*) FROM mu),"
-"         OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE a.visible)"
-"  FROM acc AS a),"
+"  SELECT $1, pg_catalog.count(*), 0, pg_catalog.count(*) FILTER (WHERE v.mutual),"
+"         OPERATOR(pg_catalog.-) pg_catalog.count(*)"
+"  FROM accv AS v),"
 FG_STATE_APPLY_DELTAS
 " SELECT pg_catalog.count(*) FROM acc";
 
@@ -290,7 +292,7 @@ static const char *const sql_remove_states =
 "  RETURNING h.pending),"
 " delta (account, fr, fg, mu, rq) AS ("
 "  SELECT dr.account, 0::pg_catalog.int8, 0::pg_catalog.int8, 0::pg_catalog.int8,"
-"         1::pg_catalog.int8 FROM dr),"
+"         pg_catalog.count(*) FROM dr GROUP BY dr.account),"
 FG_STATE_APPLY_DELTAS
 " SELECT pg_catalog.count(*) FILTER (WHERE NOT dh.pending) FROM dh";
 
@@ -313,6 +315,20 @@ static const char *const sql_set_private =
 static const char *const sql_set_active =
 "INSERT INTO follow_graph.account_state AS s (account, active) VALUES ($1, $2)"
 " ON CONFLICT (account) DO UPDATE SET active = excluded.active";
+
+/*
+ * Does the catalog have the state tables?  Not while a database still has
+ * the 0.1.0 catalog under this library (ALTER EXTENSION UPDATE not run
+ * yet): remove_account() and import_edges() then work on the edges alone.
+ */
+bool
+FgStatesInstalled(void)
+{
+	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
+
+	return OidIsValid(nsp) &&
+		OidIsValid(get_relname_relid(FG_ACCOUNT_STATE_TABLE, nsp));
+}
 
 /*
  * Take the state writers' lock (see the top of the file), held to commit.
@@ -378,11 +394,10 @@ ScanRange(const FgRange *r, int which, int64 account, Snapshot snapshot,
 
 /*
  * Read an account's flags through the snapshot; false (and public, active)
- * if it has no row.  *tid, when given, receives the row version's place.
+ * if it has no row.
  */
 static bool
-ReadFlags(int64 account, Snapshot snapshot, bool *is_private, bool *is_active,
-		  ItemPointer tid)
+ReadFlags(int64 account, Snapshot snapshot, bool *is_private, bool *is_active)
 {
 	Relation	heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
 	Relation	index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
@@ -404,8 +419,6 @@ ReadFlags(int64 account, Snapshot snapshot, bool *is_private, bool *is_active,
 
 		*is_private = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_PRIVATE, &isnull));
 		*is_active = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_ACTIVE, &isnull));
-		if (tid)
-			ItemPointerCopy(&slot->tts_tid, tid);
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
@@ -461,12 +474,11 @@ CheckRangesSnapshot(const FgRange *ranges, int64 account, bool flags)
 			int64		other = DatumGetInt64(slot_getattr(s->slot, r->other, &isnull));
 			bool		p[2];
 			bool		a[2];
-			ItemPointerData t[2];
-			bool		f[2];
 
-			f[0] = ReadFlags(other, &dirty, &p[0], &a[0], &t[0]);
-			f[1] = ReadFlags(other, snapshot, &p[1], &a[1], &t[1]);
-			if (f[0] != f[1] || a[0] != a[1])
+			/* Only the active flag counts (no row is active too). */
+			(void) ReadFlags(other, &dirty, &p[0], &a[0]);
+			(void) ReadFlags(other, snapshot, &p[1], &a[1]);
+			if (a[0] != a[1])
 			{
 				FgScanEnd(s);
 				UnregisterSnapshot(snapshot);
@@ -654,8 +666,7 @@ fg_is_private(PG_FUNCTION_ARGS)
 	bool		is_private;
 	bool		is_active;
 
-	ReadFlags(PG_GETARG_INT64(0), GetActiveSnapshot(), &is_private, &is_active,
-			  NULL);
+	ReadFlags(PG_GETARG_INT64(0), GetActiveSnapshot(), &is_private, &is_active);
 	PG_RETURN_BOOL(is_private);
 }
 
@@ -668,8 +679,7 @@ fg_is_active(PG_FUNCTION_ARGS)
 	bool		is_private;
 	bool		is_active;
 
-	ReadFlags(PG_GETARG_INT64(0), GetActiveSnapshot(), &is_private, &is_active,
-			  NULL);
+	ReadFlags(PG_GETARG_INT64(0), GetActiveSnapshot(), &is_private, &is_active);
 	PG_RETURN_BOOL(is_active);
 }
 
