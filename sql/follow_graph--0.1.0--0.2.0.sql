@@ -535,6 +535,7 @@ COMMENT ON FUNCTION follow_graph.is_active(bigint) IS 'whether an account is act
 
 -- remove_account() (40_bulk.sql) now deletes every row naming the account.
 COMMENT ON FUNCTION follow_graph.remove_account(bigint) IS 'remove every edge (hidden ones included), pending request, block, mute and flag of an account and fix its counterparts'' counts; returns the number of edges removed';
+
 -- == states: reads and mutes ==
 -- relationships() gains the state columns and counts() the pending request
 -- count: a function's result columns cannot change in place, so both are
