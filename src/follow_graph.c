@@ -161,16 +161,6 @@ FgRelationId(const char *relname)
 }
 
 /*
- * The OID of a storage relation by name, or InvalidOid when this database's
- * catalog has none (an older release's, before ALTER EXTENSION UPDATE).
- */
-Oid
-FgRelationIdIfExists(const char *relname)
-{
-	return LookupRelation(relname);
-}
-
-/*
  * The lock object of the pair protocol (fg_write.c, fg_bulk.c):
  * follow_graph.pair_gate.  In a database whose catalog is still 0.1.0's (the
  * library was updated but ALTER EXTENSION follow_graph UPDATE has not run)
