@@ -107,9 +107,9 @@ check() {
 
 setup "$old_host" "$old_port" "${OLD_VERSION:-0.1.0}"
 setup "$new_host" "$new_port" 0.2.0
-echo "states_pair bench: $rounds rounds of $calls calls per statement, CPU microseconds per call of the backend, median (OLD = 0.1.0, NEW = this build)"
+echo "states_pair bench: $rounds rounds of $calls calls per statement, CPU microseconds per call of the backend, median (OLD = ${OLD_VERSION:-0.1.0}, NEW = this build)"
 echo
-echo "| statement | 0.1.0 | this build | ratio | 0.1.0 rounds | this build rounds |"
+echo "| statement | OLD | this build | ratio | OLD rounds | this build rounds |"
 echo "|---|---|---|---|---|---|"
 for r in $(seq 1 "$rounds"); do round "$r"; done
 table
