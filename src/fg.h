@@ -73,6 +73,13 @@
 /* fg_write.c */
 extern void FgWriteInit(void);
 
+/* fg_discovery.c: the bounds of the discovery walks (GUCs) */
+extern int	fg_suggest_middles;
+extern int	fg_suggest_fanout;
+extern int	fg_similar_sample;
+extern int	fg_similar_fanout;
+extern void FgDeleteDismissals(int64 account);
+
 /* follow_graph.c */
 extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);
 extern Oid	FgRelationId(const char *relname);

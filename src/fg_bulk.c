@@ -1386,6 +1386,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 		RunCountsSql(sql_remove_survivor, 2, stypes, svalues, SPI_OK_SELECT);
 		removed += FgSpiGetInt64(0, 1);
 	}
+	FgDeleteDismissals(account);	/* issue 14: dismissals naming it go too */
 	SPI_finish();
 	table_close(heap, NoLock);
 	PG_RETURN_INT64(removed);
