@@ -100,6 +100,13 @@ SELECT * FROM follow_graph.common_followers(2, 3);
 SELECT * FROM follow_graph.common_following(1, 3);
 SELECT * FROM follow_graph.known_followers(1, 2);
 SELECT pg_catalog.count(*) FROM follow_graph.edges;
+-- discovery
+SELECT * FROM follow_graph.suggest_follows(4);
+SELECT * FROM follow_graph.similar_accounts(2);
+SELECT * FROM follow_graph.known_followers_summary(1, ARRAY[2, 3]::bigint[]);
+SELECT * FROM follow_graph.fans(2);
+SELECT * FROM follow_graph.not_following_back(1);
+SELECT follow_graph.dismiss_suggestion(4, 3), follow_graph.dismiss_suggestion(4, 3);
 -- idset: I/O, casts, operators' functions, functions, aggregates, graph sets
 SELECT follow_graph.idset_out(follow_graph.idset_in('{3,1,2,3}')) AS idset_text;
 SELECT follow_graph.idset(ARRAY[5, 1, 5]::bigint[]) AS from_array,
