@@ -236,8 +236,9 @@ ORDER BY 1;
 
 -- The bounds hold: a viewer following 10,000 accounts, whose 50 most
 -- recent followees each follow 30 accounts, reads 50 middle entries and
--- 50 x 20 candidate entries (reported at DEBUG1), and a follower sample of an
--- account with 10,000 followers reads 100 x 10 at most.
+-- 50 x (20 + 2) candidate entries (a window of 20 and its two ends; reported
+-- at DEBUG1), and a follower sample of an account with 10,000 followers reads
+-- 100 followers and at most 100 x (10 + 2) candidate entries.
 SELECT count(*) FROM (SELECT follow(500000, g) FROM generate_series(600001, 610000) AS g) AS s;
 SELECT count(*) FROM (SELECT follow(m, 700000 + (m - 609951) * 7 + j)
 					  FROM generate_series(609951, 610000) AS m, generate_series(1, 30) AS j) AS s;

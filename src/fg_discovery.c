@@ -7,15 +7,18 @@
  *
  * The two graph walks of more than one hop read a bounded number of index
  * entries whatever the graph: suggest_follows() reads the viewer's
- * follow_graph.suggest_middles most recent followees (the "middles") and the
- * follow_graph.suggest_fanout most recent followees of each; similar_accounts()
- * reads the account's follow_graph.similar_sample most recent followers and
- * the follow_graph.similar_fanout most recent followees of each.  "Most
- * recent" is the order of the edge sequence, so the answer is deterministic
- * for a snapshot.  A list the counters say fits under its bound is read whole
- * in id order instead (the same set, from the index alone).  When no bound
- * bites the answers are exact; the number of entries read is reported at
- * DEBUG1.
+ * follow_graph.suggest_middles most recent followees (the "middles") and
+ * follow_graph.suggest_fanout followees of each; similar_accounts() reads the
+ * account's follow_graph.similar_sample most recent followers and
+ * follow_graph.similar_fanout followees of each.  "Most recent" is the order
+ * of the edge sequence (a heap visit per entry, once per call).  The second
+ * hop, read once per middle or sampled follower, takes a window of the list
+ * in id order from the index alone: fanout consecutive ids (wrapping around)
+ * from a start that a hash of the owner's id picks between its smallest and
+ * largest id, so that every middle contributes a different, deterministic
+ * sample of its list.  A list the counters say fits under its bound is read
+ * whole.  Everything is deterministic for a snapshot; when no bound bites
+ * the answers are exact; the number of entries read is reported at DEBUG1.
  *
  * Like every read, these see follow_graph.edge, which holds the visible
  * edges only (see docs/states-design.md); the suggestions also consult the
@@ -34,10 +37,10 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "lib/binaryheap.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/fmgroids.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -102,6 +105,7 @@ typedef struct FgCountReader
 typedef struct FgNeighbourScans
 {
 	FgScan	   *by_id;
+	FgScan	   *by_id_back;
 	FgScan	   *by_seq;
 	AttrNumber	other_att;
 	int64		entries;		/* index entries read so far */
@@ -111,6 +115,7 @@ typedef struct FgNeighbourScans
 typedef struct FgSuggestion
 {
 	int64		id;				/* hash key */
+	char		status;			/* simplehash's */
 	double		score;
 	int64		via;
 	int64		via_followers;
@@ -122,6 +127,7 @@ typedef struct FgSuggestion
 typedef struct FgSimilar
 {
 	int64		id;				/* hash key */
+	char		status;			/* simplehash's */
 	int64		co;				/* sampled followers that follow it */
 	double		jaccard;
 	int64		followers;
@@ -202,6 +208,8 @@ NeighbourScansBegin(FgNeighbourScans *ns, Relation heap, bool followers)
 {
 	ns->by_id = FgScanBegin(heap, followers ? FG_EDGE_BY_FOLLOWEE : FG_EDGE_PKEY,
 							ForwardScanDirection, false);
+	ns->by_id_back = FgScanBegin(heap, followers ? FG_EDGE_BY_FOLLOWEE : FG_EDGE_PKEY,
+								 BackwardScanDirection, false);
 	ns->by_seq = FgScanBegin(heap, followers ? FG_EDGE_FOLLOWEE_SEQ : FG_EDGE_FOLLOWER_SEQ,
 							 BackwardScanDirection, true);
 	ns->other_att = followers ? FG_EDGE_ATT_FOLLOWER : FG_EDGE_ATT_FOLLOWEE;
@@ -215,29 +223,83 @@ static void
 NeighbourScansEnd(FgNeighbourScans *ns)
 {
 	FgScanEnd(ns->by_id);
+	FgScanEnd(ns->by_id_back);
 	FgScanEnd(ns->by_seq);
 }
 
 /*
- * The limit most recent neighbours of owner (in edge sequence order) into
- * out[]; returns how many.  When the counters say the whole list fits
- * (count <= limit) it is read in id order from the index alone: the same
- * set, without heap visits.  Never more than limit entries are read.
+ * A 64-bit mix of an id (the finalizer of splitmix64), for window starts.
+ */
+static inline uint64
+MixId(int64 id)
+{
+	uint64		x = (uint64) id;
+
+	x ^= x >> 30;
+	x *= UINT64CONST(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64CONST(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+/* Open-addressing hash tables of candidates by id (lib/simplehash.h). */
+#define SH_PREFIX			suggest_hash
+#define SH_ELEMENT_TYPE		FgSuggestion
+#define SH_KEY_TYPE			int64
+#define SH_KEY				id
+#define SH_HASH_KEY(tb, key)	((uint32) MixId(key))
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE			static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+#define SH_PREFIX			similar_hash
+#define SH_ELEMENT_TYPE		FgSimilar
+#define SH_KEY_TYPE			int64
+#define SH_KEY				id
+#define SH_HASH_KEY(tb, key)	((uint32) MixId(key))
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE			static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/*
+ * Read owner's neighbours whose id compares to bound by strategy
+ * (InvalidStrategy: all), in id order from the index alone, into
+ * out[n..limit); returns the new n.
+ */
+static int
+ReadIdRange(FgNeighbourScans *ns, int64 owner, StrategyNumber strategy,
+			int64 bound, int n, int limit, int64 *out)
+{
+	FgScanSeek(ns->by_id, owner, strategy, bound);
+	while (n < limit && FgScanNextId(ns->by_id, &out[n]))
+		n++;
+	return n;
+}
+
+/*
+ * Up to limit neighbours of owner into out[]; returns how many.  When the
+ * counters say the whole list fits (count <= limit) it is read whole, in id
+ * order from the index alone.  Otherwise recent picks the limit most recent
+ * (edge sequence order, with a heap visit each), and !recent a window of
+ * limit consecutive ids from a start that a hash of owner picks between its
+ * smallest and largest id, wrapping around (two extra index entries read).
+ * Never more than limit + 2 entries are read.
  */
 static int
 ReadNeighbours(FgNeighbourScans *ns, int64 owner, int64 count, int limit,
-			   int64 *out)
+			   bool recent, int64 *out)
 {
 	int			n = 0;
 
 	Assert(limit > 0);
 	if (count <= limit)
-	{
-		FgScanSeek(ns->by_id, owner, InvalidStrategy, 0);
-		while (n < limit && FgScanNextId(ns->by_id, &out[n]))
-			n++;
-	}
-	else
+		n = ReadIdRange(ns, owner, InvalidStrategy, 0, 0, limit, out);
+	else if (recent)
 	{
 		FgScanSeek(ns->by_seq, owner, InvalidStrategy, 0);
 		while (n < limit && FgScanNextTuple(ns->by_seq))
@@ -247,6 +309,26 @@ ReadNeighbours(FgNeighbourScans *ns, int64 owner, int64 count, int limit,
 			out[n++] = DatumGetInt64(slot_getattr(ns->by_seq->slot,
 												  ns->other_att, &isnull));
 		}
+	}
+	else
+	{
+		int64		lo;
+		int64		hi;
+		uint64		span;
+		uint64		offset;
+		int64		start;
+
+		FgScanSeek(ns->by_id, owner, InvalidStrategy, 0);
+		FgScanSeek(ns->by_id_back, owner, InvalidStrategy, 0);
+		if (!FgScanNextId(ns->by_id, &lo) || !FgScanNextId(ns->by_id_back, &hi))
+			return 0;
+		ns->entries += 2;
+		span = (uint64) hi - (uint64) lo;
+		offset = span == PG_UINT64_MAX ? MixId(owner) : MixId(owner) % (span + 1);
+		start = (int64) ((uint64) lo + offset);
+		n = ReadIdRange(ns, owner, BTGreaterEqualStrategyNumber, start, 0, limit, out);
+		if (n < limit)
+			n = ReadIdRange(ns, owner, BTLessStrategyNumber, start, n, limit, out);
 	}
 	ns->entries += n;
 	return n;
@@ -275,21 +357,6 @@ CheckPositive(int32 value, const char *argname)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be positive", argname),
 				 errdetail("The %s given was %d.", argname, value)));
-}
-
-/*
- * A hash table of int64 keys in cxt.
- */
-static HTAB *
-CreateIdHash(const char *name, Size entrysize, long nelem, MemoryContext cxt)
-{
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(int64);
-	ctl.entrysize = entrysize;
-	ctl.hcxt = cxt;
-	return hash_create(name, Max(nelem, 16), &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 /*
@@ -326,6 +393,15 @@ CompareSuggestionScore(const void *a, const void *b)
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+/*
+ * binaryheap order for suggestion pointers: the best score on top.
+ */
+static int
+HeapCompareSuggestion(Datum a, Datum b, void *arg)
+{
+	return -CompareSuggestionScore(DatumGetPointer(a), DatumGetPointer(b));
 }
 
 /*
@@ -486,8 +562,9 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	FgNeighbourScans ns;
 	FgExclusions ex;
 	Relation	heap;
-	HTAB	   *hash;
-	HASH_SEQ_STATUS hs;
+	suggest_hash_hash *hash;
+	suggest_hash_iterator it;
+	binaryheap *order;
 	FgSuggestion *entry;
 	FgSuggestion *cands;
 	FgSuggestion *accepted;
@@ -514,12 +591,11 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	/* The middles: the viewer's most recent followees, in id order. */
 	CountRead(&cr, account, &followers, &following);
 	middles = palloc(sizeof(int64) * middles_max);
-	nmiddles = ReadNeighbours(&ns, account, following, middles_max, middles);
+	nmiddles = ReadNeighbours(&ns, account, following, middles_max, true, middles);
 	qsort(middles, nmiddles, sizeof(int64), CompareInt64);
 
 	/* Their followees, each middle's weight summed in middle id order. */
-	hash = CreateIdHash("suggest_follows candidates", sizeof(FgSuggestion),
-						(long) nmiddles * 8, cxt);
+	hash = suggest_hash_create(cxt, Max(nmiddles * 8, 64), NULL);
 	out = palloc(sizeof(int64) * fanout);
 	for (int i = 0; i < nmiddles; i++)
 	{
@@ -529,14 +605,14 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 
 		CountRead(&cr, m, &followers, &following);
 		weight = 1.0 / log(2.0 + (double) following);
-		n = ReadNeighbours(&ns, m, following, fanout, out);
+		n = ReadNeighbours(&ns, m, following, fanout, false, out);
 		for (int j = 0; j < n; j++)
 		{
 			bool		found;
 
 			if (out[j] == account)
 				continue;
-			entry = hash_search(hash, &out[j], HASH_ENTER, &found);
+			entry = suggest_hash_insert(hash, out[j], &found);
 			if (!found)
 			{
 				entry->score = 0.0;
@@ -555,11 +631,17 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	candidate_entries = ns.entries - nmiddles;
 	NeighbourScansEnd(&ns);
 
-	cands = palloc(sizeof(FgSuggestion) * Max(hash_get_num_entries(hash), 1));
-	hash_seq_init(&hs, hash);
-	while ((entry = hash_seq_search(&hs)) != NULL)
-		cands[ncands++] = *entry;
-	qsort(cands, ncands, sizeof(FgSuggestion), CompareSuggestionScore);
+	/* Best first: a heap, since only the top and its ties are looked at. */
+	cands = palloc(sizeof(FgSuggestion) * Max(hash->members, 1));
+	order = binaryheap_allocate(Max(hash->members, 1), HeapCompareSuggestion, NULL);
+	suggest_hash_start_iterate(hash, &it);
+	while ((entry = suggest_hash_iterate(hash, &it)) != NULL)
+	{
+		cands[ncands] = *entry;
+		binaryheap_add_unordered(order, PointerGetDatum(&cands[ncands]));
+		ncands++;
+	}
+	binaryheap_build(order);
 
 	/*
 	 * Walk the candidates best first, dropping the excluded, until
@@ -569,17 +651,20 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	 */
 	ExclusionsBegin(&ex, heap, account);
 	accepted = palloc(sizeof(FgSuggestion) * Max(Min(ncands, max_results), 1));
-	for (int i = 0; i < ncands; i++)
+	while (!binaryheap_empty(order))
 	{
+		FgSuggestion *c = (FgSuggestion *) DatumGetPointer(binaryheap_first(order));
+
 		if (nacc >= max_results &&
-			accepted[nacc - 1].score - cands[i].score > FG_SCORE_EPSILON)
+			accepted[nacc - 1].score - c->score > FG_SCORE_EPSILON)
 			break;
-		if (Excluded(&ex, cands[i].id))
+		(void) binaryheap_remove_first(order);
+		if (Excluded(&ex, c->id))
 			continue;
 		if (nacc >= max_results && nacc % max_results == 0)
 			accepted = repalloc(accepted, sizeof(FgSuggestion) * (nacc + max_results));
-		cands[i].followers = FollowersOf(&cr, cands[i].id);
-		accepted[nacc++] = cands[i];
+		c->followers = FollowersOf(&cr, c->id);
+		accepted[nacc++] = *c;
 	}
 	ExclusionsEnd(&ex);
 	CountReaderEnd(&cr);
@@ -664,6 +749,16 @@ CompareSimilarCo(const void *a, const void *b)
 	if (x->co != y->co)
 		return x->co > y->co ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+/*
+ * binaryheap order for similar candidate pointers: the most co-followers on
+ * top.
+ */
+static int
+HeapCompareSimilarCo(Datum a, Datum b, void *arg)
+{
+	return -CompareSimilarCo(DatumGetPointer(a), DatumGetPointer(b));
 }
 
 /*
@@ -768,8 +863,9 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	FgNeighbourScans fs;
 	FgNeighbourScans ns;
 	Relation	heap;
-	HTAB	   *hash;
-	HASH_SEQ_STATUS hs;
+	similar_hash_hash *hash;
+	similar_hash_iterator it;
+	binaryheap *order;
 	FgSimilar  *entry;
 	FgSimilar  *cands;
 	FgSimilar  *done;
@@ -799,10 +895,9 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 
 	CountRead(&cr, account, &fa, &following);
 	sample = palloc(sizeof(int64) * sample_max);
-	nsample = ReadNeighbours(&fs, account, fa, sample_max, sample);
+	nsample = ReadNeighbours(&fs, account, fa, sample_max, true, sample);
 
-	hash = CreateIdHash("similar_accounts candidates", sizeof(FgSimilar),
-						(long) nsample * 8, cxt);
+	hash = similar_hash_create(cxt, Max(nsample * 8, 64), NULL);
 	out = palloc(sizeof(int64) * fanout);
 	for (int i = 0; i < nsample; i++)
 	{
@@ -811,14 +906,14 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 		int			n;
 
 		CountRead(&cr, sample[i], &f_followers, &f_following);
-		n = ReadNeighbours(&ns, sample[i], f_following, fanout, out);
+		n = ReadNeighbours(&ns, sample[i], f_following, fanout, false, out);
 		for (int j = 0; j < n; j++)
 		{
 			bool		found;
 
 			if (out[j] == account)
 				continue;
-			entry = hash_search(hash, &out[j], HASH_ENTER, &found);
+			entry = similar_hash_insert(hash, out[j], &found);
 			if (!found)
 				entry->co = 0;
 			entry->co++;
@@ -827,11 +922,16 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	NeighbourScansEnd(&fs);
 	NeighbourScansEnd(&ns);
 
-	cands = palloc(sizeof(FgSimilar) * Max(hash_get_num_entries(hash), 1));
-	hash_seq_init(&hs, hash);
-	while ((entry = hash_seq_search(&hs)) != NULL)
-		cands[ncands++] = *entry;
-	qsort(cands, ncands, sizeof(FgSimilar), CompareSimilarCo);
+	cands = palloc(sizeof(FgSimilar) * Max(hash->members, 1));
+	order = binaryheap_allocate(Max(hash->members, 1), HeapCompareSimilarCo, NULL);
+	similar_hash_start_iterate(hash, &it);
+	while ((entry = similar_hash_iterate(hash, &it)) != NULL)
+	{
+		cands[ncands] = *entry;
+		binaryheap_add_unordered(order, PointerGetDatum(&cands[ncands]));
+		ncands++;
+	}
+	binaryheap_build(order);
 
 	/*
 	 * The overlap of a candidate is estimated as co * fa / nsample (exact
@@ -844,9 +944,9 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	k = Min(max_results, Max(ncands, 1));
 	top = palloc(sizeof(double) * k);
 	done = palloc(sizeof(FgSimilar) * Max(ncands, 1));
-	for (int i = 0; i < ncands; i++)
+	while (!binaryheap_empty(order))
 	{
-		FgSimilar  *c = &cands[i];
+		FgSimilar  *c = (FgSimilar *) DatumGetPointer(binaryheap_remove_first(order));
 		double		overlap = (double) c->co * scale;
 		double		denominator;
 
