@@ -251,7 +251,7 @@ SET client_min_messages = debug1;
 SELECT count(*) FROM suggest_follows(500000, 5);
 SELECT count(*) FROM similar_accounts(500001, 5);
 RESET client_min_messages;
--- with the defaults the same viewer reads at most 200 + 200 x 200
+-- with the defaults the same viewer reads at most 1000 + 1000 x (100 + 2)
 RESET follow_graph.suggest_middles;
 RESET follow_graph.suggest_fanout;
 RESET follow_graph.similar_sample;

@@ -64,8 +64,8 @@
 #define FG_MUTE_ATT_EXPIRES	5
 
 /* The bounds (GUCs, defined in _PG_init). */
-int			fg_suggest_middles = 200;
-int			fg_suggest_fanout = 200;
+int			fg_suggest_middles = 1000;
+int			fg_suggest_fanout = 100;
 int			fg_similar_sample = 1000;
 int			fg_similar_fanout = 100;
 
@@ -154,14 +154,18 @@ CountReaderBegin(FgCountReader *r)
 }
 
 /*
- * Follower and following counts of one account (sum of its stripes).
+ * Follower, following and (when asked) mutual counts of one account (sum of
+ * its stripes).
  */
 static void
-CountRead(FgCountReader *r, int64 account, int64 *followers, int64 *following)
+CountReadAll(FgCountReader *r, int64 account, int64 *followers,
+			 int64 *following, int64 *mutuals)
 {
 	CHECK_FOR_INTERRUPTS();
 	*followers = 0;
 	*following = 0;
+	if (mutuals)
+		*mutuals = 0;
 	ScanKeyInit(&r->key, 1, BTEqualStrategyNumber, F_INT8EQ,
 				Int64GetDatum(account));
 	index_rescan(r->scan, &r->key, 1, NULL, 0);
@@ -171,7 +175,18 @@ CountRead(FgCountReader *r, int64 account, int64 *followers, int64 *following)
 
 		*followers += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWERS, &isnull));
 		*following += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWING, &isnull));
+		if (mutuals)
+			*mutuals += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_MUTUALS, &isnull));
 	}
+}
+
+/*
+ * Follower and following counts of one account.
+ */
+static void
+CountRead(FgCountReader *r, int64 account, int64 *followers, int64 *following)
+{
+	CountReadAll(r, account, followers, following, NULL);
 }
 
 /*
@@ -1265,8 +1280,9 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
  * One page of the ids of one list of account that are not in its other list,
  * ascending, past the cursor: followers not followed back (fans) or followees
  * not following back.  The two lists are merged in id order, the other list
- * re-descended when it falls far behind, so the walk costs the page plus the
- * skipped mutuals.
+ * re-descended when it falls far behind, or, when the other list is far
+ * longer, each id is probed in it; the walk costs the page plus the skipped
+ * mutuals.
  */
 static Datum
 DifferencePage(FunctionCallInfo fcinfo, bool fans)
@@ -1279,9 +1295,16 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 	Relation	heap;
 	FgScan	   *list;
 	FgScan	   *other;
+	FgScan	   *pkey;
+	FgCountReader cr;
+	int64		followers;
+	int64		following;
+	int64		mutuals;
+	int64		total = PG_INT64_MAX;
 	int64		id;
 	int64		cur = 0;
 	bool		other_more;
+	bool		probe;
 	int32		n = 0;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -1300,6 +1323,7 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 					   ForwardScanDirection, false);
 	other = FgScanBegin(heap, fans ? FG_EDGE_PKEY : FG_EDGE_BY_FOLLOWEE,
 						ForwardScanDirection, false);
+	pkey = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
 	if (has_after)
 	{
 		FgScanSeek(list, account, BTGreaterStrategyNumber, after);
@@ -1310,19 +1334,46 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 		FgScanSeek(list, account, InvalidStrategy, 0);
 		FgScanSeek(other, account, InvalidStrategy, 0);
 	}
-	other_more = FgScanNextId(other, &cur);
-	while (n < page_size && FgScanNextId(list, &id))
+	/*
+	 * When the other list is far longer than this one, probe it for each id
+	 * (a descent that stops at the key) instead of merging, whose every
+	 * re-descent would read a whole leaf page of the long list.
+	 */
+	CountReaderBegin(&cr);
+	CountReadAll(&cr, account, &followers, &following, &mutuals);
+	CountReaderEnd(&cr);
+
+	/*
+	 * A first page can stop once it holds every row the list has: the
+	 * counters, read in the same snapshot as the edges, say how many
+	 * (follower_count - mutual_count, following_count - mutual_count).
+	 */
+	if (!has_after)
+		total = fans ? followers - mutuals : following - mutuals;
+	probe = fans ? following > FG_PROBE_RATIO * followers :
+		followers > FG_PROBE_RATIO * following;
+	other_more = !probe && FgScanNextId(other, &cur);
+	while (n < page_size && n < total && FgScanNextId(list, &id))
 	{
 		Datum		value = Int64GetDatum(id);
 		bool		isnull = false;
 
-		if (other_more && cur < id)
-			other_more = AdvanceTo(other, &cur, id);
-		if (other_more && cur == id)
-			continue;
+		if (probe)
+		{
+			if (fans ? FgScanProbe(pkey, account, id) : FgScanProbe(pkey, id, account))
+				continue;
+		}
+		else
+		{
+			if (other_more && cur < id)
+				other_more = AdvanceTo(other, &cur, id);
+			if (other_more && cur == id)
+				continue;
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
 		n++;
 	}
+	FgScanEnd(pkey);
 	FgScanEnd(list);
 	FgScanEnd(other);
 	table_close(heap, NoLock);

@@ -62,11 +62,11 @@ _PG_init(void)
 {
 	DefineCustomIntVariable("follow_graph.suggest_middles",
 							"Followees of the viewer that suggest_follows() reads, most recent first.",
-							NULL, &fg_suggest_middles, 200, 1, 10000,
+							NULL, &fg_suggest_middles, 1000, 1, 10000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("follow_graph.suggest_fanout",
 							"Followees of each middle account that suggest_follows() reads, most recent first.",
-							NULL, &fg_suggest_fanout, 200, 1, 10000,
+							NULL, &fg_suggest_fanout, 100, 1, 10000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("follow_graph.similar_sample",
 							"Followers of the account that similar_accounts() samples, most recent first.",
