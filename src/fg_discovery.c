@@ -1078,19 +1078,17 @@ typedef struct FgKnown
 	int			n;
 } FgKnown;
 
-/* Sort context for known follower positions. */
-static FgKnown *known_sort_ctx;
-
 /*
  * Order for positions into known ids: follower_count desc, id asc.
  */
 static int
-CompareKnownPos(const void *a, const void *b)
+CompareKnownPos(const void *a, const void *b, void *arg)
 {
+	const FgKnown *known = arg;
 	int			x = *(const int *) a;
 	int			y = *(const int *) b;
-	int64		fx = known_sort_ctx->followers[x];
-	int64		fy = known_sort_ctx->followers[y];
+	int64		fx = known->followers[x];
+	int64		fy = known->followers[y];
 
 	if (fx != fy)
 		return fx > fy ? -1 : 1;
@@ -1251,8 +1249,7 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 		for (int i = 0; i < nmembers; i++)
 			if (known.followers[members[i]] < 0)
 				known.followers[members[i]] = FollowersOf(&cr, known.ids[members[i]]);
-		known_sort_ctx = &known;
-		qsort(members, nmembers, sizeof(int), CompareKnownPos);
+		qsort_arg(members, nmembers, sizeof(int), CompareKnownPos, &known);
 		nsample = Min(nmembers, sample);
 		elems = palloc(sizeof(Datum) * Max(nsample, 1));
 		for (int i = 0; i < nsample; i++)
