@@ -77,15 +77,21 @@ CREATE TABLE bench.disc_viewer AS
 	WHERE t.account <> (SELECT id FROM bench.celeb)
 	  AND EXISTS (SELECT 1 FROM bench.base AS b WHERE b.follower = t.account AND b.followee = (SELECT id FROM bench.celeb))
 	ORDER BY abs(t.following - 1000), t.account LIMIT 20;
--- a page of 50 profiles per viewer: 25 followees of its followees, 25 anyone
+-- a page of 50 profiles per viewer: up to 25 followees of its followees,
+-- the rest anyone (the page is always full)
 CREATE TABLE bench.disc_known AS
 	SELECT v.i, v.id AS viewer, ARRAY(
 		SELECT x FROM (
-			(SELECT DISTINCT e2.followee AS x FROM bench.base AS e1 JOIN bench.base AS e2 ON e2.follower = e1.followee
-			 WHERE e1.follower = v.id ORDER BY 1 LIMIT 25)
-			UNION
-			(SELECT a.id FROM bench.account AS a ORDER BY hashint8(a.id # v.id), a.id LIMIT 25)) AS u
-		ORDER BY hashint8(x), x LIMIT 50) AS targets
+			SELECT x FROM (
+				SELECT x, min(pri) AS pri FROM (
+					(SELECT DISTINCT e2.followee AS x, 0 AS pri
+					 FROM bench.base AS e1 JOIN bench.base AS e2 ON e2.follower = e1.followee
+					 WHERE e1.follower = v.id ORDER BY 1 LIMIT 25)
+					UNION ALL
+					(SELECT a.id, 1 FROM bench.account AS a ORDER BY hashint8(a.id # v.id), a.id LIMIT 100)) AS u
+				GROUP BY x) AS g
+			ORDER BY pri, hashint8(x # v.id), x LIMIT 50) AS page
+		ORDER BY hashint8(x), x) AS targets
 	FROM bench.disc_viewer AS v;
 -- accounts with about 10,000 followers
 CREATE TABLE bench.disc_similar AS
