@@ -26,6 +26,7 @@ OBJS = \
 	src/fg_maint.o \
 	src/fg_states.o \
 	src/fg_states_read.o \
+	src/fg_discovery.o \
 	\
 	src/idset.o \
 	src/idset_format.o \

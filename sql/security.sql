@@ -112,6 +112,13 @@ SELECT follow_graph.mute(1, 3), follow_graph.mute(1, 4, pg_catalog.now() OPERATO
 SELECT muted FROM follow_graph.mutes(1);
 SELECT blocked FROM follow_graph.blocks(1);
 SELECT requester FROM follow_graph.follow_requests(1);
+-- discovery
+SELECT * FROM follow_graph.suggest_follows(4);
+SELECT * FROM follow_graph.similar_accounts(2);
+SELECT * FROM follow_graph.known_followers_summary(1, ARRAY[2, 3]::bigint[]);
+SELECT * FROM follow_graph.fans(2);
+SELECT * FROM follow_graph.not_following_back(1);
+SELECT follow_graph.dismiss_suggestion(4, 3), follow_graph.dismiss_suggestion(4, 3);
 -- idset: I/O, casts, operators' functions, functions, aggregates, graph sets
 SELECT follow_graph.idset_out(follow_graph.idset_in('{3,1,2,3}')) AS idset_text;
 SELECT follow_graph.idset(ARRAY[5, 1, 5]::bigint[]) AS from_array,

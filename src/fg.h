@@ -101,6 +101,12 @@ extern int64 FgRemoveAccountStates(int64 account);
 extern void FgRemoveAccountMarks(int64 account);
 extern bool FgStateTableHasRows(const char *table);
 extern void FgCheckStateTablesSnapshot(void);
+/* fg_discovery.c: the bounds of the discovery walks (GUCs) */
+extern int	fg_suggest_middles;
+extern int	fg_suggest_fanout;
+extern int	fg_similar_sample;
+extern int	fg_similar_fanout;
+extern void FgDeleteDismissals(int64 account);
 
 /* follow_graph.c */
 extern Oid	FgRelationIdLocked(const char *relname, LOCKMODE lockmode);

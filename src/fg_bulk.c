@@ -1640,6 +1640,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	/* Blocks, mutes and flags count nothing: no gate needed. */
 	if (states_on)
 		FgRemoveAccountMarks(account);
+	FgDeleteDismissals(account);	/* issue 14: dismissals naming it go too */
 	SPI_finish();
 	table_close(heap, NoLock);
 	PG_RETURN_INT64(removed);

@@ -24,6 +24,10 @@ $node->safe_psql('src', q{
 	WHERE (e.follower + e.followee) % 7 = 0;
 	-- an extra stripe, as concurrent writers leave behind
 	INSERT INTO follow_graph.counter VALUES (1, 12345, 2, -1, 1), (1, 54321, -2, 1, -1);
+	-- dismissed suggestions (issue 14)
+	SELECT pg_catalog.count(follow_graph.dismiss_suggestion(a, s.candidate))
+	FROM pg_catalog.generate_series(1, 10) AS a,
+		 LATERAL follow_graph.suggest_follows(a, 2) AS s;
 });
 
 # Everything that must survive, as one text per query.
@@ -39,6 +43,12 @@ my %probe = (
 	mutual_total => q{SELECT pg_catalog.sum(follow_graph.mutual_count(a))
 		FROM pg_catalog.generate_series(1, 60) AS a},
 	pair_gate => q{SELECT pg_catalog.count(*) FROM follow_graph.pair_gate},
+	dismissals => q{SELECT pg_catalog.count(*) || ' ' || pg_catalog.md5(pg_catalog.string_agg(
+		pg_catalog.concat_ws(' ', account, candidate, dismissed_at), ',' ORDER BY account, candidate))
+		FROM follow_graph.dismissal},
+	suggestions => q{SELECT pg_catalog.md5(pg_catalog.string_agg(
+		pg_catalog.concat_ws(' ', a, s.candidate, s.score, s.via), ','))
+		FROM pg_catalog.generate_series(1, 10) AS a, LATERAL follow_graph.suggest_follows(a, 5) AS s},
 	verify => q{SELECT pg_catalog.count(*) FROM follow_graph.verify()},
 );
 
@@ -47,6 +57,7 @@ $before{$_} = $node->safe_psql('src', $probe{$_}) for sort keys %probe;
 cmp_ok($before{edge_count}, '>', 300, "source graph has $before{edge_count} edges");
 is($before{verify}, '0', 'verify() is empty on the source');
 is($before{pair_gate}, '0', 'the lock object pair_gate exists and holds no row on the source');
+like($before{dismissals}, qr/^[1-9]/, 'the source has dismissed suggestions');
 
 my $dump = $node->basedir . '/src.dump';
 $node->command_ok(

@@ -1,0 +1,1397 @@
+/*
+ * fg_discovery.c
+ *		Discovery: follow suggestions (friends of friends, Adamic-Adar),
+ *		similar accounts (Jaccard of follower sets), "followed by N you
+ *		follow" for a page of targets, and the fans / not-following-back
+ *		lists.
+ *
+ * The two graph walks of more than one hop read a bounded number of index
+ * entries whatever the graph: suggest_follows() reads the viewer's
+ * follow_graph.suggest_middles most recent followees (the "middles") and
+ * follow_graph.suggest_fanout followees of each; similar_accounts() reads the
+ * account's follow_graph.similar_sample most recent followers and
+ * follow_graph.similar_fanout followees of each.  "Most recent" is the order
+ * of the edge sequence (a heap visit per entry, once per call).  The second
+ * hop, read once per middle or sampled follower, takes a window of the list
+ * in id order from the index alone: fanout consecutive ids (wrapping around)
+ * from a start that a hash of the owner's id picks between its smallest and
+ * largest id, so that every middle contributes a different, deterministic
+ * sample of its list.  A list the counters say fits under its bound is read
+ * whole.  Everything is deterministic for a snapshot; when no bound bites
+ * the answers are exact; the number of entries read is reported at DEBUG1.
+ *
+ * Like every read, these see follow_graph.edge, which holds the visible
+ * edges only (see docs/states-design.md); the suggestions also consult the
+ * state tables for their exclusions (requests, blocks, mutes, deactivated
+ * accounts) and follow_graph.dismissal.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "lib/binaryheap.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "fg.h"
+
+/* Scores closer than this are equal (issue 14: ties judged at 1e-9). */
+#define FG_SCORE_EPSILON	1e-9
+
+/* How many steps a merge takes before it re-descends the btree. */
+#define FG_GALLOP_STEPS		8
+
+/* known_followers_summary(): probe instead of walking above this ratio. */
+#define FG_PROBE_RATIO		16
+
+/* Name of the dismissal table and its primary key (account, candidate). */
+#define FG_DISMISSAL_TABLE	"dismissal"
+#define FG_DISMISSAL_PKEY	"dismissal_pkey"
+#define FG_MUTE_ATT_EXPIRES	5
+
+/* The bounds (GUCs, defined in _PG_init). */
+int			fg_suggest_middles = 1000;
+int			fg_suggest_fanout = 100;
+int			fg_similar_sample = 1000;
+int			fg_similar_fanout = 100;
+
+PG_FUNCTION_INFO_V1(fg_suggest_follows);
+PG_FUNCTION_INFO_V1(fg_dismiss_suggestion);
+PG_FUNCTION_INFO_V1(fg_similar_accounts);
+PG_FUNCTION_INFO_V1(fg_known_followers_summary);
+PG_FUNCTION_INFO_V1(fg_fans);
+PG_FUNCTION_INFO_V1(fg_not_following_back);
+
+static SPIPlanPtr plan_dismiss = NULL;
+
+static const char *const sql_dismiss =
+"INSERT INTO follow_graph.dismissal (account, candidate, dismissed_at)"
+" VALUES ($1, $2, pg_catalog.now())"
+" ON CONFLICT (account, candidate) DO NOTHING";
+
+static const char *const sql_delete_dismissals =
+"DELETE FROM follow_graph.dismissal AS d"
+" WHERE d.account OPERATOR(pg_catalog.=) $1"
+"    OR d.candidate OPERATOR(pg_catalog.=) $1";
+
+/* Lookups of the counters of many accounts in one call. */
+typedef struct FgCountReader
+{
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+} FgCountReader;
+
+/*
+ * The neighbour walks of one call: an index-only walk in id order and a
+ * newest-first walk with the heap tuple, for one direction.
+ */
+typedef struct FgNeighbourScans
+{
+	FgScan	   *by_id;
+	FgScan	   *by_id_back;
+	FgScan	   *by_seq;
+	AttrNumber	other_att;
+	int64		entries;		/* index entries read so far */
+} FgNeighbourScans;
+
+/* A suggestion candidate. */
+typedef struct FgSuggestion
+{
+	int64		id;				/* hash key */
+	char		status;			/* simplehash's */
+	double		score;
+	int64		via;
+	int64		via_followers;
+	int64		followers;
+	int			group;
+} FgSuggestion;
+
+/* A similar_accounts candidate. */
+typedef struct FgSimilar
+{
+	int64		id;				/* hash key */
+	char		status;			/* simplehash's */
+	int64		co;				/* sampled followers that follow it */
+	double		jaccard;
+	int64		followers;
+	int			group;
+} FgSimilar;
+
+/* A target of known_followers_summary() with its input position. */
+typedef struct FgTarget
+{
+	int64		id;
+	int			pos;
+} FgTarget;
+
+/*
+ * Open the counter table for lookups under the active snapshot.
+ */
+static void
+CountReaderBegin(FgCountReader *r)
+{
+	r->heap = FgOpenTable(FG_COUNTER_TABLE, AccessShareLock);
+	r->index = FgOpenIndex(FG_COUNTER_PKEY, AccessShareLock);
+	r->scan = FgIndexBeginScan(r->heap, r->index, GetActiveSnapshot(), 1, 0);
+	r->slot = table_slot_create(r->heap, NULL);
+}
+
+/*
+ * Follower, following and (when asked) mutual counts of one account (sum of
+ * its stripes).
+ */
+static void
+CountReadAll(FgCountReader *r, int64 account, int64 *followers,
+			 int64 *following, int64 *mutuals)
+{
+	CHECK_FOR_INTERRUPTS();
+	*followers = 0;
+	*following = 0;
+	if (mutuals)
+		*mutuals = 0;
+	ScanKeyInit(&r->key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(account));
+	index_rescan(r->scan, &r->key, 1, NULL, 0);
+	while (index_getnext_slot(r->scan, ForwardScanDirection, r->slot))
+	{
+		bool		isnull;
+
+		*followers += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWERS, &isnull));
+		*following += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWING, &isnull));
+		if (mutuals)
+			*mutuals += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_MUTUALS, &isnull));
+	}
+}
+
+/*
+ * Follower and following counts of one account.
+ */
+static void
+CountRead(FgCountReader *r, int64 account, int64 *followers, int64 *following)
+{
+	CountReadAll(r, account, followers, following, NULL);
+}
+
+/*
+ * Follower count of one account.
+ */
+static int64
+FollowersOf(FgCountReader *r, int64 account)
+{
+	int64		followers;
+	int64		following;
+
+	CountRead(r, account, &followers, &following);
+	return followers;
+}
+
+/*
+ * Close what CountReaderBegin opened.
+ */
+static void
+CountReaderEnd(FgCountReader *r)
+{
+	index_endscan(r->scan);
+	ExecDropSingleTupleTableSlot(r->slot);
+	index_close(r->index, NoLock);
+	table_close(r->heap, NoLock);
+}
+
+/*
+ * Open the two walks of one direction: followees (followers = false) or
+ * followers of an owner.
+ */
+static void
+NeighbourScansBegin(FgNeighbourScans *ns, Relation heap, bool followers)
+{
+	ns->by_id = FgScanBegin(heap, followers ? FG_EDGE_BY_FOLLOWEE : FG_EDGE_PKEY,
+							ForwardScanDirection, false);
+	ns->by_id_back = FgScanBegin(heap, followers ? FG_EDGE_BY_FOLLOWEE : FG_EDGE_PKEY,
+								 BackwardScanDirection, false);
+	ns->by_seq = FgScanBegin(heap, followers ? FG_EDGE_FOLLOWEE_SEQ : FG_EDGE_FOLLOWER_SEQ,
+							 BackwardScanDirection, true);
+	ns->other_att = followers ? FG_EDGE_ATT_FOLLOWER : FG_EDGE_ATT_FOLLOWEE;
+	ns->entries = 0;
+}
+
+/*
+ * Close both walks.
+ */
+static void
+NeighbourScansEnd(FgNeighbourScans *ns)
+{
+	FgScanEnd(ns->by_id);
+	FgScanEnd(ns->by_id_back);
+	FgScanEnd(ns->by_seq);
+}
+
+/*
+ * A 64-bit mix of an id (the finalizer of splitmix64), for window starts.
+ */
+static inline uint64
+MixId(int64 id)
+{
+	uint64		x = (uint64) id;
+
+	x ^= x >> 30;
+	x *= UINT64CONST(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64CONST(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+/* Open-addressing hash tables of candidates by id (lib/simplehash.h). */
+#define SH_PREFIX			suggest_hash
+#define SH_ELEMENT_TYPE		FgSuggestion
+#define SH_KEY_TYPE			int64
+#define SH_KEY				id
+#define SH_HASH_KEY(tb, key)	((uint32) MixId(key))
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE			static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+#define SH_PREFIX			similar_hash
+#define SH_ELEMENT_TYPE		FgSimilar
+#define SH_KEY_TYPE			int64
+#define SH_KEY				id
+#define SH_HASH_KEY(tb, key)	((uint32) MixId(key))
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE			static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/*
+ * Read owner's neighbours whose id compares to bound by strategy
+ * (InvalidStrategy: all), in id order from the index alone, into
+ * out[n..limit); returns the new n.
+ */
+static int
+ReadIdRange(FgNeighbourScans *ns, int64 owner, StrategyNumber strategy,
+			int64 bound, int n, int limit, int64 *out)
+{
+	FgScanSeek(ns->by_id, owner, strategy, bound);
+	while (n < limit && FgScanNextId(ns->by_id, &out[n]))
+		n++;
+	return n;
+}
+
+/*
+ * Up to limit neighbours of owner into out[]; returns how many.  When the
+ * counters say the whole list fits (count <= limit) it is read whole, in id
+ * order from the index alone.  Otherwise recent picks the limit most recent
+ * (edge sequence order, with a heap visit each), and !recent a window of
+ * limit consecutive ids from a start that a hash of owner picks between its
+ * smallest and largest id, wrapping around (two extra index entries read).
+ * Never more than limit + 2 entries are read.
+ */
+static int
+ReadNeighbours(FgNeighbourScans *ns, int64 owner, int64 count, int limit,
+			   bool recent, int64 *out)
+{
+	int			n = 0;
+
+	Assert(limit > 0);
+	if (count <= limit)
+		n = ReadIdRange(ns, owner, InvalidStrategy, 0, 0, limit, out);
+	else if (recent)
+	{
+		FgScanSeek(ns->by_seq, owner, InvalidStrategy, 0);
+		while (n < limit && FgScanNextTuple(ns->by_seq))
+		{
+			bool		isnull;
+
+			out[n++] = DatumGetInt64(slot_getattr(ns->by_seq->slot,
+												  ns->other_att, &isnull));
+		}
+	}
+	else
+	{
+		int64		lo;
+		int64		hi;
+		uint64		span;
+		uint64		offset;
+		int64		start;
+
+		FgScanSeek(ns->by_id, owner, InvalidStrategy, 0);
+		FgScanSeek(ns->by_id_back, owner, InvalidStrategy, 0);
+		if (!FgScanNextId(ns->by_id, &lo) || !FgScanNextId(ns->by_id_back, &hi))
+			return 0;
+		ns->entries += 2;
+		span = (uint64) hi - (uint64) lo;
+		offset = span == PG_UINT64_MAX ? MixId(owner) : MixId(owner) % (span + 1);
+		start = (int64) ((uint64) lo + offset);
+		n = ReadIdRange(ns, owner, BTGreaterEqualStrategyNumber, start, 0, limit, out);
+		if (n < limit)
+			n = ReadIdRange(ns, owner, BTLessStrategyNumber, start, n, limit, out);
+	}
+	ns->entries += n;
+	return n;
+}
+
+/*
+ * Order for int64: ascending.
+ */
+static int
+CompareInt64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * Reject a max_results or sample that is not positive.
+ */
+static void
+CheckPositive(int32 value, const char *argname)
+{
+	if (value <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be positive", argname),
+				 errdetail("The %s given was %d.", argname, value)));
+}
+
+/*
+ * Number the consecutive runs of near-equal scores in an array already
+ * sorted by score descending: scores within FG_SCORE_EPSILON of the previous
+ * one share its group.
+ */
+static void
+AssignGroups(double *scores, int *groups, int n, Size stride)
+{
+	int			g = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		double	   *cur = (double *) ((char *) scores + i * stride);
+		int		   *grp = (int *) ((char *) groups + i * stride);
+
+		if (i > 0 &&
+			*(double *) ((char *) scores + (i - 1) * stride) - *cur > FG_SCORE_EPSILON)
+			g++;
+		*grp = g;
+	}
+}
+
+/*
+ * Order for suggestions by exact score descending, then id ascending.
+ */
+static int
+CompareSuggestionScore(const void *a, const void *b)
+{
+	const FgSuggestion *x = a;
+	const FgSuggestion *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+/*
+ * binaryheap order for suggestion pointers: the best score on top.
+ */
+static int
+HeapCompareSuggestion(Datum a, Datum b, void *arg)
+{
+	return -CompareSuggestionScore(DatumGetPointer(a), DatumGetPointer(b));
+}
+
+/*
+ * Final order of suggestions: score group, follower_count desc, id asc.
+ */
+static int
+CompareSuggestionFinal(const void *a, const void *b)
+{
+	const FgSuggestion *x = a;
+	const FgSuggestion *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->followers != y->followers)
+		return x->followers > y->followers ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+/* The relations a suggestion's exclusions are probed in. */
+typedef struct FgExclusions
+{
+	int64		account;
+	TimestampTz now;
+	Relation	edge;
+	Relation	request;
+	Relation	block;
+	Relation	mute;
+	Relation	dismissal;
+	Relation	state;
+	Relation	state_index;
+	FgScan	   *follows;
+	FgScan	   *requests;
+	FgScan	   *blocks;
+	FgScan	   *mutes;
+	FgScan	   *dismissals;
+	IndexScanDesc state_scan;
+	TupleTableSlot *state_slot;
+	ScanKeyData state_key;
+	int64		probes;
+} FgExclusions;
+
+/*
+ * Open the relations of the exclusions of account's suggestions.
+ */
+static void
+ExclusionsBegin(FgExclusions *x, Relation edge, int64 account)
+{
+	x->account = account;
+	x->now = GetCurrentTransactionStartTimestamp();
+	x->edge = edge;
+	x->request = FgOpenTable(FG_REQUEST_TABLE, AccessShareLock);
+	x->block = FgOpenTable(FG_BLOCK_TABLE, AccessShareLock);
+	x->mute = FgOpenTable(FG_MUTE_TABLE, AccessShareLock);
+	x->dismissal = FgOpenTable(FG_DISMISSAL_TABLE, AccessShareLock);
+	x->state = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
+	x->state_index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
+	x->follows = FgScanBegin(edge, FG_EDGE_PKEY, ForwardScanDirection, false);
+	x->requests = FgScanBegin(x->request, FG_REQUEST_PKEY, ForwardScanDirection, false);
+	x->blocks = FgScanBegin(x->block, FG_BLOCK_PKEY, ForwardScanDirection, false);
+	x->mutes = FgScanBegin(x->mute, FG_MUTE_PKEY, ForwardScanDirection, true);
+	x->dismissals = FgScanBegin(x->dismissal, FG_DISMISSAL_PKEY, ForwardScanDirection, false);
+	x->state_scan = FgIndexBeginScan(x->state, x->state_index,
+									 GetActiveSnapshot(), 1, 0);
+	x->state_slot = table_slot_create(x->state, NULL);
+	x->probes = 0;
+}
+
+/*
+ * Does account mute candidate now (a mute with no expiry or a later one)?
+ */
+static bool
+Mutes(FgExclusions *x, int64 candidate)
+{
+	bool		isnull;
+	Datum		expires;
+
+	FgScanSeek(x->mutes, x->account, BTEqualStrategyNumber, candidate);
+	if (!FgScanNextTuple(x->mutes))
+		return false;
+	expires = slot_getattr(x->mutes->slot, FG_MUTE_ATT_EXPIRES, &isnull);
+	return isnull || DatumGetTimestampTz(expires) > x->now;
+}
+
+/*
+ * Is the account deactivated (account_state.active false)?
+ */
+static bool
+Deactivated(FgExclusions *x, int64 candidate)
+{
+	bool		isnull;
+	bool		active = true;
+
+	ScanKeyInit(&x->state_key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(candidate));
+	index_rescan(x->state_scan, &x->state_key, 1, NULL, 0);
+	if (index_getnext_slot(x->state_scan, ForwardScanDirection, x->state_slot))
+		active = DatumGetBool(slot_getattr(x->state_slot, FG_STATE_ATT_ACTIVE,
+										   &isnull));
+	return !active;
+}
+
+/*
+ * Must candidate be left out of account's suggestions?  The account itself,
+ * accounts it follows or has a pending request to, blocks either way,
+ * active mutes by the account, deactivated accounts, dismissed candidates.
+ */
+static bool
+Excluded(FgExclusions *x, int64 candidate)
+{
+	x->probes++;
+	return candidate == x->account ||
+		FgScanProbe(x->follows, x->account, candidate) ||
+		FgScanProbe(x->requests, x->account, candidate) ||
+		FgScanProbe(x->blocks, x->account, candidate) ||
+		FgScanProbe(x->blocks, candidate, x->account) ||
+		Mutes(x, candidate) ||
+		FgScanProbe(x->dismissals, x->account, candidate) ||
+		Deactivated(x, candidate);
+}
+
+/*
+ * Close what ExclusionsBegin opened (not the edge table).
+ */
+static void
+ExclusionsEnd(FgExclusions *x)
+{
+	FgScanEnd(x->follows);
+	FgScanEnd(x->requests);
+	FgScanEnd(x->blocks);
+	FgScanEnd(x->mutes);
+	FgScanEnd(x->dismissals);
+	index_endscan(x->state_scan);
+	ExecDropSingleTupleTableSlot(x->state_slot);
+	index_close(x->state_index, NoLock);
+	table_close(x->state, NoLock);
+	table_close(x->request, NoLock);
+	table_close(x->block, NoLock);
+	table_close(x->mute, NoLock);
+	table_close(x->dismissal, NoLock);
+}
+
+/*
+ * suggest_follows(account, max_results): accounts followed by the accounts
+ * account follows, by Adamic-Adar score (each middle m adds
+ * 1 / ln(2 + following_count(m))), ties by follower_count desc then id.
+ */
+Datum
+fg_suggest_follows(PG_FUNCTION_ARGS)
+{
+	int64		account = PG_GETARG_INT64(0);
+	int32		max_results = PG_GETARG_INT32(1);
+	int			middles_max = fg_suggest_middles;
+	int			fanout = fg_suggest_fanout;
+	ReturnSetInfo *rsinfo;
+	MemoryContext cxt;
+	MemoryContext old;
+	FgCountReader cr;
+	FgNeighbourScans ns;
+	FgExclusions ex;
+	Relation	heap;
+	suggest_hash_hash *hash;
+	suggest_hash_iterator it;
+	binaryheap *order;
+	FgSuggestion *entry;
+	FgSuggestion *cands;
+	FgSuggestion *accepted;
+	int64	   *middles;
+	int64	   *out;
+	int64		followers;
+	int64		following;
+	int			nmiddles;
+	int			ncands = 0;
+	int			nacc = 0;
+	int64		candidate_entries;
+
+	CheckPositive(max_results, "max_results");
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "suggest_follows work",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+
+	heap = FgOpenEdges();
+	CountReaderBegin(&cr);
+	NeighbourScansBegin(&ns, heap, false);
+
+	/* The middles: the viewer's most recent followees, in id order. */
+	CountRead(&cr, account, &followers, &following);
+	middles = palloc(sizeof(int64) * middles_max);
+	nmiddles = ReadNeighbours(&ns, account, following, middles_max, true, middles);
+	qsort(middles, nmiddles, sizeof(int64), CompareInt64);
+
+	/* Their followees, each middle's weight summed in middle id order. */
+	hash = suggest_hash_create(cxt, Max(nmiddles * 8, 64), NULL);
+	out = palloc(sizeof(int64) * fanout);
+	for (int i = 0; i < nmiddles; i++)
+	{
+		int64		m = middles[i];
+		double		weight;
+		int			n;
+
+		CountRead(&cr, m, &followers, &following);
+		weight = 1.0 / log(2.0 + (double) following);
+		n = ReadNeighbours(&ns, m, following, fanout, false, out);
+		for (int j = 0; j < n; j++)
+		{
+			bool		found;
+
+			if (out[j] == account)
+				continue;
+			entry = suggest_hash_insert(hash, out[j], &found);
+			if (!found)
+			{
+				entry->score = 0.0;
+				entry->via = m;
+				entry->via_followers = followers;
+			}
+			else if (followers > entry->via_followers)
+			{
+				/* Middles come in id order: an equal count keeps the first. */
+				entry->via = m;
+				entry->via_followers = followers;
+			}
+			entry->score += weight;
+		}
+	}
+	candidate_entries = ns.entries - nmiddles;
+	NeighbourScansEnd(&ns);
+
+	/* Best first: a heap, since only the top and its ties are looked at. */
+	cands = palloc(sizeof(FgSuggestion) * Max(hash->members, 1));
+	order = binaryheap_allocate(Max(hash->members, 1), HeapCompareSuggestion, NULL);
+	suggest_hash_start_iterate(hash, &it);
+	while ((entry = suggest_hash_iterate(hash, &it)) != NULL)
+	{
+		cands[ncands] = *entry;
+		binaryheap_add_unordered(order, PointerGetDatum(&cands[ncands]));
+		ncands++;
+	}
+	binaryheap_build(order);
+
+	/*
+	 * Walk the candidates best first, dropping the excluded, until
+	 * max_results are kept and the next score is below the last kept one
+	 * by more than the tie margin; the ties are then ordered by
+	 * follower_count.
+	 */
+	ExclusionsBegin(&ex, heap, account);
+	accepted = palloc(sizeof(FgSuggestion) * Max(Min(ncands, max_results), 1));
+	while (!binaryheap_empty(order))
+	{
+		FgSuggestion *c = (FgSuggestion *) DatumGetPointer(binaryheap_first(order));
+
+		if (nacc >= max_results &&
+			accepted[nacc - 1].score - c->score > FG_SCORE_EPSILON)
+			break;
+		(void) binaryheap_remove_first(order);
+		if (Excluded(&ex, c->id))
+			continue;
+		if (nacc >= max_results && nacc % max_results == 0)
+			accepted = repalloc(accepted, sizeof(FgSuggestion) * (nacc + max_results));
+		c->followers = FollowersOf(&cr, c->id);
+		accepted[nacc++] = *c;
+	}
+	ExclusionsEnd(&ex);
+	CountReaderEnd(&cr);
+	table_close(heap, NoLock);
+
+	AssignGroups(&accepted[0].score, &accepted[0].group, nacc,
+				 sizeof(FgSuggestion));
+	qsort(accepted, nacc, sizeof(FgSuggestion), CompareSuggestionFinal);
+
+	elog(DEBUG1, "suggest_follows read %d middle and " INT64_FORMAT " candidate entries (bounds %d and %d per middle), probed " INT64_FORMAT " candidates",
+		 nmiddles, candidate_entries, middles_max, fanout, ex.probes);
+
+	MemoryContextSwitchTo(old);
+	for (int i = 0; i < Min(nacc, max_results); i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(accepted[i].id);
+		values[1] = Float8GetDatum(accepted[i].score);
+		values[2] = Int64GetDatum(accepted[i].via);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}
+
+/*
+ * dismiss_suggestion(account, candidate): never suggest candidate to account
+ * again; true if the dismissal is new.
+ */
+Datum
+fg_dismiss_suggestion(PG_FUNCTION_ARGS)
+{
+	int64		account = FgGetIdArg(fcinfo, 0, "account");
+	int64		candidate = FgGetIdArg(fcinfo, 1, "candidate");
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2];
+	uint64		n;
+
+	if (account == candidate)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an account cannot dismiss itself as a suggestion")));
+	values[0] = Int64GetDatum(account);
+	values[1] = Int64GetDatum(candidate);
+	SPI_connect();
+	n = FgSpiExecPlan(FgSpiPrepareKeep(&plan_dismiss, sql_dismiss, 2, types),
+					  values, SPI_OK_INSERT);
+	SPI_finish();
+	PG_RETURN_BOOL(n > 0);
+}
+
+/*
+ * Delete the dismissals naming account, on either side (remove_account();
+ * inside the caller's SPI connection).  Nothing to do in a database whose
+ * catalog predates the table (the library was updated, the extension not
+ * yet).
+ */
+void
+FgDeleteDismissals(int64 account)
+{
+	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid(FG_DISMISSAL_TABLE, nsp)))
+		return;
+	values[0] = Int64GetDatum(account);
+	FgSpiExec(sql_delete_dismissals, 1, types, values, SPI_OK_DELETE);
+}
+
+/*
+ * Order for similar candidates by co-follower count desc, then id asc.
+ */
+static int
+CompareSimilarCo(const void *a, const void *b)
+{
+	const FgSimilar *x = a;
+	const FgSimilar *y = b;
+
+	if (x->co != y->co)
+		return x->co > y->co ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+/*
+ * binaryheap order for similar candidate pointers: the most co-followers on
+ * top.
+ */
+static int
+HeapCompareSimilarCo(Datum a, Datum b, void *arg)
+{
+	return -CompareSimilarCo(DatumGetPointer(a), DatumGetPointer(b));
+}
+
+/*
+ * Order for similar candidates by exact Jaccard desc, then id asc.
+ */
+static int
+CompareSimilarJaccard(const void *a, const void *b)
+{
+	const FgSimilar *x = a;
+	const FgSimilar *y = b;
+
+	if (x->jaccard != y->jaccard)
+		return x->jaccard > y->jaccard ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+/*
+ * Final order of similar accounts: Jaccard group, follower_count desc, id.
+ */
+static int
+CompareSimilarFinal(const void *a, const void *b)
+{
+	const FgSimilar *x = a;
+	const FgSimilar *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->followers != y->followers)
+		return x->followers > y->followers ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+/*
+ * Restore the min-heap property of heap[0..n) downward from i.
+ */
+static void
+SiftDown(double *heap, int n, int i)
+{
+	for (;;)
+	{
+		int			l = 2 * i + 1;
+		int			m = i;
+		double		t;
+
+		if (l < n && heap[l] < heap[m])
+			m = l;
+		if (l + 1 < n && heap[l + 1] < heap[m])
+			m = l + 1;
+		if (m == i)
+			return;
+		t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
+/*
+ * Add a value to a min-heap of the k largest values seen; *n grows to k.
+ */
+static void
+KeepLargest(double *heap, int *n, int k, double value)
+{
+	if (*n < k)
+	{
+		int			i = (*n)++;
+
+		heap[i] = value;
+		while (i > 0 && heap[(i - 1) / 2] > heap[i])
+		{
+			double		t = heap[i];
+
+			heap[i] = heap[(i - 1) / 2];
+			heap[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+	}
+	else if (value > heap[0])
+	{
+		heap[0] = value;
+		SiftDown(heap, *n, 0);
+	}
+}
+
+/*
+ * similar_accounts(account, max_results): accounts whose followers overlap
+ * most with account's, by Jaccard of the follower sets.  The overlap is
+ * counted on a bounded sample (see the top of the file) and scaled by
+ * follower_count / sample size; it is exact when no bound bites.
+ */
+Datum
+fg_similar_accounts(PG_FUNCTION_ARGS)
+{
+	int64		account = PG_GETARG_INT64(0);
+	int32		max_results = PG_GETARG_INT32(1);
+	int			sample_max = fg_similar_sample;
+	int			fanout = fg_similar_fanout;
+	ReturnSetInfo *rsinfo;
+	MemoryContext cxt;
+	MemoryContext old;
+	FgCountReader cr;
+	FgNeighbourScans fs;
+	FgNeighbourScans ns;
+	Relation	heap;
+	similar_hash_hash *hash;
+	similar_hash_iterator it;
+	binaryheap *order;
+	FgSimilar  *entry;
+	FgSimilar  *cands;
+	FgSimilar  *done;
+	double	   *top;
+	int64	   *sample;
+	int64	   *out;
+	int64		fa;
+	int64		following;
+	int			nsample;
+	int			ncands = 0;
+	int			ndone = 0;
+	int			ntop = 0;
+	int			k;
+	double		scale;
+
+	CheckPositive(max_results, "max_results");
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "similar_accounts work",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+
+	heap = FgOpenEdges();
+	CountReaderBegin(&cr);
+	NeighbourScansBegin(&fs, heap, true);
+	NeighbourScansBegin(&ns, heap, false);
+
+	CountRead(&cr, account, &fa, &following);
+	sample = palloc(sizeof(int64) * sample_max);
+	nsample = ReadNeighbours(&fs, account, fa, sample_max, true, sample);
+
+	hash = similar_hash_create(cxt, Max(nsample * 8, 64), NULL);
+	out = palloc(sizeof(int64) * fanout);
+	for (int i = 0; i < nsample; i++)
+	{
+		int64		f_followers;
+		int64		f_following;
+		int			n;
+
+		CountRead(&cr, sample[i], &f_followers, &f_following);
+		n = ReadNeighbours(&ns, sample[i], f_following, fanout, false, out);
+		for (int j = 0; j < n; j++)
+		{
+			bool		found;
+
+			if (out[j] == account)
+				continue;
+			entry = similar_hash_insert(hash, out[j], &found);
+			if (!found)
+				entry->co = 0;
+			entry->co++;
+		}
+	}
+	NeighbourScansEnd(&fs);
+	NeighbourScansEnd(&ns);
+
+	cands = palloc(sizeof(FgSimilar) * Max(hash->members, 1));
+	order = binaryheap_allocate(Max(hash->members, 1), HeapCompareSimilarCo, NULL);
+	similar_hash_start_iterate(hash, &it);
+	while ((entry = similar_hash_iterate(hash, &it)) != NULL)
+	{
+		cands[ncands] = *entry;
+		binaryheap_add_unordered(order, PointerGetDatum(&cands[ncands]));
+		ncands++;
+	}
+	binaryheap_build(order);
+
+	/*
+	 * The overlap of a candidate is estimated as co * fa / nsample (exact
+	 * when the sample is every follower).  Since the union has at least fa
+	 * members, overlap / fa bounds the Jaccard from above, and it falls
+	 * with co: once it is below the max_results-th best Jaccard by more than
+	 * the tie margin, no later candidate can enter the answer.
+	 */
+	scale = (nsample > 0 && fa > nsample) ? (double) fa / nsample : 1.0;
+	k = Min(max_results, Max(ncands, 1));
+	top = palloc(sizeof(double) * k);
+	done = palloc(sizeof(FgSimilar) * Max(ncands, 1));
+	while (!binaryheap_empty(order))
+	{
+		FgSimilar  *c = (FgSimilar *) DatumGetPointer(binaryheap_remove_first(order));
+		double		overlap = (double) c->co * scale;
+		double		denominator;
+
+		if (ntop == k && fa > 0 && top[0] - overlap / fa > FG_SCORE_EPSILON)
+			break;
+		c->followers = FollowersOf(&cr, c->id);
+		overlap = Min(overlap, (double) Min(fa, c->followers));
+		denominator = (double) fa + (double) c->followers - overlap;
+		c->jaccard = denominator > 0 ? overlap / denominator : 0.0;
+		KeepLargest(top, &ntop, k, c->jaccard);
+		done[ndone++] = *c;
+	}
+	CountReaderEnd(&cr);
+	table_close(heap, NoLock);
+
+	qsort(done, ndone, sizeof(FgSimilar), CompareSimilarJaccard);
+	AssignGroups(&done[0].jaccard, &done[0].group, ndone, sizeof(FgSimilar));
+	qsort(done, ndone, sizeof(FgSimilar), CompareSimilarFinal);
+
+	elog(DEBUG1, "similar_accounts read %d follower and " INT64_FORMAT " candidate entries (bounds %d and %d per follower), scored %d candidates",
+		 nsample, ns.entries, sample_max, fanout, ndone);
+
+	MemoryContextSwitchTo(old);
+	for (int i = 0; i < Min(ndone, max_results); i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = Int64GetDatum(done[i].id);
+		values[1] = Float8GetDatum(done[i].jaccard);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}
+
+/*
+ * Order for targets: by position.
+ */
+static int
+CompareTargetPos(const void *a, const void *b)
+{
+	const FgTarget *x = a;
+	const FgTarget *y = b;
+
+	return x->pos - y->pos;
+}
+
+/*
+ * Order for targets: by id, then position.
+ */
+static int
+CompareTargetId(const void *a, const void *b)
+{
+	const FgTarget *x = a;
+	const FgTarget *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->pos - y->pos;
+}
+
+/*
+ * The distinct non-null ids of a bigint[] argument in order of first
+ * occurrence (54000 over FG_MAX_ARRAY_ELEMENTS elements).
+ */
+static FgTarget *
+DistinctTargets(ArrayType *arr, const char *argname, int *count)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			n = 0;
+	int			kept = 0;
+	FgTarget   *items;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	nelems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (nelems > FG_MAX_ARRAY_ELEMENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s has too many elements", argname),
+				 errdetail("The array has %d elements; the limit is %d.",
+						   nelems, FG_MAX_ARRAY_ELEMENTS),
+				 errhint("Split the array into smaller calls.")));
+	deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	items = palloc(sizeof(FgTarget) * Max(nelems, 1));
+	for (int i = 0; i < nelems; i++)
+	{
+		if (nulls[i])
+			continue;
+		items[n].id = DatumGetInt64(elems[i]);
+		items[n].pos = i;
+		n++;
+	}
+	qsort(items, n, sizeof(FgTarget), CompareTargetId);
+	for (int i = 0; i < n; i++)
+		if (kept == 0 || items[kept - 1].id != items[i].id)
+			items[kept++] = items[i];
+	qsort(items, kept, sizeof(FgTarget), CompareTargetPos);
+	*count = kept;
+	return items;
+}
+
+/* known_followers_summary(): the viewer's followees and their counts. */
+typedef struct FgKnown
+{
+	int64	   *ids;			/* ascending */
+	int64	   *followers;		/* -1 until looked up */
+	int			n;
+} FgKnown;
+
+/*
+ * Order for positions into known ids: follower_count desc, id asc.
+ */
+static int
+CompareKnownPos(const void *a, const void *b, void *arg)
+{
+	const FgKnown *known = arg;
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
+	int64		fx = known->followers[x];
+	int64		fy = known->followers[y];
+
+	if (fx != fy)
+		return fx > fy ? -1 : 1;
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * The position of the first id >= target in ids[lo..n), by binary search.
+ */
+static int
+LowerBound(const int64 *ids, int lo, int n, int64 target)
+{
+	int			hi = n;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] < target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Move a walk to its first id >= target: a few steps along the leaf, then a
+ * fresh descent of the btree.
+ */
+static bool
+AdvanceTo(FgScan *s, int64 *cur, int64 target)
+{
+	for (int i = 0; i < FG_GALLOP_STEPS; i++)
+	{
+		if (!FgScanNextId(s, cur))
+			return false;
+		if (*cur >= target)
+			return true;
+	}
+	FgScanSeek(s, s->owner, BTGreaterEqualStrategyNumber, target);
+	return FgScanNextId(s, cur);
+}
+
+/*
+ * known_followers_summary(viewer, targets, sample): per distinct target, in
+ * input order, how many accounts viewer follows follow it, and up to sample
+ * of them, highest follower_count first.
+ */
+Datum
+fg_known_followers_summary(PG_FUNCTION_ARGS)
+{
+	int64		viewer = PG_GETARG_INT64(0);
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	int32		sample = PG_GETARG_INT32(2);
+	ReturnSetInfo *rsinfo;
+	MemoryContext cxt;
+	MemoryContext old;
+	FgTarget   *targets;
+	FgKnown		known;
+	FgCountReader cr;
+	Relation	heap;
+	FgScan	   *ids;
+	FgScan	   *probe;
+	FgScan	   *walk;
+	int			ntargets;
+	int			cap;
+	int		   *members;
+	int64		followers;
+	int64		following;
+
+	CheckPositive(sample, "sample");
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	cxt = AllocSetContextCreate(CurrentMemoryContext,
+								"known_followers_summary work",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	targets = DistinctTargets(arr, "targets", &ntargets);
+
+	heap = FgOpenEdges();
+	CountReaderBegin(&cr);
+
+	/* The viewer's followees, once, in id order. */
+	CountRead(&cr, viewer, &followers, &following);
+	cap = (int) Min(Max(following, 16), (int64) MaxAllocSize / sizeof(int64) / 2);
+	known.ids = palloc(sizeof(int64) * cap);
+	known.n = 0;
+	ids = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+	FgScanSeek(ids, viewer, InvalidStrategy, 0);
+	for (;;)
+	{
+		int64		id;
+
+		if (!FgScanNextId(ids, &id))
+			break;
+		if (known.n == cap)
+		{
+			cap *= 2;
+			known.ids = repalloc_huge(known.ids, sizeof(int64) * cap);
+		}
+		known.ids[known.n++] = id;
+	}
+	FgScanEnd(ids);
+	known.followers = palloc(sizeof(int64) * Max(known.n, 1));
+	for (int i = 0; i < known.n; i++)
+		known.followers[i] = -1;
+	members = palloc(sizeof(int) * Max(known.n, 1));
+
+	probe = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+	walk = FgScanBegin(heap, FG_EDGE_BY_FOLLOWEE, ForwardScanDirection, false);
+	for (int t = 0; t < ntargets; t++)
+	{
+		int64		target = targets[t].id;
+		int			nmembers = 0;
+		int			nsample;
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		Datum	   *elems;
+
+		CHECK_FOR_INTERRUPTS();
+		if (known.n > 0)
+		{
+			int64		target_followers = FollowersOf(&cr, target);
+
+			if ((int64) known.n * FG_PROBE_RATIO < target_followers)
+			{
+				/* Far more followers than followees: probe each followee. */
+				for (int i = 0; i < known.n; i++)
+					if (FgScanProbe(probe, known.ids[i], target))
+						members[nmembers++] = i;
+			}
+			else
+			{
+				/* Merge the target's followers with the followees. */
+				int			j = 0;
+				int64		f;
+				bool		more;
+
+				FgScanSeek(walk, target, BTGreaterEqualStrategyNumber,
+						   known.ids[0]);
+				more = FgScanNextId(walk, &f);
+				while (more && j < known.n)
+				{
+					if (f == known.ids[j])
+					{
+						members[nmembers++] = j++;
+						more = FgScanNextId(walk, &f);
+					}
+					else if (f < known.ids[j])
+						more = AdvanceTo(walk, &f, known.ids[j]);
+					else
+						j = LowerBound(known.ids, j, known.n, f);
+				}
+			}
+		}
+
+		for (int i = 0; i < nmembers; i++)
+			if (known.followers[members[i]] < 0)
+				known.followers[members[i]] = FollowersOf(&cr, known.ids[members[i]]);
+		qsort_arg(members, nmembers, sizeof(int), CompareKnownPos, &known);
+		nsample = Min(nmembers, sample);
+		elems = palloc(sizeof(Datum) * Max(nsample, 1));
+		for (int i = 0; i < nsample; i++)
+			elems[i] = Int64GetDatum(known.ids[members[i]]);
+
+		values[0] = Int64GetDatum(target);
+		values[1] = Int64GetDatum((int64) nmembers);
+		values[2] = PointerGetDatum(construct_array(elems, nsample, INT8OID,
+													sizeof(int64), FLOAT8PASSBYVAL,
+													TYPALIGN_DOUBLE));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		pfree(elems);
+	}
+	FgScanEnd(probe);
+	FgScanEnd(walk);
+	CountReaderEnd(&cr);
+	table_close(heap, NoLock);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	PG_FREE_IF_COPY(arr, 1);
+	return (Datum) 0;
+}
+
+/*
+ * One page of the ids of one list of account that are not in its other list,
+ * ascending, past the cursor: followers not followed back (fans) or followees
+ * not following back.  The two lists are merged in id order, the other list
+ * re-descended when it falls far behind, or, when the other list is far
+ * longer, each id is probed in it; the walk costs the page plus the skipped
+ * mutuals.
+ */
+static Datum
+DifferencePage(FunctionCallInfo fcinfo, bool fans)
+{
+	ReturnSetInfo *rsinfo;
+	int64		account;
+	int32		page_size;
+	bool		has_after;
+	int64		after = 0;
+	Relation	heap;
+	FgScan	   *list;
+	FgScan	   *other;
+	FgScan	   *pkey;
+	FgCountReader cr;
+	int64		followers;
+	int64		following;
+	int64		mutuals;
+	int64		total = PG_INT64_MAX;
+	int64		id;
+	int64		cur = 0;
+	bool		other_more;
+	bool		probe;
+	int32		n = 0;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	account = PG_GETARG_INT64(0);
+	page_size = PG_GETARG_INT32(1);
+	FgCheckPageSize(page_size);
+	has_after = !PG_ARGISNULL(2);
+	if (has_after)
+		after = PG_GETARG_INT64(2);
+
+	heap = FgOpenEdges();
+	list = FgScanBegin(heap, fans ? FG_EDGE_BY_FOLLOWEE : FG_EDGE_PKEY,
+					   ForwardScanDirection, false);
+	other = FgScanBegin(heap, fans ? FG_EDGE_PKEY : FG_EDGE_BY_FOLLOWEE,
+						ForwardScanDirection, false);
+	pkey = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
+	if (has_after)
+	{
+		FgScanSeek(list, account, BTGreaterStrategyNumber, after);
+		FgScanSeek(other, account, BTGreaterStrategyNumber, after);
+	}
+	else
+	{
+		FgScanSeek(list, account, InvalidStrategy, 0);
+		FgScanSeek(other, account, InvalidStrategy, 0);
+	}
+	/*
+	 * When the other list is far longer than this one, probe it for each id
+	 * (a descent that stops at the key) instead of merging, whose every
+	 * re-descent would read a whole leaf page of the long list.
+	 */
+	CountReaderBegin(&cr);
+	CountReadAll(&cr, account, &followers, &following, &mutuals);
+	CountReaderEnd(&cr);
+
+	/*
+	 * A first page can stop once it holds every row the list has: the
+	 * counters, read in the same snapshot as the edges, say how many
+	 * (follower_count - mutual_count, following_count - mutual_count).
+	 */
+	if (!has_after)
+		total = fans ? followers - mutuals : following - mutuals;
+	probe = fans ? following > FG_PROBE_RATIO * followers :
+		followers > FG_PROBE_RATIO * following;
+	other_more = !probe && FgScanNextId(other, &cur);
+	while (n < page_size && n < total && FgScanNextId(list, &id))
+	{
+		Datum		value = Int64GetDatum(id);
+		bool		isnull = false;
+
+		if (probe)
+		{
+			if (fans ? FgScanProbe(pkey, account, id) : FgScanProbe(pkey, id, account))
+				continue;
+		}
+		else
+		{
+			if (other_more && cur < id)
+				other_more = AdvanceTo(other, &cur, id);
+			if (other_more && cur == id)
+				continue;
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+		n++;
+	}
+	FgScanEnd(pkey);
+	FgScanEnd(list);
+	FgScanEnd(other);
+	table_close(heap, NoLock);
+	return (Datum) 0;
+}
+
+/*
+ * fans(account, page_size, after): followers account does not follow back.
+ */
+Datum
+fg_fans(PG_FUNCTION_ARGS)
+{
+	return DifferencePage(fcinfo, true);
+}
+
+/*
+ * not_following_back(account, page_size, after): accounts account follows
+ * that do not follow it back.
+ */
+Datum
+fg_not_following_back(PG_FUNCTION_ARGS)
+{
+	return DifferencePage(fcinfo, false);
+}
