@@ -489,6 +489,14 @@ PlanForWholeTables(void)
 
 	(void) set_config_option("enable_nestloop", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
+	/*
+	 * Before PostgreSQL 18 a disabled node adds 1e10 to the cost, which
+	 * would put every such plan far above jit_above_cost: compiling the
+	 * whole statement then takes seconds, even on an empty graph.
+	 */
+	(void) set_config_option("jit", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	return level;
 }
 
