@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "storage/lockdefs.h"
+#include "utils/array.h"
 #include "utils/rel.h"
 #include "utils/snapshot.h"
 
@@ -70,6 +71,9 @@
 /* Largest page a list or set function returns in one call. */
 #define FG_MAX_PAGE_SIZE		100000000
 
+/* Size ratio above which a set walk probes the longer list instead of merging. */
+#define FG_PROBE_RATIO			16
+
 /*
  * The flag columns of relationships() after target, as offsets in the flags
  * FgRelationshipFlags() fills for each target.
@@ -117,6 +121,7 @@ extern Relation FgOpenTable(const char *relname, LOCKMODE lockmode);
 extern Relation FgOpenIndex(const char *relname, LOCKMODE lockmode);
 extern int64 FgGetIdArg(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern void FgCheckPageSize(int32 page_size);
+extern int	FgCompareInt64(const void *a, const void *b);
 
 /* fg_spi.c: SPI with checked result codes (inside SPI_connect/SPI_finish). */
 extern uint64 FgSpiExec(const char *sql, int nargs, const Oid *types,
@@ -189,5 +194,41 @@ extern bool FgScanNextId(FgScan *s, int64 *id);
 extern bool FgScanNextTuple(FgScan *s);
 extern bool FgScanProbe(FgScan *s, int64 owner, int64 other);
 extern void FgScanEnd(FgScan *s);
+
+/* The counts of one account. */
+typedef struct FgCounts
+{
+	int64		followers;
+	int64		following;
+	int64		mutuals;
+	int64		requests;		/* pending incoming follow requests */
+} FgCounts;
+
+/* An open walk over follow_graph.counter for repeated count lookups. */
+typedef struct FgCounterReader
+{
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+} FgCounterReader;
+
+/* An id of an array argument with its position, for order-keeping dedup. */
+typedef struct FgArrayItem
+{
+	int64		id;
+	int			pos;
+	int			keep;
+} FgArrayItem;
+
+/* fg_read.c: counter lookups, array arguments and set walks */
+extern void FgCounterReaderBegin(FgCounterReader *r, bool size_hint);
+extern void FgCounterRead(FgCounterReader *r, int64 account, FgCounts *c);
+extern void FgCounterReaderEnd(FgCounterReader *r);
+extern FgArrayItem *FgDistinctIds(ArrayType *arr, const char *argname,
+								  bool has_skip, int64 skip, int *count);
+extern void FgInInputOrder(FgArrayItem *items, int n);
+extern bool FgAdvanceTo(FgScan *s, int64 *cur, int64 target);
 
 #endif							/* FG_H */

@@ -52,12 +52,6 @@
 /* Scores closer than this are equal (issue 14: ties judged at 1e-9). */
 #define FG_SCORE_EPSILON	1e-9
 
-/* How many steps a merge takes before it re-descends the btree. */
-#define FG_GALLOP_STEPS		8
-
-/* known_followers_summary(): probe instead of walking above this ratio. */
-#define FG_PROBE_RATIO		16
-
 /* Name of the dismissal table and its primary key (account, candidate). */
 #define FG_DISMISSAL_TABLE	"dismissal"
 #define FG_DISMISSAL_PKEY	"dismissal_pkey"
@@ -87,16 +81,6 @@ static const char *const sql_delete_dismissals =
 "DELETE FROM follow_graph.dismissal AS d"
 " WHERE d.account OPERATOR(pg_catalog.=) $1"
 "    OR d.candidate OPERATOR(pg_catalog.=) $1";
-
-/* Lookups of the counters of many accounts in one call. */
-typedef struct FgCountReader
-{
-	Relation	heap;
-	Relation	index;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	ScanKeyData key;
-} FgCountReader;
 
 /*
  * The neighbour walks of one call: an index-only walk in id order and a
@@ -134,84 +118,16 @@ typedef struct FgSimilar
 	int			group;
 } FgSimilar;
 
-/* A target of known_followers_summary() with its input position. */
-typedef struct FgTarget
-{
-	int64		id;
-	int			pos;
-} FgTarget;
-
-/*
- * Open the counter table for lookups under the active snapshot.
- */
-static void
-CountReaderBegin(FgCountReader *r)
-{
-	r->heap = FgOpenTable(FG_COUNTER_TABLE, AccessShareLock);
-	r->index = FgOpenIndex(FG_COUNTER_PKEY, AccessShareLock);
-	r->scan = FgIndexBeginScan(r->heap, r->index, GetActiveSnapshot(), 1, 0);
-	r->slot = table_slot_create(r->heap, NULL);
-}
-
-/*
- * Follower, following and (when asked) mutual counts of one account (sum of
- * its stripes).
- */
-static void
-CountReadAll(FgCountReader *r, int64 account, int64 *followers,
-			 int64 *following, int64 *mutuals)
-{
-	CHECK_FOR_INTERRUPTS();
-	*followers = 0;
-	*following = 0;
-	if (mutuals)
-		*mutuals = 0;
-	ScanKeyInit(&r->key, 1, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum(account));
-	index_rescan(r->scan, &r->key, 1, NULL, 0);
-	while (index_getnext_slot(r->scan, ForwardScanDirection, r->slot))
-	{
-		bool		isnull;
-
-		*followers += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWERS, &isnull));
-		*following += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWING, &isnull));
-		if (mutuals)
-			*mutuals += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_MUTUALS, &isnull));
-	}
-}
-
-/*
- * Follower and following counts of one account.
- */
-static void
-CountRead(FgCountReader *r, int64 account, int64 *followers, int64 *following)
-{
-	CountReadAll(r, account, followers, following, NULL);
-}
-
 /*
  * Follower count of one account.
  */
 static int64
-FollowersOf(FgCountReader *r, int64 account)
+FollowersOf(FgCounterReader *r, int64 account)
 {
-	int64		followers;
-	int64		following;
+	FgCounts	c;
 
-	CountRead(r, account, &followers, &following);
-	return followers;
-}
-
-/*
- * Close what CountReaderBegin opened.
- */
-static void
-CountReaderEnd(FgCountReader *r)
-{
-	index_endscan(r->scan);
-	ExecDropSingleTupleTableSlot(r->slot);
-	index_close(r->index, NoLock);
-	table_close(r->heap, NoLock);
+	FgCounterRead(r, account, &c);
+	return c.followers;
 }
 
 /*
@@ -573,7 +489,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo;
 	MemoryContext cxt;
 	MemoryContext old;
-	FgCountReader cr;
+	FgCounterReader cr;
 	FgNeighbourScans ns;
 	FgExclusions ex;
 	Relation	heap;
@@ -585,8 +501,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	FgSuggestion *accepted;
 	int64	   *middles;
 	int64	   *out;
-	int64		followers;
-	int64		following;
+	FgCounts	counts;
 	int			nmiddles;
 	int			ncands = 0;
 	int			nacc = 0;
@@ -600,13 +515,13 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(cxt);
 
 	heap = FgOpenEdges();
-	CountReaderBegin(&cr);
+	FgCounterReaderBegin(&cr, false);
 	NeighbourScansBegin(&ns, heap, false);
 
 	/* The middles: the viewer's most recent followees, in id order. */
-	CountRead(&cr, account, &followers, &following);
+	FgCounterRead(&cr, account, &counts);
 	middles = palloc(sizeof(int64) * middles_max);
-	nmiddles = ReadNeighbours(&ns, account, following, middles_max, true, middles);
+	nmiddles = ReadNeighbours(&ns, account, counts.following, middles_max, true, middles);
 	qsort(middles, nmiddles, sizeof(int64), CompareInt64);
 
 	/* Their followees, each middle's weight summed in middle id order. */
@@ -618,9 +533,9 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 		double		weight;
 		int			n;
 
-		CountRead(&cr, m, &followers, &following);
-		weight = 1.0 / log(2.0 + (double) following);
-		n = ReadNeighbours(&ns, m, following, fanout, false, out);
+		FgCounterRead(&cr, m, &counts);
+		weight = 1.0 / log(2.0 + (double) counts.following);
+		n = ReadNeighbours(&ns, m, counts.following, fanout, false, out);
 		for (int j = 0; j < n; j++)
 		{
 			bool		found;
@@ -632,13 +547,13 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 			{
 				entry->score = 0.0;
 				entry->via = m;
-				entry->via_followers = followers;
+				entry->via_followers = counts.followers;
 			}
-			else if (followers > entry->via_followers)
+			else if (counts.followers > entry->via_followers)
 			{
 				/* Middles come in id order: an equal count keeps the first. */
 				entry->via = m;
-				entry->via_followers = followers;
+				entry->via_followers = counts.followers;
 			}
 			entry->score += weight;
 		}
@@ -682,7 +597,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 		accepted[nacc++] = *c;
 	}
 	ExclusionsEnd(&ex);
-	CountReaderEnd(&cr);
+	FgCounterReaderEnd(&cr);
 	table_close(heap, NoLock);
 
 	AssignGroups(&accepted[0].score, &accepted[0].group, nacc,
@@ -874,7 +789,7 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo;
 	MemoryContext cxt;
 	MemoryContext old;
-	FgCountReader cr;
+	FgCounterReader cr;
 	FgNeighbourScans fs;
 	FgNeighbourScans ns;
 	Relation	heap;
@@ -887,8 +802,8 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	double	   *top;
 	int64	   *sample;
 	int64	   *out;
+	FgCounts	counts;
 	int64		fa;
-	int64		following;
 	int			nsample;
 	int			ncands = 0;
 	int			ndone = 0;
@@ -904,11 +819,12 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(cxt);
 
 	heap = FgOpenEdges();
-	CountReaderBegin(&cr);
+	FgCounterReaderBegin(&cr, false);
 	NeighbourScansBegin(&fs, heap, true);
 	NeighbourScansBegin(&ns, heap, false);
 
-	CountRead(&cr, account, &fa, &following);
+	FgCounterRead(&cr, account, &counts);
+	fa = counts.followers;
 	sample = palloc(sizeof(int64) * sample_max);
 	nsample = ReadNeighbours(&fs, account, fa, sample_max, true, sample);
 
@@ -916,12 +832,10 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	out = palloc(sizeof(int64) * fanout);
 	for (int i = 0; i < nsample; i++)
 	{
-		int64		f_followers;
-		int64		f_following;
 		int			n;
 
-		CountRead(&cr, sample[i], &f_followers, &f_following);
-		n = ReadNeighbours(&ns, sample[i], f_following, fanout, false, out);
+		FgCounterRead(&cr, sample[i], &counts);
+		n = ReadNeighbours(&ns, sample[i], counts.following, fanout, false, out);
 		for (int j = 0; j < n; j++)
 		{
 			bool		found;
@@ -974,7 +888,7 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 		KeepLargest(top, &ntop, k, c->jaccard);
 		done[ndone++] = *c;
 	}
-	CountReaderEnd(&cr);
+	FgCounterReaderEnd(&cr);
 	table_close(heap, NoLock);
 
 	qsort(done, ndone, sizeof(FgSimilar), CompareSimilarJaccard);
@@ -996,78 +910,6 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	}
 	MemoryContextDelete(cxt);
 	return (Datum) 0;
-}
-
-/*
- * Order for targets: by position.
- */
-static int
-CompareTargetPos(const void *a, const void *b)
-{
-	const FgTarget *x = a;
-	const FgTarget *y = b;
-
-	return x->pos - y->pos;
-}
-
-/*
- * Order for targets: by id, then position.
- */
-static int
-CompareTargetId(const void *a, const void *b)
-{
-	const FgTarget *x = a;
-	const FgTarget *y = b;
-
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return x->pos - y->pos;
-}
-
-/*
- * The distinct non-null ids of a bigint[] argument in order of first
- * occurrence (54000 over FG_MAX_ARRAY_ELEMENTS elements).
- */
-static FgTarget *
-DistinctTargets(ArrayType *arr, const char *argname, int *count)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			nelems;
-	int			n = 0;
-	int			kept = 0;
-	FgTarget   *items;
-
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", argname)));
-	nelems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-	if (nelems > FG_MAX_ARRAY_ELEMENTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s has too many elements", argname),
-				 errdetail("The array has %d elements; the limit is %d.",
-						   nelems, FG_MAX_ARRAY_ELEMENTS),
-				 errhint("Split the array into smaller calls.")));
-	deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
-	items = palloc(sizeof(FgTarget) * Max(nelems, 1));
-	for (int i = 0; i < nelems; i++)
-	{
-		if (nulls[i])
-			continue;
-		items[n].id = DatumGetInt64(elems[i]);
-		items[n].pos = i;
-		n++;
-	}
-	qsort(items, n, sizeof(FgTarget), CompareTargetId);
-	for (int i = 0; i < n; i++)
-		if (kept == 0 || items[kept - 1].id != items[i].id)
-			items[kept++] = items[i];
-	qsort(items, kept, sizeof(FgTarget), CompareTargetPos);
-	*count = kept;
-	return items;
 }
 
 /* known_followers_summary(): the viewer's followees and their counts. */
@@ -1116,24 +958,6 @@ LowerBound(const int64 *ids, int lo, int n, int64 target)
 }
 
 /*
- * Move a walk to its first id >= target: a few steps along the leaf, then a
- * fresh descent of the btree.
- */
-static bool
-AdvanceTo(FgScan *s, int64 *cur, int64 target)
-{
-	for (int i = 0; i < FG_GALLOP_STEPS; i++)
-	{
-		if (!FgScanNextId(s, cur))
-			return false;
-		if (*cur >= target)
-			return true;
-	}
-	FgScanSeek(s, s->owner, BTGreaterEqualStrategyNumber, target);
-	return FgScanNextId(s, cur);
-}
-
-/*
  * known_followers_summary(viewer, targets, sample): per distinct target, in
  * input order, how many accounts viewer follows follow it, and up to sample
  * of them, highest follower_count first.
@@ -1147,9 +971,9 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo;
 	MemoryContext cxt;
 	MemoryContext old;
-	FgTarget   *targets;
+	FgArrayItem *targets;
 	FgKnown		known;
-	FgCountReader cr;
+	FgCounterReader cr;
 	Relation	heap;
 	FgScan	   *ids;
 	FgScan	   *probe;
@@ -1157,8 +981,7 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 	int			ntargets;
 	int			cap;
 	int		   *members;
-	int64		followers;
-	int64		following;
+	FgCounts	counts;
 
 	CheckPositive(sample, "sample");
 	InitMaterializedSRF(fcinfo, 0);
@@ -1167,14 +990,15 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 								"known_followers_summary work",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	targets = DistinctTargets(arr, "targets", &ntargets);
+	targets = FgDistinctIds(arr, "targets", false, 0, &ntargets);
+	FgInInputOrder(targets, ntargets);
 
 	heap = FgOpenEdges();
-	CountReaderBegin(&cr);
+	FgCounterReaderBegin(&cr, false);
 
 	/* The viewer's followees, once, in id order. */
-	CountRead(&cr, viewer, &followers, &following);
-	cap = (int) Min(Max(following, 16), (int64) MaxAllocSize / sizeof(int64) / 2);
+	FgCounterRead(&cr, viewer, &counts);
+	cap = (int) Min(Max(counts.following, 16), (int64) MaxAllocSize / sizeof(int64) / 2);
 	known.ids = palloc(sizeof(int64) * cap);
 	known.n = 0;
 	ids = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
@@ -1239,7 +1063,7 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 						more = FgScanNextId(walk, &f);
 					}
 					else if (f < known.ids[j])
-						more = AdvanceTo(walk, &f, known.ids[j]);
+						more = FgAdvanceTo(walk, &f, known.ids[j]);
 					else
 						j = LowerBound(known.ids, j, known.n, f);
 				}
@@ -1265,7 +1089,7 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 	}
 	FgScanEnd(probe);
 	FgScanEnd(walk);
-	CountReaderEnd(&cr);
+	FgCounterReaderEnd(&cr);
 	table_close(heap, NoLock);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
@@ -1293,10 +1117,8 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 	FgScan	   *list;
 	FgScan	   *other;
 	FgScan	   *pkey;
-	FgCountReader cr;
-	int64		followers;
-	int64		following;
-	int64		mutuals;
+	FgCounterReader cr;
+	FgCounts	counts;
 	int64		total = PG_INT64_MAX;
 	int64		id;
 	int64		cur = 0;
@@ -1336,9 +1158,9 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 	 * (a descent that stops at the key) instead of merging, whose every
 	 * re-descent would read a whole leaf page of the long list.
 	 */
-	CountReaderBegin(&cr);
-	CountReadAll(&cr, account, &followers, &following, &mutuals);
-	CountReaderEnd(&cr);
+	FgCounterReaderBegin(&cr, false);
+	FgCounterRead(&cr, account, &counts);
+	FgCounterReaderEnd(&cr);
 
 	/*
 	 * A first page can stop once it holds every row the list has: the
@@ -1346,9 +1168,10 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 	 * (follower_count - mutual_count, following_count - mutual_count).
 	 */
 	if (!has_after)
-		total = fans ? followers - mutuals : following - mutuals;
-	probe = fans ? following > FG_PROBE_RATIO * followers :
-		followers > FG_PROBE_RATIO * following;
+		total = fans ? counts.followers - counts.mutuals :
+			counts.following - counts.mutuals;
+	probe = fans ? counts.following > FG_PROBE_RATIO * counts.followers :
+		counts.followers > FG_PROBE_RATIO * counts.following;
 	other_more = !probe && FgScanNextId(other, &cur);
 	while (n < page_size && n < total && FgScanNextId(list, &id))
 	{
@@ -1363,7 +1186,7 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 		else
 		{
 			if (other_more && cur < id)
-				other_more = AdvanceTo(other, &cur, id);
+				other_more = FgAdvanceTo(other, &cur, id);
 			if (other_more && cur == id)
 				continue;
 		}
