@@ -75,6 +75,15 @@
 #define FG_PROBE_RATIO			16
 
 /*
+ * -1, 0 or 1 as a is below, equal to or above b.
+ */
+static inline int
+FgCmpInt64(int64 a, int64 b)
+{
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/*
  * The flag columns of relationships() after target, as offsets in the flags
  * FgRelationshipFlags() fills for each target.
  */

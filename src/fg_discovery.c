@@ -266,18 +266,6 @@ ReadNeighbours(FgNeighbourScans *ns, int64 owner, int64 count, int limit,
 }
 
 /*
- * Order for int64: ascending.
- */
-static int
-CompareInt64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/*
  * Reject a max_results or sample that is not positive.
  */
 static void
@@ -313,6 +301,31 @@ AssignGroups(double *scores, int *groups, int n, Size stride)
 }
 
 /*
+ * Order of two candidates by exact score descending, then id ascending.
+ */
+static inline int
+CompareScoreId(double xscore, int64 xid, double yscore, int64 yid)
+{
+	if (xscore != yscore)
+		return xscore > yscore ? -1 : 1;
+	return FgCmpInt64(xid, yid);
+}
+
+/*
+ * Final order of two candidates: score group, follower_count desc, id asc.
+ */
+static inline int
+CompareRanked(int xgroup, int64 xfollowers, int64 xid,
+			  int ygroup, int64 yfollowers, int64 yid)
+{
+	if (xgroup != ygroup)
+		return xgroup < ygroup ? -1 : 1;
+	if (xfollowers != yfollowers)
+		return xfollowers > yfollowers ? -1 : 1;
+	return FgCmpInt64(xid, yid);
+}
+
+/*
  * Order for suggestions by exact score descending, then id ascending.
  */
 static int
@@ -321,9 +334,7 @@ CompareSuggestionScore(const void *a, const void *b)
 	const FgSuggestion *x = a;
 	const FgSuggestion *y = b;
 
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+	return CompareScoreId(x->score, x->id, y->score, y->id);
 }
 
 /*
@@ -344,11 +355,8 @@ CompareSuggestionFinal(const void *a, const void *b)
 	const FgSuggestion *x = a;
 	const FgSuggestion *y = b;
 
-	if (x->group != y->group)
-		return x->group < y->group ? -1 : 1;
-	if (x->followers != y->followers)
-		return x->followers > y->followers ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+	return CompareRanked(x->group, x->followers, x->id,
+						 y->group, y->followers, y->id);
 }
 
 /* The relations a suggestion's exclusions are probed in. */
@@ -522,7 +530,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	FgCounterRead(&cr, account, &counts);
 	middles = palloc(sizeof(int64) * middles_max);
 	nmiddles = ReadNeighbours(&ns, account, counts.following, middles_max, true, middles);
-	qsort(middles, nmiddles, sizeof(int64), CompareInt64);
+	qsort(middles, nmiddles, sizeof(int64), FgCompareInt64);
 
 	/* Their followees, each middle's weight summed in middle id order. */
 	hash = suggest_hash_create(cxt, Max(nmiddles * 8, 64), NULL);
@@ -678,7 +686,7 @@ CompareSimilarCo(const void *a, const void *b)
 
 	if (x->co != y->co)
 		return x->co > y->co ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+	return FgCmpInt64(x->id, y->id);
 }
 
 /*
@@ -700,9 +708,7 @@ CompareSimilarJaccard(const void *a, const void *b)
 	const FgSimilar *x = a;
 	const FgSimilar *y = b;
 
-	if (x->jaccard != y->jaccard)
-		return x->jaccard > y->jaccard ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+	return CompareScoreId(x->jaccard, x->id, y->jaccard, y->id);
 }
 
 /*
@@ -714,11 +720,8 @@ CompareSimilarFinal(const void *a, const void *b)
 	const FgSimilar *x = a;
 	const FgSimilar *y = b;
 
-	if (x->group != y->group)
-		return x->group < y->group ? -1 : 1;
-	if (x->followers != y->followers)
-		return x->followers > y->followers ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+	return CompareRanked(x->group, x->followers, x->id,
+						 y->group, y->followers, y->id);
 }
 
 /*
@@ -934,7 +937,7 @@ CompareKnownPos(const void *a, const void *b, void *arg)
 
 	if (fx != fy)
 		return fx > fy ? -1 : 1;
-	return x < y ? -1 : x > y ? 1 : 0;
+	return FgCmpInt64(x, y);
 }
 
 /*

@@ -436,16 +436,6 @@ MarkWalk(Relation heap, const char *indexname, int64 owner,
 	FgScanEnd(s);
 }
 
-/* Order for int64. */
-static int
-CompareInt64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /*
  * requested_by: requests from each id to viewer.  The viewer's incoming
  * requests are listed only by (account, seq), not in requester order, so a
@@ -490,7 +480,7 @@ MarkRequestedBy(Relation heap, int64 viewer, const int64 *ids, int n,
 	{
 		int			j = 0;
 
-		qsort(req, nreq, sizeof(int64), CompareInt64);
+		qsort(req, nreq, sizeof(int64), FgCompareInt64);
 		for (int i = 0; i < nreq && j < n; i++)
 		{
 			while (j < n && ids[j] < req[i])

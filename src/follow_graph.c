@@ -249,3 +249,12 @@ FgCheckPageSize(int32 page_size)
 				 errmsg("page_size must be at most %d", FG_MAX_PAGE_SIZE),
 				 errdetail("The page_size given was %d.", page_size)));
 }
+
+/*
+ * qsort order for int64: ascending.
+ */
+int
+FgCompareInt64(const void *a, const void *b)
+{
+	return FgCmpInt64(*(const int64 *) a, *(const int64 *) b);
+}
