@@ -231,13 +231,29 @@ typedef struct FgArrayItem
 	int			keep;
 } FgArrayItem;
 
-/* fg_read.c: counter lookups, array arguments and set walks */
+/*
+ * A newest-first list: the (owner, seq) index of a table and the columns of
+ * its page rows (other, at, [expires_at,] seq).
+ */
+typedef struct FgSeqList
+{
+	const char *table;
+	const char *index;			/* (owner, seq) */
+	AttrNumber	other_att;
+	AttrNumber	at_att;
+	AttrNumber	seq_att;
+	AttrNumber	expires_att;	/* InvalidAttrNumber if the rows never expire */
+} FgSeqList;
+
+/* fg_read.c: counter lookups, array arguments, list pages and set walks */
 extern void FgCounterReaderBegin(FgCounterReader *r, bool size_hint);
 extern void FgCounterRead(FgCounterReader *r, int64 account, FgCounts *c);
 extern void FgCounterReaderEnd(FgCounterReader *r);
 extern FgArrayItem *FgDistinctIds(ArrayType *arr, const char *argname,
 								  bool has_skip, int64 skip, int *count);
 extern void FgInInputOrder(FgArrayItem *items, int n);
+extern bool FgExpiryInForce(Datum expires_at, bool isnull);
+extern Datum FgSeqListPage(FunctionCallInfo fcinfo, const FgSeqList *list);
 extern bool FgAdvanceTo(FgScan *s, int64 *cur, int64 target);
 
 #endif							/* FG_H */

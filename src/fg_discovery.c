@@ -363,7 +363,6 @@ CompareSuggestionFinal(const void *a, const void *b)
 typedef struct FgExclusions
 {
 	int64		account;
-	TimestampTz now;
 	Relation	edge;
 	Relation	request;
 	Relation	block;
@@ -389,7 +388,6 @@ static void
 ExclusionsBegin(FgExclusions *x, Relation edge, int64 account)
 {
 	x->account = account;
-	x->now = GetCurrentTransactionStartTimestamp();
 	x->edge = edge;
 	x->request = FgOpenTable(FG_REQUEST_TABLE, AccessShareLock);
 	x->block = FgOpenTable(FG_BLOCK_TABLE, AccessShareLock);
@@ -421,7 +419,7 @@ Mutes(FgExclusions *x, int64 candidate)
 	if (!FgScanNextTuple(x->mutes))
 		return false;
 	expires = slot_getattr(x->mutes->slot, FG_MUTE_ATT_EXPIRES, &isnull);
-	return isnull || DatumGetTimestampTz(expires) > x->now;
+	return FgExpiryInForce(expires, isnull);
 }
 
 /*

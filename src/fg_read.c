@@ -23,6 +23,7 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "fg.h"
@@ -445,11 +446,24 @@ fg_counts(PG_FUNCTION_ARGS)
 }
 
 /*
- * One page of a list, newest first: walk the (owner, seq) index backwards
- * from the cursor and return (other, followed_at, seq) per edge.
+ * Is a row with this expiry (isnull: none) in force at now(), the start of
+ * the transaction?
  */
-static Datum
-ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
+bool
+FgExpiryInForce(Datum expires_at, bool isnull)
+{
+	return isnull ||
+		DatumGetTimestampTz(expires_at) > GetCurrentTransactionStartTimestamp();
+}
+
+/*
+ * One page of a newest-first list: walk the (owner, seq) index backwards
+ * from the cursor and return (other, at, [expires_at,] seq) per row, skipping
+ * rows no longer in force.  A NULL account or page_size gives no rows, a NULL
+ * cursor the first page.
+ */
+Datum
+FgSeqListPage(FunctionCallInfo fcinfo, const FgSeqList *list)
 {
 	ReturnSetInfo *rsinfo = BeginSRF(fcinfo, false);
 	int64		account;
@@ -464,8 +478,8 @@ ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
 	page_size = PG_GETARG_INT32(1);
 	FgCheckPageSize(page_size);
 
-	heap = FgOpenEdges();
-	s = FgScanBegin(heap, indexname, BackwardScanDirection, true);
+	heap = FgOpenTable(list->table, AccessShareLock);
+	s = FgScanBegin(heap, list->index, BackwardScanDirection, true);
 	if (PG_ARGISNULL(2))
 		FgScanSeek(s, account, InvalidStrategy, 0);
 	else
@@ -473,19 +487,42 @@ ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
 
 	while (n < page_size && FgScanNextTuple(s))
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
 		bool		isnull;
+		int			col = 0;
 
-		values[0] = slot_getattr(s->slot, other_att, &isnull);
-		values[1] = slot_getattr(s->slot, FG_EDGE_ATT_FOLLOWED_AT, &isnull);
-		values[2] = slot_getattr(s->slot, FG_EDGE_ATT_SEQ, &isnull);
+		values[col++] = slot_getattr(s->slot, list->other_att, &isnull);
+		values[col++] = slot_getattr(s->slot, list->at_att, &isnull);
+		if (list->expires_att != InvalidAttrNumber)
+		{
+			values[col] = slot_getattr(s->slot, list->expires_att, &nulls[col]);
+			if (!FgExpiryInForce(values[col], nulls[col]))
+				continue;
+			col++;
+		}
+		values[col++] = slot_getattr(s->slot, list->seq_att, &isnull);
+		Assert(col == rsinfo->setDesc->natts);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		n++;
 	}
 	FgScanEnd(s);
 	table_close(heap, NoLock);
 	return (Datum) 0;
+}
+
+/*
+ * One page of an edge list, newest first: (other, followed_at, seq).
+ */
+static Datum
+ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
+{
+	FgSeqList	list = {
+		FG_EDGE_TABLE, indexname,
+		other_att, FG_EDGE_ATT_FOLLOWED_AT, FG_EDGE_ATT_SEQ, InvalidAttrNumber
+	};
+
+	return FgSeqListPage(fcinfo, &list);
 }
 
 /*
