@@ -95,28 +95,18 @@ typedef struct FgNeighbourScans
 	int64		entries;		/* index entries read so far */
 } FgNeighbourScans;
 
-/* A suggestion candidate. */
-typedef struct FgSuggestion
+/* A candidate of suggest_follows() or similar_accounts(). */
+typedef struct FgCandidate
 {
 	int64		id;				/* hash key */
 	char		status;			/* simplehash's */
-	double		score;
-	int64		via;
+	double		score;			/* Adamic-Adar or Jaccard */
+	int64		co;				/* similar: sampled followers that follow it */
+	int64		via;			/* suggest: the middle it came through */
 	int64		via_followers;
 	int64		followers;
 	int			group;
-} FgSuggestion;
-
-/* A similar_accounts candidate. */
-typedef struct FgSimilar
-{
-	int64		id;				/* hash key */
-	char		status;			/* simplehash's */
-	int64		co;				/* sampled followers that follow it */
-	double		jaccard;
-	int64		followers;
-	int			group;
-} FgSimilar;
+} FgCandidate;
 
 /*
  * Follower count of one account.
@@ -174,20 +164,9 @@ MixId(int64 id)
 	return x;
 }
 
-/* Open-addressing hash tables of candidates by id (lib/simplehash.h). */
-#define SH_PREFIX			suggest_hash
-#define SH_ELEMENT_TYPE		FgSuggestion
-#define SH_KEY_TYPE			int64
-#define SH_KEY				id
-#define SH_HASH_KEY(tb, key)	((uint32) MixId(key))
-#define SH_EQUAL(tb, a, b)	((a) == (b))
-#define SH_SCOPE			static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
-#define SH_PREFIX			similar_hash
-#define SH_ELEMENT_TYPE		FgSimilar
+/* An open-addressing hash table of candidates by id (lib/simplehash.h). */
+#define SH_PREFIX			cand_hash
+#define SH_ELEMENT_TYPE		FgCandidate
 #define SH_KEY_TYPE			int64
 #define SH_KEY				id
 #define SH_HASH_KEY(tb, key)	((uint32) MixId(key))
@@ -279,84 +258,108 @@ CheckPositive(int32 value, const char *argname)
 }
 
 /*
- * Number the consecutive runs of near-equal scores in an array already
- * sorted by score descending: scores within FG_SCORE_EPSILON of the previous
- * one share its group.
+ * Order for candidates by exact score descending, then id ascending.
+ */
+static int
+CompareCandidateScore(const void *a, const void *b)
+{
+	const FgCandidate *x = a;
+	const FgCandidate *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return FgCmpInt64(x->id, y->id);
+}
+
+/*
+ * binaryheap order for candidate pointers: the best score on top.
+ */
+static int
+HeapCompareScore(Datum a, Datum b, void *arg)
+{
+	return -CompareCandidateScore(DatumGetPointer(a), DatumGetPointer(b));
+}
+
+/*
+ * Order for candidates by co-follower count desc, then id asc.
+ */
+static int
+CompareCandidateCo(const void *a, const void *b)
+{
+	const FgCandidate *x = a;
+	const FgCandidate *y = b;
+
+	if (x->co != y->co)
+		return x->co > y->co ? -1 : 1;
+	return FgCmpInt64(x->id, y->id);
+}
+
+/*
+ * binaryheap order for candidate pointers: the most co-followers on top.
+ */
+static int
+HeapCompareCo(Datum a, Datum b, void *arg)
+{
+	return -CompareCandidateCo(DatumGetPointer(a), DatumGetPointer(b));
+}
+
+/*
+ * Final order of candidates: score group, follower_count desc, id asc.
+ */
+static int
+CompareCandidateFinal(const void *a, const void *b)
+{
+	const FgCandidate *x = a;
+	const FgCandidate *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->followers != y->followers)
+		return x->followers > y->followers ? -1 : 1;
+	return FgCmpInt64(x->id, y->id);
+}
+
+/*
+ * Put candidates already sorted by score descending in their final order:
+ * consecutive scores within FG_SCORE_EPSILON of the previous one share its
+ * group, and each group is ordered by follower_count.
  */
 static void
-AssignGroups(double *scores, int *groups, int n, Size stride)
+RankCandidates(FgCandidate *c, int n)
 {
 	int			g = 0;
 
 	for (int i = 0; i < n; i++)
 	{
-		double	   *cur = (double *) ((char *) scores + i * stride);
-		int		   *grp = (int *) ((char *) groups + i * stride);
-
-		if (i > 0 &&
-			*(double *) ((char *) scores + (i - 1) * stride) - *cur > FG_SCORE_EPSILON)
+		if (i > 0 && c[i - 1].score - c[i].score > FG_SCORE_EPSILON)
 			g++;
-		*grp = g;
+		c[i].group = g;
 	}
+	qsort(c, n, sizeof(FgCandidate), CompareCandidateFinal);
 }
 
 /*
- * Order of two candidates by exact score descending, then id ascending.
+ * A heap in the given order over copies of the candidates of a hash table;
+ * *n is set to their number.
  */
-static inline int
-CompareScoreId(double xscore, int64 xid, double yscore, int64 yid)
+static binaryheap *
+CandidateHeap(cand_hash_hash *hash, binaryheap_comparator compare, int *n)
 {
-	if (xscore != yscore)
-		return xscore > yscore ? -1 : 1;
-	return FgCmpInt64(xid, yid);
-}
+	FgCandidate *cands = palloc(sizeof(FgCandidate) * Max(hash->members, 1));
+	binaryheap *order = binaryheap_allocate(Max(hash->members, 1), compare, NULL);
+	cand_hash_iterator it;
+	FgCandidate *entry;
 
-/*
- * Final order of two candidates: score group, follower_count desc, id asc.
- */
-static inline int
-CompareRanked(int xgroup, int64 xfollowers, int64 xid,
-			  int ygroup, int64 yfollowers, int64 yid)
-{
-	if (xgroup != ygroup)
-		return xgroup < ygroup ? -1 : 1;
-	if (xfollowers != yfollowers)
-		return xfollowers > yfollowers ? -1 : 1;
-	return FgCmpInt64(xid, yid);
-}
-
-/*
- * Order for suggestions by exact score descending, then id ascending.
- */
-static int
-CompareSuggestionScore(const void *a, const void *b)
-{
-	const FgSuggestion *x = a;
-	const FgSuggestion *y = b;
-
-	return CompareScoreId(x->score, x->id, y->score, y->id);
-}
-
-/*
- * binaryheap order for suggestion pointers: the best score on top.
- */
-static int
-HeapCompareSuggestion(Datum a, Datum b, void *arg)
-{
-	return -CompareSuggestionScore(DatumGetPointer(a), DatumGetPointer(b));
-}
-
-/*
- * Final order of suggestions: score group, follower_count desc, id asc.
- */
-static int
-CompareSuggestionFinal(const void *a, const void *b)
-{
-	const FgSuggestion *x = a;
-	const FgSuggestion *y = b;
-
-	return CompareRanked(x->group, x->followers, x->id,
-						 y->group, y->followers, y->id);
+	*n = 0;
+	cand_hash_start_iterate(hash, &it);
+	while ((entry = cand_hash_iterate(hash, &it)) != NULL)
+	{
+		cands[*n] = *entry;
+		binaryheap_add_unordered(order, PointerGetDatum(&cands[*n]));
+		(*n)++;
+	}
+	binaryheap_build(order);
+	return order;
 }
 
 /* The relations a suggestion's exclusions are probed in. */
@@ -499,12 +502,10 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	FgNeighbourScans ns;
 	FgExclusions ex;
 	Relation	heap;
-	suggest_hash_hash *hash;
-	suggest_hash_iterator it;
+	cand_hash_hash *hash;
 	binaryheap *order;
-	FgSuggestion *entry;
-	FgSuggestion *cands;
-	FgSuggestion *accepted;
+	FgCandidate *entry;
+	FgCandidate *accepted;
 	int64	   *middles;
 	int64	   *out;
 	FgCounts	counts;
@@ -531,7 +532,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	qsort(middles, nmiddles, sizeof(int64), FgCompareInt64);
 
 	/* Their followees, each middle's weight summed in middle id order. */
-	hash = suggest_hash_create(cxt, Max(nmiddles * 8, 64), NULL);
+	hash = cand_hash_create(cxt, Max(nmiddles * 8, 64), NULL);
 	out = palloc(sizeof(int64) * fanout);
 	for (int i = 0; i < nmiddles; i++)
 	{
@@ -548,7 +549,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 
 			if (out[j] == account)
 				continue;
-			entry = suggest_hash_insert(hash, out[j], &found);
+			entry = cand_hash_insert(hash, out[j], &found);
 			if (!found)
 			{
 				entry->score = 0.0;
@@ -568,16 +569,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	NeighbourScansEnd(&ns);
 
 	/* Best first: a heap, since only the top and its ties are looked at. */
-	cands = palloc(sizeof(FgSuggestion) * Max(hash->members, 1));
-	order = binaryheap_allocate(Max(hash->members, 1), HeapCompareSuggestion, NULL);
-	suggest_hash_start_iterate(hash, &it);
-	while ((entry = suggest_hash_iterate(hash, &it)) != NULL)
-	{
-		cands[ncands] = *entry;
-		binaryheap_add_unordered(order, PointerGetDatum(&cands[ncands]));
-		ncands++;
-	}
-	binaryheap_build(order);
+	order = CandidateHeap(hash, HeapCompareScore, &ncands);
 
 	/*
 	 * Walk the candidates best first, dropping the excluded, until
@@ -586,10 +578,10 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	 * follower_count.
 	 */
 	ExclusionsBegin(&ex, heap, account);
-	accepted = palloc(sizeof(FgSuggestion) * Max(Min(ncands, max_results), 1));
+	accepted = palloc(sizeof(FgCandidate) * Max(Min(ncands, max_results), 1));
 	while (!binaryheap_empty(order))
 	{
-		FgSuggestion *c = (FgSuggestion *) DatumGetPointer(binaryheap_first(order));
+		FgCandidate *c = (FgCandidate *) DatumGetPointer(binaryheap_first(order));
 
 		if (nacc >= max_results &&
 			accepted[nacc - 1].score - c->score > FG_SCORE_EPSILON)
@@ -598,7 +590,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 		if (Excluded(&ex, c->id))
 			continue;
 		if (nacc >= max_results && nacc % max_results == 0)
-			accepted = repalloc(accepted, sizeof(FgSuggestion) * (nacc + max_results));
+			accepted = repalloc(accepted, sizeof(FgCandidate) * (nacc + max_results));
 		c->followers = FollowersOf(&cr, c->id);
 		accepted[nacc++] = *c;
 	}
@@ -606,9 +598,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	FgCounterReaderEnd(&cr);
 	table_close(heap, NoLock);
 
-	AssignGroups(&accepted[0].score, &accepted[0].group, nacc,
-				 sizeof(FgSuggestion));
-	qsort(accepted, nacc, sizeof(FgSuggestion), CompareSuggestionFinal);
+	RankCandidates(accepted, nacc);
 
 	elog(DEBUG1, "suggest_follows read %d middle and " INT64_FORMAT " candidate entries (bounds %d and %d per middle), probed " INT64_FORMAT " candidates",
 		 nmiddles, candidate_entries, middles_max, fanout, ex.probes);
@@ -671,55 +661,6 @@ FgDeleteDismissals(int64 account)
 		return;
 	values[0] = Int64GetDatum(account);
 	FgSpiExec(sql_delete_dismissals, 1, types, values, SPI_OK_DELETE);
-}
-
-/*
- * Order for similar candidates by co-follower count desc, then id asc.
- */
-static int
-CompareSimilarCo(const void *a, const void *b)
-{
-	const FgSimilar *x = a;
-	const FgSimilar *y = b;
-
-	if (x->co != y->co)
-		return x->co > y->co ? -1 : 1;
-	return FgCmpInt64(x->id, y->id);
-}
-
-/*
- * binaryheap order for similar candidate pointers: the most co-followers on
- * top.
- */
-static int
-HeapCompareSimilarCo(Datum a, Datum b, void *arg)
-{
-	return -CompareSimilarCo(DatumGetPointer(a), DatumGetPointer(b));
-}
-
-/*
- * Order for similar candidates by exact Jaccard desc, then id asc.
- */
-static int
-CompareSimilarJaccard(const void *a, const void *b)
-{
-	const FgSimilar *x = a;
-	const FgSimilar *y = b;
-
-	return CompareScoreId(x->jaccard, x->id, y->jaccard, y->id);
-}
-
-/*
- * Final order of similar accounts: Jaccard group, follower_count desc, id.
- */
-static int
-CompareSimilarFinal(const void *a, const void *b)
-{
-	const FgSimilar *x = a;
-	const FgSimilar *y = b;
-
-	return CompareRanked(x->group, x->followers, x->id,
-						 y->group, y->followers, y->id);
 }
 
 /*
@@ -794,12 +735,10 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	FgNeighbourScans fs;
 	FgNeighbourScans ns;
 	Relation	heap;
-	similar_hash_hash *hash;
-	similar_hash_iterator it;
+	cand_hash_hash *hash;
 	binaryheap *order;
-	FgSimilar  *entry;
-	FgSimilar  *cands;
-	FgSimilar  *done;
+	FgCandidate *entry;
+	FgCandidate *done;
 	double	   *top;
 	int64	   *sample;
 	int64	   *out;
@@ -829,7 +768,7 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	sample = palloc(sizeof(int64) * sample_max);
 	nsample = ReadNeighbours(&fs, account, fa, sample_max, true, sample);
 
-	hash = similar_hash_create(cxt, Max(nsample * 8, 64), NULL);
+	hash = cand_hash_create(cxt, Max(nsample * 8, 64), NULL);
 	out = palloc(sizeof(int64) * fanout);
 	for (int i = 0; i < nsample; i++)
 	{
@@ -843,7 +782,7 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 
 			if (out[j] == account)
 				continue;
-			entry = similar_hash_insert(hash, out[j], &found);
+			entry = cand_hash_insert(hash, out[j], &found);
 			if (!found)
 				entry->co = 0;
 			entry->co++;
@@ -852,16 +791,7 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	NeighbourScansEnd(&fs);
 	NeighbourScansEnd(&ns);
 
-	cands = palloc(sizeof(FgSimilar) * Max(hash->members, 1));
-	order = binaryheap_allocate(Max(hash->members, 1), HeapCompareSimilarCo, NULL);
-	similar_hash_start_iterate(hash, &it);
-	while ((entry = similar_hash_iterate(hash, &it)) != NULL)
-	{
-		cands[ncands] = *entry;
-		binaryheap_add_unordered(order, PointerGetDatum(&cands[ncands]));
-		ncands++;
-	}
-	binaryheap_build(order);
+	order = CandidateHeap(hash, HeapCompareCo, &ncands);
 
 	/*
 	 * The overlap of a candidate is estimated as co * fa / nsample (exact
@@ -873,10 +803,10 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	scale = (nsample > 0 && fa > nsample) ? (double) fa / nsample : 1.0;
 	k = Min(max_results, Max(ncands, 1));
 	top = palloc(sizeof(double) * k);
-	done = palloc(sizeof(FgSimilar) * Max(ncands, 1));
+	done = palloc(sizeof(FgCandidate) * Max(ncands, 1));
 	while (!binaryheap_empty(order))
 	{
-		FgSimilar  *c = (FgSimilar *) DatumGetPointer(binaryheap_remove_first(order));
+		FgCandidate *c = (FgCandidate *) DatumGetPointer(binaryheap_remove_first(order));
 		double		overlap = (double) c->co * scale;
 		double		denominator;
 
@@ -885,16 +815,15 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 		c->followers = FollowersOf(&cr, c->id);
 		overlap = Min(overlap, (double) Min(fa, c->followers));
 		denominator = (double) fa + (double) c->followers - overlap;
-		c->jaccard = denominator > 0 ? overlap / denominator : 0.0;
-		KeepLargest(top, &ntop, k, c->jaccard);
+		c->score = denominator > 0 ? overlap / denominator : 0.0;
+		KeepLargest(top, &ntop, k, c->score);
 		done[ndone++] = *c;
 	}
 	FgCounterReaderEnd(&cr);
 	table_close(heap, NoLock);
 
-	qsort(done, ndone, sizeof(FgSimilar), CompareSimilarJaccard);
-	AssignGroups(&done[0].jaccard, &done[0].group, ndone, sizeof(FgSimilar));
-	qsort(done, ndone, sizeof(FgSimilar), CompareSimilarFinal);
+	qsort(done, ndone, sizeof(FgCandidate), CompareCandidateScore);
+	RankCandidates(done, ndone);
 
 	elog(DEBUG1, "similar_accounts read %d follower and " INT64_FORMAT " candidate entries (bounds %d and %d per follower), scored %d candidates",
 		 nsample, ns.entries, sample_max, fanout, ndone);
@@ -906,7 +835,7 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 		bool		nulls[2] = {false, false};
 
 		values[0] = Int64GetDatum(done[i].id);
-		values[1] = Float8GetDatum(done[i].jaccard);
+		values[1] = Float8GetDatum(done[i].score);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(cxt);
