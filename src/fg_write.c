@@ -1172,6 +1172,16 @@ PairUnfollow(int64 a, int64 b)
 }
 
 /*
+ * The (follower, followee) arguments of follow() and unfollow().
+ */
+static void
+CheckFollowArgs(FunctionCallInfo fcinfo, int64 *follower, int64 *followee)
+{
+	CheckPairArgs(fcinfo, "follower", "followee",
+				  "an account cannot follow itself", follower, followee);
+}
+
+/*
  * follow(follower, followee): true if a new edge or a new pending request
  * was made.
  */
@@ -1181,8 +1191,7 @@ fg_follow(PG_FUNCTION_ARGS)
 	int64		follower;
 	int64		followee;
 
-	CheckPairArgs(fcinfo, "follower", "followee",
-				  "an account cannot follow itself", &follower, &followee);
+	CheckFollowArgs(fcinfo, &follower, &followee);
 	PG_RETURN_BOOL(PairFollow(follower, followee));
 }
 
@@ -1196,8 +1205,7 @@ fg_unfollow(PG_FUNCTION_ARGS)
 	int64		follower;
 	int64		followee;
 
-	CheckPairArgs(fcinfo, "follower", "followee",
-				  "an account cannot follow itself", &follower, &followee);
+	CheckFollowArgs(fcinfo, &follower, &followee);
 	PG_RETURN_BOOL(PairUnfollow(follower, followee));
 }
 
