@@ -369,26 +369,41 @@ RememberStripe(int64 account, uint64 row, int col)
 }
 
 /*
- * Add deltas to one counter stripe of an account.
+ * The three statements of one kind of stripe update: by the version this
+ * transaction holds (its last argument a tid), on any free stripe, and the
+ * insert of a new stripe (its last argument the stripe number).
+ */
+typedef struct FgStripeStmts
+{
+	SPIPlanPtr *tid_plan;
+	const char *tid_sql;
+	const Oid  *tid_types;
+	SPIPlanPtr *free_plan;
+	const char *free_sql;
+	SPIPlanPtr *new_plan;
+	const char *new_sql;
+	const Oid  *types;
+} FgStripeStmts;
+
+/*
+ * Add the deltas in values[1..ndeltas] to a stripe of the account in
+ * values[0]: the one this transaction holds, else any free one, else a new
+ * one; values has room for one more argument.
  */
 static void
-BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
+BumpStripeRow(int64 account, Datum *values, int ndeltas,
+			  const FgStripeStmts *stmts)
 {
 	FgStripeCacheEntry *e;
-	Datum		values[5];
-
-	values[0] = Int64GetDatum(account);
-	values[1] = Int64GetDatum(followers);
-	values[2] = Int64GetDatum(following);
-	values[3] = Int64GetDatum(mutuals);
+	int			nargs = 1 + ndeltas;
 
 	/* This transaction already holds a stripe of the account: reuse it. */
 	e = StripeCacheEntry(account);
 	if (e->generation == stripe_generation && e->account == account)
 	{
-		values[4] = PointerGetDatum(&e->tid);
-		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_tid, sql_bump_tid, 5,
-										   bump_tid_types),
+		values[nargs] = PointerGetDatum(&e->tid);
+		if (FgSpiExecPlan(FgSpiPrepareKeep(stmts->tid_plan, stmts->tid_sql,
+										   nargs + 1, stmts->tid_types),
 						  values, SPI_OK_UPDATE_RETURNING) > 0)
 		{
 			RememberStripe(account, 0, 1);
@@ -396,8 +411,8 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 		}
 	}
 
-	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_stripe, sql_bump_stripe, 4,
-									   bump_types),
+	if (FgSpiExecPlan(FgSpiPrepareKeep(stmts->free_plan, stmts->free_sql,
+									   nargs, stmts->types),
 					  values, SPI_OK_UPDATE_RETURNING) > 0)
 	{
 		RememberStripe(account, 0, 1);
@@ -410,11 +425,31 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	 * concurrent insert practically impossible, and the upsert keeps the
 	 * count exact if it ever happens.
 	 */
-	values[4] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	FgSpiExecPlan(FgSpiPrepareKeep(&plan_new_stripe, sql_new_stripe, 5,
-								   bump_types),
+	values[nargs] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
+	FgSpiExecPlan(FgSpiPrepareKeep(stmts->new_plan, stmts->new_sql,
+								   nargs + 1, stmts->types),
 				  values, SPI_OK_INSERT_RETURNING);
 	RememberStripe(account, 0, 1);
+}
+
+/*
+ * Add deltas to one counter stripe of an account.
+ */
+static void
+BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
+{
+	FgStripeStmts stmts = {
+		&plan_bump_tid, sql_bump_tid, bump_tid_types,
+		&plan_bump_stripe, sql_bump_stripe,
+		&plan_new_stripe, sql_new_stripe, bump_types
+	};
+	Datum		values[5];
+
+	values[0] = Int64GetDatum(account);
+	values[1] = Int64GetDatum(followers);
+	values[2] = Int64GetDatum(following);
+	values[3] = Int64GetDatum(mutuals);
+	BumpStripeRow(account, values, 3, &stmts);
 }
 
 /*
@@ -426,39 +461,16 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 static void
 BumpRequests(int64 account, int64 requests)
 {
-	FgStripeCacheEntry *e;
+	FgStripeStmts stmts = {
+		&plan_requests_tid, sql_requests_tid, requests_tid_types,
+		&plan_requests_stripe, sql_requests_stripe,
+		&plan_requests_new, sql_requests_new, requests_types
+	};
 	Datum		values[3];
 
 	values[0] = Int64GetDatum(account);
 	values[1] = Int64GetDatum(requests);
-
-	e = StripeCacheEntry(account);
-	if (e->generation == stripe_generation && e->account == account)
-	{
-		values[2] = PointerGetDatum(&e->tid);
-		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_requests_tid, sql_requests_tid,
-										   3, requests_tid_types),
-						  values, SPI_OK_UPDATE_RETURNING) > 0)
-		{
-			RememberStripe(account, 0, 1);
-			return;
-		}
-	}
-
-	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_requests_stripe,
-									   sql_requests_stripe, 2,
-									   requests_types),
-					  values, SPI_OK_UPDATE_RETURNING) > 0)
-	{
-		RememberStripe(account, 0, 1);
-		return;
-	}
-
-	values[2] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	FgSpiExecPlan(FgSpiPrepareKeep(&plan_requests_new, sql_requests_new, 3,
-								   requests_types),
-				  values, SPI_OK_INSERT_RETURNING);
-	RememberStripe(account, 0, 1);
+	BumpStripeRow(account, values, 1, &stmts);
 }
 
 /*
