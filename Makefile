@@ -24,6 +24,7 @@ OBJS = \
 	src/fg_write.o \
 	src/fg_bulk.o \
 	src/fg_maint.o \
+	src/fg_feed.o \
 	\
 	src/idset.o \
 	src/idset_format.o \

@@ -1386,6 +1386,9 @@ fg_remove_account(PG_FUNCTION_ARGS)
 		RunCountsSql(sql_remove_survivor, 2, stypes, svalues, SPI_OK_SELECT);
 		removed += FgSpiGetInt64(0, 1);
 	}
+
+	/* The account's home feed items go too (fg_feed.c). */
+	(void) FgRemoveAccountItems(account);
 	SPI_finish();
 	table_close(heap, NoLock);
 	PG_RETURN_INT64(removed);

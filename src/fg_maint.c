@@ -44,6 +44,7 @@ static const char *const edge_indexes[] = {
 	NULL
 };
 static const char *const counter_indexes[] = {FG_COUNTER_PKEY, NULL};
+static const char *const item_indexes[] = {FG_ITEM_PKEY, FG_ITEM_AUTHOR_ITEM, NULL};
 
 /* Rows fetched from the verify cursor at a time. */
 #define FG_VERIFY_BATCH 1000
@@ -71,16 +72,26 @@ static const char *const counter_indexes[] = {FG_COUNTER_PKEY, NULL};
 "    ON r.follower OPERATOR(pg_catalog.=) e.followee" \
 "   AND r.followee OPERATOR(pg_catalog.=) e.follower" \
 "  GROUP BY e.follower)," \
-" actual AS (" \
+" it AS MATERIALIZED (" \
+"  SELECT i.author AS account, pg_catalog.count(*) AS n" \
+"  FROM follow_graph.item AS i GROUP BY i.author)," \
+" ae AS (" \
 "  SELECT COALESCE(fr.account, fg.account) AS account," \
 "         COALESCE(fr.n, 0) AS followers, COALESCE(fg.n, 0) AS following," \
 "         COALESCE(mu.n, 0) AS mutuals, COALESCE(fg.self_edges, 0) AS self_edges," \
 "         fg.max_seq" \
 "  FROM fr FULL JOIN fg ON fg.account OPERATOR(pg_catalog.=) fr.account" \
 "  LEFT JOIN mu ON mu.account OPERATOR(pg_catalog.=) fg.account)," \
+" actual AS (" \
+"  SELECT COALESCE(ae.account, it.account) AS account," \
+"         COALESCE(ae.followers, 0) AS followers, COALESCE(ae.following, 0) AS following," \
+"         COALESCE(ae.mutuals, 0) AS mutuals, COALESCE(ae.self_edges, 0) AS self_edges," \
+"         ae.max_seq, COALESCE(it.n, 0) AS items" \
+"  FROM ae FULL JOIN it ON it.account OPERATOR(pg_catalog.=) ae.account)," \
 " stored AS MATERIALIZED (" \
 "  SELECT c.account, pg_catalog.sum(c.followers) AS followers," \
-"         pg_catalog.sum(c.following) AS following, pg_catalog.sum(c.mutuals) AS mutuals" \
+"         pg_catalog.sum(c.following) AS following, pg_catalog.sum(c.mutuals) AS mutuals," \
+"         pg_catalog.sum(c.items) AS items" \
 "  FROM follow_graph.counter AS c GROUP BY c.account)"
 
 /*
@@ -90,16 +101,18 @@ static const char *const counter_indexes[] = {FG_COUNTER_PKEY, NULL};
 static const char *const sql_verify =
 FG_ACTUAL_AND_STORED_CTES
 ", diff AS ("
-"  SELECT COALESCE(a.account, s.account) AS account, v.what,"
+"  SELECT COALESCE(a.account, s.account) AS account, v.what, v.source,"
 "         COALESCE(v.stored, 0) AS stored, COALESCE(v.actual, 0) AS actual"
 "  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account"
 "  CROSS JOIN LATERAL (VALUES"
-"    (1, 'followers', s.followers, a.followers::pg_catalog.numeric),"
-"    (2, 'following', s.following, a.following::pg_catalog.numeric),"
-"    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric)) AS v(ord, what, stored, actual)"
+"    (1, 'followers', s.followers, a.followers::pg_catalog.numeric, 'edges'),"
+"    (2, 'following', s.following, a.following::pg_catalog.numeric, 'edges'),"
+"    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric, 'edges'),"
+"    (4, 'items', s.items, a.items::pg_catalog.numeric, 'items'))"
+"    AS v(ord, what, stored, actual, source)"
 "  WHERE COALESCE(v.stored, 0) OPERATOR(pg_catalog.<>) COALESCE(v.actual, 0))"
 " SELECT d.account,"
-"        pg_catalog.format('%s count is %s but the edges give %s', d.what, d.stored, d.actual)"
+"        pg_catalog.format('%s count is %s but the %s give %s', d.what, d.stored, d.source, d.actual)"
 " FROM diff AS d"
 " UNION ALL"
 " SELECT a.account, pg_catalog.format('%s edge(s) from the account to itself', a.self_edges)"
@@ -125,7 +138,8 @@ FG_ACTUAL_AND_STORED_CTES
 "  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account"
 "  WHERE COALESCE(s.followers, 0) OPERATOR(pg_catalog.<>) COALESCE(a.followers, 0)"
 "     OR COALESCE(s.following, 0) OPERATOR(pg_catalog.<>) COALESCE(a.following, 0)"
-"     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)),"
+"     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)"
+"     OR COALESCE(s.items, 0) OPERATOR(pg_catalog.<>) COALESCE(a.items, 0)),"
 " dropped AS ("
 "  DELETE FROM follow_graph.counter AS c USING changed AS ch"
 "  WHERE c.account OPERATOR(pg_catalog.=) ch.account RETURNING 1)"
@@ -137,8 +151,8 @@ FG_ACTUAL_AND_STORED_CTES
  */
 static const char *const sql_rebuild_insert =
 FG_ACTUAL_AND_STORED_CTES
-" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals)"
-" SELECT a.account, 0, a.followers, a.following, a.mutuals"
+" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals, items)"
+" SELECT a.account, 0, a.followers, a.following, a.mutuals, a.items"
 " FROM actual AS a"
 " WHERE NOT EXISTS (SELECT FROM follow_graph.counter AS c"
 "                   WHERE c.account OPERATOR(pg_catalog.=) a.account)";
@@ -170,7 +184,7 @@ static const char *const sql_rebuild_merge =
 "  SELECT pg_catalog.count(*) AS n FROM follow_graph.counter AS c"
 "  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account),"
 " free AS ("
-"  SELECT c.ctid AS tid, c.account, c.stripe, c.followers, c.following, c.mutuals"
+"  SELECT c.ctid AS tid, c.account, c.stripe, c.followers, c.following, c.mutuals, c.items"
 "  FROM follow_graph.counter AS c"
 "  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account"
 "  FOR UPDATE OF c SKIP LOCKED),"
@@ -178,7 +192,8 @@ static const char *const sql_rebuild_merge =
 "  SELECT f.account, pg_catalog.min(f.stripe) AS keep,"
 "         pg_catalog.sum(f.followers) AS followers,"
 "         pg_catalog.sum(f.following) AS following,"
-"         pg_catalog.sum(f.mutuals) AS mutuals"
+"         pg_catalog.sum(f.mutuals) AS mutuals,"
+"         pg_catalog.sum(f.items) AS items"
 "  FROM free AS f GROUP BY f.account"
 "  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
 " dropped AS ("
@@ -190,7 +205,8 @@ static const char *const sql_rebuild_merge =
 "  UPDATE follow_graph.counter AS c"
 "  SET followers = s.followers::pg_catalog.int8,"
 "      following = s.following::pg_catalog.int8,"
-"      mutuals = s.mutuals::pg_catalog.int8"
+"      mutuals = s.mutuals::pg_catalog.int8,"
+"      items = s.items::pg_catalog.int8"
 "  FROM free AS f, sums AS s"
 "  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid"
 "    AND f.account OPERATOR(pg_catalog.=) s.account"
@@ -202,7 +218,7 @@ static const char *const sql_rebuild_merge =
 
 /* API writers take ROW EXCLUSIVE; this mode waits for them and keeps them out. */
 static const char *const sql_rebuild_lock =
-"LOCK TABLE follow_graph.edge, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE";
+"LOCK TABLE follow_graph.edge, follow_graph.item, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE";
 
 /*
  * Add one problem row; account may be absent (a problem of the whole graph).
@@ -359,6 +375,7 @@ fg_verify(PG_FUNCTION_ARGS)
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CheckIndexes(rsinfo, FG_EDGE_TABLE, edge_indexes, snapshot);
 	CheckIndexes(rsinfo, FG_COUNTER_TABLE, counter_indexes, snapshot);
+	CheckIndexes(rsinfo, FG_ITEM_TABLE, item_indexes, snapshot);
 
 	SPI_connect();
 	guc_level = PlanForWholeTables();
