@@ -100,6 +100,9 @@ SELECT * FROM follow_graph.common_followers(2, 3);
 SELECT * FROM follow_graph.common_following(1, 3);
 SELECT * FROM follow_graph.known_followers(1, 2);
 SELECT pg_catalog.count(*) FROM follow_graph.edges;
+SELECT follow_graph.publish(2, 10), follow_graph.publish(1, 11), follow_graph.unpublish(1, 11);
+SELECT * FROM follow_graph.feed(1, 10);
+SELECT follow_graph.author_items(2), follow_graph.item_count(2), follow_graph.forget_items(5);
 -- idset: I/O, casts, operators' functions, functions, aggregates, graph sets
 SELECT follow_graph.idset_out(follow_graph.idset_in('{3,1,2,3}')) AS idset_text;
 SELECT follow_graph.idset(ARRAY[5, 1, 5]::bigint[]) AS from_array,
