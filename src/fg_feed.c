@@ -41,6 +41,7 @@
 #include "access/tableam.h"
 #include "access/visibilitymap.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -50,6 +51,7 @@
 #include "storage/predicate.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -381,6 +383,11 @@ int64
 FgRemoveAccountItems(int64 account)
 {
 	Datum		value = Int64GetDatum(account);
+	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
+
+	/* A catalog still at 0.1.0 (before ALTER EXTENSION UPDATE) has no items. */
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid(FG_ITEM_TABLE, nsp)))
+		return 0;
 
 	FgSpiExecPlan(FgSpiPrepareKeep(&plan_remove_items, sql_remove_items, 1,
 								   item_types),

@@ -21,6 +21,7 @@
 #include "access/tableam.h"
 #include "access/visibilitymap.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -55,9 +56,17 @@ static const char *const item_indexes[] = {FG_ITEM_PKEY, FG_ITEM_AUTHOR_ITEM, NU
  * following, mutuals, self_edges, max_seq) for every account with an edge,
  * and "stored" (account, followers, following, mutuals) summed over stripes.
  * Each is computed once (MATERIALIZED): an aggregate must never end up on
- * the inner side of a nested loop, rerun for every outer row.
+ * the inner side of a nested loop, rerun for every outer row.  Item counts
+ * (home feed) come from follow_graph.item; in a database whose catalog is
+ * still 0.1.0's (library updated, ALTER EXTENSION UPDATE not run yet) there
+ * is no item table and no items column, and every statement below has a
+ * second form (index 0 of its array) that counts no items.
  */
-#define FG_ACTUAL_AND_STORED_CTES \
+#define FG_ITEMS_FULL		"follow_graph.item"
+#define FG_ITEMS_NONE		"(SELECT NULL::pg_catalog.int8 AS author WHERE false)"
+#define FG_STORED_FULL		"pg_catalog.sum(c.items)"
+#define FG_STORED_NONE		"0::pg_catalog.numeric"
+#define FG_ACTUAL_AND_STORED_CTES(ITEMS, STORED_ITEMS) \
 "WITH fr AS MATERIALIZED (" \
 "  SELECT e.followee AS account, pg_catalog.count(*) AS n" \
 "  FROM follow_graph.edge AS e GROUP BY e.followee)," \
@@ -74,7 +83,7 @@ static const char *const item_indexes[] = {FG_ITEM_PKEY, FG_ITEM_AUTHOR_ITEM, NU
 "  GROUP BY e.follower)," \
 " it AS MATERIALIZED (" \
 "  SELECT i.author AS account, pg_catalog.count(*) AS n" \
-"  FROM follow_graph.item AS i GROUP BY i.author)," \
+"  FROM " ITEMS " AS i GROUP BY i.author)," \
 " ae AS (" \
 "  SELECT COALESCE(fr.account, fg.account) AS account," \
 "         COALESCE(fr.n, 0) AS followers, COALESCE(fg.n, 0) AS following," \
@@ -91,71 +100,88 @@ static const char *const item_indexes[] = {FG_ITEM_PKEY, FG_ITEM_AUTHOR_ITEM, NU
 " stored AS MATERIALIZED (" \
 "  SELECT c.account, pg_catalog.sum(c.followers) AS followers," \
 "         pg_catalog.sum(c.following) AS following, pg_catalog.sum(c.mutuals) AS mutuals," \
-"         pg_catalog.sum(c.items) AS items" \
+"         " STORED_ITEMS " AS items" \
 "  FROM follow_graph.counter AS c GROUP BY c.account)"
 
 /*
  * verify(): one row per problem.  Counts are compared as numeric sums so that
  * no stored value, however wrong, can overflow the check itself.
  */
-static const char *const sql_verify =
-FG_ACTUAL_AND_STORED_CTES
-", diff AS ("
-"  SELECT COALESCE(a.account, s.account) AS account, v.what, v.source,"
-"         COALESCE(v.stored, 0) AS stored, COALESCE(v.actual, 0) AS actual"
-"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account"
-"  CROSS JOIN LATERAL (VALUES"
-"    (1, 'followers', s.followers, a.followers::pg_catalog.numeric, 'edges'),"
-"    (2, 'following', s.following, a.following::pg_catalog.numeric, 'edges'),"
-"    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric, 'edges'),"
-"    (4, 'items', s.items, a.items::pg_catalog.numeric, 'items'))"
-"    AS v(ord, what, stored, actual, source)"
-"  WHERE COALESCE(v.stored, 0) OPERATOR(pg_catalog.<>) COALESCE(v.actual, 0))"
-" SELECT d.account,"
-"        pg_catalog.format('%s count is %s but the %s give %s', d.what, d.stored, d.source, d.actual)"
-" FROM diff AS d"
-" UNION ALL"
-" SELECT a.account, pg_catalog.format('%s edge(s) from the account to itself', a.self_edges)"
-" FROM actual AS a WHERE a.self_edges OPERATOR(pg_catalog.>) 0"
-" UNION ALL"
-" SELECT NULL::pg_catalog.int8,"
-"        pg_catalog.format('edge_seq would next give %s but an edge already has seq %s',"
-"                          q.next_seq, m.max_seq)"
-" FROM (SELECT pg_catalog.max(a.max_seq) AS max_seq FROM actual AS a) AS m,"
-"      (SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) 1"
-"              ELSE s.last_value END AS next_seq"
-"       FROM follow_graph.edge_seq AS s) AS q"
-" WHERE m.max_seq OPERATOR(pg_catalog.>=) q.next_seq";
+#define FG_SQL_VERIFY(ITEMS, STORED_ITEMS) \
+FG_ACTUAL_AND_STORED_CTES(ITEMS, STORED_ITEMS) \
+", diff AS (" \
+"  SELECT COALESCE(a.account, s.account) AS account, v.what, v.source," \
+"         COALESCE(v.stored, 0) AS stored, COALESCE(v.actual, 0) AS actual" \
+"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account" \
+"  CROSS JOIN LATERAL (VALUES" \
+"    (1, 'followers', s.followers, a.followers::pg_catalog.numeric, 'edges')," \
+"    (2, 'following', s.following, a.following::pg_catalog.numeric, 'edges')," \
+"    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric, 'edges')," \
+"    (4, 'items', s.items, a.items::pg_catalog.numeric, 'items'))" \
+"    AS v(ord, what, stored, actual, source)" \
+"  WHERE COALESCE(v.stored, 0) OPERATOR(pg_catalog.<>) COALESCE(v.actual, 0))" \
+" SELECT d.account," \
+"        pg_catalog.format('%s count is %s but the %s give %s', d.what, d.stored, d.source, d.actual)" \
+" FROM diff AS d" \
+" UNION ALL" \
+" SELECT a.account, pg_catalog.format('%s edge(s) from the account to itself', a.self_edges)" \
+" FROM actual AS a WHERE a.self_edges OPERATOR(pg_catalog.>) 0" \
+" UNION ALL" \
+" SELECT NULL::pg_catalog.int8," \
+"        pg_catalog.format('edge_seq would next give %s but an edge already has seq %s'," \
+"                          q.next_seq, m.max_seq)" \
+" FROM (SELECT pg_catalog.max(a.max_seq) AS max_seq FROM actual AS a) AS m," \
+"      (SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) 1" \
+"              ELSE s.last_value END AS next_seq" \
+"       FROM follow_graph.edge_seq AS s) AS q" \
+" WHERE m.max_seq OPERATOR(pg_catalog.>=) q.next_seq"
+
+static const char *const sql_verify[2] = {
+	FG_SQL_VERIFY(FG_ITEMS_NONE, FG_STORED_NONE),
+	FG_SQL_VERIFY(FG_ITEMS_FULL, FG_STORED_FULL)
+};
 
 /*
  * rebuild_counts(), step 1: drop every stripe of each account whose summed
  * counts disagree with the edges, and say how many accounts that was.
  */
-static const char *const sql_rebuild_drop =
-FG_ACTUAL_AND_STORED_CTES
-", changed AS ("
-"  SELECT COALESCE(a.account, s.account) AS account"
-"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account"
-"  WHERE COALESCE(s.followers, 0) OPERATOR(pg_catalog.<>) COALESCE(a.followers, 0)"
-"     OR COALESCE(s.following, 0) OPERATOR(pg_catalog.<>) COALESCE(a.following, 0)"
-"     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)"
-"     OR COALESCE(s.items, 0) OPERATOR(pg_catalog.<>) COALESCE(a.items, 0)),"
-" dropped AS ("
-"  DELETE FROM follow_graph.counter AS c USING changed AS ch"
-"  WHERE c.account OPERATOR(pg_catalog.=) ch.account RETURNING 1)"
-" SELECT pg_catalog.count(*) FROM changed";
+#define FG_SQL_REBUILD_DROP(ITEMS, STORED_ITEMS) \
+FG_ACTUAL_AND_STORED_CTES(ITEMS, STORED_ITEMS) \
+", changed AS (" \
+"  SELECT COALESCE(a.account, s.account) AS account" \
+"  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account" \
+"  WHERE COALESCE(s.followers, 0) OPERATOR(pg_catalog.<>) COALESCE(a.followers, 0)" \
+"     OR COALESCE(s.following, 0) OPERATOR(pg_catalog.<>) COALESCE(a.following, 0)" \
+"     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)" \
+"     OR COALESCE(s.items, 0) OPERATOR(pg_catalog.<>) COALESCE(a.items, 0))," \
+" dropped AS (" \
+"  DELETE FROM follow_graph.counter AS c USING changed AS ch" \
+"  WHERE c.account OPERATOR(pg_catalog.=) ch.account RETURNING 1)" \
+" SELECT pg_catalog.count(*) FROM changed"
+
+static const char *const sql_rebuild_drop[2] = {
+	FG_SQL_REBUILD_DROP(FG_ITEMS_NONE, FG_STORED_NONE),
+	FG_SQL_REBUILD_DROP(FG_ITEMS_FULL, FG_STORED_FULL)
+};
 
 /*
  * rebuild_counts(), step 2: one fresh stripe for every account with edges and
  * no stripe left, that is exactly the accounts step 1 dropped.
  */
-static const char *const sql_rebuild_insert =
-FG_ACTUAL_AND_STORED_CTES
-" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals, items)"
-" SELECT a.account, 0, a.followers, a.following, a.mutuals, a.items"
-" FROM actual AS a"
-" WHERE NOT EXISTS (SELECT FROM follow_graph.counter AS c"
-"                   WHERE c.account OPERATOR(pg_catalog.=) a.account)";
+static const char *const sql_rebuild_insert[2] = {
+	FG_ACTUAL_AND_STORED_CTES(FG_ITEMS_NONE, FG_STORED_NONE)
+	" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals)"
+	" SELECT a.account, 0, a.followers, a.following, a.mutuals"
+	" FROM actual AS a"
+	" WHERE NOT EXISTS (SELECT FROM follow_graph.counter AS c"
+	"                   WHERE c.account OPERATOR(pg_catalog.=) a.account)",
+	FG_ACTUAL_AND_STORED_CTES(FG_ITEMS_FULL, FG_STORED_FULL)
+	" INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals, items)"
+	" SELECT a.account, 0, a.followers, a.following, a.mutuals, a.items"
+	" FROM actual AS a"
+	" WHERE NOT EXISTS (SELECT FROM follow_graph.counter AS c"
+	"                   WHERE c.account OPERATOR(pg_catalog.=) a.account)"
+};
 
 /*
  * rebuild_counts(), step 3: move edge_seq past the highest seq in use, so
@@ -176,49 +202,67 @@ static const char *const sql_rebuild_seq =
  * account's stripes is unchanged either way.  Returns the number of stripes
  * merged away and the number of stripes skipped.
  */
-static const char *const sql_rebuild_merge =
-"WITH multi AS ("
-"  SELECT c.account FROM follow_graph.counter AS c GROUP BY c.account"
-"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
-" candidates AS ("
-"  SELECT pg_catalog.count(*) AS n FROM follow_graph.counter AS c"
-"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account),"
-" free AS ("
-"  SELECT c.ctid AS tid, c.account, c.stripe, c.followers, c.following, c.mutuals, c.items"
-"  FROM follow_graph.counter AS c"
-"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account"
-"  FOR UPDATE OF c SKIP LOCKED),"
-" sums AS ("
-"  SELECT f.account, pg_catalog.min(f.stripe) AS keep,"
-"         pg_catalog.sum(f.followers) AS followers,"
-"         pg_catalog.sum(f.following) AS following,"
-"         pg_catalog.sum(f.mutuals) AS mutuals,"
-"         pg_catalog.sum(f.items) AS items"
-"  FROM free AS f GROUP BY f.account"
-"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
-" dropped AS ("
-"  DELETE FROM follow_graph.counter AS c USING free AS f, sums AS s"
-"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid"
-"    AND f.account OPERATOR(pg_catalog.=) s.account"
-"    AND f.stripe OPERATOR(pg_catalog.<>) s.keep RETURNING 1),"
-" kept AS ("
-"  UPDATE follow_graph.counter AS c"
-"  SET followers = s.followers::pg_catalog.int8,"
-"      following = s.following::pg_catalog.int8,"
-"      mutuals = s.mutuals::pg_catalog.int8,"
-"      items = s.items::pg_catalog.int8"
-"  FROM free AS f, sums AS s"
-"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid"
-"    AND f.account OPERATOR(pg_catalog.=) s.account"
-"    AND f.stripe OPERATOR(pg_catalog.=) s.keep RETURNING 1)"
-" SELECT (SELECT pg_catalog.count(*) FROM dropped) AS merged,"
-"        (SELECT pg_catalog.count(*) FROM kept) AS accounts,"
-"        (SELECT c.n FROM candidates AS c) OPERATOR(pg_catalog.-)"
-"        (SELECT pg_catalog.count(*) FROM free) AS skipped";
+#define FG_SQL_REBUILD_MERGE(C_ITEMS, SUM_ITEMS, SET_ITEMS) \
+"WITH multi AS (" \
+"  SELECT c.account FROM follow_graph.counter AS c GROUP BY c.account" \
+"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)," \
+" candidates AS (" \
+"  SELECT pg_catalog.count(*) AS n FROM follow_graph.counter AS c" \
+"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account)," \
+" free AS (" \
+"  SELECT c.ctid AS tid, c.account, c.stripe, c.followers, c.following, c.mutuals" C_ITEMS \
+"  FROM follow_graph.counter AS c" \
+"  JOIN multi AS m ON m.account OPERATOR(pg_catalog.=) c.account" \
+"  FOR UPDATE OF c SKIP LOCKED)," \
+" sums AS (" \
+"  SELECT f.account, pg_catalog.min(f.stripe) AS keep," \
+"         pg_catalog.sum(f.followers) AS followers," \
+"         pg_catalog.sum(f.following) AS following," \
+"         pg_catalog.sum(f.mutuals) AS mutuals," SUM_ITEMS \
+"  FROM free AS f GROUP BY f.account" \
+"  HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)," \
+" dropped AS (" \
+"  DELETE FROM follow_graph.counter AS c USING free AS f, sums AS s" \
+"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid" \
+"    AND f.account OPERATOR(pg_catalog.=) s.account" \
+"    AND f.stripe OPERATOR(pg_catalog.<>) s.keep RETURNING 1)," \
+" kept AS (" \
+"  UPDATE follow_graph.counter AS c" \
+"  SET followers = s.followers::pg_catalog.int8," \
+"      following = s.following::pg_catalog.int8," \
+"      mutuals = s.mutuals::pg_catalog.int8" SET_ITEMS \
+"  FROM free AS f, sums AS s" \
+"  WHERE c.ctid OPERATOR(pg_catalog.=) f.tid" \
+"    AND f.account OPERATOR(pg_catalog.=) s.account" \
+"    AND f.stripe OPERATOR(pg_catalog.=) s.keep RETURNING 1)" \
+" SELECT (SELECT pg_catalog.count(*) FROM dropped) AS merged," \
+"        (SELECT pg_catalog.count(*) FROM kept) AS accounts," \
+"        (SELECT c.n FROM candidates AS c) OPERATOR(pg_catalog.-)" \
+"        (SELECT pg_catalog.count(*) FROM free) AS skipped"
+
+static const char *const sql_rebuild_merge[2] = {
+	FG_SQL_REBUILD_MERGE("", " 0 AS items", ""),
+	FG_SQL_REBUILD_MERGE(", c.items", " pg_catalog.sum(f.items) AS items",
+						 ", items = s.items::pg_catalog.int8")
+};
 
 /* API writers take ROW EXCLUSIVE; this mode waits for them and keeps them out. */
-static const char *const sql_rebuild_lock =
-"LOCK TABLE follow_graph.edge, follow_graph.item, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE";
+static const char *const sql_rebuild_lock[2] = {
+	"LOCK TABLE follow_graph.edge, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE",
+	"LOCK TABLE follow_graph.edge, follow_graph.item, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE"
+};
+
+/*
+ * 1 if the catalog has the home feed's storage (0.2.0 on), else 0: the
+ * index into the statement arrays above.
+ */
+static int
+ItemsForm(void)
+{
+	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid(FG_ITEM_TABLE, nsp)) ? 1 : 0;
+}
 
 /*
  * Add one problem row; account may be absent (a problem of the whole graph).
@@ -367,20 +411,23 @@ fg_verify(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo;
 	Snapshot	snapshot = GetActiveSnapshot();
-	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plans[2];
 	Portal		portal;
 	int			guc_level;
+	int			form;
 
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CheckIndexes(rsinfo, FG_EDGE_TABLE, edge_indexes, snapshot);
 	CheckIndexes(rsinfo, FG_COUNTER_TABLE, counter_indexes, snapshot);
-	CheckIndexes(rsinfo, FG_ITEM_TABLE, item_indexes, snapshot);
+	form = ItemsForm();
+	if (form == 1)
+		CheckIndexes(rsinfo, FG_ITEM_TABLE, item_indexes, snapshot);
 
 	SPI_connect();
 	guc_level = PlanForWholeTables();
-	FgSpiPrepareKeep(&plan, sql_verify, 0, NULL);
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	FgSpiPrepareKeep(&plans[form], sql_verify[form], 0, NULL);
+	portal = SPI_cursor_open(NULL, plans[form], NULL, NULL, true);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, FG_VERIFY_BATCH);
@@ -420,6 +467,7 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 	int64		merged_accounts;
 	int64		skipped;
 	int			guc_level;
+	int			form = ItemsForm();
 
 	/*
 	 * The lock below only helps if the statements after it take fresh
@@ -434,12 +482,12 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	guc_level = PlanForWholeTables();
-	FgSpiExec(sql_rebuild_lock, 0, NULL, NULL, SPI_OK_UTILITY);
-	if (FgSpiExec(sql_rebuild_drop, 0, NULL, NULL, SPI_OK_SELECT) != 1)
+	FgSpiExec(sql_rebuild_lock[form], 0, NULL, NULL, SPI_OK_UTILITY);
+	if (FgSpiExec(sql_rebuild_drop[form], 0, NULL, NULL, SPI_OK_SELECT) != 1)
 		elog(ERROR, "rebuild_counts: the count of changed accounts is missing");
 	changed = FgSpiGetInt64(0, 1);
-	FgSpiExec(sql_rebuild_insert, 0, NULL, NULL, SPI_OK_INSERT);
-	FgSpiExec(sql_rebuild_merge, 0, NULL, NULL, SPI_OK_SELECT);
+	FgSpiExec(sql_rebuild_insert[form], 0, NULL, NULL, SPI_OK_INSERT);
+	FgSpiExec(sql_rebuild_merge[form], 0, NULL, NULL, SPI_OK_SELECT);
 	merged = FgSpiGetInt64(0, 1);
 	merged_accounts = FgSpiGetInt64(0, 2);
 	skipped = FgSpiGetInt64(0, 3);
