@@ -59,7 +59,7 @@
 #include "fg.h"
 
 /* Budget of the newest-items scan, in entries per account and page row. */
-#define FG_FEED_SCAN_RATIO 8
+#define FG_FEED_SCAN_RATIO 16
 
 /* Attribute numbers of follow_graph.mute. */
 #define FG_MUTE_ATT_MUTED		2
@@ -160,33 +160,72 @@ FG_ITEMS_UNCOUNT;
 
 static const Oid item_types[] = {INT8OID, INT8OID, INT8OID};
 
+/* An open walk over follow_graph.account_state for repeated flag lookups. */
+typedef struct FgStateReader
+{
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+} FgStateReader;
+
 /*
- * Is the account active in the active snapshot?  No row in account_state
- * means active.
+ * Open account_state and its primary key for lookups in the active snapshot.
+ */
+static void
+StateReaderBegin(FgStateReader *r)
+{
+	r->heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
+	r->index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
+	r->scan = FgIndexBeginScan(r->heap, r->index, GetActiveSnapshot(), 1, 0);
+	r->slot = table_slot_create(r->heap, NULL);
+}
+
+/*
+ * Is the account active?  No row in account_state means active.
+ */
+static bool
+StateReaderActive(FgStateReader *r, int64 account)
+{
+	ScanKeyData key;
+
+	CHECK_FOR_INTERRUPTS();
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(account));
+	index_rescan(r->scan, &key, 1, NULL, 0);
+	if (index_getnext_slot(r->scan, ForwardScanDirection, r->slot))
+	{
+		bool		isnull;
+
+		return DatumGetBool(slot_getattr(r->slot, FG_STATE_ATT_ACTIVE, &isnull));
+	}
+	return true;
+}
+
+/*
+ * Close what StateReaderBegin opened.
+ */
+static void
+StateReaderEnd(FgStateReader *r)
+{
+	index_endscan(r->scan);
+	ExecDropSingleTupleTableSlot(r->slot);
+	index_close(r->index, NoLock);
+	table_close(r->heap, NoLock);
+}
+
+/*
+ * Is the account active in the active snapshot?  (One lookup.)
  */
 static bool
 AccountActive(int64 account)
 {
-	Relation	heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
-	Relation	index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
-	IndexScanDesc scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(), 1, 0);
-	TupleTableSlot *slot = table_slot_create(heap, NULL);
-	ScanKeyData key;
-	bool		active = true;
+	FgStateReader r;
+	bool		active;
 
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum(account));
-	index_rescan(scan, &key, 1, NULL, 0);
-	if (index_getnext_slot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-
-		active = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_ACTIVE, &isnull));
-	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, NoLock);
-	table_close(heap, NoLock);
+	StateReaderBegin(&r);
+	active = StateReaderActive(&r, account);
+	StateReaderEnd(&r);
 	return active;
 }
 
@@ -509,6 +548,7 @@ typedef struct FeedPage
 	int64	   *accounts;		/* sorted, distinct */
 	int			naccounts;
 	char	   *checked;		/* per account: 0 unknown, 1 active, 2 not */
+	FgStateReader states;		/* for the lookups that fill checked */
 	int32		want;			/* rows still to emit */
 	FeedStats	stats;
 } FeedPage;
@@ -632,7 +672,7 @@ static bool
 FeedAccountShown(FeedPage *fp, int pos)
 {
 	if (fp->checked[pos] == 0)
-		fp->checked[pos] = AccountActive(fp->accounts[pos]) ? 1 : 2;
+		fp->checked[pos] = StateReaderActive(&fp->states, fp->accounts[pos]) ? 1 : 2;
 	return fp->checked[pos] == 1;
 }
 
@@ -857,8 +897,12 @@ fg_feed(PG_FUNCTION_ARGS)
 		before = PG_GETARG_INT64(2);
 
 	/* A deactivated viewer sees nothing (its edges are hidden too). */
-	if (!AccountActive(viewer))
+	StateReaderBegin(&fp.states);
+	if (!StateReaderActive(&fp.states, viewer))
+	{
+		StateReaderEnd(&fp.states);
 		return (Datum) 0;
+	}
 
 	fp.accounts = FeedAccounts(viewer, &fp.naccounts);
 	fp.checked = palloc0(Max(fp.naccounts, 1));
@@ -873,6 +917,7 @@ fg_feed(PG_FUNCTION_ARGS)
 		FeedMerge(&fp, heap, bound);
 	}
 	table_close(heap, NoLock);
+	StateReaderEnd(&fp.states);
 
 	ereport(DEBUG1,
 			(errmsg_internal("feed of " INT64_FORMAT ": %d accounts, " INT64_FORMAT " index entries read (" INT64_FORMAT " by the newest-items scan, " INT64_FORMAT " by the merge in " INT64_FORMAT " descents)",
