@@ -696,11 +696,13 @@ EmitFeedRow(FeedPage *fp, int pos, int64 item)
  * Strategy 1: the newest items of everyone below the cursor, keeping those
  * of the viewer's accounts, for at most budget entries.  Returns true if the
  * page is complete (full, or no item left); otherwise *bound is the lowest
- * id examined, below which the merge goes on.
+ * id examined, and *bound_shown whether the page shows it: the merge goes
+ * on below it, or from it when it was not shown (another version of the
+ * same id, dead or alive, may come right after the entry examined).
  */
 static bool
 FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
-			   int64 budget, int64 *bound)
+			   int64 budget, int64 *bound, bool *bound_shown)
 {
 	Relation	index = FgOpenIndex(FG_ITEM_PKEY, AccessShareLock);
 	Snapshot	snapshot = GetActiveSnapshot();
@@ -735,6 +737,7 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
 											 scan->xs_itupdesc, &isnull));
 		*bound = item;
+		*bound_shown = false;
 		pos = FindAccount(fp->accounts, fp->naccounts, author);
 		if (pos < 0)
 			continue;
@@ -749,7 +752,10 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 		else if (IsolationIsSerializable())
 			PredicateLockPage(heap, ItemPointerGetBlockNumber(tid), snapshot);
 		if (FeedAccountShown(fp, pos))
+		{
 			EmitFeedRow(fp, pos, item);
+			*bound_shown = true;
+		}
 	}
 	done = fp->want == 0 || (fp->stats.scanned < budget && tid == NULL);
 
@@ -787,10 +793,11 @@ HeapSiftDown(FeedHead *h, int n, int i)
 }
 
 /*
- * Strategy 2: k-way merge of the accounts' items below the bound.
+ * Strategy 2: k-way merge of the accounts' items below the bound (or from
+ * it, with inclusive).
  */
 static void
-FeedMerge(FeedPage *fp, Relation heap, int64 bound)
+FeedMerge(FeedPage *fp, Relation heap, int64 bound, bool inclusive)
 {
 	FgScan	   *s = FgScanBegin(heap, FG_ITEM_AUTHOR_ITEM, BackwardScanDirection,
 								false);
@@ -803,7 +810,9 @@ FeedMerge(FeedPage *fp, Relation heap, int64 bound)
 	{
 		int64		item;
 
-		FgScanSeek(s, fp->accounts[i], BTLessStrategyNumber, bound);
+		FgScanSeek(s, fp->accounts[i],
+				   inclusive ? BTLessEqualStrategyNumber : BTLessStrategyNumber,
+				   bound);
 		fp->stats.descents++;
 		if (FgScanNextId(s, &item))
 		{
@@ -882,6 +891,7 @@ fg_feed(PG_FUNCTION_ARGS)
 	bool		has_before;
 	int64		before = 0;
 	int64		bound = 0;
+	bool		bound_shown = false;
 	Relation	heap;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -911,10 +921,10 @@ fg_feed(PG_FUNCTION_ARGS)
 	if (fp.naccounts > 0 &&
 		!FeedScanNewest(&fp, heap, has_before, before,
 						(int64) FG_FEED_SCAN_RATIO * (fp.want + fp.naccounts),
-						&bound))
+						&bound, &bound_shown))
 	{
-		/* The scan read its budget: merge below where it stopped. */
-		FeedMerge(&fp, heap, bound);
+		/* The scan read its budget: merge from where it stopped. */
+		FeedMerge(&fp, heap, bound, !bound_shown);
 	}
 	table_close(heap, NoLock);
 	StateReaderEnd(&fp.states);
