@@ -24,6 +24,9 @@ $node->safe_psql('src', q{
 	WHERE (e.follower + e.followee) % 7 = 0;
 	-- an extra stripe, as concurrent writers leave behind
 	INSERT INTO follow_graph.counter VALUES (1, 12345, 2, -1, 1), (1, 54321, -2, 1, -1);
+	-- home feed items
+	SELECT pg_catalog.count(follow_graph.publish(a OPERATOR(pg_catalog.%) 60 OPERATOR(pg_catalog.+) 1, a))
+	FROM pg_catalog.generate_series(1, 300) AS a;
 });
 
 # Everything that must survive, as one text per query.
@@ -40,6 +43,12 @@ my %probe = (
 		FROM pg_catalog.generate_series(1, 60) AS a},
 	pair_gate => q{SELECT pg_catalog.count(*) FROM follow_graph.pair_gate},
 	verify => q{SELECT pg_catalog.count(*) FROM follow_graph.verify()},
+	items => q{SELECT pg_catalog.md5(pg_catalog.string_agg(
+		pg_catalog.concat_ws(' ', author, item), ',' ORDER BY item)) FROM follow_graph.item},
+	feed => q{SELECT pg_catalog.string_agg(pg_catalog.concat_ws(' ', author, item), ',')
+		FROM follow_graph.feed(1, 1000)},
+	item_counts => q{SELECT pg_catalog.string_agg(follow_graph.item_count(a)::text, ',' ORDER BY a)
+		FROM pg_catalog.generate_series(1, 60) AS a},
 );
 
 my %before;
