@@ -104,6 +104,15 @@ extern void FgPairStates(int64 viewer, int64 target, bool *blocking,
 
 /* fg_write.c */
 extern void FgWriteInit(void);
+extern bool FgStripeHeld(int64 account);
+extern bool FgStripeRemember(int64 account, uint64 row, int col);
+extern void FgBumpItems(int64 account, int64 delta);
+
+/* fg_feed.c (home feed storage; see sql/install/70_feed.sql) */
+#define FG_ITEM_TABLE			"item"
+#define FG_ITEM_PKEY			"item_pkey"				/* (item) INCLUDE (author) */
+#define FG_ITEM_AUTHOR_ITEM		"item_author_item"		/* (author, item) */
+extern int64 FgRemoveAccountItems(int64 account);
 
 /* fg_states.c: account writers' parts of remove_account() and import_edges() */
 extern bool FgStatesInstalled(void);

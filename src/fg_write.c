@@ -1401,3 +1401,92 @@ fg_reject_request(PG_FUNCTION_ARGS)
 	ClosePairRels(&r);
 	PG_RETURN_BOOL(result);
 }
+
+/* Item counts (fg_feed.c): the same stripes and stripe cache. */
+static SPIPlanPtr plan_items_tid = NULL;
+static SPIPlanPtr plan_items_stripe = NULL;
+static SPIPlanPtr plan_items_new = NULL;
+
+static const char *const sql_items_tid =
+"UPDATE follow_graph.counter AS c"
+" SET items = c.items OPERATOR(pg_catalog.+) $2"
+" WHERE c.ctid OPERATOR(pg_catalog.=) $3"
+"   AND c.account OPERATOR(pg_catalog.=) $1"
+" RETURNING c.ctid";
+
+static const char *const sql_items_stripe =
+"WITH pick AS ("
+"  SELECT c.stripe FROM follow_graph.counter AS c"
+"  WHERE c.account OPERATOR(pg_catalog.=) $1"
+"  LIMIT 1 FOR UPDATE SKIP LOCKED)"
+" UPDATE follow_graph.counter AS c"
+" SET items = c.items OPERATOR(pg_catalog.+) $2"
+" FROM pick"
+" WHERE c.account OPERATOR(pg_catalog.=) $1"
+"   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe"
+" RETURNING c.ctid";
+
+static const char *const sql_items_new =
+"INSERT INTO follow_graph.counter AS c (account, stripe, items)"
+" VALUES ($1, $3, $2)"
+" ON CONFLICT (account, stripe) DO UPDATE"
+" SET items = c.items OPERATOR(pg_catalog.+) excluded.items"
+" RETURNING c.ctid";
+
+/*
+ * Does this transaction already hold a counter stripe of the account?
+ */
+bool
+FgStripeHeld(int64 account)
+{
+	return HoldsStripe(account);
+}
+
+/*
+ * Remember the stripe version in column col of SPI result row 'row' as the
+ * one this transaction last wrote for the account; false if it is NULL.
+ */
+bool
+FgStripeRemember(int64 account, uint64 row, int col)
+{
+	return RememberStripe(account, row, col);
+}
+
+/*
+ * Add delta to the item count of an account, as BumpCounts does for the
+ * edge counts: the stripe this transaction holds, else a free one, else a
+ * new one.  Inside SPI_connect.
+ */
+void
+FgBumpItems(int64 account, int64 delta)
+{
+	Datum		values[3];
+	Oid			types[3] = {INT8OID, INT8OID, TIDOID};
+	FgStripeCacheEntry *e = StripeCacheEntry(account);
+
+	values[0] = Int64GetDatum(account);
+	values[1] = Int64GetDatum(delta);
+	if (e->generation == stripe_generation && e->account == account)
+	{
+		values[2] = PointerGetDatum(&e->tid);
+		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_items_tid, sql_items_tid, 3,
+										   types),
+						  values, SPI_OK_UPDATE_RETURNING) > 0)
+		{
+			RememberStripe(account, 0, 1);
+			return;
+		}
+	}
+	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_items_stripe, sql_items_stripe, 2,
+									   types),
+					  values, SPI_OK_UPDATE_RETURNING) > 0)
+	{
+		RememberStripe(account, 0, 1);
+		return;
+	}
+	types[2] = INT4OID;
+	values[2] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_items_new, sql_items_new, 3, types),
+				  values, SPI_OK_INSERT_RETURNING);
+	RememberStripe(account, 0, 1);
+}
