@@ -170,7 +170,9 @@ BEGIN
 		a := 1 + floor(random() * 300)::bigint;
 		b := 1 + floor(random() * 300)::bigint;
 		IF r < 0.40 THEN
-			IF a <> b AND follow_graph.follow(a, b) THEN
+			-- follow() refuses a pair with a block either way (42501)
+			IF a <> b AND NOT follow_graph.is_blocking(a, b)
+			   AND NOT follow_graph.is_blocking(b, a) AND follow_graph.follow(a, b) THEN
 				INSERT INTO m_follow VALUES (a, b);
 			END IF;
 		ELSIF r < 0.48 THEN
@@ -190,20 +192,17 @@ BEGIN
 				DELETE FROM m_item WHERE item = b;
 			END IF;
 		ELSIF r < 0.985 THEN
-			-- mute, active or expired (state written directly)
+			-- mute, active or expired
 			IF a <> b THEN
-				INSERT INTO follow_graph.mute VALUES (a, b, nextval('follow_graph.state_seq'), now(),
+				PERFORM follow_graph.mute(a, b,
 					CASE WHEN random() < 0.3 THEN now() - interval '1 hour'
-						 WHEN random() < 0.5 THEN now() + interval '1 hour' END)
-				ON CONFLICT DO NOTHING;
+						 WHEN random() < 0.5 THEN now() + interval '1 hour' END);
 			END IF;
 		ELSE
 			-- block: the edges go both ways, the block row stays
 			IF a <> b THEN
-				PERFORM follow_graph.unfollow(a, b), follow_graph.unfollow(b, a);
+				PERFORM follow_graph.block(a, b);
 				DELETE FROM m_follow WHERE (follower, followee) IN ((a, b), (b, a));
-				INSERT INTO follow_graph.block VALUES (a, b, nextval('follow_graph.state_seq'), now())
-				ON CONFLICT DO NOTHING;
 			END IF;
 		END IF;
 	END LOOP;
@@ -211,11 +210,11 @@ BEGIN
 	-- of them move out as a deactivation does, the others stay (feed must
 	-- not trust the edges alone)
 	FOR a IN SELECT g FROM generate_series(1, 300, 30) AS g LOOP
-		INSERT INTO follow_graph.account_state (account, active) VALUES (a, false);
 		IF a % 60 = 1 THEN
-			PERFORM follow_graph.unfollow(f.follower, f.followee) FROM m_follow AS f
-			WHERE a IN (f.follower, f.followee);
+			PERFORM follow_graph.deactivate_account(a);
 			DELETE FROM m_follow AS f WHERE a IN (f.follower, f.followee);
+		ELSE
+			INSERT INTO follow_graph.account_state (account, active) VALUES (a, false);
 		END IF;
 	END LOOP;
 END $$;
@@ -279,8 +278,15 @@ SELECT count(*) FILTER (WHERE item_count(a) <> (SELECT count(*) FROM author_item
 						CASE WHEN EXISTS (SELECT 1 FROM account_state AS s WHERE s.account = a AND NOT s.active)
 							 THEN 0 ELSE (SELECT count(*) FROM m_item AS i WHERE i.author = a) END) AS list_vs_model
 FROM generate_series(1, 300) AS a;
-SELECT * FROM verify();
+-- The accounts flagged by hand (not through deactivate_account) keep their
+-- visible edges, as no API call would leave them: verify() reports those
+-- edges and nothing else.
+CREATE TEMP VIEW problems AS
+SELECT count(*) > 0 AS reported,
+	   count(*) FILTER (WHERE problem !~ '^edge [0-9]+ -> [0-9]+ is visible but account [0-9]+ is deactivated$') AS other
+FROM verify();
+SELECT * FROM problems;
 -- forget_items on the model
 SELECT forget_items(it) = (SELECT count(*) FROM m_item WHERE item < it)
 FROM (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY item) AS it FROM m_item) AS q;
-SELECT * FROM verify();
+SELECT * FROM problems;
