@@ -176,7 +176,7 @@ $ver
 CREATE EXTENSION follow_graph;
 SELECT extversion FROM pg_extension WHERE extname = 'follow_graph';
 SELECT follow_graph.follow(1, 2), follow_graph.follow(2, 1), follow_graph.follow(3, 1);
-SELECT * FROM follow_graph.counts('{1,2,3}');
+SELECT account, followers, following, mutuals FROM follow_graph.counts('{1,2,3}');
 SELECT follow_graph.idset('{3,1,2,3}'::bigint[])::text;
 SELECT count(*) FROM follow_graph.verify();
 DROP EXTENSION follow_graph;
@@ -185,7 +185,7 @@ SELECT extversion FROM pg_extension WHERE extname = 'follow_graph';
 SELECT follow_graph.follow(1, 2), follow_graph.follow(2, 1);
 ALTER EXTENSION follow_graph UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'follow_graph';
-SELECT * FROM follow_graph.counts('{1,2}');
+SELECT account, followers, following, mutuals FROM follow_graph.counts('{1,2}');
 SELECT count(*) FROM follow_graph.verify();"
 	# psql reads the script from stdin: the server user cannot read $work.
 	out=$(cd / && runuser -u postgres -- pg_virtualenv -v "$major" \
