@@ -27,6 +27,7 @@ OBJS = \
 	src/fg_states.o \
 	src/fg_states_read.o \
 	src/fg_discovery.o \
+	src/fg_feed.o \
 	\
 	src/idset.o \
 	src/idset_format.o \

@@ -119,6 +119,9 @@ SELECT * FROM follow_graph.known_followers_summary(1, ARRAY[2, 3]::bigint[]);
 SELECT * FROM follow_graph.fans(2);
 SELECT * FROM follow_graph.not_following_back(1);
 SELECT follow_graph.dismiss_suggestion(4, 3), follow_graph.dismiss_suggestion(4, 3);
+SELECT follow_graph.publish(2, 10), follow_graph.publish(1, 11), follow_graph.unpublish(1, 11);
+SELECT * FROM follow_graph.feed(1, 10);
+SELECT follow_graph.author_items(2), follow_graph.item_count(2), follow_graph.forget_items(5);
 -- idset: I/O, casts, operators' functions, functions, aggregates, graph sets
 SELECT follow_graph.idset_out(follow_graph.idset_in('{3,1,2,3}')) AS idset_text;
 SELECT follow_graph.idset(ARRAY[5, 1, 5]::bigint[]) AS from_array,

@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "storage/lockdefs.h"
+#include "utils/array.h"
 #include "utils/rel.h"
 #include "utils/snapshot.h"
 
@@ -70,6 +71,18 @@
 /* Largest page a list or set function returns in one call. */
 #define FG_MAX_PAGE_SIZE		100000000
 
+/* Size ratio above which a set walk probes the longer list instead of merging. */
+#define FG_PROBE_RATIO			16
+
+/*
+ * -1, 0 or 1 as a is below, equal to or above b.
+ */
+static inline int
+FgCmpInt64(int64 a, int64 b)
+{
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /*
  * The flag columns of relationships() after target, as offsets in the flags
  * FgRelationshipFlags() fills for each target.
@@ -91,6 +104,15 @@ extern void FgPairStates(int64 viewer, int64 target, bool *blocking,
 
 /* fg_write.c */
 extern void FgWriteInit(void);
+extern bool FgStripeHeld(int64 account);
+extern bool FgStripeRemember(int64 account, uint64 row, int col);
+extern void FgBumpItems(int64 account, int64 delta);
+
+/* fg_feed.c (home feed storage; see sql/install/70_feed.sql) */
+#define FG_ITEM_TABLE			"item"
+#define FG_ITEM_PKEY			"item_pkey"				/* (item) INCLUDE (author) */
+#define FG_ITEM_AUTHOR_ITEM		"item_author_item"		/* (author, item) */
+extern int64 FgRemoveAccountItems(int64 account);
 
 /* fg_states.c: account writers' parts of remove_account() and import_edges() */
 extern bool FgStatesInstalled(void);
@@ -117,6 +139,7 @@ extern Relation FgOpenTable(const char *relname, LOCKMODE lockmode);
 extern Relation FgOpenIndex(const char *relname, LOCKMODE lockmode);
 extern int64 FgGetIdArg(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern void FgCheckPageSize(int32 page_size);
+extern int	FgCompareInt64(const void *a, const void *b);
 
 /* fg_spi.c: SPI with checked result codes (inside SPI_connect/SPI_finish). */
 extern uint64 FgSpiExec(const char *sql, int nargs, const Oid *types,
@@ -189,5 +212,57 @@ extern bool FgScanNextId(FgScan *s, int64 *id);
 extern bool FgScanNextTuple(FgScan *s);
 extern bool FgScanProbe(FgScan *s, int64 owner, int64 other);
 extern void FgScanEnd(FgScan *s);
+
+/* The counts of one account. */
+typedef struct FgCounts
+{
+	int64		followers;
+	int64		following;
+	int64		mutuals;
+	int64		requests;		/* pending incoming follow requests */
+} FgCounts;
+
+/* An open walk over follow_graph.counter for repeated count lookups. */
+typedef struct FgCounterReader
+{
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+} FgCounterReader;
+
+/* An id of an array argument with its position, for order-keeping dedup. */
+typedef struct FgArrayItem
+{
+	int64		id;
+	int			pos;
+	int			keep;
+} FgArrayItem;
+
+/*
+ * A newest-first list: the (owner, seq) index of a table and the columns of
+ * its page rows (other, at, [expires_at,] seq).
+ */
+typedef struct FgSeqList
+{
+	const char *table;
+	const char *index;			/* (owner, seq) */
+	AttrNumber	other_att;
+	AttrNumber	at_att;
+	AttrNumber	seq_att;
+	AttrNumber	expires_att;	/* InvalidAttrNumber if the rows never expire */
+} FgSeqList;
+
+/* fg_read.c: counter lookups, array arguments, list pages and set walks */
+extern void FgCounterReaderBegin(FgCounterReader *r, bool size_hint);
+extern void FgCounterRead(FgCounterReader *r, int64 account, FgCounts *c);
+extern void FgCounterReaderEnd(FgCounterReader *r);
+extern FgArrayItem *FgDistinctIds(ArrayType *arr, const char *argname,
+								  bool has_skip, int64 skip, int *count);
+extern void FgInInputOrder(FgArrayItem *items, int n);
+extern bool FgExpiryInForce(Datum expires_at, bool isnull);
+extern Datum FgSeqListPage(FunctionCallInfo fcinfo, const FgSeqList *list);
+extern bool FgAdvanceTo(FgScan *s, int64 *cur, int64 target);
 
 #endif							/* FG_H */

@@ -1641,6 +1641,8 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	if (states_on)
 		FgRemoveAccountMarks(account);
 	FgDeleteDismissals(account);	/* issue 14: dismissals naming it go too */
+	/* The account's home feed items go too (fg_feed.c). */
+	(void) FgRemoveAccountItems(account);
 	SPI_finish();
 	table_close(heap, NoLock);
 	PG_RETURN_INT64(removed);

@@ -52,12 +52,6 @@
 /* Scores closer than this are equal (issue 14: ties judged at 1e-9). */
 #define FG_SCORE_EPSILON	1e-9
 
-/* How many steps a merge takes before it re-descends the btree. */
-#define FG_GALLOP_STEPS		8
-
-/* known_followers_summary(): probe instead of walking above this ratio. */
-#define FG_PROBE_RATIO		16
-
 /* Name of the dismissal table and its primary key (account, candidate). */
 #define FG_DISMISSAL_TABLE	"dismissal"
 #define FG_DISMISSAL_PKEY	"dismissal_pkey"
@@ -88,16 +82,6 @@ static const char *const sql_delete_dismissals =
 " WHERE d.account OPERATOR(pg_catalog.=) $1"
 "    OR d.candidate OPERATOR(pg_catalog.=) $1";
 
-/* Lookups of the counters of many accounts in one call. */
-typedef struct FgCountReader
-{
-	Relation	heap;
-	Relation	index;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	ScanKeyData key;
-} FgCountReader;
-
 /*
  * The neighbour walks of one call: an index-only walk in id order and a
  * newest-first walk with the heap tuple, for one direction.
@@ -111,107 +95,29 @@ typedef struct FgNeighbourScans
 	int64		entries;		/* index entries read so far */
 } FgNeighbourScans;
 
-/* A suggestion candidate. */
-typedef struct FgSuggestion
+/* A candidate of suggest_follows() or similar_accounts(). */
+typedef struct FgCandidate
 {
 	int64		id;				/* hash key */
 	char		status;			/* simplehash's */
-	double		score;
-	int64		via;
+	double		score;			/* Adamic-Adar or Jaccard */
+	int64		co;				/* similar: sampled followers that follow it */
+	int64		via;			/* suggest: the middle it came through */
 	int64		via_followers;
 	int64		followers;
 	int			group;
-} FgSuggestion;
-
-/* A similar_accounts candidate. */
-typedef struct FgSimilar
-{
-	int64		id;				/* hash key */
-	char		status;			/* simplehash's */
-	int64		co;				/* sampled followers that follow it */
-	double		jaccard;
-	int64		followers;
-	int			group;
-} FgSimilar;
-
-/* A target of known_followers_summary() with its input position. */
-typedef struct FgTarget
-{
-	int64		id;
-	int			pos;
-} FgTarget;
-
-/*
- * Open the counter table for lookups under the active snapshot.
- */
-static void
-CountReaderBegin(FgCountReader *r)
-{
-	r->heap = FgOpenTable(FG_COUNTER_TABLE, AccessShareLock);
-	r->index = FgOpenIndex(FG_COUNTER_PKEY, AccessShareLock);
-	r->scan = FgIndexBeginScan(r->heap, r->index, GetActiveSnapshot(), 1, 0);
-	r->slot = table_slot_create(r->heap, NULL);
-}
-
-/*
- * Follower, following and (when asked) mutual counts of one account (sum of
- * its stripes).
- */
-static void
-CountReadAll(FgCountReader *r, int64 account, int64 *followers,
-			 int64 *following, int64 *mutuals)
-{
-	CHECK_FOR_INTERRUPTS();
-	*followers = 0;
-	*following = 0;
-	if (mutuals)
-		*mutuals = 0;
-	ScanKeyInit(&r->key, 1, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum(account));
-	index_rescan(r->scan, &r->key, 1, NULL, 0);
-	while (index_getnext_slot(r->scan, ForwardScanDirection, r->slot))
-	{
-		bool		isnull;
-
-		*followers += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWERS, &isnull));
-		*following += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_FOLLOWING, &isnull));
-		if (mutuals)
-			*mutuals += DatumGetInt64(slot_getattr(r->slot, FG_COUNTER_ATT_MUTUALS, &isnull));
-	}
-}
-
-/*
- * Follower and following counts of one account.
- */
-static void
-CountRead(FgCountReader *r, int64 account, int64 *followers, int64 *following)
-{
-	CountReadAll(r, account, followers, following, NULL);
-}
+} FgCandidate;
 
 /*
  * Follower count of one account.
  */
 static int64
-FollowersOf(FgCountReader *r, int64 account)
+FollowersOf(FgCounterReader *r, int64 account)
 {
-	int64		followers;
-	int64		following;
+	FgCounts	c;
 
-	CountRead(r, account, &followers, &following);
-	return followers;
-}
-
-/*
- * Close what CountReaderBegin opened.
- */
-static void
-CountReaderEnd(FgCountReader *r)
-{
-	index_endscan(r->scan);
-	ExecDropSingleTupleTableSlot(r->slot);
-	index_close(r->index, NoLock);
-	table_close(r->heap, NoLock);
+	FgCounterRead(r, account, &c);
+	return c.followers;
 }
 
 /*
@@ -258,20 +164,9 @@ MixId(int64 id)
 	return x;
 }
 
-/* Open-addressing hash tables of candidates by id (lib/simplehash.h). */
-#define SH_PREFIX			suggest_hash
-#define SH_ELEMENT_TYPE		FgSuggestion
-#define SH_KEY_TYPE			int64
-#define SH_KEY				id
-#define SH_HASH_KEY(tb, key)	((uint32) MixId(key))
-#define SH_EQUAL(tb, a, b)	((a) == (b))
-#define SH_SCOPE			static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
-#define SH_PREFIX			similar_hash
-#define SH_ELEMENT_TYPE		FgSimilar
+/* An open-addressing hash table of candidates by id (lib/simplehash.h). */
+#define SH_PREFIX			cand_hash
+#define SH_ELEMENT_TYPE		FgCandidate
 #define SH_KEY_TYPE			int64
 #define SH_KEY				id
 #define SH_HASH_KEY(tb, key)	((uint32) MixId(key))
@@ -350,18 +245,6 @@ ReadNeighbours(FgNeighbourScans *ns, int64 owner, int64 count, int limit,
 }
 
 /*
- * Order for int64: ascending.
- */
-static int
-CompareInt64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/*
  * Reject a max_results or sample that is not positive.
  */
 static void
@@ -375,71 +258,114 @@ CheckPositive(int32 value, const char *argname)
 }
 
 /*
- * Number the consecutive runs of near-equal scores in an array already
- * sorted by score descending: scores within FG_SCORE_EPSILON of the previous
- * one share its group.
- */
-static void
-AssignGroups(double *scores, int *groups, int n, Size stride)
-{
-	int			g = 0;
-
-	for (int i = 0; i < n; i++)
-	{
-		double	   *cur = (double *) ((char *) scores + i * stride);
-		int		   *grp = (int *) ((char *) groups + i * stride);
-
-		if (i > 0 &&
-			*(double *) ((char *) scores + (i - 1) * stride) - *cur > FG_SCORE_EPSILON)
-			g++;
-		*grp = g;
-	}
-}
-
-/*
- * Order for suggestions by exact score descending, then id ascending.
+ * Order for candidates by exact score descending, then id ascending.
  */
 static int
-CompareSuggestionScore(const void *a, const void *b)
+CompareCandidateScore(const void *a, const void *b)
 {
-	const FgSuggestion *x = a;
-	const FgSuggestion *y = b;
+	const FgCandidate *x = a;
+	const FgCandidate *y = b;
 
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+	return FgCmpInt64(x->id, y->id);
 }
 
 /*
- * binaryheap order for suggestion pointers: the best score on top.
+ * binaryheap order for candidate pointers: the best score on top.
  */
 static int
-HeapCompareSuggestion(Datum a, Datum b, void *arg)
+HeapCompareScore(Datum a, Datum b, void *arg)
 {
-	return -CompareSuggestionScore(DatumGetPointer(a), DatumGetPointer(b));
+	return -CompareCandidateScore(DatumGetPointer(a), DatumGetPointer(b));
 }
 
 /*
- * Final order of suggestions: score group, follower_count desc, id asc.
+ * Order for candidates by co-follower count desc, then id asc.
  */
 static int
-CompareSuggestionFinal(const void *a, const void *b)
+CompareCandidateCo(const void *a, const void *b)
 {
-	const FgSuggestion *x = a;
-	const FgSuggestion *y = b;
+	const FgCandidate *x = a;
+	const FgCandidate *y = b;
+
+	if (x->co != y->co)
+		return x->co > y->co ? -1 : 1;
+	return FgCmpInt64(x->id, y->id);
+}
+
+/*
+ * binaryheap order for candidate pointers: the most co-followers on top.
+ */
+static int
+HeapCompareCo(Datum a, Datum b, void *arg)
+{
+	return -CompareCandidateCo(DatumGetPointer(a), DatumGetPointer(b));
+}
+
+/*
+ * Final order of candidates: score group, follower_count desc, id asc.
+ */
+static int
+CompareCandidateFinal(const void *a, const void *b)
+{
+	const FgCandidate *x = a;
+	const FgCandidate *y = b;
 
 	if (x->group != y->group)
 		return x->group < y->group ? -1 : 1;
 	if (x->followers != y->followers)
 		return x->followers > y->followers ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+	return FgCmpInt64(x->id, y->id);
+}
+
+/*
+ * Put candidates already sorted by score descending in their final order:
+ * consecutive scores within FG_SCORE_EPSILON of the previous one share its
+ * group, and each group is ordered by follower_count.
+ */
+static void
+RankCandidates(FgCandidate *c, int n)
+{
+	int			g = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0 && c[i - 1].score - c[i].score > FG_SCORE_EPSILON)
+			g++;
+		c[i].group = g;
+	}
+	qsort(c, n, sizeof(FgCandidate), CompareCandidateFinal);
+}
+
+/*
+ * A heap in the given order over copies of the candidates of a hash table;
+ * *n is set to their number.
+ */
+static binaryheap *
+CandidateHeap(cand_hash_hash *hash, binaryheap_comparator compare, int *n)
+{
+	FgCandidate *cands = palloc(sizeof(FgCandidate) * Max(hash->members, 1));
+	binaryheap *order = binaryheap_allocate(Max(hash->members, 1), compare, NULL);
+	cand_hash_iterator it;
+	FgCandidate *entry;
+
+	*n = 0;
+	cand_hash_start_iterate(hash, &it);
+	while ((entry = cand_hash_iterate(hash, &it)) != NULL)
+	{
+		cands[*n] = *entry;
+		binaryheap_add_unordered(order, PointerGetDatum(&cands[*n]));
+		(*n)++;
+	}
+	binaryheap_build(order);
+	return order;
 }
 
 /* The relations a suggestion's exclusions are probed in. */
 typedef struct FgExclusions
 {
 	int64		account;
-	TimestampTz now;
 	Relation	edge;
 	Relation	request;
 	Relation	block;
@@ -465,7 +391,6 @@ static void
 ExclusionsBegin(FgExclusions *x, Relation edge, int64 account)
 {
 	x->account = account;
-	x->now = GetCurrentTransactionStartTimestamp();
 	x->edge = edge;
 	x->request = FgOpenTable(FG_REQUEST_TABLE, AccessShareLock);
 	x->block = FgOpenTable(FG_BLOCK_TABLE, AccessShareLock);
@@ -497,7 +422,7 @@ Mutes(FgExclusions *x, int64 candidate)
 	if (!FgScanNextTuple(x->mutes))
 		return false;
 	expires = slot_getattr(x->mutes->slot, FG_MUTE_ATT_EXPIRES, &isnull);
-	return isnull || DatumGetTimestampTz(expires) > x->now;
+	return FgExpiryInForce(expires, isnull);
 }
 
 /*
@@ -573,20 +498,17 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo;
 	MemoryContext cxt;
 	MemoryContext old;
-	FgCountReader cr;
+	FgCounterReader cr;
 	FgNeighbourScans ns;
 	FgExclusions ex;
 	Relation	heap;
-	suggest_hash_hash *hash;
-	suggest_hash_iterator it;
+	cand_hash_hash *hash;
 	binaryheap *order;
-	FgSuggestion *entry;
-	FgSuggestion *cands;
-	FgSuggestion *accepted;
+	FgCandidate *entry;
+	FgCandidate *accepted;
 	int64	   *middles;
 	int64	   *out;
-	int64		followers;
-	int64		following;
+	FgCounts	counts;
 	int			nmiddles;
 	int			ncands = 0;
 	int			nacc = 0;
@@ -600,17 +522,17 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(cxt);
 
 	heap = FgOpenEdges();
-	CountReaderBegin(&cr);
+	FgCounterReaderBegin(&cr, false);
 	NeighbourScansBegin(&ns, heap, false);
 
 	/* The middles: the viewer's most recent followees, in id order. */
-	CountRead(&cr, account, &followers, &following);
+	FgCounterRead(&cr, account, &counts);
 	middles = palloc(sizeof(int64) * middles_max);
-	nmiddles = ReadNeighbours(&ns, account, following, middles_max, true, middles);
-	qsort(middles, nmiddles, sizeof(int64), CompareInt64);
+	nmiddles = ReadNeighbours(&ns, account, counts.following, middles_max, true, middles);
+	qsort(middles, nmiddles, sizeof(int64), FgCompareInt64);
 
 	/* Their followees, each middle's weight summed in middle id order. */
-	hash = suggest_hash_create(cxt, Max(nmiddles * 8, 64), NULL);
+	hash = cand_hash_create(cxt, Max(nmiddles * 8, 64), NULL);
 	out = palloc(sizeof(int64) * fanout);
 	for (int i = 0; i < nmiddles; i++)
 	{
@@ -618,27 +540,27 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 		double		weight;
 		int			n;
 
-		CountRead(&cr, m, &followers, &following);
-		weight = 1.0 / log(2.0 + (double) following);
-		n = ReadNeighbours(&ns, m, following, fanout, false, out);
+		FgCounterRead(&cr, m, &counts);
+		weight = 1.0 / log(2.0 + (double) counts.following);
+		n = ReadNeighbours(&ns, m, counts.following, fanout, false, out);
 		for (int j = 0; j < n; j++)
 		{
 			bool		found;
 
 			if (out[j] == account)
 				continue;
-			entry = suggest_hash_insert(hash, out[j], &found);
+			entry = cand_hash_insert(hash, out[j], &found);
 			if (!found)
 			{
 				entry->score = 0.0;
 				entry->via = m;
-				entry->via_followers = followers;
+				entry->via_followers = counts.followers;
 			}
-			else if (followers > entry->via_followers)
+			else if (counts.followers > entry->via_followers)
 			{
 				/* Middles come in id order: an equal count keeps the first. */
 				entry->via = m;
-				entry->via_followers = followers;
+				entry->via_followers = counts.followers;
 			}
 			entry->score += weight;
 		}
@@ -647,16 +569,7 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	NeighbourScansEnd(&ns);
 
 	/* Best first: a heap, since only the top and its ties are looked at. */
-	cands = palloc(sizeof(FgSuggestion) * Max(hash->members, 1));
-	order = binaryheap_allocate(Max(hash->members, 1), HeapCompareSuggestion, NULL);
-	suggest_hash_start_iterate(hash, &it);
-	while ((entry = suggest_hash_iterate(hash, &it)) != NULL)
-	{
-		cands[ncands] = *entry;
-		binaryheap_add_unordered(order, PointerGetDatum(&cands[ncands]));
-		ncands++;
-	}
-	binaryheap_build(order);
+	order = CandidateHeap(hash, HeapCompareScore, &ncands);
 
 	/*
 	 * Walk the candidates best first, dropping the excluded, until
@@ -665,10 +578,10 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 	 * follower_count.
 	 */
 	ExclusionsBegin(&ex, heap, account);
-	accepted = palloc(sizeof(FgSuggestion) * Max(Min(ncands, max_results), 1));
+	accepted = palloc(sizeof(FgCandidate) * Max(Min(ncands, max_results), 1));
 	while (!binaryheap_empty(order))
 	{
-		FgSuggestion *c = (FgSuggestion *) DatumGetPointer(binaryheap_first(order));
+		FgCandidate *c = (FgCandidate *) DatumGetPointer(binaryheap_first(order));
 
 		if (nacc >= max_results &&
 			accepted[nacc - 1].score - c->score > FG_SCORE_EPSILON)
@@ -677,17 +590,15 @@ fg_suggest_follows(PG_FUNCTION_ARGS)
 		if (Excluded(&ex, c->id))
 			continue;
 		if (nacc >= max_results && nacc % max_results == 0)
-			accepted = repalloc(accepted, sizeof(FgSuggestion) * (nacc + max_results));
+			accepted = repalloc(accepted, sizeof(FgCandidate) * (nacc + max_results));
 		c->followers = FollowersOf(&cr, c->id);
 		accepted[nacc++] = *c;
 	}
 	ExclusionsEnd(&ex);
-	CountReaderEnd(&cr);
+	FgCounterReaderEnd(&cr);
 	table_close(heap, NoLock);
 
-	AssignGroups(&accepted[0].score, &accepted[0].group, nacc,
-				 sizeof(FgSuggestion));
-	qsort(accepted, nacc, sizeof(FgSuggestion), CompareSuggestionFinal);
+	RankCandidates(accepted, nacc);
 
 	elog(DEBUG1, "suggest_follows read %d middle and " INT64_FORMAT " candidate entries (bounds %d and %d per middle), probed " INT64_FORMAT " candidates",
 		 nmiddles, candidate_entries, middles_max, fanout, ex.probes);
@@ -750,60 +661,6 @@ FgDeleteDismissals(int64 account)
 		return;
 	values[0] = Int64GetDatum(account);
 	FgSpiExec(sql_delete_dismissals, 1, types, values, SPI_OK_DELETE);
-}
-
-/*
- * Order for similar candidates by co-follower count desc, then id asc.
- */
-static int
-CompareSimilarCo(const void *a, const void *b)
-{
-	const FgSimilar *x = a;
-	const FgSimilar *y = b;
-
-	if (x->co != y->co)
-		return x->co > y->co ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
-}
-
-/*
- * binaryheap order for similar candidate pointers: the most co-followers on
- * top.
- */
-static int
-HeapCompareSimilarCo(Datum a, Datum b, void *arg)
-{
-	return -CompareSimilarCo(DatumGetPointer(a), DatumGetPointer(b));
-}
-
-/*
- * Order for similar candidates by exact Jaccard desc, then id asc.
- */
-static int
-CompareSimilarJaccard(const void *a, const void *b)
-{
-	const FgSimilar *x = a;
-	const FgSimilar *y = b;
-
-	if (x->jaccard != y->jaccard)
-		return x->jaccard > y->jaccard ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
-}
-
-/*
- * Final order of similar accounts: Jaccard group, follower_count desc, id.
- */
-static int
-CompareSimilarFinal(const void *a, const void *b)
-{
-	const FgSimilar *x = a;
-	const FgSimilar *y = b;
-
-	if (x->group != y->group)
-		return x->group < y->group ? -1 : 1;
-	if (x->followers != y->followers)
-		return x->followers > y->followers ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
 }
 
 /*
@@ -874,21 +731,19 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo;
 	MemoryContext cxt;
 	MemoryContext old;
-	FgCountReader cr;
+	FgCounterReader cr;
 	FgNeighbourScans fs;
 	FgNeighbourScans ns;
 	Relation	heap;
-	similar_hash_hash *hash;
-	similar_hash_iterator it;
+	cand_hash_hash *hash;
 	binaryheap *order;
-	FgSimilar  *entry;
-	FgSimilar  *cands;
-	FgSimilar  *done;
+	FgCandidate *entry;
+	FgCandidate *done;
 	double	   *top;
 	int64	   *sample;
 	int64	   *out;
+	FgCounts	counts;
 	int64		fa;
-	int64		following;
 	int			nsample;
 	int			ncands = 0;
 	int			ndone = 0;
@@ -904,31 +759,30 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(cxt);
 
 	heap = FgOpenEdges();
-	CountReaderBegin(&cr);
+	FgCounterReaderBegin(&cr, false);
 	NeighbourScansBegin(&fs, heap, true);
 	NeighbourScansBegin(&ns, heap, false);
 
-	CountRead(&cr, account, &fa, &following);
+	FgCounterRead(&cr, account, &counts);
+	fa = counts.followers;
 	sample = palloc(sizeof(int64) * sample_max);
 	nsample = ReadNeighbours(&fs, account, fa, sample_max, true, sample);
 
-	hash = similar_hash_create(cxt, Max(nsample * 8, 64), NULL);
+	hash = cand_hash_create(cxt, Max(nsample * 8, 64), NULL);
 	out = palloc(sizeof(int64) * fanout);
 	for (int i = 0; i < nsample; i++)
 	{
-		int64		f_followers;
-		int64		f_following;
 		int			n;
 
-		CountRead(&cr, sample[i], &f_followers, &f_following);
-		n = ReadNeighbours(&ns, sample[i], f_following, fanout, false, out);
+		FgCounterRead(&cr, sample[i], &counts);
+		n = ReadNeighbours(&ns, sample[i], counts.following, fanout, false, out);
 		for (int j = 0; j < n; j++)
 		{
 			bool		found;
 
 			if (out[j] == account)
 				continue;
-			entry = similar_hash_insert(hash, out[j], &found);
+			entry = cand_hash_insert(hash, out[j], &found);
 			if (!found)
 				entry->co = 0;
 			entry->co++;
@@ -937,16 +791,7 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	NeighbourScansEnd(&fs);
 	NeighbourScansEnd(&ns);
 
-	cands = palloc(sizeof(FgSimilar) * Max(hash->members, 1));
-	order = binaryheap_allocate(Max(hash->members, 1), HeapCompareSimilarCo, NULL);
-	similar_hash_start_iterate(hash, &it);
-	while ((entry = similar_hash_iterate(hash, &it)) != NULL)
-	{
-		cands[ncands] = *entry;
-		binaryheap_add_unordered(order, PointerGetDatum(&cands[ncands]));
-		ncands++;
-	}
-	binaryheap_build(order);
+	order = CandidateHeap(hash, HeapCompareCo, &ncands);
 
 	/*
 	 * The overlap of a candidate is estimated as co * fa / nsample (exact
@@ -958,10 +803,10 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 	scale = (nsample > 0 && fa > nsample) ? (double) fa / nsample : 1.0;
 	k = Min(max_results, Max(ncands, 1));
 	top = palloc(sizeof(double) * k);
-	done = palloc(sizeof(FgSimilar) * Max(ncands, 1));
+	done = palloc(sizeof(FgCandidate) * Max(ncands, 1));
 	while (!binaryheap_empty(order))
 	{
-		FgSimilar  *c = (FgSimilar *) DatumGetPointer(binaryheap_remove_first(order));
+		FgCandidate *c = (FgCandidate *) DatumGetPointer(binaryheap_remove_first(order));
 		double		overlap = (double) c->co * scale;
 		double		denominator;
 
@@ -970,16 +815,15 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 		c->followers = FollowersOf(&cr, c->id);
 		overlap = Min(overlap, (double) Min(fa, c->followers));
 		denominator = (double) fa + (double) c->followers - overlap;
-		c->jaccard = denominator > 0 ? overlap / denominator : 0.0;
-		KeepLargest(top, &ntop, k, c->jaccard);
+		c->score = denominator > 0 ? overlap / denominator : 0.0;
+		KeepLargest(top, &ntop, k, c->score);
 		done[ndone++] = *c;
 	}
-	CountReaderEnd(&cr);
+	FgCounterReaderEnd(&cr);
 	table_close(heap, NoLock);
 
-	qsort(done, ndone, sizeof(FgSimilar), CompareSimilarJaccard);
-	AssignGroups(&done[0].jaccard, &done[0].group, ndone, sizeof(FgSimilar));
-	qsort(done, ndone, sizeof(FgSimilar), CompareSimilarFinal);
+	qsort(done, ndone, sizeof(FgCandidate), CompareCandidateScore);
+	RankCandidates(done, ndone);
 
 	elog(DEBUG1, "similar_accounts read %d follower and " INT64_FORMAT " candidate entries (bounds %d and %d per follower), scored %d candidates",
 		 nsample, ns.entries, sample_max, fanout, ndone);
@@ -991,83 +835,11 @@ fg_similar_accounts(PG_FUNCTION_ARGS)
 		bool		nulls[2] = {false, false};
 
 		values[0] = Int64GetDatum(done[i].id);
-		values[1] = Float8GetDatum(done[i].jaccard);
+		values[1] = Float8GetDatum(done[i].score);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(cxt);
 	return (Datum) 0;
-}
-
-/*
- * Order for targets: by position.
- */
-static int
-CompareTargetPos(const void *a, const void *b)
-{
-	const FgTarget *x = a;
-	const FgTarget *y = b;
-
-	return x->pos - y->pos;
-}
-
-/*
- * Order for targets: by id, then position.
- */
-static int
-CompareTargetId(const void *a, const void *b)
-{
-	const FgTarget *x = a;
-	const FgTarget *y = b;
-
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return x->pos - y->pos;
-}
-
-/*
- * The distinct non-null ids of a bigint[] argument in order of first
- * occurrence (54000 over FG_MAX_ARRAY_ELEMENTS elements).
- */
-static FgTarget *
-DistinctTargets(ArrayType *arr, const char *argname, int *count)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			nelems;
-	int			n = 0;
-	int			kept = 0;
-	FgTarget   *items;
-
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", argname)));
-	nelems = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-	if (nelems > FG_MAX_ARRAY_ELEMENTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s has too many elements", argname),
-				 errdetail("The array has %d elements; the limit is %d.",
-						   nelems, FG_MAX_ARRAY_ELEMENTS),
-				 errhint("Split the array into smaller calls.")));
-	deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
-	items = palloc(sizeof(FgTarget) * Max(nelems, 1));
-	for (int i = 0; i < nelems; i++)
-	{
-		if (nulls[i])
-			continue;
-		items[n].id = DatumGetInt64(elems[i]);
-		items[n].pos = i;
-		n++;
-	}
-	qsort(items, n, sizeof(FgTarget), CompareTargetId);
-	for (int i = 0; i < n; i++)
-		if (kept == 0 || items[kept - 1].id != items[i].id)
-			items[kept++] = items[i];
-	qsort(items, kept, sizeof(FgTarget), CompareTargetPos);
-	*count = kept;
-	return items;
 }
 
 /* known_followers_summary(): the viewer's followees and their counts. */
@@ -1092,7 +864,7 @@ CompareKnownPos(const void *a, const void *b, void *arg)
 
 	if (fx != fy)
 		return fx > fy ? -1 : 1;
-	return x < y ? -1 : x > y ? 1 : 0;
+	return FgCmpInt64(x, y);
 }
 
 /*
@@ -1116,24 +888,6 @@ LowerBound(const int64 *ids, int lo, int n, int64 target)
 }
 
 /*
- * Move a walk to its first id >= target: a few steps along the leaf, then a
- * fresh descent of the btree.
- */
-static bool
-AdvanceTo(FgScan *s, int64 *cur, int64 target)
-{
-	for (int i = 0; i < FG_GALLOP_STEPS; i++)
-	{
-		if (!FgScanNextId(s, cur))
-			return false;
-		if (*cur >= target)
-			return true;
-	}
-	FgScanSeek(s, s->owner, BTGreaterEqualStrategyNumber, target);
-	return FgScanNextId(s, cur);
-}
-
-/*
  * known_followers_summary(viewer, targets, sample): per distinct target, in
  * input order, how many accounts viewer follows follow it, and up to sample
  * of them, highest follower_count first.
@@ -1147,9 +901,9 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo;
 	MemoryContext cxt;
 	MemoryContext old;
-	FgTarget   *targets;
+	FgArrayItem *targets;
 	FgKnown		known;
-	FgCountReader cr;
+	FgCounterReader cr;
 	Relation	heap;
 	FgScan	   *ids;
 	FgScan	   *probe;
@@ -1157,8 +911,7 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 	int			ntargets;
 	int			cap;
 	int		   *members;
-	int64		followers;
-	int64		following;
+	FgCounts	counts;
 
 	CheckPositive(sample, "sample");
 	InitMaterializedSRF(fcinfo, 0);
@@ -1167,14 +920,15 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 								"known_followers_summary work",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	targets = DistinctTargets(arr, "targets", &ntargets);
+	targets = FgDistinctIds(arr, "targets", false, 0, &ntargets);
+	FgInInputOrder(targets, ntargets);
 
 	heap = FgOpenEdges();
-	CountReaderBegin(&cr);
+	FgCounterReaderBegin(&cr, false);
 
 	/* The viewer's followees, once, in id order. */
-	CountRead(&cr, viewer, &followers, &following);
-	cap = (int) Min(Max(following, 16), (int64) MaxAllocSize / sizeof(int64) / 2);
+	FgCounterRead(&cr, viewer, &counts);
+	cap = (int) Min(Max(counts.following, 16), (int64) MaxAllocSize / sizeof(int64) / 2);
 	known.ids = palloc(sizeof(int64) * cap);
 	known.n = 0;
 	ids = FgScanBegin(heap, FG_EDGE_PKEY, ForwardScanDirection, false);
@@ -1239,7 +993,7 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 						more = FgScanNextId(walk, &f);
 					}
 					else if (f < known.ids[j])
-						more = AdvanceTo(walk, &f, known.ids[j]);
+						more = FgAdvanceTo(walk, &f, known.ids[j]);
 					else
 						j = LowerBound(known.ids, j, known.n, f);
 				}
@@ -1265,7 +1019,7 @@ fg_known_followers_summary(PG_FUNCTION_ARGS)
 	}
 	FgScanEnd(probe);
 	FgScanEnd(walk);
-	CountReaderEnd(&cr);
+	FgCounterReaderEnd(&cr);
 	table_close(heap, NoLock);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
@@ -1293,10 +1047,8 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 	FgScan	   *list;
 	FgScan	   *other;
 	FgScan	   *pkey;
-	FgCountReader cr;
-	int64		followers;
-	int64		following;
-	int64		mutuals;
+	FgCounterReader cr;
+	FgCounts	counts;
 	int64		total = PG_INT64_MAX;
 	int64		id;
 	int64		cur = 0;
@@ -1336,9 +1088,9 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 	 * (a descent that stops at the key) instead of merging, whose every
 	 * re-descent would read a whole leaf page of the long list.
 	 */
-	CountReaderBegin(&cr);
-	CountReadAll(&cr, account, &followers, &following, &mutuals);
-	CountReaderEnd(&cr);
+	FgCounterReaderBegin(&cr, false);
+	FgCounterRead(&cr, account, &counts);
+	FgCounterReaderEnd(&cr);
 
 	/*
 	 * A first page can stop once it holds every row the list has: the
@@ -1346,9 +1098,10 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 	 * (follower_count - mutual_count, following_count - mutual_count).
 	 */
 	if (!has_after)
-		total = fans ? followers - mutuals : following - mutuals;
-	probe = fans ? following > FG_PROBE_RATIO * followers :
-		followers > FG_PROBE_RATIO * following;
+		total = fans ? counts.followers - counts.mutuals :
+			counts.following - counts.mutuals;
+	probe = fans ? counts.following > FG_PROBE_RATIO * counts.followers :
+		counts.followers > FG_PROBE_RATIO * counts.following;
 	other_more = !probe && FgScanNextId(other, &cur);
 	while (n < page_size && n < total && FgScanNextId(list, &id))
 	{
@@ -1363,7 +1116,7 @@ DifferencePage(FunctionCallInfo fcinfo, bool fans)
 		else
 		{
 			if (other_more && cur < id)
-				other_more = AdvanceTo(other, &cur, id);
+				other_more = FgAdvanceTo(other, &cur, id);
 			if (other_more && cur == id)
 				continue;
 		}

@@ -53,20 +53,22 @@ static const char *const block_indexes[] = {
 static const char *const mute_indexes[] = {
 	FG_MUTE_PKEY, FG_MUTE_MUTER_SEQ, FG_MUTE_BY_MUTED, NULL
 };
+static const char *const item_indexes[] = {FG_ITEM_PKEY, FG_ITEM_AUTHOR_ITEM, NULL};
 
 /* Rows fetched from the verify cursor at a time. */
 #define FG_VERIFY_BATCH 1000
 
 /*
- * Per-account counts recomputed from the edges and the pending requests, as
- * a CTE list shared by verify() and rebuild_counts().  Yields "actual"
- * (account, followers, following, mutuals, requests, self_edges, max_seq)
- * for every account with an edge or a request, and "stored" (account,
- * followers, following, mutuals, requests) summed over stripes.
+ * Per-account counts recomputed from the edges, the pending requests and the
+ * home feed's items, as a CTE list shared by verify() and rebuild_counts().
+ * Yields "actual" (account, followers, following, mutuals, requests, items,
+ * self_edges, max_seq) for every account with an edge, a request or an item,
+ * and "stored" (account, followers, following, mutuals, requests, items)
+ * summed over stripes.
  * Each is computed once (MATERIALIZED): an aggregate must never end up on
  * the inner side of a nested loop, rerun for every outer row.
  */
-#define FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
+#define FG_ACTUAL_AND_STORED_CTES(rq, sreq, it, sit) \
 "WITH fr AS MATERIALIZED (" \
 "  SELECT e.followee AS account, pg_catalog.count(*) AS n" \
 "  FROM follow_graph.edge AS e GROUP BY e.followee)," \
@@ -83,18 +85,22 @@ static const char *const mute_indexes[] = {
 "  GROUP BY e.follower)," \
 " rq AS MATERIALIZED (" \
 "  " rq ")," \
+" it AS MATERIALIZED (" \
+"  " it ")," \
 " actual AS (" \
-"  SELECT COALESCE(fr.account, fg.account, rq.account) AS account," \
+"  SELECT COALESCE(fr.account, fg.account, rq.account, it.account) AS account," \
 "         COALESCE(fr.n, 0) AS followers, COALESCE(fg.n, 0) AS following," \
 "         COALESCE(mu.n, 0) AS mutuals, COALESCE(rq.n, 0) AS requests," \
+"         COALESCE(it.n, 0) AS items," \
 "         COALESCE(fg.self_edges, 0) AS self_edges, fg.max_seq" \
 "  FROM fr FULL JOIN fg ON fg.account OPERATOR(pg_catalog.=) fr.account" \
 "  LEFT JOIN mu ON mu.account OPERATOR(pg_catalog.=) fg.account" \
-"  FULL JOIN rq ON rq.account OPERATOR(pg_catalog.=) COALESCE(fr.account, fg.account))," \
+"  FULL JOIN rq ON rq.account OPERATOR(pg_catalog.=) COALESCE(fr.account, fg.account)" \
+"  FULL JOIN it ON it.account OPERATOR(pg_catalog.=) COALESCE(fr.account, fg.account, rq.account))," \
 " stored AS MATERIALIZED (" \
 "  SELECT c.account, pg_catalog.sum(c.followers) AS followers," \
 "         pg_catalog.sum(c.following) AS following, pg_catalog.sum(c.mutuals) AS mutuals," \
-"         " sreq " AS requests" \
+"         " sreq " AS requests, " sit " AS items" \
 "  FROM follow_graph.counter AS c GROUP BY c.account)"
 
 /* The two forms of the CTEs: with the states, and on a 0.1.0 catalog. */
@@ -104,6 +110,11 @@ static const char *const mute_indexes[] = {
 "SELECT NULL::pg_catalog.int8 AS account, 0::pg_catalog.int8 AS n WHERE false"
 #define FG_SREQ_STATES "pg_catalog.sum(c.requests)"
 #define FG_SREQ_NONE "0::pg_catalog.numeric"
+#define FG_IT_STATES \
+"SELECT i.author AS account, pg_catalog.count(*) AS n FROM follow_graph.item AS i GROUP BY i.author"
+#define FG_IT_NONE FG_RQ_NONE
+#define FG_SIT_STATES "pg_catalog.sum(c.items)"
+#define FG_SIT_NONE FG_SREQ_NONE
 
 /*
  * The invariants of the relationship states (docs/states-design.md), one
@@ -200,8 +211,8 @@ static const char *const mute_indexes[] = {
  * verify(): one row per problem.  Counts are compared as numeric sums so that
  * no stored value, however wrong, can overflow the check itself.
  */
-#define SQL_VERIFY(rq, sreq, states) \
-FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
+#define SQL_VERIFY(rq, sreq, it, sit, states) \
+FG_ACTUAL_AND_STORED_CTES(rq, sreq, it, sit) \
 ", diff AS (" \
 "  SELECT COALESCE(a.account, s.account) AS account, v.what," \
 "         COALESCE(v.stored, 0) AS stored, COALESCE(v.actual, 0) AS actual" \
@@ -210,11 +221,13 @@ FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
 "    (1, 'followers', s.followers, a.followers::pg_catalog.numeric)," \
 "    (2, 'following', s.following, a.following::pg_catalog.numeric)," \
 "    (3, 'mutuals', s.mutuals, a.mutuals::pg_catalog.numeric)," \
-"    (4, 'requests', s.requests, a.requests::pg_catalog.numeric)) AS v(ord, what, stored, actual)" \
+"    (4, 'requests', s.requests, a.requests::pg_catalog.numeric)," \
+"    (5, 'items', s.items, a.items::pg_catalog.numeric)) AS v(ord, what, stored, actual)" \
 "  WHERE COALESCE(v.stored, 0) OPERATOR(pg_catalog.<>) COALESCE(v.actual, 0))" \
 " SELECT d.account," \
 "        pg_catalog.format('%s count is %s but the %s give %s', d.what, d.stored," \
-"                          CASE d.what WHEN 'requests' THEN 'pending requests' ELSE 'edges' END," \
+"                          CASE d.what WHEN 'requests' THEN 'pending requests'" \
+"                                      WHEN 'items' THEN 'items' ELSE 'edges' END," \
 "                          d.actual)" \
 " FROM diff AS d" \
 " UNION ALL" \
@@ -237,39 +250,41 @@ states
  * EXTENSION UPDATE has not run), [1] with the states.
  */
 static const char *const sql_verify[2] = {
-	SQL_VERIFY(FG_RQ_NONE, FG_SREQ_NONE, ""),
-	SQL_VERIFY(FG_RQ_STATES, FG_SREQ_STATES, FG_VERIFY_STATES)
+	SQL_VERIFY(FG_RQ_NONE, FG_SREQ_NONE, FG_IT_NONE, FG_SIT_NONE, ""),
+	SQL_VERIFY(FG_RQ_STATES, FG_SREQ_STATES, FG_IT_STATES, FG_SIT_STATES,
+			   FG_VERIFY_STATES)
 };
 
 /*
  * rebuild_counts(), step 1: drop every stripe of each account whose summed
  * counts disagree with the edges, and say how many accounts that was.
  */
-#define SQL_REBUILD_DROP(rq, sreq) \
-FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
+#define SQL_REBUILD_DROP(rq, sreq, it, sit) \
+FG_ACTUAL_AND_STORED_CTES(rq, sreq, it, sit) \
 ", changed AS (" \
 "  SELECT COALESCE(a.account, s.account) AS account" \
 "  FROM actual AS a FULL JOIN stored AS s ON s.account OPERATOR(pg_catalog.=) a.account" \
 "  WHERE COALESCE(s.followers, 0) OPERATOR(pg_catalog.<>) COALESCE(a.followers, 0)" \
 "     OR COALESCE(s.following, 0) OPERATOR(pg_catalog.<>) COALESCE(a.following, 0)" \
 "     OR COALESCE(s.mutuals, 0) OPERATOR(pg_catalog.<>) COALESCE(a.mutuals, 0)" \
-"     OR COALESCE(s.requests, 0) OPERATOR(pg_catalog.<>) COALESCE(a.requests, 0))," \
+"     OR COALESCE(s.requests, 0) OPERATOR(pg_catalog.<>) COALESCE(a.requests, 0)" \
+"     OR COALESCE(s.items, 0) OPERATOR(pg_catalog.<>) COALESCE(a.items, 0))," \
 " dropped AS (" \
 "  DELETE FROM follow_graph.counter AS c USING changed AS ch" \
 "  WHERE c.account OPERATOR(pg_catalog.=) ch.account RETURNING 1)" \
 " SELECT pg_catalog.count(*) FROM changed"
 
 static const char *const sql_rebuild_drop[2] = {
-	SQL_REBUILD_DROP(FG_RQ_NONE, FG_SREQ_NONE),
-	SQL_REBUILD_DROP(FG_RQ_STATES, FG_SREQ_STATES)
+	SQL_REBUILD_DROP(FG_RQ_NONE, FG_SREQ_NONE, FG_IT_NONE, FG_SIT_NONE),
+	SQL_REBUILD_DROP(FG_RQ_STATES, FG_SREQ_STATES, FG_IT_STATES, FG_SIT_STATES)
 };
 
 /*
  * rebuild_counts(), step 2: one fresh stripe for every account with edges and
  * no stripe left, that is exactly the accounts step 1 dropped.
  */
-#define SQL_REBUILD_INSERT(rq, sreq, cols, vals) \
-FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
+#define SQL_REBUILD_INSERT(rq, sreq, it, sit, cols, vals) \
+FG_ACTUAL_AND_STORED_CTES(rq, sreq, it, sit) \
 " INSERT INTO follow_graph.counter (account, stripe, followers, following, mutuals" cols ")" \
 " SELECT a.account, 0, a.followers, a.following, a.mutuals" vals \
 " FROM actual AS a" \
@@ -277,8 +292,9 @@ FG_ACTUAL_AND_STORED_CTES(rq, sreq) \
 "                   WHERE c.account OPERATOR(pg_catalog.=) a.account)"
 
 static const char *const sql_rebuild_insert[2] = {
-	SQL_REBUILD_INSERT(FG_RQ_NONE, FG_SREQ_NONE, "", ""),
-	SQL_REBUILD_INSERT(FG_RQ_STATES, FG_SREQ_STATES, ", requests", ", a.requests")
+	SQL_REBUILD_INSERT(FG_RQ_NONE, FG_SREQ_NONE, FG_IT_NONE, FG_SIT_NONE, "", ""),
+	SQL_REBUILD_INSERT(FG_RQ_STATES, FG_SREQ_STATES, FG_IT_STATES, FG_SIT_STATES,
+					   ", requests, items", ", a.requests, a.items")
 };
 
 /*
@@ -350,8 +366,8 @@ static const char *const sql_rebuild_merge[2] = {
 /* API writers take ROW EXCLUSIVE; this mode waits for them and keeps them out. */
 static const char *const sql_rebuild_lock[2] = {
 	"LOCK TABLE follow_graph.edge, follow_graph.counter IN SHARE ROW EXCLUSIVE MODE",
-	"LOCK TABLE follow_graph.edge, follow_graph.request, follow_graph.counter"
-	" IN SHARE ROW EXCLUSIVE MODE"
+	"LOCK TABLE follow_graph.edge, follow_graph.request, follow_graph.item,"
+	" follow_graph.counter IN SHARE ROW EXCLUSIVE MODE"
 };
 
 /*
@@ -525,6 +541,7 @@ fg_verify(PG_FUNCTION_ARGS)
 		CheckIndexes(rsinfo, FG_HIDDEN_TABLE, hidden_indexes, snapshot);
 		CheckIndexes(rsinfo, FG_BLOCK_TABLE, block_indexes, snapshot);
 		CheckIndexes(rsinfo, FG_MUTE_TABLE, mute_indexes, snapshot);
+		CheckIndexes(rsinfo, FG_ITEM_TABLE, item_indexes, snapshot);
 	}
 
 	SPI_connect();

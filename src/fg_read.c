@@ -23,15 +23,13 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "fg.h"
 
 /* How many steps a set walk takes before it re-descends the btree. */
 #define FG_GALLOP_STEPS 8
-
-/* Size ratio above which an intersection probes instead of merging. */
-#define FG_PROBE_RATIO 16
 
 PG_FUNCTION_INFO_V1(fg_is_following);
 PG_FUNCTION_INFO_V1(fg_relationship);
@@ -48,33 +46,6 @@ PG_FUNCTION_INFO_V1(fg_common_followers);
 PG_FUNCTION_INFO_V1(fg_common_following);
 PG_FUNCTION_INFO_V1(fg_known_followers);
 
-/* The counts of one account. */
-typedef struct FgCounts
-{
-	int64		followers;
-	int64		following;
-	int64		mutuals;
-	int64		requests;		/* pending incoming follow requests */
-} FgCounts;
-
-/* An open walk over follow_graph.counter for repeated count lookups. */
-typedef struct FgCounterReader
-{
-	Relation	heap;
-	Relation	index;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	ScanKeyData key;
-} FgCounterReader;
-
-/* An id of an array argument with its position, for order-keeping dedup. */
-typedef struct FgArrayItem
-{
-	int64		id;
-	int			pos;
-	int			keep;
-} FgArrayItem;
-
 /*
  * Open the counter table and its primary key for lookups.
  *
@@ -87,8 +58,8 @@ typedef struct FgArrayItem
  * and takes no predicate lock (SSI tracks MVCC snapshots only).  The hint
  * may then be a little off, which costs speed at most.
  */
-static void
-CounterReaderBegin(FgCounterReader *r, bool size_hint)
+void
+FgCounterReaderBegin(FgCounterReader *r, bool size_hint)
 {
 	Snapshot	snapshot = GetActiveSnapshot();
 
@@ -104,8 +75,8 @@ CounterReaderBegin(FgCounterReader *r, bool size_hint)
  * Sum the stripes of one account.  An account has one stripe row normally
  * and a handful after write storms, so this is O(1).
  */
-static void
-CounterRead(FgCounterReader *r, int64 account, FgCounts *c)
+void
+FgCounterRead(FgCounterReader *r, int64 account, FgCounts *c)
 {
 	bool		has_requests;
 
@@ -130,10 +101,10 @@ CounterRead(FgCounterReader *r, int64 account, FgCounts *c)
 }
 
 /*
- * Close what CounterReaderBegin opened.
+ * Close what FgCounterReaderBegin opened.
  */
-static void
-CounterReaderEnd(FgCounterReader *r)
+void
+FgCounterReaderEnd(FgCounterReader *r)
 {
 	index_endscan(r->scan);
 	ExecDropSingleTupleTableSlot(r->slot);
@@ -142,7 +113,7 @@ CounterReaderEnd(FgCounterReader *r)
 }
 
 /*
- * Counts of one account (size_hint: see CounterReaderBegin).
+ * Counts of one account (size_hint: see FgCounterReaderBegin).
  */
 static FgCounts
 CountsOf(int64 account, bool size_hint)
@@ -150,9 +121,9 @@ CountsOf(int64 account, bool size_hint)
 	FgCounterReader r;
 	FgCounts	c;
 
-	CounterReaderBegin(&r, size_hint);
-	CounterRead(&r, account, &c);
-	CounterReaderEnd(&r);
+	FgCounterReaderBegin(&r, size_hint);
+	FgCounterRead(&r, account, &c);
+	FgCounterReaderEnd(&r);
 	return c;
 }
 
@@ -197,12 +168,12 @@ CompareItemById(const FgArrayItem *x, const FgArrayItem *y)
 #include "lib/sort_template.h"
 
 /*
- * Put the distinct items DistinctIds() returned back in input order.  Their
+ * Put the distinct items FgDistinctIds() returned back in input order.  Their
  * positions are distinct array subscripts, so a map from position to item
  * does it in one pass, without a second sort.
  */
-static void
-InInputOrder(FgArrayItem *items, int n)
+void
+FgInInputOrder(FgArrayItem *items, int n)
 {
 	int			maxpos = -1;
 	int		   *map;
@@ -231,9 +202,9 @@ InInputOrder(FgArrayItem *items, int n)
  * The distinct non-null ids of a bigint[] argument other than skip (when
  * has_skip), sorted by id.  The caller restores input order if it wants it.
  */
-static FgArrayItem *
-DistinctIds(ArrayType *arr, const char *argname, bool has_skip, int64 skip,
-			int *count)
+FgArrayItem *
+FgDistinctIds(ArrayType *arr, const char *argname, bool has_skip,
+			  int64 skip, int *count)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -367,7 +338,7 @@ fg_relationships(PG_FUNCTION_ARGS)
 	int64	   *ids;
 	int			n;
 
-	items = DistinctIds(arr, "targets", true, viewer, &n);
+	items = FgDistinctIds(arr, "targets", true, viewer, &n);
 	flags = palloc0(sizeof(bool) * FG_REL_COLUMNS * Max(n, 1));
 	ids = palloc(sizeof(int64) * Max(n, 1));
 	for (int i = 0; i < n; i++)
@@ -379,7 +350,7 @@ fg_relationships(PG_FUNCTION_ARGS)
 	/* Under 0.1.0's definition (before ALTER EXTENSION UPDATE): 3 columns. */
 	FgRelationshipFlags(viewer, ids, n, rsinfo->setDesc->natts > 3, flags);
 
-	InInputOrder(items, n);
+	FgInInputOrder(items, n);
 	for (int i = 0; i < n; i++)
 	{
 		Datum		values[1 + FG_REL_COLUMNS];
@@ -445,17 +416,17 @@ fg_counts(PG_FUNCTION_ARGS)
 	FgCounterReader r;
 	int			n;
 
-	items = DistinctIds(arr, "accounts", false, 0, &n);
+	items = FgDistinctIds(arr, "accounts", false, 0, &n);
 	counts = palloc(sizeof(FgCounts) * Max(n, 1));
-	CounterReaderBegin(&r, false);
+	FgCounterReaderBegin(&r, false);
 	for (int i = 0; i < n; i++)
 	{
 		items[i].keep = i;
-		CounterRead(&r, items[i].id, &counts[i]);
+		FgCounterRead(&r, items[i].id, &counts[i]);
 	}
-	CounterReaderEnd(&r);
+	FgCounterReaderEnd(&r);
 
-	InInputOrder(items, n);
+	FgInInputOrder(items, n);
 	for (int i = 0; i < n; i++)
 	{
 		FgCounts   *c = &counts[items[i].keep];
@@ -475,11 +446,24 @@ fg_counts(PG_FUNCTION_ARGS)
 }
 
 /*
- * One page of a list, newest first: walk the (owner, seq) index backwards
- * from the cursor and return (other, followed_at, seq) per edge.
+ * Is a row with this expiry (isnull: none) in force at now(), the start of
+ * the transaction?
  */
-static Datum
-ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
+bool
+FgExpiryInForce(Datum expires_at, bool isnull)
+{
+	return isnull ||
+		DatumGetTimestampTz(expires_at) > GetCurrentTransactionStartTimestamp();
+}
+
+/*
+ * One page of a newest-first list: walk the (owner, seq) index backwards
+ * from the cursor and return (other, at, [expires_at,] seq) per row, skipping
+ * rows no longer in force.  A NULL account or page_size gives no rows, a NULL
+ * cursor the first page.
+ */
+Datum
+FgSeqListPage(FunctionCallInfo fcinfo, const FgSeqList *list)
 {
 	ReturnSetInfo *rsinfo = BeginSRF(fcinfo, false);
 	int64		account;
@@ -494,8 +478,8 @@ ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
 	page_size = PG_GETARG_INT32(1);
 	FgCheckPageSize(page_size);
 
-	heap = FgOpenEdges();
-	s = FgScanBegin(heap, indexname, BackwardScanDirection, true);
+	heap = FgOpenTable(list->table, AccessShareLock);
+	s = FgScanBegin(heap, list->index, BackwardScanDirection, true);
 	if (PG_ARGISNULL(2))
 		FgScanSeek(s, account, InvalidStrategy, 0);
 	else
@@ -503,19 +487,42 @@ ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
 
 	while (n < page_size && FgScanNextTuple(s))
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
 		bool		isnull;
+		int			col = 0;
 
-		values[0] = slot_getattr(s->slot, other_att, &isnull);
-		values[1] = slot_getattr(s->slot, FG_EDGE_ATT_FOLLOWED_AT, &isnull);
-		values[2] = slot_getattr(s->slot, FG_EDGE_ATT_SEQ, &isnull);
+		values[col++] = slot_getattr(s->slot, list->other_att, &isnull);
+		values[col++] = slot_getattr(s->slot, list->at_att, &isnull);
+		if (list->expires_att != InvalidAttrNumber)
+		{
+			values[col] = slot_getattr(s->slot, list->expires_att, &nulls[col]);
+			if (!FgExpiryInForce(values[col], nulls[col]))
+				continue;
+			col++;
+		}
+		values[col++] = slot_getattr(s->slot, list->seq_att, &isnull);
+		Assert(col == rsinfo->setDesc->natts);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		n++;
 	}
 	FgScanEnd(s);
 	table_close(heap, NoLock);
 	return (Datum) 0;
+}
+
+/*
+ * One page of an edge list, newest first: (other, followed_at, seq).
+ */
+static Datum
+ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
+{
+	FgSeqList	list = {
+		FG_EDGE_TABLE, indexname,
+		other_att, FG_EDGE_ATT_FOLLOWED_AT, FG_EDGE_ATT_SEQ, InvalidAttrNumber
+	};
+
+	return FgSeqListPage(fcinfo, &list);
 }
 
 /*
@@ -541,8 +548,8 @@ fg_following(PG_FUNCTION_ARGS)
  * first (cheap when the sets are of similar size), then a fresh descent of
  * the btree (so a small set never walks a large one).
  */
-static bool
-AdvanceTo(FgScan *s, int64 *cur, int64 target)
+bool
+FgAdvanceTo(FgScan *s, int64 *cur, int64 target)
 {
 	for (int i = 0; i < FG_GALLOP_STEPS; i++)
 	{
@@ -579,7 +586,7 @@ SideSize(FgCounterReader *r, FgSide side)
 {
 	FgCounts	c;
 
-	CounterRead(r, side.owner, &c);
+	FgCounterRead(r, side.owner, &c);
 	return side.followers ? c.followers : c.following;
 }
 
@@ -643,10 +650,10 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 	 * alone, so it stays right even if someone wrote around the API and the
 	 * counters are off until rebuild_counts().
 	 */
-	CounterReaderBegin(&r, true);
+	FgCounterReaderBegin(&r, true);
 	size_a = SideSize(&r, side_a);
 	size_b = SideSize(&r, side_b);
-	CounterReaderEnd(&r);
+	FgCounterReaderEnd(&r);
 
 	/* Make side a the smaller one; intersection is symmetric. */
 	if (size_b < size_a)
@@ -694,10 +701,10 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 				}
 				else if (a < b)
 				{
-					if (!AdvanceTo(sa, &a, b))
+					if (!FgAdvanceTo(sa, &a, b))
 						break;
 				}
-				else if (!AdvanceTo(sb, &b, a))
+				else if (!FgAdvanceTo(sb, &b, a))
 					break;
 			}
 		}

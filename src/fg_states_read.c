@@ -96,16 +96,6 @@ static const char *const sql_unmute =
 "        OR m.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()";
 
 /*
- * Is a mute with this expiry (isnull: forever) in force at now()?
- */
-static inline bool
-MuteInForce(Datum expires_at, bool isnull)
-{
-	return isnull ||
-		DatumGetTimestampTz(expires_at) > GetCurrentTransactionStartTimestamp();
-}
-
-/*
  * The two ids of a mute writer: 22004 for NULL, 22023 for the same account.
  */
 static void
@@ -203,7 +193,7 @@ ProbeMute(FgScan *hs, int64 muter, int64 muted)
 		Datum		expires = slot_getattr(hs->slot, FG_MUTE_ATT_EXPIRES,
 										   &isnull);
 
-		if (MuteInForce(expires, isnull))
+		if (FgExpiryInForce(expires, isnull))
 			return true;
 	}
 	return false;
@@ -250,89 +240,18 @@ fg_is_blocking(PG_FUNCTION_ARGS)
 							 PG_GETARG_INT64(0), PG_GETARG_INT64(1)));
 }
 
-/* Where one newest-first state list finds its columns. */
-typedef struct FgStateList
-{
-	const char *table;
-	const char *index;			/* (owner, seq) */
-	AttrNumber	other_att;
-	AttrNumber	at_att;
-	AttrNumber	seq_att;
-	bool		mutes;			/* an expires_at column follows at_att */
-} FgStateList;
-
-/*
- * One page of a state list, newest first: walk the (owner, seq) index
- * backwards from the cursor; mutes no longer in force are skipped.  A NULL
- * account or page_size gives no rows, a NULL cursor the first page.
- */
-static Datum
-StatePage(FunctionCallInfo fcinfo, const FgStateList *list)
-{
-	ReturnSetInfo *rsinfo;
-	int64		account;
-	int32		page_size;
-	Relation	heap;
-	FgScan	   *s;
-	int32		n = 0;
-
-	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	/* The call site's row type, when it has one, spares a catalog rebuild. */
-	InitMaterializedSRF(fcinfo, rsinfo != NULL && IsA(rsinfo, ReturnSetInfo) &&
-						rsinfo->expectedDesc != NULL ?
-						MAT_SRF_USE_EXPECTED_DESC : 0);
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		return (Datum) 0;
-	account = PG_GETARG_INT64(0);
-	page_size = PG_GETARG_INT32(1);
-	FgCheckPageSize(page_size);
-
-	heap = FgOpenTable(list->table, AccessShareLock);
-	s = FgScanBegin(heap, list->index, BackwardScanDirection, true);
-	if (PG_ARGISNULL(2))
-		FgScanSeek(s, account, InvalidStrategy, 0);
-	else
-		FgScanSeek(s, account, BTLessStrategyNumber, PG_GETARG_INT64(2));
-
-	while (n < page_size && FgScanNextTuple(s))
-	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-		bool		isnull;
-		int			col = 0;
-
-		values[col++] = slot_getattr(s->slot, list->other_att, &isnull);
-		values[col++] = slot_getattr(s->slot, list->at_att, &isnull);
-		if (list->mutes)
-		{
-			values[col] = slot_getattr(s->slot, FG_MUTE_ATT_EXPIRES,
-									   &nulls[col]);
-			if (!MuteInForce(values[col], nulls[col]))
-				continue;
-			col++;
-		}
-		values[col++] = slot_getattr(s->slot, list->seq_att, &isnull);
-		Assert(col == rsinfo->setDesc->natts);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		n++;
-	}
-	FgScanEnd(s);
-	table_close(heap, NoLock);
-	return (Datum) 0;
-}
-
 /*
  * blocks(account, page_size, before): accounts blocked, newest first.
  */
 Datum
 fg_blocks(PG_FUNCTION_ARGS)
 {
-	static const FgStateList list = {
+	static const FgSeqList list = {
 		FG_BLOCK_TABLE, FG_BLOCK_BLOCKER_SEQ,
-		FG_BLOCK_ATT_BLOCKED, FG_BLOCK_ATT_AT, FG_BLOCK_ATT_SEQ, false
+		FG_BLOCK_ATT_BLOCKED, FG_BLOCK_ATT_AT, FG_BLOCK_ATT_SEQ, InvalidAttrNumber
 	};
 
-	return StatePage(fcinfo, &list);
+	return FgSeqListPage(fcinfo, &list);
 }
 
 /*
@@ -342,12 +261,13 @@ fg_blocks(PG_FUNCTION_ARGS)
 Datum
 fg_follow_requests(PG_FUNCTION_ARGS)
 {
-	static const FgStateList list = {
+	static const FgSeqList list = {
 		FG_REQUEST_TABLE, FG_REQUEST_ACCOUNT_SEQ,
-		FG_REQUEST_ATT_REQUESTER, FG_REQUEST_ATT_AT, FG_REQUEST_ATT_SEQ, false
+		FG_REQUEST_ATT_REQUESTER, FG_REQUEST_ATT_AT, FG_REQUEST_ATT_SEQ,
+		InvalidAttrNumber
 	};
 
-	return StatePage(fcinfo, &list);
+	return FgSeqListPage(fcinfo, &list);
 }
 
 /*
@@ -356,12 +276,12 @@ fg_follow_requests(PG_FUNCTION_ARGS)
 Datum
 fg_mutes(PG_FUNCTION_ARGS)
 {
-	static const FgStateList list = {
+	static const FgSeqList list = {
 		FG_MUTE_TABLE, FG_MUTE_MUTER_SEQ,
-		FG_MUTE_ATT_MUTED, FG_MUTE_ATT_AT, FG_MUTE_ATT_SEQ, true
+		FG_MUTE_ATT_MUTED, FG_MUTE_ATT_AT, FG_MUTE_ATT_SEQ, FG_MUTE_ATT_EXPIRES
 	};
 
-	return StatePage(fcinfo, &list);
+	return FgSeqListPage(fcinfo, &list);
 }
 
 /*
@@ -383,7 +303,7 @@ NextEntry(FgScan *s, bool mutes, int64 *id, bool *counts)
 		return false;
 	*id = DatumGetInt64(slot_getattr(s->slot, FG_MUTE_ATT_MUTED, &isnull));
 	expires = slot_getattr(s->slot, FG_MUTE_ATT_EXPIRES, &isnull);
-	*counts = MuteInForce(expires, isnull);
+	*counts = FgExpiryInForce(expires, isnull);
 	return true;
 }
 
@@ -436,16 +356,6 @@ MarkWalk(Relation heap, const char *indexname, int64 owner,
 	FgScanEnd(s);
 }
 
-/* Order for int64. */
-static int
-CompareInt64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /*
  * requested_by: requests from each id to viewer.  The viewer's incoming
  * requests are listed only by (account, seq), not in requester order, so a
@@ -490,7 +400,7 @@ MarkRequestedBy(Relation heap, int64 viewer, const int64 *ids, int n,
 	{
 		int			j = 0;
 
-		qsort(req, nreq, sizeof(int64), CompareInt64);
+		qsort(req, nreq, sizeof(int64), FgCompareInt64);
 		for (int i = 0; i < nreq && j < n; i++)
 		{
 			while (j < n && ids[j] < req[i])

@@ -369,26 +369,41 @@ RememberStripe(int64 account, uint64 row, int col)
 }
 
 /*
- * Add deltas to one counter stripe of an account.
+ * The three statements of one kind of stripe update: by the version this
+ * transaction holds (its last argument a tid), on any free stripe, and the
+ * insert of a new stripe (its last argument the stripe number).
+ */
+typedef struct FgStripeStmts
+{
+	SPIPlanPtr *tid_plan;
+	const char *tid_sql;
+	const Oid  *tid_types;
+	SPIPlanPtr *free_plan;
+	const char *free_sql;
+	SPIPlanPtr *new_plan;
+	const char *new_sql;
+	const Oid  *types;
+} FgStripeStmts;
+
+/*
+ * Add the deltas in values[1..ndeltas] to a stripe of the account in
+ * values[0]: the one this transaction holds, else any free one, else a new
+ * one; values has room for one more argument.
  */
 static void
-BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
+BumpStripeRow(int64 account, Datum *values, int ndeltas,
+			  const FgStripeStmts *stmts)
 {
 	FgStripeCacheEntry *e;
-	Datum		values[5];
-
-	values[0] = Int64GetDatum(account);
-	values[1] = Int64GetDatum(followers);
-	values[2] = Int64GetDatum(following);
-	values[3] = Int64GetDatum(mutuals);
+	int			nargs = 1 + ndeltas;
 
 	/* This transaction already holds a stripe of the account: reuse it. */
 	e = StripeCacheEntry(account);
 	if (e->generation == stripe_generation && e->account == account)
 	{
-		values[4] = PointerGetDatum(&e->tid);
-		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_tid, sql_bump_tid, 5,
-										   bump_tid_types),
+		values[nargs] = PointerGetDatum(&e->tid);
+		if (FgSpiExecPlan(FgSpiPrepareKeep(stmts->tid_plan, stmts->tid_sql,
+										   nargs + 1, stmts->tid_types),
 						  values, SPI_OK_UPDATE_RETURNING) > 0)
 		{
 			RememberStripe(account, 0, 1);
@@ -396,8 +411,8 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 		}
 	}
 
-	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_bump_stripe, sql_bump_stripe, 4,
-									   bump_types),
+	if (FgSpiExecPlan(FgSpiPrepareKeep(stmts->free_plan, stmts->free_sql,
+									   nargs, stmts->types),
 					  values, SPI_OK_UPDATE_RETURNING) > 0)
 	{
 		RememberStripe(account, 0, 1);
@@ -410,11 +425,31 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 	 * concurrent insert practically impossible, and the upsert keeps the
 	 * count exact if it ever happens.
 	 */
-	values[4] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	FgSpiExecPlan(FgSpiPrepareKeep(&plan_new_stripe, sql_new_stripe, 5,
-								   bump_types),
+	values[nargs] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
+	FgSpiExecPlan(FgSpiPrepareKeep(stmts->new_plan, stmts->new_sql,
+								   nargs + 1, stmts->types),
 				  values, SPI_OK_INSERT_RETURNING);
 	RememberStripe(account, 0, 1);
+}
+
+/*
+ * Add deltas to one counter stripe of an account.
+ */
+static void
+BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
+{
+	FgStripeStmts stmts = {
+		&plan_bump_tid, sql_bump_tid, bump_tid_types,
+		&plan_bump_stripe, sql_bump_stripe,
+		&plan_new_stripe, sql_new_stripe, bump_types
+	};
+	Datum		values[5];
+
+	values[0] = Int64GetDatum(account);
+	values[1] = Int64GetDatum(followers);
+	values[2] = Int64GetDatum(following);
+	values[3] = Int64GetDatum(mutuals);
+	BumpStripeRow(account, values, 3, &stmts);
 }
 
 /*
@@ -426,39 +461,16 @@ BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 static void
 BumpRequests(int64 account, int64 requests)
 {
-	FgStripeCacheEntry *e;
+	FgStripeStmts stmts = {
+		&plan_requests_tid, sql_requests_tid, requests_tid_types,
+		&plan_requests_stripe, sql_requests_stripe,
+		&plan_requests_new, sql_requests_new, requests_types
+	};
 	Datum		values[3];
 
 	values[0] = Int64GetDatum(account);
 	values[1] = Int64GetDatum(requests);
-
-	e = StripeCacheEntry(account);
-	if (e->generation == stripe_generation && e->account == account)
-	{
-		values[2] = PointerGetDatum(&e->tid);
-		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_requests_tid, sql_requests_tid,
-										   3, requests_tid_types),
-						  values, SPI_OK_UPDATE_RETURNING) > 0)
-		{
-			RememberStripe(account, 0, 1);
-			return;
-		}
-	}
-
-	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_requests_stripe,
-									   sql_requests_stripe, 2,
-									   requests_types),
-					  values, SPI_OK_UPDATE_RETURNING) > 0)
-	{
-		RememberStripe(account, 0, 1);
-		return;
-	}
-
-	values[2] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	FgSpiExecPlan(FgSpiPrepareKeep(&plan_requests_new, sql_requests_new, 3,
-								   requests_types),
-				  values, SPI_OK_INSERT_RETURNING);
-	RememberStripe(account, 0, 1);
+	BumpStripeRow(account, values, 1, &stmts);
 }
 
 /*
@@ -1172,6 +1184,16 @@ PairUnfollow(int64 a, int64 b)
 }
 
 /*
+ * The (follower, followee) arguments of follow() and unfollow().
+ */
+static void
+CheckFollowArgs(FunctionCallInfo fcinfo, int64 *follower, int64 *followee)
+{
+	CheckPairArgs(fcinfo, "follower", "followee",
+				  "an account cannot follow itself", follower, followee);
+}
+
+/*
  * follow(follower, followee): true if a new edge or a new pending request
  * was made.
  */
@@ -1181,8 +1203,7 @@ fg_follow(PG_FUNCTION_ARGS)
 	int64		follower;
 	int64		followee;
 
-	CheckPairArgs(fcinfo, "follower", "followee",
-				  "an account cannot follow itself", &follower, &followee);
+	CheckFollowArgs(fcinfo, &follower, &followee);
 	PG_RETURN_BOOL(PairFollow(follower, followee));
 }
 
@@ -1196,8 +1217,7 @@ fg_unfollow(PG_FUNCTION_ARGS)
 	int64		follower;
 	int64		followee;
 
-	CheckPairArgs(fcinfo, "follower", "followee",
-				  "an account cannot follow itself", &follower, &followee);
+	CheckFollowArgs(fcinfo, &follower, &followee);
 	PG_RETURN_BOOL(PairUnfollow(follower, followee));
 }
 
@@ -1380,4 +1400,93 @@ fg_reject_request(PG_FUNCTION_ARGS)
 	SPI_finish();
 	ClosePairRels(&r);
 	PG_RETURN_BOOL(result);
+}
+
+/* Item counts (fg_feed.c): the same stripes and stripe cache. */
+static SPIPlanPtr plan_items_tid = NULL;
+static SPIPlanPtr plan_items_stripe = NULL;
+static SPIPlanPtr plan_items_new = NULL;
+
+static const char *const sql_items_tid =
+"UPDATE follow_graph.counter AS c"
+" SET items = c.items OPERATOR(pg_catalog.+) $2"
+" WHERE c.ctid OPERATOR(pg_catalog.=) $3"
+"   AND c.account OPERATOR(pg_catalog.=) $1"
+" RETURNING c.ctid";
+
+static const char *const sql_items_stripe =
+"WITH pick AS ("
+"  SELECT c.stripe FROM follow_graph.counter AS c"
+"  WHERE c.account OPERATOR(pg_catalog.=) $1"
+"  LIMIT 1 FOR UPDATE SKIP LOCKED)"
+" UPDATE follow_graph.counter AS c"
+" SET items = c.items OPERATOR(pg_catalog.+) $2"
+" FROM pick"
+" WHERE c.account OPERATOR(pg_catalog.=) $1"
+"   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe"
+" RETURNING c.ctid";
+
+static const char *const sql_items_new =
+"INSERT INTO follow_graph.counter AS c (account, stripe, items)"
+" VALUES ($1, $3, $2)"
+" ON CONFLICT (account, stripe) DO UPDATE"
+" SET items = c.items OPERATOR(pg_catalog.+) excluded.items"
+" RETURNING c.ctid";
+
+/*
+ * Does this transaction already hold a counter stripe of the account?
+ */
+bool
+FgStripeHeld(int64 account)
+{
+	return HoldsStripe(account);
+}
+
+/*
+ * Remember the stripe version in column col of SPI result row 'row' as the
+ * one this transaction last wrote for the account; false if it is NULL.
+ */
+bool
+FgStripeRemember(int64 account, uint64 row, int col)
+{
+	return RememberStripe(account, row, col);
+}
+
+/*
+ * Add delta to the item count of an account, as BumpCounts does for the
+ * edge counts: the stripe this transaction holds, else a free one, else a
+ * new one.  Inside SPI_connect.
+ */
+void
+FgBumpItems(int64 account, int64 delta)
+{
+	Datum		values[3];
+	Oid			types[3] = {INT8OID, INT8OID, TIDOID};
+	FgStripeCacheEntry *e = StripeCacheEntry(account);
+
+	values[0] = Int64GetDatum(account);
+	values[1] = Int64GetDatum(delta);
+	if (e->generation == stripe_generation && e->account == account)
+	{
+		values[2] = PointerGetDatum(&e->tid);
+		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_items_tid, sql_items_tid, 3,
+										   types),
+						  values, SPI_OK_UPDATE_RETURNING) > 0)
+		{
+			RememberStripe(account, 0, 1);
+			return;
+		}
+	}
+	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_items_stripe, sql_items_stripe, 2,
+									   types),
+					  values, SPI_OK_UPDATE_RETURNING) > 0)
+	{
+		RememberStripe(account, 0, 1);
+		return;
+	}
+	types[2] = INT4OID;
+	values[2] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_items_new, sql_items_new, 3, types),
+				  values, SPI_OK_INSERT_RETURNING);
+	RememberStripe(account, 0, 1);
 }

@@ -54,28 +54,35 @@ FgResetRelCacheNamespace(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /*
+ * Define one bound of the discovery walks: a user-settable integer GUC from 1
+ * to max whose default is the variable's initial value.
+ */
+static void
+DefineBoundGuc(const char *name, const char *desc, int *var, int max)
+{
+	DefineCustomIntVariable(name, desc, NULL, var, *var, 1, max,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+/*
  * Module load: define the GUCs, reserve their prefix and register the cache and
  * transaction callbacks.
  */
 void
 _PG_init(void)
 {
-	DefineCustomIntVariable("follow_graph.suggest_middles",
-							"Followees of the viewer that suggest_follows() reads, most recent first.",
-							NULL, &fg_suggest_middles, 1000, 1, 10000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("follow_graph.suggest_fanout",
-							"Followees of each middle account that suggest_follows() reads, most recent first.",
-							NULL, &fg_suggest_fanout, 100, 1, 10000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("follow_graph.similar_sample",
-							"Followers of the account that similar_accounts() samples, most recent first.",
-							NULL, &fg_similar_sample, 1000, 1, 100000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("follow_graph.similar_fanout",
-							"Followees of each sampled follower that similar_accounts() reads, most recent first.",
-							NULL, &fg_similar_fanout, 100, 1, 10000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineBoundGuc("follow_graph.suggest_middles",
+				   "Followees of the viewer that suggest_follows() reads, most recent first.",
+				   &fg_suggest_middles, 10000);
+	DefineBoundGuc("follow_graph.suggest_fanout",
+				   "Followees of each middle account that suggest_follows() reads, most recent first.",
+				   &fg_suggest_fanout, 10000);
+	DefineBoundGuc("follow_graph.similar_sample",
+				   "Followers of the account that similar_accounts() samples, most recent first.",
+				   &fg_similar_sample, 100000);
+	DefineBoundGuc("follow_graph.similar_fanout",
+				   "Followees of each sampled follower that similar_accounts() reads, most recent first.",
+				   &fg_similar_fanout, 10000);
 	MarkGUCPrefixReserved("follow_graph");
 	FgWriteInit();
 	CacheRegisterRelcacheCallback(FgResetRelCache, (Datum) 0);
@@ -248,4 +255,13 @@ FgCheckPageSize(int32 page_size)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("page_size must be at most %d", FG_MAX_PAGE_SIZE),
 				 errdetail("The page_size given was %d.", page_size)));
+}
+
+/*
+ * qsort order for int64: ascending.
+ */
+int
+FgCompareInt64(const void *a, const void *b)
+{
+	return FgCmpInt64(*(const int64 *) a, *(const int64 *) b);
 }

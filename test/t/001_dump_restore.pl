@@ -28,6 +28,9 @@ $node->safe_psql('src', q{
 	SELECT pg_catalog.count(follow_graph.dismiss_suggestion(a, s.candidate))
 	FROM pg_catalog.generate_series(1, 10) AS a,
 		 LATERAL follow_graph.suggest_follows(a, 2) AS s;
+	-- home feed items
+	SELECT pg_catalog.count(follow_graph.publish(a OPERATOR(pg_catalog.%) 60 OPERATOR(pg_catalog.+) 1, a))
+	FROM pg_catalog.generate_series(1, 300) AS a;
 });
 
 # Everything that must survive, as one text per query.
@@ -50,6 +53,12 @@ my %probe = (
 		pg_catalog.concat_ws(' ', a, s.candidate, s.score, s.via), ','))
 		FROM pg_catalog.generate_series(1, 10) AS a, LATERAL follow_graph.suggest_follows(a, 5) AS s},
 	verify => q{SELECT pg_catalog.count(*) FROM follow_graph.verify()},
+	items => q{SELECT pg_catalog.md5(pg_catalog.string_agg(
+		pg_catalog.concat_ws(' ', author, item), ',' ORDER BY item)) FROM follow_graph.item},
+	feed => q{SELECT pg_catalog.string_agg(pg_catalog.concat_ws(' ', author, item), ',')
+		FROM follow_graph.feed(1, 1000)},
+	item_counts => q{SELECT pg_catalog.string_agg(follow_graph.item_count(a)::text, ',' ORDER BY a)
+		FROM pg_catalog.generate_series(1, 60) AS a},
 );
 
 my %before;

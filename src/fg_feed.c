@@ -1,0 +1,939 @@
+/*
+ * fg_feed.c
+ *		The home feed: publish(), unpublish(), forget_items(), feed(),
+ *		author_items() and item_count().
+ *
+ * follow_graph.item holds one row per (author, item id) with two btrees:
+ * item_pkey on (item) INCLUDE (author), and item_author_item on
+ * (author, item).  Item ids are the app's time-ordered ids, so "newest
+ * first" is "highest id first" in both.
+ *
+ * feed(viewer) merges the items of the viewer's followees (the visible
+ * edges of follow_graph.edge, which already leave out blocks, pending
+ * requests and deactivated accounts) and of the viewer, minus the accounts
+ * the viewer actively mutes, highest id first.  Two strategies answer a
+ * page, the first bounded so that it never costs more than a fraction of the
+ * second:
+ *
+ *	1. newest-items scan: walk item_pkey backwards from the cursor and keep
+ *	   the entries whose author (read from the index tuple) is in the viewer's
+ *	   sorted account set.  Entries of other authors cost a binary search
+ *	   each and no heap visit.  When the viewer's accounts publish a fair
+ *	   share of all items, the page fills after a few thousand entries.  The
+ *	   scan stops after FG_FEED_SCAN_RATIO * (page_size + accounts) entries.
+ *	2. k-way merge below where the scan stopped: one backward probe of
+ *	   item_author_item per account gives its newest item, the heads go into
+ *	   a binary max-heap, and the page is drained from the heap.  Only a
+ *	   popped account's scan is positioned again, and it then streams its
+ *	   items while they beat the next head, so the merge reads about
+ *	   page_size + accounts entries; an account whose newest item is older
+ *	   than the page is never read past its probe.
+ *
+ * Each page states how much it read in a DEBUG1 message.  Everything is read
+ * through the indexes under the active snapshot, as the other reads do.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/visibilitymap.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "storage/predicate.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "fg.h"
+
+/* Budget of the newest-items scan, in entries per account and page row. */
+#define FG_FEED_SCAN_RATIO 16
+
+/* Attribute numbers of follow_graph.mute. */
+#define FG_MUTE_ATT_MUTED		2
+#define FG_MUTE_ATT_EXPIRES_AT	5
+
+PG_FUNCTION_INFO_V1(fg_publish);
+PG_FUNCTION_INFO_V1(fg_unpublish);
+PG_FUNCTION_INFO_V1(fg_forget_items);
+PG_FUNCTION_INFO_V1(fg_feed);
+PG_FUNCTION_INFO_V1(fg_author_items);
+PG_FUNCTION_INFO_V1(fg_item_count);
+
+static SPIPlanPtr plan_publish = NULL;
+static SPIPlanPtr plan_unpublish = NULL;
+static SPIPlanPtr plan_insert_item = NULL;
+static SPIPlanPtr plan_delete_item = NULL;
+static SPIPlanPtr plan_forget = NULL;
+static SPIPlanPtr plan_remove_items = NULL;
+
+/*
+ * Insert or delete an item and add the count delta ($3) to a free stripe of
+ * the author, in one statement.  Returns one row: the number of items
+ * changed and the ctid of the stripe updated (NULL if the author had no free
+ * stripe: the caller adds the delta itself).  $1 author, $2 item.
+ */
+#define FG_ITEM_COUNTER \
+" pick AS MATERIALIZED (" \
+"  SELECT (SELECT c.stripe FROM follow_graph.counter AS c" \
+"          WHERE c.account OPERATOR(pg_catalog.=) $1" \
+"          LIMIT 1 FOR UPDATE SKIP LOCKED) AS stripe" \
+"  WHERE EXISTS (SELECT 1 FROM changed))," \
+" upd AS (" \
+"  UPDATE follow_graph.counter AS c" \
+"  SET items = c.items OPERATOR(pg_catalog.+) $3" \
+"  FROM pick AS p" \
+"  WHERE c.account OPERATOR(pg_catalog.=) $1" \
+"    AND c.stripe OPERATOR(pg_catalog.=) p.stripe" \
+"  RETURNING c.ctid)" \
+" SELECT (SELECT pg_catalog.count(*) FROM changed), u.ctid" \
+" FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true"
+
+static const char *const sql_publish =
+"WITH changed AS ("
+"  INSERT INTO follow_graph.item (author, item) VALUES ($1, $2)"
+"  ON CONFLICT (item) DO NOTHING RETURNING 1),"
+FG_ITEM_COUNTER;
+
+static const char *const sql_unpublish =
+"WITH changed AS ("
+"  DELETE FROM follow_graph.item AS i"
+"  WHERE i.item OPERATOR(pg_catalog.=) $2"
+"    AND i.author OPERATOR(pg_catalog.=) $1 RETURNING 1),"
+FG_ITEM_COUNTER;
+
+static const char *const sql_insert_item =
+"INSERT INTO follow_graph.item (author, item) VALUES ($1, $2)"
+" ON CONFLICT (item) DO NOTHING";
+
+static const char *const sql_delete_item =
+"DELETE FROM follow_graph.item AS i"
+" WHERE i.item OPERATOR(pg_catalog.=) $2"
+"   AND i.author OPERATOR(pg_catalog.=) $1";
+
+/*
+ * Delete a set of items ($1: the bound, or $2: the author) and take their
+ * counts back, authors in id order, each from a stripe nobody else holds or
+ * a new one.  Returns the number of items deleted.
+ */
+#define FG_ITEMS_UNCOUNT \
+" per AS (" \
+"  SELECT d.author AS account, OPERATOR(pg_catalog.-) pg_catalog.count(*) AS n" \
+"  FROM d GROUP BY d.author)," \
+" up AS (" \
+"  INSERT INTO follow_graph.counter AS c (account, stripe, items)" \
+"  SELECT p.account," \
+"         COALESCE((SELECT k.stripe FROM follow_graph.counter AS k" \
+"                   WHERE k.account OPERATOR(pg_catalog.=) p.account" \
+"                   ORDER BY k.stripe LIMIT 1 FOR UPDATE SKIP LOCKED)," \
+"                  (pg_catalog.random() OPERATOR(pg_catalog.*) 2147483646)::pg_catalog.int4)," \
+"         p.n" \
+"  FROM per AS p ORDER BY p.account" \
+"  ON CONFLICT (account, stripe) DO UPDATE" \
+"  SET items = c.items OPERATOR(pg_catalog.+) excluded.items" \
+"  RETURNING 1)" \
+" SELECT pg_catalog.count(*) FROM d"
+
+static const char *const sql_forget =
+"WITH d AS ("
+"  DELETE FROM follow_graph.item AS i"
+"  WHERE i.item OPERATOR(pg_catalog.<) $1 RETURNING i.author),"
+FG_ITEMS_UNCOUNT;
+
+static const char *const sql_remove_items =
+"WITH d AS ("
+"  DELETE FROM follow_graph.item AS i"
+"  WHERE i.author OPERATOR(pg_catalog.=) $1 RETURNING i.author),"
+FG_ITEMS_UNCOUNT;
+
+static const Oid item_types[] = {INT8OID, INT8OID, INT8OID};
+
+/* An open walk over follow_graph.account_state for repeated flag lookups. */
+typedef struct FgStateReader
+{
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+} FgStateReader;
+
+/*
+ * Open account_state and its primary key for lookups in the active snapshot.
+ */
+static void
+StateReaderBegin(FgStateReader *r)
+{
+	r->heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
+	r->index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
+	r->scan = FgIndexBeginScan(r->heap, r->index, GetActiveSnapshot(), 1, 0);
+	r->slot = table_slot_create(r->heap, NULL);
+}
+
+/*
+ * Is the account active?  No row in account_state means active.
+ */
+static bool
+StateReaderActive(FgStateReader *r, int64 account)
+{
+	ScanKeyData key;
+
+	CHECK_FOR_INTERRUPTS();
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(account));
+	index_rescan(r->scan, &key, 1, NULL, 0);
+	if (index_getnext_slot(r->scan, ForwardScanDirection, r->slot))
+	{
+		bool		isnull;
+
+		return DatumGetBool(slot_getattr(r->slot, FG_STATE_ATT_ACTIVE, &isnull));
+	}
+	return true;
+}
+
+/*
+ * Close what StateReaderBegin opened.
+ */
+static void
+StateReaderEnd(FgStateReader *r)
+{
+	index_endscan(r->scan);
+	ExecDropSingleTupleTableSlot(r->slot);
+	index_close(r->index, NoLock);
+	table_close(r->heap, NoLock);
+}
+
+/*
+ * Is the account active in the active snapshot?  (One lookup.)
+ */
+static bool
+AccountActive(int64 account)
+{
+	FgStateReader r;
+	bool		active;
+
+	StateReaderBegin(&r);
+	active = StateReaderActive(&r, account);
+	StateReaderEnd(&r);
+	return active;
+}
+
+/*
+ * Wait until no other transaction is changing the author's flags, then
+ * raise 55000 if the author is deactivated.
+ */
+static void
+CheckAuthorActive(int64 author)
+{
+	Relation	heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
+
+	for (;;)
+	{
+		FgEdgeVersion v;
+		bool		is_private;
+		bool		is_active;
+
+		CHECK_FOR_INTERRUPTS();
+		FgProbeDirtyAccount(heap, author, &v, &is_private, &is_active);
+		if (v.found && TransactionIdIsValid(v.wait))
+		{
+			XactLockTableWait(v.wait, heap, &v.tid, XLTW_None);
+			continue;
+		}
+		if (!is_active)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("account " INT64_FORMAT " is deactivated", author),
+					 errdetail("A deactivated account cannot publish.")));
+		break;
+	}
+	table_close(heap, NoLock);
+}
+
+/*
+ * The author of an item as a dirty snapshot sees it (committed, or being
+ * inserted or deleted right now); false if there is no such item.
+ */
+static bool
+ItemOwner(int64 item, int64 *author)
+{
+	Relation	heap = FgOpenTable(FG_ITEM_TABLE, AccessShareLock);
+	Relation	index = FgOpenIndex(FG_ITEM_PKEY, AccessShareLock);
+	SnapshotData dirty;
+	IndexScanDesc scan;
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	ScanKeyData key;
+	bool		found;
+
+	InitDirtySnapshot(dirty);
+	scan = FgIndexBeginScan(heap, index, &dirty, 1, 0);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(item));
+	index_rescan(scan, &key, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+	{
+		bool		isnull;
+
+		*author = DatumGetInt64(slot_getattr(slot, 1, &isnull));
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
+	return found;
+}
+
+/*
+ * Insert (sign 1) or delete (sign -1) the row (author, item) and fix the
+ * author's item count; true if a row changed.  Inside SPI_connect.
+ */
+static bool
+ChangeItem(int64 author, int64 item, int sign)
+{
+	Datum		values[3];
+	bool		changed;
+
+	values[0] = Int64GetDatum(author);
+	values[1] = Int64GetDatum(item);
+	values[2] = Int64GetDatum(sign);
+
+	if (FgStripeHeld(author))
+	{
+		/* This transaction holds a stripe: update it by ctid. */
+		if (sign > 0)
+			changed = FgSpiExecPlan(FgSpiPrepareKeep(&plan_insert_item,
+													 sql_insert_item, 2,
+													 item_types),
+									values, SPI_OK_INSERT) > 0;
+		else
+			changed = FgSpiExecPlan(FgSpiPrepareKeep(&plan_delete_item,
+													 sql_delete_item, 2,
+													 item_types),
+									values, SPI_OK_DELETE) > 0;
+		if (changed)
+			FgBumpItems(author, sign);
+		return changed;
+	}
+
+	if (sign > 0)
+		FgSpiExecPlan(FgSpiPrepareKeep(&plan_publish, sql_publish, 3,
+									   item_types),
+					  values, SPI_OK_SELECT);
+	else
+		FgSpiExecPlan(FgSpiPrepareKeep(&plan_unpublish, sql_unpublish, 3,
+									   item_types),
+					  values, SPI_OK_SELECT);
+	changed = FgSpiGetInt64(0, 1) > 0;
+	if (changed && !FgStripeRemember(author, 0, 2))
+		FgBumpItems(author, sign);	/* no free stripe: a new one */
+	return changed;
+}
+
+/*
+ * publish(author, item): true if the item is new; false if the author had
+ * already published it; 23505 if another author had.
+ */
+Datum
+fg_publish(PG_FUNCTION_ARGS)
+{
+	int64		author = FgGetIdArg(fcinfo, 0, "author");
+	int64		item = FgGetIdArg(fcinfo, 1, "item");
+	bool		changed;
+
+	CheckAuthorActive(author);
+	SPI_connect();
+	for (;;)
+	{
+		int64		owner;
+
+		changed = ChangeItem(author, item, 1);
+		if (changed)
+			break;
+
+		/*
+		 * The id exists (ON CONFLICT waited for its inserter).  If it was
+		 * deleted since, try again.
+		 */
+		if (!ItemOwner(item, &owner))
+			continue;
+		if (owner != author)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("item " INT64_FORMAT " was already published by another account",
+							item),
+					 errdetail("Item ids are unique across all authors.")));
+		break;
+	}
+	SPI_finish();
+	PG_RETURN_BOOL(changed);
+}
+
+/*
+ * unpublish(author, item): true if the author's item was removed.
+ */
+Datum
+fg_unpublish(PG_FUNCTION_ARGS)
+{
+	int64		author = FgGetIdArg(fcinfo, 0, "author");
+	int64		item = FgGetIdArg(fcinfo, 1, "item");
+	bool		changed;
+
+	SPI_connect();
+	changed = ChangeItem(author, item, -1);
+	SPI_finish();
+	PG_RETURN_BOOL(changed);
+}
+
+/*
+ * forget_items(older_than): remove every item whose id is below the bound
+ * and take back the counts; returns how many were removed.
+ */
+Datum
+fg_forget_items(PG_FUNCTION_ARGS)
+{
+	int64		bound = FgGetIdArg(fcinfo, 0, "older_than");
+	Datum		value = Int64GetDatum(bound);
+	int64		n;
+
+	SPI_connect();
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_forget, sql_forget, 1, item_types),
+				  &value, SPI_OK_SELECT);
+	n = FgSpiGetInt64(0, 1);
+	SPI_finish();
+	PG_RETURN_INT64(n);
+}
+
+/*
+ * Remove every item of an account and fix its count (remove_account());
+ * inside SPI_connect.  Returns how many were removed.
+ */
+int64
+FgRemoveAccountItems(int64 account)
+{
+	Datum		value = Int64GetDatum(account);
+	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
+
+	/* A catalog still at 0.1.0 (before ALTER EXTENSION UPDATE) has no items. */
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid(FG_ITEM_TABLE, nsp)))
+		return 0;
+
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_remove_items, sql_remove_items, 1,
+								   item_types),
+				  &value, SPI_OK_SELECT);
+	return FgSpiGetInt64(0, 1);
+}
+
+/*
+ * item_count(author): the sum of the author's stripes; 0 for a deactivated
+ * author, whose items are hidden.
+ */
+Datum
+fg_item_count(PG_FUNCTION_ARGS)
+{
+	int64		author = PG_GETARG_INT64(0);
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+	int64		n = 0;
+
+	if (!AccountActive(author))
+		PG_RETURN_INT64(0);
+
+	heap = FgOpenTable(FG_COUNTER_TABLE, AccessShareLock);
+	index = FgOpenIndex(FG_COUNTER_PKEY, AccessShareLock);
+	scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(), 1, 0);
+	slot = table_slot_create(heap, NULL);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(author));
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		n += DatumGetInt64(slot_getattr(slot, FG_COUNTER_ATT_ITEMS, &isnull));
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
+	PG_RETURN_INT64(n);
+}
+
+/*
+ * Emit one id into a SETOF bigint result.
+ */
+static void
+EmitItem(ReturnSetInfo *rsinfo, int64 item)
+{
+	Datum		value = Int64GetDatum(item);
+	bool		isnull = false;
+
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+}
+
+/*
+ * author_items(author, page_size, before): one author's items, highest id
+ * first; none for a deactivated author.
+ */
+Datum
+fg_author_items(PG_FUNCTION_ARGS)
+{
+	int64		author;
+	int32		page_size;
+	Relation	heap;
+	FgScan	   *s;
+	int64		item;
+	int32		n = 0;
+	ReturnSetInfo *rsinfo;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	author = PG_GETARG_INT64(0);
+	page_size = PG_GETARG_INT32(1);
+	FgCheckPageSize(page_size);
+	if (!AccountActive(author))
+		return (Datum) 0;
+
+	heap = FgOpenTable(FG_ITEM_TABLE, AccessShareLock);
+	s = FgScanBegin(heap, FG_ITEM_AUTHOR_ITEM, BackwardScanDirection, false);
+	if (PG_ARGISNULL(2))
+		FgScanSeek(s, author, InvalidStrategy, 0);
+	else
+		FgScanSeek(s, author, BTLessStrategyNumber, PG_GETARG_INT64(2));
+	while (n < page_size && FgScanNextId(s, &item))
+	{
+		EmitItem(rsinfo, item);
+		n++;
+	}
+	FgScanEnd(s);
+	table_close(heap, NoLock);
+	return (Datum) 0;
+}
+
+/* The head of one account's items in the merge. */
+typedef struct FeedHead
+{
+	int64		item;
+	int			account;		/* index into the account set */
+} FeedHead;
+
+/* What one feed page read, for the DEBUG1 report. */
+typedef struct FeedStats
+{
+	int64		scanned;		/* entries of the newest-items scan */
+	int64		merged;			/* entries of the per-account walks */
+	int64		descents;		/* positionings of the per-account walk */
+} FeedStats;
+
+/* The state of one feed page. */
+typedef struct FeedPage
+{
+	ReturnSetInfo *rsinfo;
+	int64	   *accounts;		/* sorted, distinct */
+	int			naccounts;
+	char	   *checked;		/* per account: 0 unknown, 1 active, 2 not */
+	FgStateReader states;		/* for the lookups that fill checked */
+	int32		want;			/* rows still to emit */
+	FeedStats	stats;
+} FeedPage;
+
+/*
+ * Order int64 ids ascending.
+ */
+static int
+CompareInt64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Position of an id in the sorted account set, or -1.
+ */
+static int
+FindAccount(const int64 *accounts, int n, int64 id)
+{
+	int			lo = 0;
+	int			hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (accounts[mid] == id)
+			return mid;
+		if (accounts[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/*
+ * The accounts whose items the viewer sees: every visible followee and the
+ * viewer, minus the accounts the viewer actively mutes; sorted, distinct.
+ */
+static int64 *
+FeedAccounts(int64 viewer, int *n)
+{
+	Relation	edges = FgOpenEdges();
+	Relation	mutes = FgOpenTable(FG_MUTE_TABLE, AccessShareLock);
+	FgScan	   *s;
+	int64		id;
+	int			cap = 64;
+	int			count = 0;
+	int64	   *ids = palloc(cap * sizeof(int64));
+	int64	   *muted = NULL;
+	int			nmuted = 0;
+	int			cmuted = 0;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	int			out;
+
+	/* Followees in ascending id order, from the primary key. */
+	s = FgScanBegin(edges, FG_EDGE_PKEY, ForwardScanDirection, false);
+	FgScanSeek(s, viewer, InvalidStrategy, 0);
+	while (FgScanNextId(s, &id))
+	{
+		if (count + 1 >= cap)
+		{
+			cap *= 2;
+			ids = repalloc_huge(ids, cap * sizeof(int64));
+		}
+		ids[count++] = id;
+	}
+	FgScanEnd(s);
+
+	/* The viewer's own items, kept in order. */
+	ids[count++] = viewer;
+	qsort(ids, count, sizeof(int64), CompareInt64);
+
+	/* Active mutes, in ascending id order. */
+	s = FgScanBegin(mutes, FG_MUTE_PKEY, ForwardScanDirection, true);
+	FgScanSeek(s, viewer, InvalidStrategy, 0);
+	while (FgScanNextTuple(s))
+	{
+		bool		isnull;
+		Datum		expires = slot_getattr(s->slot, FG_MUTE_ATT_EXPIRES_AT, &isnull);
+
+		if (!isnull && DatumGetTimestampTz(expires) <= now)
+			continue;
+		if (nmuted == cmuted)
+		{
+			cmuted = cmuted ? cmuted * 2 : 16;
+			muted = muted ? repalloc_huge(muted, cmuted * sizeof(int64)) :
+				palloc(cmuted * sizeof(int64));
+		}
+		muted[nmuted++] = DatumGetInt64(slot_getattr(s->slot, FG_MUTE_ATT_MUTED,
+													 &isnull));
+	}
+	FgScanEnd(s);
+
+	/* Set difference of two sorted lists. */
+	out = 0;
+	for (int i = 0, j = 0; i < count; i++)
+	{
+		while (j < nmuted && muted[j] < ids[i])
+			j++;
+		if (j < nmuted && muted[j] == ids[i])
+			continue;
+		ids[out++] = ids[i];
+	}
+	table_close(mutes, NoLock);
+	table_close(edges, NoLock);
+	*n = out;
+	return ids;
+}
+
+/*
+ * May the page show items of the account at position pos?  Its edge from
+ * the viewer is visible, so it is active unless the storage says otherwise;
+ * each account emitted is looked up once.
+ */
+static bool
+FeedAccountShown(FeedPage *fp, int pos)
+{
+	if (fp->checked[pos] == 0)
+		fp->checked[pos] = StateReaderActive(&fp->states, fp->accounts[pos]) ? 1 : 2;
+	return fp->checked[pos] == 1;
+}
+
+/*
+ * Emit one feed row.
+ */
+static void
+EmitFeedRow(FeedPage *fp, int pos, int64 item)
+{
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	values[0] = Int64GetDatum(fp->accounts[pos]);
+	values[1] = Int64GetDatum(item);
+	tuplestore_putvalues(fp->rsinfo->setResult, fp->rsinfo->setDesc, values,
+						 nulls);
+	fp->want--;
+}
+
+/*
+ * Strategy 1: the newest items of everyone below the cursor, keeping those
+ * of the viewer's accounts, for at most budget entries.  Returns true if the
+ * page is complete (full, or no item left); otherwise *bound is the lowest
+ * id examined, and *bound_shown whether the page shows it: the merge goes
+ * on below it, or from it when it was not shown (another version of the
+ * same id, dead or alive, may come right after the entry examined).
+ */
+static bool
+FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
+			   int64 budget, int64 *bound, bool *bound_shown)
+{
+	Relation	index = FgOpenIndex(FG_ITEM_PKEY, AccessShareLock);
+	Snapshot	snapshot = GetActiveSnapshot();
+	IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	Buffer		vmbuffer = InvalidBuffer;
+	ScanKeyData key;
+	ItemPointer tid = NULL;
+	bool		done;
+
+	scan->xs_want_itup = true;
+	if (has_before)
+		ScanKeyInit(&key, 1, BTLessStrategyNumber, F_INT8LT,
+					Int64GetDatum(before));
+	else
+		ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
+					Int64GetDatum(PG_INT64_MAX));
+	index_rescan(scan, &key, 1, NULL, 0);
+
+	while (fp->want > 0 && fp->stats.scanned < budget &&
+		   (tid = index_getnext_tid(scan, BackwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		int64		item;
+		int64		author;
+		int			pos;
+
+		if ((++fp->stats.scanned & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		item = DatumGetInt64(index_getattr(scan->xs_itup, 1,
+										   scan->xs_itupdesc, &isnull));
+		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
+											 scan->xs_itupdesc, &isnull));
+		*bound = item;
+		*bound_shown = false;
+		pos = FindAccount(fp->accounts, fp->naccounts, author);
+		if (pos < 0)
+			continue;
+
+		/* One of ours: is this version visible? */
+		if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
+		{
+			if (!index_fetch_heap(scan, slot))
+				continue;
+			ExecClearTuple(slot);
+		}
+		else if (IsolationIsSerializable())
+			PredicateLockPage(heap, ItemPointerGetBlockNumber(tid), snapshot);
+		if (FeedAccountShown(fp, pos))
+		{
+			EmitFeedRow(fp, pos, item);
+			*bound_shown = true;
+		}
+	}
+	done = fp->want == 0 || (fp->stats.scanned < budget && tid == NULL);
+
+	if (BufferIsValid(vmbuffer))
+		ReleaseBuffer(vmbuffer);
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	index_close(index, NoLock);
+	return done;
+}
+
+/*
+ * Restore the heap property downwards from position i of a max-heap.
+ */
+static void
+HeapSiftDown(FeedHead *h, int n, int i)
+{
+	for (;;)
+	{
+		int			l = 2 * i + 1;
+		int			m = i;
+		FeedHead	t;
+
+		if (l < n && h[l].item > h[m].item)
+			m = l;
+		if (l + 1 < n && h[l + 1].item > h[m].item)
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/*
+ * Strategy 2: k-way merge of the accounts' items below the bound (or from
+ * it, with inclusive).
+ */
+static void
+FeedMerge(FeedPage *fp, Relation heap, int64 bound, bool inclusive)
+{
+	FgScan	   *s = FgScanBegin(heap, FG_ITEM_AUTHOR_ITEM, BackwardScanDirection,
+								false);
+	FeedHead   *h = palloc_extended(Max(fp->naccounts, 1) * sizeof(FeedHead),
+									MCXT_ALLOC_HUGE);
+	int			n = 0;
+
+	/* The newest item of every account: one probe each, in id order. */
+	for (int i = 0; i < fp->naccounts; i++)
+	{
+		int64		item;
+
+		FgScanSeek(s, fp->accounts[i],
+				   inclusive ? BTLessEqualStrategyNumber : BTLessStrategyNumber,
+				   bound);
+		fp->stats.descents++;
+		if (FgScanNextId(s, &item))
+		{
+			fp->stats.merged++;
+			h[n].item = item;
+			h[n].account = i;
+			n++;
+		}
+	}
+	for (int i = n / 2 - 1; i >= 0; i--)
+		HeapSiftDown(h, n, i);
+
+	/*
+	 * Drain: emit the top, then walk its account on from there, emitting
+	 * while its items beat the next head; its first item that does not goes
+	 * back into the heap in the top's place.
+	 */
+	while (fp->want > 0 && n > 0)
+	{
+		FeedHead	top = h[0];
+		bool		refill = false;
+		int64		item;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!FeedAccountShown(fp, top.account))
+		{
+			h[0] = h[--n];
+			HeapSiftDown(h, n, 0);
+			continue;
+		}
+		EmitFeedRow(fp, top.account, top.item);
+		if (fp->want == 0)
+			break;
+
+		FgScanSeek(s, fp->accounts[top.account], BTLessStrategyNumber,
+				   top.item);
+		fp->stats.descents++;
+		while (FgScanNextId(s, &item))
+		{
+			int64		next;
+
+			fp->stats.merged++;
+			/* The best other head: a child of the root. */
+			next = n > 1 ? h[1].item : PG_INT64_MIN;
+			if (n > 2 && h[2].item > next)
+				next = h[2].item;
+			if (item > next)
+			{
+				EmitFeedRow(fp, top.account, item);
+				if (fp->want == 0)
+					break;
+				continue;
+			}
+			h[0].item = item;
+			refill = true;
+			break;
+		}
+		if (fp->want == 0)
+			break;
+		if (!refill)
+			h[0] = h[--n];
+		HeapSiftDown(h, n, 0);
+	}
+	pfree(h);
+	FgScanEnd(s);
+}
+
+/*
+ * feed(viewer, page_size, before) → table(author, item)
+ */
+Datum
+fg_feed(PG_FUNCTION_ARGS)
+{
+	FeedPage	fp;
+	int64		viewer;
+	bool		has_before;
+	int64		before = 0;
+	int64		bound = 0;
+	bool		bound_shown = false;
+	Relation	heap;
+
+	InitMaterializedSRF(fcinfo, 0);
+	memset(&fp, 0, sizeof(fp));
+	fp.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	viewer = PG_GETARG_INT64(0);
+	fp.want = PG_GETARG_INT32(1);
+	FgCheckPageSize(fp.want);
+	has_before = !PG_ARGISNULL(2);
+	if (has_before)
+		before = PG_GETARG_INT64(2);
+
+	/* A deactivated viewer sees nothing (its edges are hidden too). */
+	StateReaderBegin(&fp.states);
+	if (!StateReaderActive(&fp.states, viewer))
+	{
+		StateReaderEnd(&fp.states);
+		return (Datum) 0;
+	}
+
+	fp.accounts = FeedAccounts(viewer, &fp.naccounts);
+	fp.checked = palloc0(Max(fp.naccounts, 1));
+	heap = FgOpenTable(FG_ITEM_TABLE, AccessShareLock);
+
+	if (fp.naccounts > 0 &&
+		!FeedScanNewest(&fp, heap, has_before, before,
+						(int64) FG_FEED_SCAN_RATIO * (fp.want + fp.naccounts),
+						&bound, &bound_shown))
+	{
+		/* The scan read its budget: merge from where it stopped. */
+		FeedMerge(&fp, heap, bound, !bound_shown);
+	}
+	table_close(heap, NoLock);
+	StateReaderEnd(&fp.states);
+
+	ereport(DEBUG1,
+			(errmsg_internal("feed of " INT64_FORMAT ": %d accounts, " INT64_FORMAT " index entries read (" INT64_FORMAT " by the newest-items scan, " INT64_FORMAT " by the merge in " INT64_FORMAT " descents)",
+							 viewer, fp.naccounts,
+							 fp.stats.scanned + fp.stats.merged,
+							 fp.stats.scanned, fp.stats.merged,
+							 fp.stats.descents)));
+	return (Datum) 0;
+}
