@@ -75,13 +75,13 @@ _PG_init(void)
 				   "Followees of the viewer that suggest_follows() reads, most recent first.",
 				   &fg_suggest_middles, 10000);
 	DefineBoundGuc("follow_graph.suggest_fanout",
-				   "Followees of each middle account that suggest_follows() reads, most recent first.",
+				   "Followees of each middle account that suggest_follows() reads: a window of its list in id order, placed by a hash of its id.",
 				   &fg_suggest_fanout, 10000);
 	DefineBoundGuc("follow_graph.similar_sample",
 				   "Followers of the account that similar_accounts() samples, most recent first.",
 				   &fg_similar_sample, 100000);
 	DefineBoundGuc("follow_graph.similar_fanout",
-				   "Followees of each sampled follower that similar_accounts() reads, most recent first.",
+				   "Followees of each sampled follower that similar_accounts() reads: a window of its list in id order, placed by a hash of its id.",
 				   &fg_similar_fanout, 10000);
 	MarkGUCPrefixReserved("follow_graph");
 	FgWriteInit();
