@@ -4,7 +4,8 @@
 -- extreme arguments (NULL, 0, negative, INT64_MIN/MAX, page sizes out of
 -- range, arrays with NULLs, empty and two-dimensional arrays), each in its
 -- own subtransaction; prints how many calls ran, the SQLSTATEs of the ones
--- that failed, and verify() at the end.  A crash ends the script early.
+-- that failed, and verify() at the end.  Every function of the API is
+-- among them (0.1.0's and the states, home feed and discovery of 0.2.0).  A crash ends the script early.
 \set ON_ERROR_STOP 1
 SET search_path = pg_catalog, pg_temp;
 CREATE TEMP TABLE fuzz_result (fn text, sqlstate text);
@@ -16,12 +17,30 @@ DECLARE
 	fns text[] := ARRAY['follow', 'unfollow', 'is_following', 'relationship', 'relationships',
 						'follower_count', 'following_count', 'mutual_count', 'counts', 'followers',
 						'following', 'mutuals', 'common_followers', 'common_following',
-						'known_followers'];
-	fn text; a bigint; b bigint; p int; c bigint; arr bigint[]; state text;
+						'known_followers',
+						-- relationship states (0.2.0)
+						'block', 'unblock', 'is_blocking', 'blocks', 'accept_request',
+						'reject_request', 'remove_follower', 'follow_requests', 'request_count',
+						'set_private', 'is_private', 'deactivate_account', 'reactivate_account',
+						'is_active', 'mute', 'unmute', 'is_muting', 'mutes', 'remove_account',
+						-- home feed (0.2.0)
+						'publish', 'unpublish', 'feed', 'author_items', 'item_count', 'forget_items',
+						-- discovery (0.2.0)
+						'suggest_follows', 'dismiss_suggestion', 'similar_accounts',
+						'known_followers_summary', 'fans', 'not_following_back'];
+	stamps timestamptz[] := ARRAY[NULL, now() - interval '1 hour', now() + interval '1 hour',
+								  '-infinity', 'infinity', now()];
+	fn text; a bigint; b bigint; p int; c bigint; arr bigint[]; state text; t timestamptz;
 BEGIN
 	PERFORM setseed(0.7);
-	FOR i IN 1..20000 LOOP
+	FOR i IN 1..40000 LOOP
 		fn := fns[1 + floor(random() * array_length(fns, 1))::int];
+		-- account-wide writes stay rare, so that the graph keeps its edges
+		IF fn IN ('remove_account', 'forget_items', 'deactivate_account', 'set_private')
+		   AND random() < 0.8 THEN
+			fn := 'follow';
+		END IF;
+		t := stamps[1 + floor(random() * array_length(stamps, 1))::int];
 		a := CASE WHEN random() < 0.3 THEN ids[1 + floor(random() * array_length(ids, 1))::int]
 				  ELSE floor(random() * 200)::bigint END;
 		b := CASE WHEN random() < 0.3 THEN ids[1 + floor(random() * array_length(ids, 1))::int]
@@ -55,6 +74,37 @@ BEGIN
 			WHEN 'common_followers' THEN PERFORM count(*) FROM follow_graph.common_followers(a, b, p, c);
 			WHEN 'common_following' THEN PERFORM count(*) FROM follow_graph.common_following(a, b, p, c);
 			WHEN 'known_followers' THEN PERFORM count(*) FROM follow_graph.known_followers(a, b, p, c);
+			WHEN 'block' THEN PERFORM follow_graph.block(a, b);
+			WHEN 'unblock' THEN PERFORM follow_graph.unblock(a, b);
+			WHEN 'is_blocking' THEN PERFORM follow_graph.is_blocking(a, b);
+			WHEN 'blocks' THEN PERFORM count(*) FROM follow_graph.blocks(a, p, c);
+			WHEN 'accept_request' THEN PERFORM follow_graph.accept_request(a, b);
+			WHEN 'reject_request' THEN PERFORM follow_graph.reject_request(a, b);
+			WHEN 'remove_follower' THEN PERFORM follow_graph.remove_follower(a, b);
+			WHEN 'follow_requests' THEN PERFORM count(*) FROM follow_graph.follow_requests(a, p, c);
+			WHEN 'request_count' THEN PERFORM follow_graph.request_count(a);
+			WHEN 'set_private' THEN PERFORM follow_graph.set_private(a, CASE WHEN p IS NULL THEN NULL ELSE p % 2 = 0 END);
+			WHEN 'is_private' THEN PERFORM follow_graph.is_private(a);
+			WHEN 'deactivate_account' THEN PERFORM follow_graph.deactivate_account(a);
+			WHEN 'reactivate_account' THEN PERFORM follow_graph.reactivate_account(a);
+			WHEN 'is_active' THEN PERFORM follow_graph.is_active(a);
+			WHEN 'mute' THEN PERFORM follow_graph.mute(a, b, t);
+			WHEN 'unmute' THEN PERFORM follow_graph.unmute(a, b);
+			WHEN 'is_muting' THEN PERFORM follow_graph.is_muting(a, b);
+			WHEN 'mutes' THEN PERFORM count(*) FROM follow_graph.mutes(a, p, c);
+			WHEN 'remove_account' THEN PERFORM follow_graph.remove_account(a);
+			WHEN 'publish' THEN PERFORM follow_graph.publish(a, c);
+			WHEN 'unpublish' THEN PERFORM follow_graph.unpublish(a, c);
+			WHEN 'feed' THEN PERFORM count(*) FROM follow_graph.feed(a, p, c);
+			WHEN 'author_items' THEN PERFORM count(*) FROM follow_graph.author_items(a, p, c);
+			WHEN 'item_count' THEN PERFORM follow_graph.item_count(a);
+			WHEN 'forget_items' THEN PERFORM follow_graph.forget_items(c);
+			WHEN 'suggest_follows' THEN PERFORM count(*) FROM follow_graph.suggest_follows(a, p);
+			WHEN 'dismiss_suggestion' THEN PERFORM follow_graph.dismiss_suggestion(a, b);
+			WHEN 'similar_accounts' THEN PERFORM count(*) FROM follow_graph.similar_accounts(a, p);
+			WHEN 'known_followers_summary' THEN PERFORM count(*) FROM follow_graph.known_followers_summary(a, arr, p);
+			WHEN 'fans' THEN PERFORM count(*) FROM follow_graph.fans(a, p, c);
+			WHEN 'not_following_back' THEN PERFORM count(*) FROM follow_graph.not_following_back(a, p, c);
 			END CASE;
 		EXCEPTION WHEN OTHERS THEN
 			state := SQLSTATE;

@@ -3,7 +3,7 @@
 # grants beyond the defaults, against a database with the extension and a
 # sample graph, with the module built with UBSan.  Counts the queries run
 # and the backend crashes (a "terminated by signal" in the server log, or a
-# "C" in sqlsmith's progress line).  Then apifuzz.sql: 20,000 calls of the
+# "C" in sqlsmith's progress line).  Then apifuzz.sql: 40,000 calls of the
 # API with random and extreme arguments.
 #
 #   bash test/reliability/sqlsmith.sh [QUERIES [SEED]]   (as root; needs sqlsmith)
