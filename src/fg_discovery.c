@@ -653,11 +653,11 @@ fg_dismiss_suggestion(PG_FUNCTION_ARGS)
 void
 FgDeleteDismissals(int64 account)
 {
-	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
 	Oid			types[1] = {INT8OID};
 	Datum		values[1];
 
-	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid(FG_DISMISSAL_TABLE, nsp)))
+	/* A catalog still at 0.1.0 (before ALTER EXTENSION UPDATE) has none. */
+	if (!FgStatesInstalled())
 		return;
 	values[0] = Int64GetDatum(account);
 	FgSpiExec(sql_delete_dismissals, 1, types, values, SPI_OK_DELETE);

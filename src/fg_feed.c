@@ -422,10 +422,9 @@ int64
 FgRemoveAccountItems(int64 account)
 {
 	Datum		value = Int64GetDatum(account);
-	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
 
 	/* A catalog still at 0.1.0 (before ALTER EXTENSION UPDATE) has no items. */
-	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid(FG_ITEM_TABLE, nsp)))
+	if (!FgStatesInstalled())
 		return 0;
 
 	FgSpiExecPlan(FgSpiPrepareKeep(&plan_remove_items, sql_remove_items, 1,

@@ -317,17 +317,16 @@ static const char *const sql_set_active =
 " ON CONFLICT (account) DO UPDATE SET active = excluded.active";
 
 /*
- * Does the catalog have the state tables?  Not while a database still has
- * the 0.1.0 catalog under this library (ALTER EXTENSION UPDATE not run
- * yet): remove_account() and import_edges() then work on the edges alone.
+ * Does the catalog have 0.2.0's storage (the state tables, items and
+ * dismissals, which arrive together)?  Not while a database still has the
+ * 0.1.0 catalog under this library (ALTER EXTENSION UPDATE not run yet):
+ * the writers, remove_account(), import_edges(), verify() and
+ * rebuild_counts() then work on the edges alone, as in 0.1.0.
  */
 bool
 FgStatesInstalled(void)
 {
-	Oid			nsp = get_namespace_oid(FG_SCHEMA, true);
-
-	return OidIsValid(nsp) &&
-		OidIsValid(get_relname_relid(FG_ACCOUNT_STATE_TABLE, nsp));
+	return OidIsValid(FgRelationIdIfExists(FG_ACCOUNT_STATE_TABLE));
 }
 
 /*

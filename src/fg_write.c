@@ -725,17 +725,6 @@ static const char *const sql_delete_block =
 static const Oid hidden_types[] = {INT8OID, INT8OID, BOOLOID};
 
 /*
- * Has the catalog the states' storage?  Not in a database still at 0.1.0
- * whose library was updated (ALTER EXTENSION follow_graph UPDATE not run
- * yet): follow() and unfollow() then work on edges alone, as in 0.1.0.
- */
-static bool
-StatesInstalled(void)
-{
-	return OidIsValid(FgRelationIdIfExists(FG_ACCOUNT_STATE_TABLE));
-}
-
-/*
  * Open the storage a pair writer needs, each table in the given mode (NoLock:
  * not needed), before it enters the pair's section: no lock is ever waited
  * for inside it.
@@ -1079,7 +1068,7 @@ PairFollow(int64 a, int64 b)
 	FgPairState st;
 	FgPairSection cs;
 	bool		result = false;
-	bool		states = StatesInstalled();
+	bool		states = FgStatesInstalled();
 
 	if (states)
 		OpenPairRels(&r, AccessShareLock, AccessShareLock, RowExclusiveLock,
@@ -1139,7 +1128,7 @@ PairUnfollow(int64 a, int64 b)
 	FgPairState st;
 	FgPairSection cs;
 	bool		result = true;
-	bool		states = StatesInstalled();
+	bool		states = FgStatesInstalled();
 
 	if (states)
 		OpenPairRels(&r, NoLock, NoLock, RowExclusiveLock, RowExclusiveLock);
