@@ -3,7 +3,7 @@
 # regression files and specs are discovered from the tree.
 
 EXTENSION   = follow_graph
-EXTVERSION  = 0.2.0
+EXTVERSION  = 0.3.0
 
 # The install script of the current version is assembled from ordered
 # fragments in sql/install/.  Released install scripts are frozen in sql/

@@ -404,6 +404,16 @@ ALTER EXTENSION follow_graph UPDATE TO '0.2.0';
 SELECT extversion FROM pg_extension WHERE extname = 'follow_graph';
 DROP EXTENSION follow_graph;
 DROP SCHEMA follow_graph;
+
+-- and so does the upgrade from 0.2.0
+CREATE EXTENSION follow_graph VERSION '0.2.0';
+GRANT CREATE ON SCHEMA follow_graph TO PUBLIC;
+ALTER EXTENSION follow_graph UPDATE;
+REVOKE CREATE ON SCHEMA follow_graph FROM PUBLIC;
+ALTER EXTENSION follow_graph UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'follow_graph';
+DROP EXTENSION follow_graph;
+DROP SCHEMA follow_graph;
 SELECT format('REVOKE CREATE ON DATABASE %I FROM regress_fg_attacker', current_database()) \gexec
 \set SHOW_CONTEXT errors
 
