@@ -12,8 +12,10 @@
 # so a new release is picked up without an edit here.  For each one:
 #
 #   1. a database with CREATE EXTENSION follow_graph VERSION 'X', data loaded
-#      through the API (load.sql); verify() must be empty;
-#   2. snapshot.sql (storage, counts, pages, sets, user tables, indexes);
+#      through the API (load.sql, then load-R.sql for each release R <= X:
+#      the data of the features R added); verify() must be empty;
+#   2. snapshot.sql (storage, counts, pages, sets, user tables, indexes), then
+#      snapshot-R.sql for each release R <= X;
 #   3. ALTER EXTENSION follow_graph UPDATE; the version must be the default;
 #   4. snapshot.sql again: must be identical; verify() must be empty; a few
 #      writes through the new API must keep verify() empty;
@@ -34,6 +36,22 @@ failed=0
 
 q() { PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" "$psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 fail() { echo "upgrade: FAILED: $*"; failed=1; }
+# The releases R <= $1 that have a file $2-R.sql here (data of the features
+# R added), in version order.
+since() {
+	local f r
+	for f in "$here/$2"-*.sql; do
+		[ -e "$f" ] || continue
+		r=${f##*/$2-}; r=${r%.sql}
+		[ "$(printf '%s\n%s\n' "$r" "$1" | sort -V | tail -1)" = "$1" ] && echo "$r"
+	done | sort -V
+}
+# snapshot.sql, then snapshot-R.sql for every release R up to $2.
+snapshot() {
+	local r
+	q -d "$1" -At -f - <"$here/snapshot.sql"
+	for r in $(since "$2" snapshot); do q -d "$1" -At -f - <"$here/snapshot-$r.sql"; done
+}
 
 # The earlier releases: frozen follow_graph--X.sql (not upgrade scripts
 # follow_graph--X--Y.sql), in version order, the current one excluded.
@@ -64,13 +82,18 @@ for v in "${releases[@]}"; do
 	fi
 	q -d "$db" -f - <"$here/load.sql" >"$out/load-$v.txt" 2>&1 \
 		|| { cat "$out/load-$v.txt"; fail "loading data into $v"; continue; }
+	# Data of later features: load-R.sql for every release R up to v.
+	for r in $(since "$v" load); do
+		q -d "$db" -f - <"$here/load-$r.sql" >>"$out/load-$v.txt" 2>&1 \
+			|| { cat "$out/load-$v.txt"; fail "loading the $r data into $v"; continue 2; }
+	done
 	problems=$(q -d "$db" -At -c 'SELECT count(*) FROM follow_graph.verify()')
 	[ "$problems" = 0 ] || fail "verify() reports $problems problems on $v before the update"
-	q -d "$db" -At -f - <"$here/snapshot.sql" >"$out/data-$v-before.txt"
+	snapshot "$db" "$v" >"$out/data-$v-before.txt"
 	q -d "$db" -c 'ALTER EXTENSION follow_graph UPDATE'
 	got=$(q -d "$db" -At -c "SELECT extversion FROM pg_extension WHERE extname = 'follow_graph'")
 	[ "$got" = "$current" ] || fail "after the update from $v the version is $got, not $current"
-	q -d "$db" -At -f - <"$here/snapshot.sql" >"$out/data-$v-after.txt"
+	snapshot "$db" "$v" >"$out/data-$v-after.txt"
 	if ! diff -u "$out/data-$v-before.txt" "$out/data-$v-after.txt" >"$out/data-$v.diff"; then
 		head -100 "$out/data-$v.diff"
 		fail "the data changed in the update from $v"
