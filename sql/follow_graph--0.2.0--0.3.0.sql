@@ -121,8 +121,9 @@ $guard$;
 
 
 -- == home feed: author recency ==
--- sql/install/71_feed_bound.sql: an upper bound of each author's newest item,
--- filled from the items already published (the exact newest id, which is an
+-- sql/install/85_feed_bound.sql (after discovery, so that the extension's
+-- config-table list matches an upgraded catalog): an upper bound of each
+-- author's newest item, filled from the items already published (the exact newest id, which is an
 -- upper bound).  Until this runs, the 0.3.0 library reads a 0.2.0 catalog
 -- with the 0.2.0 plans of feed().
 CREATE TABLE follow_graph.item_bound (
