@@ -1280,7 +1280,27 @@ fg_feed(PG_FUNCTION_ARGS)
 		/* nothing is below the lowest id */
 	}
 	else if (fp.naccounts > 0 && BoundInstalled())
-		FeedBounded(&fp, heap);
+	{
+		/*
+		 * A later page first scans the newest items below the cursor (cheap
+		 * where the viewer's accounts publish densely, and as cheap deep as
+		 * at the top), then walks the bounds below where the scan stopped:
+		 * every account whose bound is above a cursor needs a descent.
+		 */
+		if (!has_before ||
+			!FeedScanNewest(&fp, heap, has_before, before,
+							(int64) FG_FEED_SCAN_RATIO * (fp.want + fp.naccounts),
+							&bound, &bound_shown))
+		{
+			if (has_before)
+			{
+				/* below the bound, or from it when the scan did not show it */
+				fp.before = (bound_shown || bound == PG_INT64_MAX) ? bound : bound + 1;
+				fp.has_before = true;
+			}
+			FeedBounded(&fp, heap);
+		}
+	}
 	else if (fp.naccounts > 0 &&
 		!FeedScanNewest(&fp, heap, has_before, before,
 						(int64) FG_FEED_SCAN_RATIO * (fp.want + fp.naccounts),
