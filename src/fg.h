@@ -112,6 +112,9 @@ extern void FgBumpItems(int64 account, int64 delta);
 #define FG_ITEM_TABLE			"item"
 #define FG_ITEM_PKEY			"item_pkey"				/* (item) INCLUDE (author) */
 #define FG_ITEM_AUTHOR_ITEM		"item_author_item"		/* (author, item) */
+#define FG_ITEM_BOUND_TABLE		"item_bound"			/* 0.3.0 */
+#define FG_ITEM_BOUND_PKEY		"item_bound_pkey"		/* (author) INCLUDE (newest) */
+#define FG_ITEM_BOUND_NEWEST	"item_bound_newest"		/* (newest) INCLUDE (author) */
 extern int64 FgRemoveAccountItems(int64 account);
 
 /* fg_states.c: account writers' parts of remove_account() and import_edges() */

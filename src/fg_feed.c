@@ -160,6 +160,17 @@ FG_ITEMS_UNCOUNT;
 
 static const Oid item_types[] = {INT8OID, INT8OID, INT8OID};
 
+static SPIPlanPtr plan_raise_bound = NULL;
+
+/*
+ * Raise the author's bound ($1) to the item ($2), or create it.  Under READ
+ * COMMITTED a concurrent raise is waited for and the higher one kept.
+ */
+static const char *const sql_raise_bound =
+"INSERT INTO follow_graph.item_bound AS b (author, newest) VALUES ($1, $2)"
+" ON CONFLICT (author) DO UPDATE SET newest = excluded.newest"
+" WHERE b.newest OPERATOR(pg_catalog.<) excluded.newest";
+
 /* An open walk over follow_graph.account_state for repeated flag lookups. */
 typedef struct FgStateReader
 {
@@ -341,6 +352,68 @@ ChangeItem(int64 author, int64 item, int sign)
 }
 
 /*
+ * Is the author-recency table of 0.3.0 there?  (A 0.2.0 catalog, before
+ * ALTER EXTENSION UPDATE, has none: publish does not keep bounds and feed
+ * uses the 0.2.0 plans.)
+ */
+static bool
+BoundInstalled(void)
+{
+	return OidIsValid(FgRelationIdIfExists(FG_ITEM_BOUND_TABLE));
+}
+
+/*
+ * Does a committed bound of the author already cover the item?  Read with
+ * the latest snapshot: a bound committed before this check is seen by every
+ * snapshot that sees this transaction's item, and bounds only grow.
+ */
+static bool
+BoundCovers(int64 author, int64 item)
+{
+	Relation	heap = FgOpenTable(FG_ITEM_BOUND_TABLE, AccessShareLock);
+	Relation	index = FgOpenIndex(FG_ITEM_BOUND_PKEY, AccessShareLock);
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	ScanKeyData key;
+	bool		covers = false;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(author));
+	index_rescan(scan, &key, 1, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+
+		covers = DatumGetInt64(slot_getattr(slot, 2, &isnull)) >= item;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
+	return covers;
+}
+
+/*
+ * Make the author's bound at least the item, in this transaction (inside
+ * SPI_connect).  Most publishes of an active author find it covered.
+ */
+static void
+RaiseBound(int64 author, int64 item)
+{
+	Datum		values[2];
+
+	if (!BoundInstalled() || BoundCovers(author, item))
+		return;
+	values[0] = Int64GetDatum(author);
+	values[1] = Int64GetDatum(item);
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_raise_bound, sql_raise_bound, 2,
+								   item_types),
+				  values, SPI_OK_INSERT);
+}
+
+/*
  * publish(author, item): true if the item is new; false if the author had
  * already published it; 23505 if another author had.
  */
@@ -375,6 +448,8 @@ fg_publish(PG_FUNCTION_ARGS)
 					 errdetail("Item ids are unique across all authors.")));
 		break;
 	}
+	if (changed)
+		RaiseBound(author, item);
 	SPI_finish();
 	PG_RETURN_BOOL(changed);
 }
@@ -538,6 +613,8 @@ typedef struct FeedStats
 	int64		scanned;		/* entries of the newest-items scan */
 	int64		merged;			/* entries of the per-account walks */
 	int64		descents;		/* positionings of the per-account walk */
+	int64		bounds;			/* entries of the author-recency walk */
+	int64		probes;			/* bounds looked up one account at a time */
 } FeedStats;
 
 /* The state of one feed page. */
@@ -550,6 +627,13 @@ typedef struct FeedPage
 	FgStateReader states;		/* for the lookups that fill checked */
 	int32		want;			/* rows still to emit */
 	FeedStats	stats;
+	/* the bounded plan (0.3.0): the best items so far, a min-heap */
+	FeedHead   *top;
+	int			ntop;
+	char	   *visited;		/* per account: its items were read */
+	FgScan	   *items;			/* over item_author_item */
+	bool		has_before;
+	int64		before;
 } FeedPage;
 
 /*
@@ -879,6 +963,278 @@ FeedMerge(FeedPage *fp, Relation heap, int64 bound, bool inclusive)
 	FgScanEnd(s);
 }
 
+/* Walk entries of the author-recency index per account of the viewer
+ * before the bounded plan looks the remaining accounts' bounds up one by
+ * one (a lookup costs about as much as this many walk entries). */
+#define FG_FEED_WALK_RATIO 8
+
+/*
+ * Restore the min-heap property of the page's best items downwards from i.
+ */
+static void
+TopSiftDown(FeedHead *h, int n, int i)
+{
+	for (;;)
+	{
+		int			l = 2 * i + 1;
+		int			m = i;
+		FeedHead	t;
+
+		if (l < n && h[l].item < h[m].item)
+			m = l;
+		if (l + 1 < n && h[l + 1].item < h[m].item)
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/*
+ * Does the page hold want items, all above x?  Then no item at or below x
+ * can enter it (item ids are unique).
+ */
+static inline bool
+TopBeats(FeedPage *fp, int64 x)
+{
+	return fp->ntop == fp->want && fp->top[0].item >= x;
+}
+
+/*
+ * Offer an item to the page's best items.
+ */
+static void
+TopOffer(FeedPage *fp, int pos, int64 item)
+{
+	if (fp->ntop < fp->want)
+	{
+		int			i = fp->ntop++;
+
+		/* sift up */
+		fp->top[i].item = item;
+		fp->top[i].account = pos;
+		while (i > 0 && fp->top[(i - 1) / 2].item > fp->top[i].item)
+		{
+			FeedHead	t = fp->top[i];
+
+			fp->top[i] = fp->top[(i - 1) / 2];
+			fp->top[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+	}
+	else if (item > fp->top[0].item)
+	{
+		fp->top[0].item = item;
+		fp->top[0].account = pos;
+		TopSiftDown(fp->top, fp->ntop, 0);
+	}
+}
+
+/*
+ * Read the items of the account at pos below the cursor, newest first, into
+ * the page's best items while they can enter it; at most want of them.
+ */
+static void
+FeedReadAccount(FeedPage *fp, int pos)
+{
+	int64		item;
+	int32		taken = 0;
+
+	Assert(!fp->visited[pos]);
+	fp->visited[pos] = 1;
+	if (!FeedAccountShown(fp, pos))
+		return;
+	FgScanSeek(fp->items, fp->accounts[pos],
+			   fp->has_before ? BTLessStrategyNumber : InvalidStrategy,
+			   fp->before);
+	fp->stats.descents++;
+	while (taken < fp->want && FgScanNextId(fp->items, &item))
+	{
+		fp->stats.merged++;
+		if (TopBeats(fp, item))
+			break;
+		TopOffer(fp, pos, item);
+		taken++;
+	}
+}
+
+/*
+ * The most the page can take from an account whose bound is b.
+ */
+static inline int64
+FeedCeiling(FeedPage *fp, int64 b)
+{
+	return fp->has_before ? Min(b, fp->before - 1) : b;
+}
+
+/*
+ * Sorted access: walk the authors from the highest bound down (the index
+ * only: a bound is a hint, every version counts) and read the items of the
+ * viewer's accounts met on the way, until the bound falls to the page's
+ * worst item.  Returns true if that settled the page; false if the walk read
+ * its budget first.
+ */
+static bool
+FeedWalkBounds(FeedPage *fp, int64 budget)
+{
+	Relation	heap = FgOpenTable(FG_ITEM_BOUND_TABLE, AccessShareLock);
+	Relation	index = FgOpenIndex(FG_ITEM_BOUND_NEWEST, AccessShareLock);
+	IndexScanDesc scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(), 1, 0);
+	ScanKeyData key;
+	bool		done = true;
+
+	scan->xs_want_itup = true;
+	ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
+				Int64GetDatum(PG_INT64_MAX));
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (index_getnext_tid(scan, BackwardScanDirection) != NULL)
+	{
+		bool		isnull;
+		int64		newest;
+		int			pos;
+
+		if ((++fp->stats.bounds & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		newest = DatumGetInt64(index_getattr(scan->xs_itup, 1,
+											 scan->xs_itupdesc, &isnull));
+		if (TopBeats(fp, FeedCeiling(fp, newest)))
+			break;
+		if (fp->stats.bounds > budget)
+		{
+			done = false;
+			break;
+		}
+		pos = FindAccount(fp->accounts, fp->naccounts,
+						  DatumGetInt64(index_getattr(scan->xs_itup, 2,
+													  scan->xs_itupdesc,
+													  &isnull)));
+		if (pos >= 0 && !fp->visited[pos])
+			FeedReadAccount(fp, pos);
+	}
+	index_endscan(scan);
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
+	return done;
+}
+
+/* An account and its bound, for the lookups of FeedProbeBounds. */
+typedef struct FeedBound
+{
+	int64		bound;
+	int			account;
+} FeedBound;
+
+/*
+ * Order bounds from the highest down.
+ */
+static int
+CompareBoundDesc(const void *a, const void *b)
+{
+	int64		x = ((const FeedBound *) a)->bound;
+	int64		y = ((const FeedBound *) b)->bound;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * Random access: look up the bound of every account the walk did not reach
+ * (the highest of the index's versions; none if the account never
+ * published), then read the accounts from the highest bound down until the
+ * bound falls to the page's worst item.
+ */
+static void
+FeedProbeBounds(FeedPage *fp)
+{
+	Relation	heap = FgOpenTable(FG_ITEM_BOUND_TABLE, AccessShareLock);
+	Relation	index = FgOpenIndex(FG_ITEM_BOUND_PKEY, AccessShareLock);
+	IndexScanDesc scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(), 1, 0);
+	FeedBound  *b = palloc_extended(Max(fp->naccounts, 1) * sizeof(FeedBound),
+									MCXT_ALLOC_HUGE);
+	int			n = 0;
+
+	scan->xs_want_itup = true;
+	for (int i = 0; i < fp->naccounts; i++)
+	{
+		ScanKeyData key;
+		bool		found = false;
+		int64		bound = PG_INT64_MIN;
+
+		if (fp->visited[i])
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+					Int64GetDatum(fp->accounts[i]));
+		index_rescan(scan, &key, 1, NULL, 0);
+		fp->stats.probes++;
+		while (index_getnext_tid(scan, ForwardScanDirection) != NULL)
+		{
+			bool		isnull;
+
+			bound = Max(bound, DatumGetInt64(index_getattr(scan->xs_itup, 2,
+														   scan->xs_itupdesc,
+														   &isnull)));
+			found = true;
+		}
+		if (found)
+		{
+			b[n].bound = bound;
+			b[n].account = i;
+			n++;
+		}
+	}
+	index_endscan(scan);
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
+
+	qsort(b, n, sizeof(FeedBound), CompareBoundDesc);
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (TopBeats(fp, FeedCeiling(fp, b[i].bound)))
+			break;
+		FeedReadAccount(fp, b[i].account);
+	}
+	pfree(b);
+}
+
+/*
+ * Order feed heads from the highest item down.
+ */
+static int
+CompareHeadDesc(const void *a, const void *b)
+{
+	int64		x = ((const FeedHead *) a)->item;
+	int64		y = ((const FeedHead *) b)->item;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * The bounded plan (0.3.0; the threshold algorithm over the author-recency
+ * index): sorted access from the highest bound down within a budget, then
+ * random access for the accounts left; emits the page.
+ */
+static void
+FeedBounded(FeedPage *fp, Relation heap)
+{
+	int32		page = fp->want;
+
+	fp->top = palloc(page * sizeof(FeedHead));
+	fp->visited = palloc0(Max(fp->naccounts, 1));
+	fp->items = FgScanBegin(heap, FG_ITEM_AUTHOR_ITEM, BackwardScanDirection,
+							false);
+	if (!FeedWalkBounds(fp, (int64) FG_FEED_WALK_RATIO * (fp->naccounts + page)))
+		FeedProbeBounds(fp);
+	FgScanEnd(fp->items);
+
+	qsort(fp->top, fp->ntop, sizeof(FeedHead), CompareHeadDesc);
+	for (int i = 0; i < fp->ntop; i++)
+		EmitFeedRow(fp, fp->top[i].account, fp->top[i].item);
+}
+
 /*
  * feed(viewer, page_size, before) → table(author, item)
  */
@@ -915,9 +1271,37 @@ fg_feed(PG_FUNCTION_ARGS)
 
 	fp.accounts = FeedAccounts(viewer, &fp.naccounts);
 	fp.checked = palloc0(Max(fp.naccounts, 1));
+	fp.has_before = has_before;
+	fp.before = before;
 	heap = FgOpenTable(FG_ITEM_TABLE, AccessShareLock);
 
-	if (fp.naccounts > 0 &&
+	if (has_before && before == PG_INT64_MIN)
+	{
+		/* nothing is below the lowest id */
+	}
+	else if (fp.naccounts > 0 && BoundInstalled())
+	{
+		/*
+		 * A later page first scans the newest items below the cursor (cheap
+		 * where the viewer's accounts publish densely, and as cheap deep as
+		 * at the top), then walks the bounds below where the scan stopped:
+		 * every account whose bound is above a cursor needs a descent.
+		 */
+		if (!has_before ||
+			!FeedScanNewest(&fp, heap, has_before, before,
+							(int64) FG_FEED_SCAN_RATIO * (fp.want + fp.naccounts),
+							&bound, &bound_shown))
+		{
+			if (has_before)
+			{
+				/* below the bound, or from it when the scan did not show it */
+				fp.before = (bound_shown || bound == PG_INT64_MAX) ? bound : bound + 1;
+				fp.has_before = true;
+			}
+			FeedBounded(&fp, heap);
+		}
+	}
+	else if (fp.naccounts > 0 &&
 		!FeedScanNewest(&fp, heap, has_before, before,
 						(int64) FG_FEED_SCAN_RATIO * (fp.want + fp.naccounts),
 						&bound, &bound_shown))
@@ -929,10 +1313,12 @@ fg_feed(PG_FUNCTION_ARGS)
 	StateReaderEnd(&fp.states);
 
 	ereport(DEBUG1,
-			(errmsg_internal("feed of " INT64_FORMAT ": %d accounts, " INT64_FORMAT " index entries read (" INT64_FORMAT " by the newest-items scan, " INT64_FORMAT " by the merge in " INT64_FORMAT " descents)",
+			(errmsg_internal("feed of " INT64_FORMAT ": %d accounts, " INT64_FORMAT " index entries read (" INT64_FORMAT " by the newest-items scan, " INT64_FORMAT " by the merge in " INT64_FORMAT " descents, " INT64_FORMAT " bounds walked, " INT64_FORMAT " bounds looked up)",
 							 viewer, fp.naccounts,
-							 fp.stats.scanned + fp.stats.merged,
+							 fp.stats.scanned + fp.stats.merged +
+							 fp.stats.bounds + fp.stats.probes,
 							 fp.stats.scanned, fp.stats.merged,
-							 fp.stats.descents)));
+							 fp.stats.descents, fp.stats.bounds,
+							 fp.stats.probes)));
 	return (Datum) 0;
 }

@@ -163,6 +163,8 @@ qdb -Atc "SELECT count(follow_graph.unpublish(author, item)) FROM follow_graph.i
 qdb -c "DELETE FROM bench.posts WHERE id >= $start"
 # Leave both sides' newest-first indexes clean for the next run.
 qdb -c "VACUUM follow_graph.item" -c "VACUUM bench.posts"
+qdb -Atc "SELECT to_regclass('follow_graph.item_bound') IS NOT NULL" | grep -q t &&
+	qdb -c "VACUUM follow_graph.item_bound"
 
 # Report.
 qdb -c "DROP TABLE IF EXISTS bench.feed_result" \

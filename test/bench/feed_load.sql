@@ -43,6 +43,14 @@ FROM (SELECT author, count(*) AS n FROM follow_graph.item GROUP BY author) AS q
 WHERE c.account = q.author
   AND c.stripe = (SELECT min(k.stripe) FROM follow_graph.counter AS k WHERE k.account = q.author);
 DROP TABLE raw;
+-- 0.3.0: each author's bound (its newest item), as the upgrade fills it
+DO $$ BEGIN
+	IF to_regclass('follow_graph.item_bound') IS NOT NULL THEN
+		TRUNCATE follow_graph.item_bound;
+		INSERT INTO follow_graph.item_bound (author, newest)
+		SELECT author, max(item) FROM follow_graph.item GROUP BY author;
+	END IF;
+END $$;
 
 -- Viewers: for each target number of followees, the 5 accounts whose
 -- following count is closest to it.
@@ -60,6 +68,10 @@ UPDATE bench.feed_viewer AS v
 SET before20 = (SELECT min(f.item) FROM follow_graph.feed(v.id, 950) AS f);
 
 VACUUM ANALYZE follow_graph.item;
+SELECT to_regclass('follow_graph.item_bound') IS NOT NULL AS has_bound \gset
+\if :has_bound
+VACUUM ANALYZE follow_graph.item_bound;
+\endif
 VACUUM ANALYZE follow_graph.counter;
 VACUUM ANALYZE bench.posts;
 VACUUM ANALYZE bench.feed_viewer;

@@ -1,0 +1,147 @@
+-- Home feed, author recency (0.3.0): the bound of each author's newest item,
+-- and the bounded plan of feed() that walks it.  Every answer is compared
+-- with a plain-SQL reference on the storage tables.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS follow_graph CASCADE;
+CREATE EXTENSION follow_graph;
+RESET client_min_messages;
+SET search_path = follow_graph, public;
+
+-- The reference: the viewer's followees (visible edges) and the viewer,
+-- minus active mutes and deactivated accounts, highest id first, below the
+-- cursor.
+CREATE FUNCTION pg_temp.expected(v bigint, ps int, cur bigint) RETURNS TABLE (author bigint, item bigint)
+LANGUAGE sql STABLE AS $$
+	SELECT i.author, i.item FROM follow_graph.item AS i
+	WHERE (i.author = v OR EXISTS (SELECT 1 FROM follow_graph.edge AS e
+								   WHERE e.follower = v AND e.followee = i.author))
+	  AND (cur IS NULL OR i.item < cur)
+	  AND NOT EXISTS (SELECT 1 FROM follow_graph.mute AS m
+					  WHERE m.muter = v AND m.muted = i.author
+						AND (m.expires_at IS NULL OR m.expires_at > now()))
+	  AND NOT EXISTS (SELECT 1 FROM follow_graph.account_state AS s
+					  WHERE s.account IN (i.author, v) AND NOT s.active)
+	ORDER BY i.item DESC LIMIT ps
+$$;
+-- Every page of feed(v, ps) from cursor start, and of the reference, equal?
+-- Returns the number of pages that differ.
+CREATE FUNCTION pg_temp.pages_differ(v bigint, ps int, start bigint DEFAULT NULL) RETURNS int
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	cur bigint := start;
+	got text[];
+	want text[];
+	bad int := 0;
+BEGIN
+	LOOP
+		got := ARRAY(SELECT row(f.author, f.item)::text FROM follow_graph.feed(v, ps, cur) AS f);
+		want := ARRAY(SELECT row(e.author, e.item)::text FROM pg_temp.expected(v, ps, cur) AS e);
+		IF got IS DISTINCT FROM want THEN bad := bad + 1; END IF;
+		EXIT WHEN cardinality(want) < ps;
+		cur := (SELECT min(e.item) FROM pg_temp.expected(v, ps, cur) AS e);
+	END LOOP;
+	RETURN bad;
+END $$;
+-- Does every author's bound cover its newest item?
+CREATE FUNCTION pg_temp.bounds_cover() RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT NOT EXISTS (SELECT 1 FROM follow_graph.item AS i
+					   LEFT JOIN follow_graph.item_bound AS b ON b.author = i.author
+					   WHERE b.newest IS NULL OR b.newest < i.item)
+$$;
+-- publish raises the bound in its transaction; a rolled-back publish
+-- leaves the bound it had
+SELECT publish(2, 100), publish(3, 110);
+SELECT author, newest FROM item_bound ORDER BY author;
+BEGIN;
+SELECT publish(2, 500);
+SELECT newest FROM item_bound WHERE author = 2;
+ROLLBACK;
+SELECT author, newest FROM item_bound ORDER BY author;
+-- an older item does not lower it; a newer one raises it
+SELECT publish(2, 50), publish(3, 120);
+SELECT author, newest FROM item_bound ORDER BY author;
+-- publishing an id again (false) changes nothing
+SELECT publish(3, 120);
+SELECT author, newest FROM item_bound ORDER BY author;
+
+-- 1 follows 2, 3 and 5 (5 never publishes: no bound, never read)
+SELECT follow(1, 2), follow(1, 3), follow(1, 5);
+SELECT * FROM feed(1);
+SELECT pg_temp.pages_differ(1, 1), pg_temp.pages_differ(1, 2), pg_temp.pages_differ(1, 50);
+
+-- unpublish and forget_items leave stale-high bounds; feed is still exact
+SELECT unpublish(3, 120), unpublish(3, 110);
+SELECT author, newest FROM item_bound ORDER BY author;
+SELECT * FROM feed(1);
+SELECT forget_items(101);
+SELECT author, newest FROM item_bound ORDER BY author;
+SELECT * FROM feed(1);
+SELECT pg_temp.pages_differ(1, 1), pg_temp.pages_differ(1, 3);
+
+-- Ties: 2's bound stays at 700 after it unpublishes 700; 3 then publishes
+-- 700 itself: two authors with the same bound
+SELECT publish(2, 700), publish(2, 690), unpublish(2, 700), publish(3, 700), publish(3, 695);
+SELECT author, newest FROM item_bound WHERE newest = 700 ORDER BY author;
+SELECT * FROM feed(1, 2);
+SELECT * FROM feed(1, 2, 695);
+SELECT pg_temp.pages_differ(1, 1), pg_temp.pages_differ(1, 2), pg_temp.pages_differ(1, 4);
+
+-- Both access paths.  4 follows 2 and 3 only; 200 other authors publish
+-- newer items, so a page of 1 walks past its budget of entries (8 per
+-- account and page row) and looks the bounds of 2 and 3 up instead; a page
+-- of 100 (3 items) walks the whole index within its budget.  Then 4 also
+-- follows 40 of the others.
+SELECT follow(4, 2), follow(4, 3);
+SELECT count(*) FROM (SELECT publish(a, 1000 + 10 * a + k) FROM generate_series(100, 299) AS a, generate_series(0, 2) AS k) AS s;
+SELECT pg_temp.pages_differ(4, 1), pg_temp.pages_differ(4, 2), pg_temp.pages_differ(4, 100);
+-- which path each took (feed()'s DEBUG1 report)
+SET client_min_messages = debug1;
+SELECT count(*) FROM feed(4, 1);
+SELECT count(*) FROM feed(4, 100);
+RESET client_min_messages;
+SELECT count(*) FROM (SELECT follow(4, a) FROM generate_series(100, 299, 5) AS a) AS s;
+SELECT pg_temp.pages_differ(4, 1), pg_temp.pages_differ(4, 7), pg_temp.pages_differ(4, 50);
+-- cursors anywhere: between items, on an item, above all, below all
+SELECT pg_temp.pages_differ(4, 3, c) FROM (VALUES (3995), (3990), (1000), (9223372036854775807), (-9223372036854775808), (0)) AS v(c);
+-- the newest items all by authors 4 does not follow: the walk stops at the
+-- page's worst item, not at the end of the index
+SELECT count(*) FROM (SELECT publish(a, 9000 + a) FROM generate_series(300, 320) AS a) AS s;
+SELECT pg_temp.pages_differ(4, 5);
+
+-- mute, block and deactivation apply at once on the bounded plan
+SELECT mute(4, 2);
+SELECT pg_temp.pages_differ(4, 10);
+SELECT block(3, 4);
+SELECT pg_temp.pages_differ(4, 10);
+SELECT deactivate_account(100);
+SELECT pg_temp.pages_differ(4, 10);
+SELECT reactivate_account(100), unmute(4, 2), unblock(3, 4);
+SELECT pg_temp.pages_differ(4, 10);
+
+-- a rolled-back raise of another session's bound is not needed: the bound
+-- only has to cover committed items
+SELECT pg_temp.bounds_cover();
+
+-- remove_account leaves the bound (a hint); the feed ignores it
+SELECT remove_account(3);
+SELECT pg_temp.pages_differ(1, 2), pg_temp.pages_differ(4, 3);
+SELECT pg_temp.bounds_cover();
+
+-- A 0.2.0 catalog: the 0.3.0 library keeps publishing and answering feed()
+-- with the 0.2.0 plans; the upgrade fills the bounds from the items.
+SET client_min_messages = warning;
+DROP EXTENSION follow_graph CASCADE;
+CREATE EXTENSION follow_graph VERSION '0.2.0';
+RESET client_min_messages;
+SELECT to_regclass('follow_graph.item_bound') IS NULL AS no_bounds;
+SELECT follow(1, 2), follow(1, 3);
+SELECT publish(2, 100), publish(3, 110), publish(2, 120), publish(4, 130), publish(1, 90);
+SELECT * FROM feed(1);
+SELECT * FROM feed(1, 2, 110);
+ALTER EXTENSION follow_graph UPDATE TO '0.3.0';
+SELECT author, newest FROM item_bound ORDER BY author;
+SELECT * FROM feed(1);
+SELECT pg_temp.pages_differ(1, 1), pg_temp.pages_differ(1, 2);
+SELECT publish(3, 140);
+SELECT author, newest FROM item_bound ORDER BY author;
+SELECT * FROM feed(1, 2);
