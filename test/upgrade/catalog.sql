@@ -40,11 +40,13 @@ CREATE FUNCTION pg_temp.rt(t oid) RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT CASE WHEN t = 0 THEN '-' ELSE t::regtype::text END $$;
 
 -- extension
-SELECT format('extension %s version=%s relocatable=%s schema=%s config=%s condition=%s',
+SELECT format('extension %s version=%s relocatable=%s schema=%s config=%s',
 	e.extname, e.extversion, e.extrelocatable, e.extnamespace::regnamespace,
-	(SELECT coalesce(string_agg(c::regclass::text, ',' ORDER BY ord), '-')
-	 FROM unnest(e.extconfig) WITH ORDINALITY AS u(c, ord)),
-	coalesce(array_to_string(e.extcondition, ',', '<null>'), '-'))
+	-- config tables with their dump conditions, by name: the order of the
+	-- list only records the order the scripts registered them in
+	(SELECT coalesce(string_agg(format('%s[%s]', c::regclass, coalesce(w, '<null>')), ','
+							   ORDER BY c::regclass::text), '-')
+	 FROM unnest(e.extconfig, e.extcondition) AS u(c, w)))
 FROM pg_extension AS e WHERE e.extname = 'follow_graph';
 
 -- schema
