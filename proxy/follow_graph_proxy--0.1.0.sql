@@ -290,6 +290,7 @@ BEGIN
 	IF batch IS NULL OR batch < 1 THEN
 		RAISE EXCEPTION 'batch must be positive' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	PERFORM pg_advisory_xact_lock_shared(7378474836284716121);
 	LOOP
 		round := 0;
 		full_batch := false;
@@ -462,12 +463,156 @@ BEGIN
 END
 $fn$;
 
+-- Calls to one node by connection string (CONNECT mode: the node need not
+-- be in the map yet), for partition moves.
+CREATE FUNCTION follow_graph.proxy_at_status(connstr text)
+RETURNS TABLE (node_name text, partitions integer, owned integer[], journal bigint, version bigint)
+LANGUAGE plproxy AS $fn$
+	CONNECT connstr;
+	SELECT s.node_name, s.partitions, s.owned, s.journal, s.version FROM follow_graph.node_status() AS s;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_at_configure(connstr text, node_name text, partitions integer, owned integer[])
+RETURNS SETOF integer
+LANGUAGE plproxy AS $fn$
+	CONNECT connstr;
+	SELECT 1 FROM follow_graph.node_configure(node_name, partitions, owned) AS c;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_at_version_floor(connstr text, min_version bigint)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CONNECT connstr;
+	SELECT follow_graph.node_version_floor(min_version);
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_at_edges(connstr text, follower_parts integer[], followee_parts integer[])
+RETURNS TABLE (follower bigint, followee bigint)
+LANGUAGE plproxy AS $fn$
+	CONNECT connstr;
+	SELECT x.follower, x.followee FROM follow_graph.node_edges(follower_parts, followee_parts) AS x;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_at_copy_in(connstr text, follower bigint[], followee bigint[])
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CONNECT connstr;
+	SELECT follow_graph.node_copy_in(follower, followee);
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_at_forget(connstr text)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CONNECT connstr;
+	SELECT follow_graph.node_forget();
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.proxy_at_status(text),
+	follow_graph.proxy_at_configure(text, text, integer, integer[]),
+	follow_graph.proxy_at_version_floor(text, bigint),
+	follow_graph.proxy_at_edges(text, integer[], integer[]),
+	follow_graph.proxy_at_copy_in(text, bigint[], bigint[]),
+	follow_graph.proxy_at_forget(text) FROM PUBLIC;
+
+-- Move one partition to the node at connstr (a node of the cluster or a new
+-- one with follow_graph installed).  Router writes and drain() wait while
+-- it runs (an advisory lock; writes through another router must be stopped
+-- by hand).  Steps: drain every journal, raise the target's versions above
+-- every node's, give it the partition, copy the partition's edges in (in
+-- the old node's order), switch the map, take the partition from the old
+-- node and drop there the edges it no longer owns a side of.  Returns the
+-- number of edges copied.
+CREATE FUNCTION follow_graph.cluster_move_partition(part integer, connstr text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	nparts integer;
+	old_conn text;
+	target text := connstr;
+	target_status record;
+	old_status record;
+	max_version bigint;
+	pending bigint;
+	fs bigint[];
+	es bigint[];
+	copied bigint;
+	usr text;
+	map_user text;
+BEGIN
+	PERFORM pg_advisory_xact_lock(7378474836284716121);
+	SELECT count(*) INTO nparts FROM follow_graph.cluster_map();
+	IF nparts = 0 THEN
+		RAISE EXCEPTION 'the cluster is not configured'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() first.';
+	END IF;
+	IF part IS NULL OR part < 0 OR part >= nparts THEN
+		RAISE EXCEPTION 'part must be between 0 and %', nparts - 1
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF target IS NULL THEN
+		RAISE EXCEPTION 'connstr must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT m.connstr INTO old_conn FROM follow_graph.cluster_map() AS m WHERE m.part = cluster_move_partition.part;
+	-- Same connect_timeout as the old node's string unless one is named.
+	IF target !~ 'connect_timeout' AND old_conn ~ 'connect_timeout=\d+' THEN
+		target := target || ' ' || substring(old_conn from 'connect_timeout=\d+');
+	END IF;
+	IF target = old_conn THEN
+		RETURN 0;
+	END IF;
+
+	-- CONNECT-mode calls carry the user of the cluster's user mapping.
+	SELECT o.option_value INTO map_user
+	FROM pg_user_mappings AS um, pg_options_to_table(um.umoptions) AS o
+	WHERE um.srvname = 'follow_graph_cluster' AND um.umuser = 0 AND o.option_name = 'user';
+	usr := CASE WHEN map_user IS NULL THEN '' ELSE format(' user=%s', map_user) END;
+
+	PERFORM follow_graph.drain();
+	SELECT sum(s.journal), max(s.version) INTO pending, max_version
+	FROM (SELECT DISTINCT m.connstr FROM follow_graph.cluster_map() AS m) AS n,
+		 follow_graph.proxy_at_status(n.connstr || usr) AS s;
+	IF pending > 0 THEN
+		RAISE EXCEPTION 'the journals hold % entries that could not be delivered', pending
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Bring every node up and run follow_graph.drain() first.';
+	END IF;
+
+	SELECT * INTO target_status FROM follow_graph.proxy_at_status(target || usr);
+	SELECT * INTO old_status FROM follow_graph.proxy_at_status(old_conn || usr);
+	PERFORM follow_graph.proxy_at_version_floor(target || usr, coalesce(max_version, 1));
+	PERFORM follow_graph.proxy_at_configure(target || usr,
+		coalesce(target_status.node_name,
+				 'node' || ((SELECT count(DISTINCT m.connstr) FROM follow_graph.cluster_map() AS m) + 1)),
+		nparts,
+		ARRAY(SELECT DISTINCT p FROM unnest(coalesce(target_status.owned, '{}') || part) AS u (p) ORDER BY p));
+
+	SELECT array_agg(x.follower), array_agg(x.followee) INTO fs, es
+	FROM follow_graph.proxy_at_edges(old_conn || usr,
+		array_fill(part, ARRAY[nparts]) || ARRAY(SELECT generate_series(0, nparts - 1)),
+		ARRAY(SELECT generate_series(0, nparts - 1)) || array_fill(part, ARRAY[nparts])) AS x;
+	SELECT coalesce(sum(c), 0) INTO copied
+	FROM follow_graph.proxy_at_copy_in(target || usr, coalesce(fs, '{}'), coalesce(es, '{}')) AS c;
+
+	EXECUTE format('ALTER SERVER follow_graph_cluster OPTIONS (SET %I %L)', 'p' || part, target);
+
+	PERFORM follow_graph.proxy_at_configure(old_conn || usr, old_status.node_name, nparts,
+		array_remove(old_status.owned, part));
+	PERFORM follow_graph.proxy_at_forget(old_conn || usr);
+	RETURN copied;
+END
+$fn$;
+
 REVOKE ALL ON FUNCTION follow_graph.cluster_configure(text[], integer, text, integer),
+	follow_graph.cluster_move_partition(integer, text),
 	follow_graph.drain(integer),
 	follow_graph.cluster_verify(),
 	follow_graph.cluster_repair() FROM PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.cluster_configure(text[], integer, text, integer) IS 'create the cluster: partitions round-robin over the nodes (connection strings), each node told the partitions it owns';
+COMMENT ON FUNCTION follow_graph.cluster_move_partition(integer, text) IS 'move a partition to the node at connstr (router writes wait meanwhile); returns the number of edges copied';
 COMMENT ON FUNCTION follow_graph.drain(integer) IS 'deliver every journaled edge change to the other side''s node; returns the number delivered';
 COMMENT ON FUNCTION follow_graph.cluster_verify() IS 'per partition pair, the edges one holder has and the other lacks; no rows means consistent (after drain())';
 COMMENT ON FUNCTION follow_graph.cluster_repair() IS 're-send the missing halves cluster_verify() reports from the follower''s node; returns the number of pairs re-sent';
@@ -493,6 +638,9 @@ DECLARE
 	det text;
 	hnt text;
 BEGIN
+	-- cluster_move_partition() takes this lock exclusively: no write runs
+	-- while partitions move.
+	PERFORM pg_advisory_xact_lock_shared(7378474836284716121);
 	BEGIN
 		SELECT * INTO STRICT w FROM follow_graph.proxy_write(follower, followee, present);
 	EXCEPTION WHEN OTHERS THEN

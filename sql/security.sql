@@ -184,6 +184,10 @@ SELECT follow_graph.node_ack('{1}'),
 	follow_graph.node_rejournal(ARRAY[901]::bigint[], ARRAY[902]::bigint[]);
 SELECT pg_catalog.count(*) FROM follow_graph.node_digest();
 SELECT pg_catalog.count(*) FROM follow_graph.node_edges('{0}', '{1}');
+SELECT follow_graph.node_version_floor(5), follow_graph.node_forget(),
+	follow_graph.node_copy_in(ARRAY[905]::bigint[], ARRAY[906]::bigint[]),
+	follow_graph.unfollow(905, 906);
+SELECT * FROM follow_graph.node_status();
 -- functions of the extension not called above (none)
 SELECT p.oid::regprocedure AS not_called
 FROM pg_depend AS d JOIN pg_proc AS p ON p.oid = d.objid

@@ -249,7 +249,8 @@ AS $fn$
 	GROUP BY 1, 2
 $fn$;
 
--- The edges stored here of the given partition pairs (for verify/repair).
+-- The edges stored here of the given partition pairs, oldest first (for
+-- verify, repair and partition moves).
 CREATE FUNCTION follow_graph.node_edges(follower_parts integer[], followee_parts integer[])
 RETURNS TABLE (follower bigint, followee bigint)
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -259,6 +260,7 @@ AS $fn$
 	FROM follow_graph.node_config AS c, follow_graph.edge AS e
 	WHERE (hashint8(e.follower) & (c.partitions - 1), hashint8(e.followee) & (c.partitions - 1))
 		IN (SELECT * FROM unnest(follower_parts, followee_parts))
+	ORDER BY e.seq
 $fn$;
 
 -- Journal the current state of pairs whose follower this node owns, with a
@@ -298,6 +300,115 @@ BEGIN
 END
 $fn$;
 
+-- This node's membership, journal length and last version (NULL name: not
+-- a cluster node).
+CREATE FUNCTION follow_graph.node_status()
+RETURNS TABLE (node_name text, partitions integer, owned integer[], journal bigint, version bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT c.node_name, c.partitions, c.owned,
+		   (SELECT count(*) FROM follow_graph.node_journal),
+		   (SELECT s.last_value FROM follow_graph.node_version_seq AS s)
+	FROM (SELECT 1) AS one LEFT JOIN follow_graph.node_config AS c ON true
+$fn$;
+
+-- Make every later version of this node greater than min_version (a partition
+-- move hands an account's writes to this node: its versions must beat the
+-- ones the old node gave the same pairs).  Returns the last version.
+CREATE FUNCTION follow_graph.node_version_floor(min_version bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	last bigint;
+BEGIN
+	SELECT s.last_value INTO last FROM follow_graph.node_version_seq AS s;
+	IF last < min_version THEN
+		last := setval('follow_graph.node_version_seq', min_version);
+	END IF;
+	RETURN last;
+END
+$fn$;
+
+-- Copy edges in (a partition move), in array order, through follow(): the
+-- edges already here are skipped.  One side of each must be this node's.
+-- Returns how many were new.
+CREATE FUNCTION follow_graph.node_copy_in(follower bigint[], followee bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	mask integer;
+	n bigint := 0;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	IF cardinality(follower) <> cardinality(followee) THEN
+		RAISE EXCEPTION 'follower and followee must have the same length'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	mask := cfg.partitions - 1;
+	FOR i IN 1 .. coalesce(cardinality(follower), 0) LOOP
+		IF NOT ((hashint8(follower[i]) & mask) = ANY (cfg.owned)
+				OR (hashint8(followee[i]) & mask) = ANY (cfg.owned)) THEN
+			RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %',
+				follower[i], followee[i], cfg.node_name
+				USING ERRCODE = 'object_not_in_prerequisite_state';
+		END IF;
+		IF follow_graph.follow(follower[i], followee[i]) THEN
+			n := n + 1;
+		END IF;
+	END LOOP;
+	RETURN n;
+END
+$fn$;
+
+-- After a partition moved away: remove, through unfollow(), every edge of
+-- which this node owns neither side, and the versions of such pairs.
+-- Returns how many edges were removed.
+CREATE FUNCTION follow_graph.node_forget()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	mask integer;
+	e record;
+	n bigint := 0;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	mask := cfg.partitions - 1;
+	FOR e IN
+		SELECT x.follower, x.followee FROM follow_graph.edge AS x
+		WHERE NOT (hashint8(x.follower) & mask) = ANY (cfg.owned)
+		  AND NOT (hashint8(x.followee) & mask) = ANY (cfg.owned)
+		ORDER BY x.follower, x.followee
+	LOOP
+		IF follow_graph.unfollow(e.follower, e.followee) THEN
+			n := n + 1;
+		END IF;
+	END LOOP;
+	DELETE FROM follow_graph.node_applied AS a
+	WHERE NOT (hashint8(a.follower) & mask) = ANY (cfg.owned)
+	  AND NOT (hashint8(a.followee) & mask) = ANY (cfg.owned);
+	RETURN n;
+END
+$fn$;
+
 REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
 	follow_graph.node_write(bigint, bigint, boolean),
 	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]),
@@ -305,7 +416,11 @@ REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
 	follow_graph.node_ack(bigint[]),
 	follow_graph.node_digest(),
 	follow_graph.node_edges(integer[], integer[]),
-	follow_graph.node_rejournal(bigint[], bigint[]) FROM PUBLIC;
+	follow_graph.node_rejournal(bigint[], bigint[]),
+	follow_graph.node_status(),
+	follow_graph.node_version_floor(bigint),
+	follow_graph.node_copy_in(bigint[], bigint[]),
+	follow_graph.node_forget() FROM PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.node_configure(text, integer, integer[]) IS 'internal (cluster node): make this database a cluster node owning the given partitions';
 COMMENT ON FUNCTION follow_graph.node_write(bigint, bigint, boolean) IS 'internal (cluster node): follow or unfollow on the acting side, journaling the change for the other side''s node';
@@ -315,3 +430,7 @@ COMMENT ON FUNCTION follow_graph.node_ack(bigint[]) IS 'internal (cluster node):
 COMMENT ON FUNCTION follow_graph.node_digest() IS 'internal (cluster node): edge count and order-independent digest per partition pair';
 COMMENT ON FUNCTION follow_graph.node_edges(integer[], integer[]) IS 'internal (cluster node): the edges of the given partition pairs';
 COMMENT ON FUNCTION follow_graph.node_rejournal(bigint[], bigint[]) IS 'internal (cluster node): journal the current state of pairs again, with fresh versions';
+COMMENT ON FUNCTION follow_graph.node_status() IS 'internal (cluster node): name, partitions, journal length and last version of this node';
+COMMENT ON FUNCTION follow_graph.node_version_floor(bigint) IS 'internal (cluster node): make later journal versions of this node greater than the given one';
+COMMENT ON FUNCTION follow_graph.node_copy_in(bigint[], bigint[]) IS 'internal (cluster node): copy edges in, in order (partition moves)';
+COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): remove the edges of which this node owns neither account (after a partition moved away)';
