@@ -167,8 +167,10 @@ REVOKE ALL ON FUNCTION follow_graph.proxy_node_configure(integer, text, integer,
 	follow_graph.proxy_counts(bigint[]) FROM PUBLIC;
 
 -- Re-raise an error of a node without PL/Proxy's prefixes, so that the
--- router's errors read as a single node's; a node that cannot be reached
--- becomes 08006 naming the account whose node it is.
+-- router's errors read as a single node's.  PL/Proxy's own connection
+-- errors (XX000) become 08006 when the node could not be reached (nothing
+-- was written) and 08007 when the connection broke or timed out during the
+-- call (the write may or may not have committed there; retrying is safe).
 CREATE FUNCTION follow_graph.proxy_raise(sqlstate text, message text, detail text,
 	hint text, account bigint)
 RETURNS void
@@ -176,17 +178,27 @@ LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-	remote boolean := message ~ '^\S+\(\d+\): \[[^]]*\] REMOTE [A-Z]+: ';
+	remote_prefix constant text := '^\S+\(\d+\): \[[^]]*\] REMOTE [A-Z]+: ';
 BEGIN
-	IF NOT remote THEN
+	IF message ~ '\] (PQconnectStart|PQconnectPoll): |connect timeout to: ' THEN
 		RAISE EXCEPTION 'the node of account % is unavailable', account
 			USING ERRCODE = 'connection_failure',
 				  DETAIL = message,
-				  HINT = 'Writes whose own side is on that node fail until it is back; see follow_graph.drain().';
+				  HINT = 'Nothing was written.  Writes whose own side is on that node fail until it is back.';
 	END IF;
-	message := regexp_replace(message, '^\S+\(\d+\): \[[^]]*\] REMOTE [A-Z]+: ', '');
-	detail := regexp_replace(coalesce(detail, ''), '^Remote detail: ', '');
-	hint := regexp_replace(coalesce(hint, ''), '^Remote hint: ', '');
+	IF message ~ '\] (PQsendQuery|PQsendQueryParams|PQflush|PQconsumeInput): |query timeout|Unfinished connection|Lost result' THEN
+		RAISE EXCEPTION 'the connection to the node of account % was lost during the call', account
+			USING ERRCODE = 'transaction_resolution_unknown',
+				  DETAIL = message,
+				  HINT = 'The write may or may not have been applied; follow() and unfollow() can be retried.';
+	END IF;
+	IF message ~ remote_prefix THEN
+		message := regexp_replace(message, remote_prefix, '');
+		detail := regexp_replace(coalesce(detail, ''), '^Remote detail: ', '');
+		hint := regexp_replace(coalesce(hint, ''), '^Remote hint: ', '');
+	END IF;
+	detail := coalesce(detail, '');
+	hint := coalesce(hint, '');
 	IF detail <> '' AND hint <> '' THEN
 		RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, DETAIL = detail, HINT = hint;
 	ELSIF detail <> '' THEN
@@ -206,12 +218,15 @@ REVOKE ALL ON FUNCTION follow_graph.proxy_raise(text, text, text, text, bigint) 
 --------------------------------------------------------------------------
 
 -- Create the cluster: partition i goes to node (i mod N), every node is told
--- the partitions it owns.  Each connection string gets connect_timeout
--- (seconds) unless it names one.  node_user: the role the router connects
--- to the nodes as (NULL: the calling role's name); passwords belong in
--- ~/.pgpass of the router's server or in a user mapping option.
+-- the partitions it owns.  node_user: the role the router connects to the
+-- nodes as (NULL: the calling role's name); passwords belong in ~/.pgpass of
+-- the router's server or in a user mapping option.  Timeouts: PL/Proxy
+-- connects without blocking, which libpq's connect_timeout does not cover,
+-- and PL/Proxy 2.10 checks its own timeouts only when a socket event
+-- arrives; the bound of a call is the router's statement_timeout (see
+-- docs/scale-out.md, Failure handling).
 CREATE FUNCTION follow_graph.cluster_configure(nodes text[], partitions integer DEFAULT 256,
-	node_user text DEFAULT NULL, connect_timeout integer DEFAULT 5)
+	node_user text DEFAULT NULL)
 RETURNS TABLE (node text, node_part integer, owned integer)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -229,17 +244,11 @@ BEGIN
 		RAISE EXCEPTION 'partitions must be a power of two between the number of nodes and 65536'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	IF connect_timeout IS NULL OR connect_timeout < 1 THEN
-		RAISE EXCEPTION 'connect_timeout must be positive'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
 	IF (SELECT count(DISTINCT x) FROM unnest(nodes) AS x) <> n THEN
 		RAISE EXCEPTION 'nodes must be distinct'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	conn := ARRAY(SELECT CASE WHEN x ~ 'connect_timeout' THEN x
-						 ELSE x || ' connect_timeout=' || connect_timeout END
-				  FROM unnest(nodes) WITH ORDINALITY AS u (x, i) ORDER BY i);
+	conn := nodes;
 	SELECT string_agg(format('p%s %L', p, conn[p % n + 1]), ', ' ORDER BY p)
 	INTO opts FROM generate_series(0, partitions - 1) AS p;
 	IF EXISTS (SELECT 1 FROM pg_foreign_server WHERE srvname = 'follow_graph_cluster') THEN
@@ -556,10 +565,6 @@ BEGIN
 		RAISE EXCEPTION 'connstr must not be null' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 	SELECT m.connstr INTO old_conn FROM follow_graph.cluster_map() AS m WHERE m.part = cluster_move_partition.part;
-	-- Same connect_timeout as the old node's string unless one is named.
-	IF target !~ 'connect_timeout' AND old_conn ~ 'connect_timeout=\d+' THEN
-		target := target || ' ' || substring(old_conn from 'connect_timeout=\d+');
-	END IF;
 	IF target = old_conn THEN
 		RETURN 0;
 	END IF;
@@ -605,13 +610,13 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION follow_graph.cluster_configure(text[], integer, text, integer),
+REVOKE ALL ON FUNCTION follow_graph.cluster_configure(text[], integer, text),
 	follow_graph.cluster_move_partition(integer, text),
 	follow_graph.drain(integer),
 	follow_graph.cluster_verify(),
 	follow_graph.cluster_repair() FROM PUBLIC;
 
-COMMENT ON FUNCTION follow_graph.cluster_configure(text[], integer, text, integer) IS 'create the cluster: partitions round-robin over the nodes (connection strings), each node told the partitions it owns';
+COMMENT ON FUNCTION follow_graph.cluster_configure(text[], integer, text) IS 'create the cluster: partitions round-robin over the nodes (connection strings), each node told the partitions it owns';
 COMMENT ON FUNCTION follow_graph.cluster_move_partition(integer, text) IS 'move a partition to the node at connstr (router writes wait meanwhile); returns the number of edges copied';
 COMMENT ON FUNCTION follow_graph.drain(integer) IS 'deliver every journaled edge change to the other side''s node; returns the number delivered';
 COMMENT ON FUNCTION follow_graph.cluster_verify() IS 'per partition pair, the edges one holder has and the other lacks; no rows means consistent (after drain())';

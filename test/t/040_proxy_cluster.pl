@@ -51,7 +51,7 @@ like($err, qr/extension follow_graph is installed in this database/,
 my $nodelist = join(', ',
 	map { "'host=" . $_->host . " port=" . $_->port . " dbname=postgres'" } @nodes);
 $router->safe_psql('postgres',
-	"SELECT follow_graph.cluster_configure(ARRAY[$nodelist], 256, connect_timeout => 2)");
+	"SELECT follow_graph.cluster_configure(ARRAY[$nodelist], 256)");
 is( $nodes[1]->safe_psql('postgres',
 		'SELECT node_name, partitions, cardinality(owned) FROM follow_graph.node_config'),
 	'node2|256|85',
@@ -380,6 +380,33 @@ for my $i (0 .. 2)
 	is($nodes[$i]->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.verify()'),
 		'0', "verify() is empty on node " . ($i + 1) . " after the move");
 }
+
+# ---------------------------------------------------------------------------
+# 5. A node that hangs (its edge table locked): the router's statement_timeout
+#    bounds the call (PL/Proxy 2.10 checks its own timeouts only when a socket
+#    event arrives), PL/Proxy cancels the node's statement, and whatever the
+#    outcome, both sides agree after drain().
+
+# (The moved account is left out: %owner has its old node.)
+my ($slow) = grep { $owner{$_} == 2 && $_ != $mover } @accounts;
+my ($peer) = grep { $owner{$_} == 0 && $_ != $mover } @accounts;
+$router->safe_psql('postgres', "SELECT follow_graph.unfollow($slow, $peer)");
+my $locker = $nodes[2]->background_psql('postgres');
+$locker->query_safe('BEGIN; LOCK TABLE follow_graph.edge IN ACCESS EXCLUSIVE MODE');
+($rc, $out, $err) = $router->psql('postgres',
+	"SET statement_timeout = '2s'; SELECT follow_graph.follow($slow, $peer)",
+	extra_params => ['-v', 'VERBOSITY=verbose']);
+like($err, qr/ERROR:  57014: canceling statement due to statement timeout/,
+	'a call to a hung node ends at the router\'s statement_timeout');
+$locker->query_safe('COMMIT');
+$locker->quit;
+$router->safe_psql('postgres', 'SELECT follow_graph.drain()');
+is($router->safe_psql('postgres', "SELECT follow_graph.is_following($slow, $peer) = ($slow IN (SELECT follower FROM follow_graph.followers($peer, 1000)))"),
+	't', 'both sides agree on the pair afterwards');
+is($router->safe_psql('postgres', "SELECT follow_graph.follow($slow, $peer) IS NOT NULL, follow_graph.is_following($slow, $peer)"),
+	't|t', 'the node answers again once it moves on');
+is($router->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.cluster_verify()'),
+	'0', 'cluster_verify() is empty');
 
 # A write routed to a node that does not own the acting account is refused.
 my ($other) = grep { $owner{$_} != 0 } @accounts;
