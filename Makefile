@@ -2,8 +2,11 @@
 # of contents of src/ (a new .c file is added there); install fragments,
 # regression files and specs are discovered from the tree.
 
-EXTENSION   = follow_graph
+# follow_graph_proxy (proxy/) is the router of a scale-out cluster on PL/Proxy
+# (docs/scale-out.md): SQL only, its own version.
+EXTENSION   = follow_graph follow_graph_proxy
 EXTVERSION  = 0.3.0
+FG          = follow_graph
 
 # The install script of the current version is assembled from ordered
 # fragments in sql/install/.  Released install scripts are frozen in sql/
@@ -11,10 +14,11 @@ EXTVERSION  = 0.3.0
 # script sql/follow_graph--OLD--NEW.sql; test/upgrade proves that updating
 # from each earlier release gives the catalog of a fresh install.
 INSTALL_FRAGMENTS = $(sort $(wildcard sql/install/*.sql))
-DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(filter-out sql/$(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+DATA_built  = $(FG)--$(EXTVERSION).sql
+DATA        = $(filter-out sql/$(DATA_built),$(wildcard sql/$(FG)--*.sql)) \
+	$(wildcard proxy/follow_graph_proxy--*.sql)
 
-MODULE_big  = $(EXTENSION)
+MODULE_big  = $(FG)
 OBJS = \
 	src/follow_graph.o \
 	src/fg_spi.o \
@@ -40,12 +44,12 @@ OBJS = \
 	src/handle_icu.o
 
 # Regression tests: every sql/*.sql that is not an install or upgrade script.
-REGRESS     = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+REGRESS     = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/$(FG)--%,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=$(FG)
 
 # Isolation specs live in test/specs, their expected output in test/expected.
 ISOLATION   = $(sort $(patsubst test/specs/%.spec,%,$(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=$(EXTENSION)
+ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=$(FG)
 
 TAP_TESTS   = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))

@@ -119,7 +119,6 @@ BEGIN
 END
 $guard$;
 
-
 -- == home feed: author recency ==
 -- sql/install/85_feed_bound.sql (after discovery, so that the extension's
 -- config-table list matches an upgraded catalog): an upper bound of each
@@ -139,3 +138,445 @@ COMMENT ON TABLE follow_graph.item_bound IS 'follow_graph storage: per author, a
 
 INSERT INTO follow_graph.item_bound (author, newest)
 SELECT i.author, pg_catalog.max(i.item) FROM follow_graph.item AS i GROUP BY i.author;
+
+-- == cluster node (issue 16) ==
+-- The same objects as sql/install/90_node.sql (internal functions and tables
+-- of a follow_graph_proxy data node; nothing runs until the router configures
+-- the node).
+
+--------------------------------------------------------------------------
+-- CLUSTER NODE (internal; issue 16, docs/scale-out.md)
+--
+-- What a data node of a follow_graph_proxy cluster needs.  Everything here
+-- is internal: called by the router (extension follow_graph_proxy) through
+-- PL/Proxy, never by applications, and not executable by PUBLIC.  A node
+-- that was never configured by the router (no row in node_config) writes no
+-- journal row and behaves exactly as a single node: nothing below runs
+-- unless a node_* function is called, and those refuse to run on a node
+-- that is not a cluster member.
+--
+-- Placement: partition p(x) = hashint8(x) & (partitions - 1), the mapping
+-- PL/Proxy applies to RUN ON hashint8(x).  An edge a -> b is stored on the
+-- node owning p(a) and on the node owning p(b); each node's counts are exact
+-- for the accounts it owns.  The write of the acting side commits on its
+-- node together with a journal entry for the other side's partition; the
+-- router delivers the entry to the other node (node_apply), which applies it
+-- only if its version is newer than the last one it applied for the pair
+-- (node_applied), so duplicates, retries and reordering converge.
+--------------------------------------------------------------------------
+
+-- Cluster membership, written by the router's cluster_configure(): this
+-- node's name, the number of partitions and the partitions it owns.
+CREATE TABLE follow_graph.node_config (
+	one			boolean		NOT NULL DEFAULT true,
+	node_name	text		NOT NULL,
+	partitions	integer		NOT NULL,
+	owned		integer[]	NOT NULL,
+	CONSTRAINT node_config_pkey PRIMARY KEY (one),
+	CONSTRAINT node_config_one CHECK (one),
+	CONSTRAINT node_config_partitions CHECK (partitions OPERATOR(pg_catalog.>) 0
+		AND partitions OPERATOR(pg_catalog.<=) 65536
+		AND (partitions OPERATOR(pg_catalog.&) (partitions OPERATOR(pg_catalog.-) 1)) OPERATOR(pg_catalog.=) 0)
+);
+
+-- Versions of journal entries: one sequence per node, so the entries one
+-- node writes for a pair are ordered as its writes to the pair committed.
+CREATE SEQUENCE follow_graph.node_version_seq AS bigint;
+
+-- Changes this node made to edges whose other side lives on another node,
+-- waiting for delivery (deleted once the other node applied them).
+CREATE TABLE follow_graph.node_journal (
+	version		bigint		NOT NULL,
+	part		integer		NOT NULL,
+	follower	bigint		NOT NULL,
+	followee	bigint		NOT NULL,
+	present		boolean		NOT NULL,
+	changed_at	timestamptz	NOT NULL,
+	CONSTRAINT node_journal_pkey PRIMARY KEY (version)
+);
+
+-- The newest version applied here for each pair whose other side lives on
+-- another node (kept after an unfollow, as a tombstone).
+CREATE TABLE follow_graph.node_applied (
+	follower	bigint		NOT NULL,
+	followee	bigint		NOT NULL,
+	version		bigint		NOT NULL,
+	CONSTRAINT node_applied_pkey PRIMARY KEY (follower, followee)
+);
+
+REVOKE ALL ON follow_graph.node_config, follow_graph.node_journal,
+	follow_graph.node_applied, follow_graph.node_version_seq FROM PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_config', '');
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_journal', '');
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_applied', '');
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_version_seq', '');
+
+COMMENT ON TABLE follow_graph.node_config IS 'follow_graph cluster node (internal): this node''s name, partition count and owned partitions, written by the router';
+COMMENT ON TABLE follow_graph.node_journal IS 'follow_graph cluster node (internal): edge changes waiting for delivery to the other side''s node';
+COMMENT ON TABLE follow_graph.node_applied IS 'follow_graph cluster node (internal): newest journal version applied per pair';
+
+-- Make this node a cluster member owning the given partitions (called by
+-- the router's cluster_configure(), and again when partitions move).
+CREATE FUNCTION follow_graph.node_configure(node_name text, partitions integer, owned integer[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+	IF node_name IS NULL OR partitions IS NULL OR owned IS NULL THEN
+		RAISE EXCEPTION 'node_name, partitions and owned must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF partitions < 1 OR partitions > 65536 OR (partitions & (partitions - 1)) <> 0 THEN
+		RAISE EXCEPTION 'partitions must be a power of two between 1 and 65536'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF EXISTS (SELECT 1 FROM unnest(owned) AS o (p) WHERE p IS NULL OR p < 0 OR p >= partitions) THEN
+		RAISE EXCEPTION 'owned partitions must be between 0 and %', partitions - 1
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO follow_graph.node_config AS c (one, node_name, partitions, owned)
+	VALUES (true, node_name, partitions,
+			ARRAY(SELECT DISTINCT p FROM unnest(owned) AS o (p) ORDER BY p))
+	ON CONFLICT (one) DO UPDATE
+		SET node_name = EXCLUDED.node_name, partitions = EXCLUDED.partitions,
+			owned = EXCLUDED.owned;
+END
+$fn$;
+
+-- One pair write of the acting side: follow() or unfollow() here, plus a
+-- journal entry when the edge changed and the other side's partition is
+-- not this node's.  version is NULL when no entry was written.
+CREATE FUNCTION follow_graph.node_write(follower bigint, followee bigint, present boolean,
+	OUT changed boolean, OUT version bigint, OUT part integer)
+RETURNS record
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	mask integer;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	mask := cfg.partitions - 1;
+	-- Bad arguments are left to follow() and unfollow(), for their errors.
+	IF follower IS NOT NULL AND followee IS NOT NULL AND follower <> followee THEN
+		IF NOT (hashint8(follower) & mask) = ANY (cfg.owned) THEN
+			RAISE EXCEPTION 'account % is not stored on node %', follower, cfg.node_name
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = format('Its partition %s is not one of this node''s.', hashint8(follower) & mask),
+					  HINT = 'The router''s partition map and the nodes'' disagree; see follow_graph.cluster_configure().';
+		END IF;
+	END IF;
+	IF present THEN
+		changed := follow_graph.follow(follower, followee);
+	ELSE
+		changed := follow_graph.unfollow(follower, followee);
+	END IF;
+	part := hashint8(followee) & mask;
+	IF changed AND NOT part = ANY (cfg.owned) THEN
+		INSERT INTO follow_graph.node_journal AS j
+			(version, part, follower, followee, present, changed_at)
+		VALUES (nextval('follow_graph.node_version_seq'), part, follower, followee,
+				present, clock_timestamp())
+		RETURNING j.version INTO version;
+	END IF;
+END
+$fn$;
+
+-- Apply journal entries of other nodes (arrays of one length, any order):
+-- each pair takes the entry of highest version, and only if it is newer
+-- than the version applied here before.  Returns how many changed a pair.
+CREATE FUNCTION follow_graph.node_apply(follower bigint[], followee bigint[],
+	present boolean[], version bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	mask integer;
+	e record;
+	fresh boolean;
+	applied bigint := 0;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	IF cardinality(follower) <> cardinality(followee) OR cardinality(follower) <> cardinality(present)
+	   OR cardinality(follower) <> cardinality(version) THEN
+		RAISE EXCEPTION 'journal arrays must have the same length'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	mask := cfg.partitions - 1;
+	-- Newest entry per pair, pairs in one order so concurrent applies never
+	-- wait on each other in a cycle.
+	FOR e IN
+		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v
+		FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
+		ORDER BY u.f, u.e, u.v DESC
+	LOOP
+		IF e.f IS NULL OR e.e IS NULL OR e.p IS NULL OR e.v IS NULL OR e.f = e.e THEN
+			RAISE EXCEPTION 'invalid journal entry (%, %, %, %)', e.f, e.e, e.p, e.v
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF NOT ((hashint8(e.e) & mask) = ANY (cfg.owned) OR (hashint8(e.f) & mask) = ANY (cfg.owned)) THEN
+			RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %', e.f, e.e, cfg.node_name
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'The router''s partition map and the nodes'' disagree; see follow_graph.cluster_configure().';
+		END IF;
+		fresh := false;
+		INSERT INTO follow_graph.node_applied AS a (follower, followee, version)
+		VALUES (e.f, e.e, e.v)
+		ON CONFLICT ON CONSTRAINT node_applied_pkey DO UPDATE SET version = EXCLUDED.version
+			WHERE a.version < EXCLUDED.version
+		RETURNING true INTO fresh;
+		IF fresh THEN
+			IF e.p THEN
+				PERFORM follow_graph.follow(e.f, e.e);
+			ELSE
+				PERFORM follow_graph.unfollow(e.f, e.e);
+			END IF;
+			applied := applied + 1;
+		END IF;
+	END LOOP;
+	RETURN applied;
+END
+$fn$;
+
+-- Up to max_entries journal entries, oldest first, with a partition of
+-- this node (origin) for the router to address the acknowledgement to.
+CREATE FUNCTION follow_graph.node_journal(max_entries integer)
+RETURNS TABLE (origin integer, version bigint, part integer, follower bigint,
+			   followee bigint, present boolean, changed_at timestamptz)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT c.owned[1], j.version, j.part, j.follower, j.followee, j.present, j.changed_at
+	FROM follow_graph.node_config AS c, follow_graph.node_journal AS j
+	ORDER BY j.version
+	LIMIT max_entries
+$fn$;
+
+-- Drop delivered journal entries; returns how many were dropped.
+CREATE FUNCTION follow_graph.node_ack(versions bigint[])
+RETURNS bigint
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	WITH d AS (DELETE FROM follow_graph.node_journal AS j
+			   WHERE j.version = ANY (versions) RETURNING 1)
+	SELECT count(*) FROM d
+$fn$;
+
+-- Order-independent digest of the edges stored here, per partition pair:
+-- the number of edges and the sum of a 64-bit hash of each (follower,
+-- followee), modulo 2^64.  Two nodes holding the same edges of a partition
+-- pair give the same row.
+CREATE FUNCTION follow_graph.node_digest()
+RETURNS TABLE (follower_part integer, followee_part integer, edges bigint, digest numeric)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT hashint8(e.follower) & (c.partitions - 1),
+		   hashint8(e.followee) & (c.partitions - 1),
+		   count(*),
+		   mod(sum(hashint8extended(e.follower, e.followee)::numeric), 18446744073709551616::numeric)
+	FROM follow_graph.node_config AS c, follow_graph.edge AS e
+	GROUP BY 1, 2
+$fn$;
+
+-- The edges stored here of the given partition pairs, oldest first (for
+-- verify, repair and partition moves).
+CREATE FUNCTION follow_graph.node_edges(follower_parts integer[], followee_parts integer[])
+RETURNS TABLE (follower bigint, followee bigint)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT e.follower, e.followee
+	FROM follow_graph.node_config AS c, follow_graph.edge AS e
+	WHERE (hashint8(e.follower) & (c.partitions - 1), hashint8(e.followee) & (c.partitions - 1))
+		IN (SELECT * FROM unnest(follower_parts, followee_parts))
+	ORDER BY e.seq
+$fn$;
+
+-- Journal the current state of pairs whose follower this node owns, with a
+-- fresh version (cluster_repair() re-sends the missing halves this way).
+-- Returns how many entries were written.
+CREATE FUNCTION follow_graph.node_rejournal(follower bigint[], followee bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	n bigint;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	WITH pairs AS (
+		SELECT DISTINCT u.f, u.e, hashint8(u.e) & (cfg.partitions - 1) AS part
+		FROM unnest(follower, followee) AS u (f, e)
+		WHERE (hashint8(u.f) & (cfg.partitions - 1)) = ANY (cfg.owned)
+		  AND NOT (hashint8(u.e) & (cfg.partitions - 1)) = ANY (cfg.owned)
+		ORDER BY u.f, u.e),
+	ins AS (
+		INSERT INTO follow_graph.node_journal (version, part, follower, followee, present, changed_at)
+		SELECT nextval('follow_graph.node_version_seq'), p.part, p.f, p.e,
+			   EXISTS (SELECT 1 FROM follow_graph.edge AS x
+					   WHERE x.follower = p.f AND x.followee = p.e),
+			   clock_timestamp()
+		FROM pairs AS p
+		RETURNING 1)
+	SELECT count(*) INTO n FROM ins;
+	RETURN n;
+END
+$fn$;
+
+-- This node's membership, journal length and last version (NULL name: not
+-- a cluster node).
+CREATE FUNCTION follow_graph.node_status()
+RETURNS TABLE (node_name text, partitions integer, owned integer[], journal bigint, version bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT c.node_name, c.partitions, c.owned,
+		   (SELECT count(*) FROM follow_graph.node_journal),
+		   (SELECT s.last_value FROM follow_graph.node_version_seq AS s)
+	FROM (SELECT 1) AS one LEFT JOIN follow_graph.node_config AS c ON true
+$fn$;
+
+-- Make every later version of this node greater than min_version (a partition
+-- move hands an account's writes to this node: its versions must beat the
+-- ones the old node gave the same pairs).  Returns the last version.
+CREATE FUNCTION follow_graph.node_version_floor(min_version bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	last bigint;
+BEGIN
+	SELECT s.last_value INTO last FROM follow_graph.node_version_seq AS s;
+	IF last < min_version THEN
+		last := setval('follow_graph.node_version_seq', min_version);
+	END IF;
+	RETURN last;
+END
+$fn$;
+
+-- Copy edges in (a partition move), in array order, through follow(): the
+-- edges already here are skipped.  One side of each must be this node's.
+-- Returns how many were new.
+CREATE FUNCTION follow_graph.node_copy_in(follower bigint[], followee bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	mask integer;
+	n bigint := 0;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	IF cardinality(follower) <> cardinality(followee) THEN
+		RAISE EXCEPTION 'follower and followee must have the same length'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	mask := cfg.partitions - 1;
+	FOR i IN 1 .. coalesce(cardinality(follower), 0) LOOP
+		IF NOT ((hashint8(follower[i]) & mask) = ANY (cfg.owned)
+				OR (hashint8(followee[i]) & mask) = ANY (cfg.owned)) THEN
+			RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %',
+				follower[i], followee[i], cfg.node_name
+				USING ERRCODE = 'object_not_in_prerequisite_state';
+		END IF;
+		IF follow_graph.follow(follower[i], followee[i]) THEN
+			n := n + 1;
+		END IF;
+	END LOOP;
+	RETURN n;
+END
+$fn$;
+
+-- After a partition moved away: remove, through unfollow(), every edge of
+-- which this node owns neither side, and the versions of such pairs.
+-- Returns how many edges were removed.
+CREATE FUNCTION follow_graph.node_forget()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	mask integer;
+	e record;
+	n bigint := 0;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	mask := cfg.partitions - 1;
+	FOR e IN
+		SELECT x.follower, x.followee FROM follow_graph.edge AS x
+		WHERE NOT (hashint8(x.follower) & mask) = ANY (cfg.owned)
+		  AND NOT (hashint8(x.followee) & mask) = ANY (cfg.owned)
+		ORDER BY x.follower, x.followee
+	LOOP
+		IF follow_graph.unfollow(e.follower, e.followee) THEN
+			n := n + 1;
+		END IF;
+	END LOOP;
+	DELETE FROM follow_graph.node_applied AS a
+	WHERE NOT (hashint8(a.follower) & mask) = ANY (cfg.owned)
+	  AND NOT (hashint8(a.followee) & mask) = ANY (cfg.owned);
+	RETURN n;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
+	follow_graph.node_write(bigint, bigint, boolean),
+	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]),
+	follow_graph.node_journal(integer),
+	follow_graph.node_ack(bigint[]),
+	follow_graph.node_digest(),
+	follow_graph.node_edges(integer[], integer[]),
+	follow_graph.node_rejournal(bigint[], bigint[]),
+	follow_graph.node_status(),
+	follow_graph.node_version_floor(bigint),
+	follow_graph.node_copy_in(bigint[], bigint[]),
+	follow_graph.node_forget() FROM PUBLIC;
+
+COMMENT ON FUNCTION follow_graph.node_configure(text, integer, integer[]) IS 'internal (cluster node): make this database a cluster node owning the given partitions';
+COMMENT ON FUNCTION follow_graph.node_write(bigint, bigint, boolean) IS 'internal (cluster node): follow or unfollow on the acting side, journaling the change for the other side''s node';
+COMMENT ON FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]) IS 'internal (cluster node): apply other nodes'' journal entries, newest version per pair, idempotently';
+COMMENT ON FUNCTION follow_graph.node_journal(integer) IS 'internal (cluster node): oldest journal entries waiting for delivery';
+COMMENT ON FUNCTION follow_graph.node_ack(bigint[]) IS 'internal (cluster node): drop delivered journal entries';
+COMMENT ON FUNCTION follow_graph.node_digest() IS 'internal (cluster node): edge count and order-independent digest per partition pair';
+COMMENT ON FUNCTION follow_graph.node_edges(integer[], integer[]) IS 'internal (cluster node): the edges of the given partition pairs';
+COMMENT ON FUNCTION follow_graph.node_rejournal(bigint[], bigint[]) IS 'internal (cluster node): journal the current state of pairs again, with fresh versions';
+COMMENT ON FUNCTION follow_graph.node_status() IS 'internal (cluster node): name, partitions, journal length and last version of this node';
+COMMENT ON FUNCTION follow_graph.node_version_floor(bigint) IS 'internal (cluster node): make later journal versions of this node greater than the given one';
+COMMENT ON FUNCTION follow_graph.node_copy_in(bigint[], bigint[]) IS 'internal (cluster node): copy edges in, in order (partition moves)';
+COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): remove the edges of which this node owns neither account (after a partition moved away)';

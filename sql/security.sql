@@ -172,6 +172,22 @@ UPDATE follow_graph.counter SET followers = followers OPERATOR(pg_catalog.+) 1
 SELECT * FROM follow_graph.verify();
 SELECT follow_graph.rebuild_counts();
 SELECT * FROM follow_graph.verify();
+-- cluster node (internal, called by a router): a node owning every
+-- partition journals nothing; the pairs end as they were
+SELECT follow_graph.node_configure('n1', 2, ARRAY[1, 0, 1]);
+SELECT * FROM follow_graph.node_write(901, 902, true);
+SELECT * FROM follow_graph.node_write(901, 902, false);
+SELECT follow_graph.node_apply(ARRAY[903, 903]::bigint[], ARRAY[904, 904]::bigint[],
+	ARRAY[true, false], ARRAY[1, 2]::bigint[]);
+SELECT * FROM follow_graph.node_journal(10);
+SELECT follow_graph.node_ack('{1}'),
+	follow_graph.node_rejournal(ARRAY[901]::bigint[], ARRAY[902]::bigint[]);
+SELECT pg_catalog.count(*) FROM follow_graph.node_digest();
+SELECT pg_catalog.count(*) FROM follow_graph.node_edges('{0}', '{1}');
+SELECT follow_graph.node_version_floor(5), follow_graph.node_forget(),
+	follow_graph.node_copy_in(ARRAY[905]::bigint[], ARRAY[906]::bigint[]),
+	follow_graph.unfollow(905, 906);
+SELECT * FROM follow_graph.node_status();
 -- functions of the extension not called above (none)
 SELECT p.oid::regprocedure AS not_called
 FROM pg_depend AS d JOIN pg_proc AS p ON p.oid = d.objid

@@ -34,7 +34,8 @@ say() { printf '\n== %s\n' "$*"; }
 
 install_packages() {
 	local want=(postgresql-15 postgresql-server-dev-15 postgresql-contrib
-		libicu-dev pkg-config make gcc libipc-run-perl)
+		libicu-dev pkg-config make gcc libipc-run-perl
+		postgresql-15-plproxy)
 	local missing=()
 	for p in "${want[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
