@@ -157,6 +157,9 @@ extern bool IdsetSimdConfigure(bool allow);
 #if IDSET_HAVE_AVX2
 extern void IdsetDecodeGapsAvx2(const uint8_t *packed, int w, int k,
 								int64_t first, int64_t *out);
+extern size_t IdsetIntersectRunsAvx2(const int64_t *a, int na, int *pi,
+									 const int64_t *b, int nb, int *pj,
+									 int64_t *out, size_t k, size_t cap);
 #endif
 
 /* idset_algebra.c */

@@ -180,4 +180,52 @@ IdsetDecodeGapsAvx2(const uint8_t *packed, int w, int k, int64_t first,
 	}
 }
 
+/*
+ * Intersect two sorted runs four values of each at a time while both have
+ * at least four left: compare a's four against every rotation of b's four,
+ * append the matches of a (ascending; at most one per value) to out while k
+ * is below cap, then move past whichever four end lower (both if they end
+ * equal).  Returns the new count and leaves *pi and *pj where it stopped,
+ * or returns cap as soon as out is full.  A value of a that stays for the
+ * next step can only meet larger values of b, so no match is reported
+ * twice and the output stays ascending.
+ */
+__attribute__((target("avx2")))
+size_t
+IdsetIntersectRunsAvx2(const int64_t *a, int na, int *pi, const int64_t *b,
+					   int nb, int *pj, int64_t *out, size_t k, size_t cap)
+{
+	int			i = *pi;
+	int			j = *pj;
+
+	IDSET_ASSERT(k < cap);
+	while (i + 4 <= na && j + 4 <= nb)
+	{
+		__m256i		va = _mm256_loadu_si256((const __m256i *) (a + i));
+		__m256i		vb = _mm256_loadu_si256((const __m256i *) (b + j));
+		__m256i		m;
+		int			mask;
+		int64_t		amax = a[i + 3];
+		int64_t		bmax = b[j + 3];
+
+		m = _mm256_cmpeq_epi64(va, vb);
+		m = _mm256_or_si256(m, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x39)));
+		m = _mm256_or_si256(m, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x4e)));
+		m = _mm256_or_si256(m, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x93)));
+		mask = _mm256_movemask_pd(_mm256_castsi256_pd(m));
+		while (unlikely_codec(mask != 0))
+		{
+			out[k++] = a[i + __builtin_ctz((unsigned) mask)];
+			if (k == cap)
+				return k;
+			mask &= mask - 1;
+		}
+		i += (amax <= bmax) << 2;
+		j += (bmax <= amax) << 2;
+	}
+	*pi = i;
+	*pj = j;
+	return k;
+}
+
 #endif							/* IDSET_HAVE_AVX2 */
