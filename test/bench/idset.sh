@@ -236,6 +236,52 @@ INSERT INTO results VALUES
 	('sparse a & b >= 50x rb64_and', 'ratio', round((:sand_rb_ms / :sand_idset_ms)::numeric, 1), 'x');
 \endif
 
+SELECT current_setting('follow_graph.idset_simd', true) IS NOT NULL AS have_simd_guc \gset
+\if :have_simd_guc
+\echo == SIMD kernels (follow_graph.idset_simd = on) vs the portable code (off), alternately
+-- Medians in ms of q run with the setting on, then off, reps times each.
+CREATE FUNCTION pg_temp.bench_simd(q text, reps int) RETURNS float8[] LANGUAGE plpgsql AS $$
+DECLARE
+	t0 timestamptz;
+	t1 float8[] := '{}';
+	t2 float8[] := '{}';
+BEGIN
+	EXECUTE q;
+	FOR i IN 1..reps LOOP
+		PERFORM set_config('follow_graph.idset_simd', 'on', false);
+		t0 := clock_timestamp();
+		EXECUTE q;
+		t1 := t1 || (extract(epoch FROM clock_timestamp() - t0) * 1000)::float8;
+		PERFORM set_config('follow_graph.idset_simd', 'off', false);
+		t0 := clock_timestamp();
+		EXECUTE q;
+		t2 := t2 || (extract(epoch FROM clock_timestamp() - t0) * 1000)::float8;
+	END LOOP;
+	PERFORM set_config('follow_graph.idset_simd', 'on', false);
+	RETURN ARRAY[(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(t1) x),
+				 (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM unnest(t2) x)];
+END $$;
+SELECT r[1] AS simd_on_ms, r[2] AS simd_off_ms FROM pg_temp.bench_simd(
+	$q$SELECT cardinality(a.s & b.s) FROM bench_sets a, bench_sets b WHERE a.name = 'a' AND b.name = 'b'$q$, :reps * 2) r \gset
+SELECT r[1] AS dec_on_ms, r[2] AS dec_off_ms FROM pg_temp.bench_simd(
+	$q$SELECT cardinality(s::bigint[]) FROM bench_sets WHERE name = 'a'$q$, :reps * 2) r \gset
+INSERT INTO results VALUES
+	('dense a & b, SIMD on', 'median', round(:simd_on_ms::numeric, 2), 'ms'),
+	('dense a & b, SIMD off (portable)', 'median', round(:simd_off_ms::numeric, 2), 'ms'),
+	('dense a & b: off / on', 'ratio', round((:simd_off_ms / :simd_on_ms)::numeric, 2), 'x'),
+	('decode 1M (s::bigint[]), SIMD on', 'median', round(:dec_on_ms::numeric, 2), 'ms'),
+	('decode 1M (s::bigint[]), SIMD off (portable)', 'median', round(:dec_off_ms::numeric, 2), 'ms'),
+	('decode 1M: off / on', 'ratio', round((:dec_off_ms / :dec_on_ms)::numeric, 2), 'x');
+\if :have_rb
+SELECT r[1] AS sp_on_ms, r[2] AS sp_off_ms FROM pg_temp.bench_simd(
+	$q$SELECT cardinality(a.s & b.s) FROM bench_sets a, bench_sets b WHERE a.name = 'sa' AND b.name = 'sb'$q$, :reps) r \gset
+INSERT INTO results VALUES
+	('sparse a & b, SIMD on', 'median', round(:sp_on_ms::numeric, 2), 'ms'),
+	('sparse a & b, SIMD off (portable)', 'median', round(:sp_off_ms::numeric, 2), 'ms'),
+	('sparse a & b: off / on', 'ratio', round((:sp_off_ms / :sp_on_ms)::numeric, 2), 'x');
+\endif
+\endif
+
 \if :quick
 \echo == results
 SELECT target, measure, value, unit FROM results;
