@@ -36,6 +36,7 @@ OBJS = \
 	src/idset.o \
 	src/idset_format.o \
 	src/idset_algebra.o \
+	src/idset_simd.o \
 	src/idset_agg.o \
 	src/idset_gin.o \
 	src/idset_graph.o \

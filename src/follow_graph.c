@@ -16,6 +16,7 @@
 #include "utils/syscache.h"
 
 #include "fg.h"
+#include "idset.h"
 
 PG_MODULE_MAGIC;
 
@@ -83,6 +84,7 @@ _PG_init(void)
 	DefineBoundGuc("follow_graph.similar_fanout",
 				   "Followees of each sampled follower that similar_accounts() reads: a window of its list in id order, placed by a hash of its id.",
 				   &fg_similar_fanout, 10000);
+	IdsetDefineGucs();
 	MarkGUCPrefixReserved("follow_graph");
 	FgWriteInit();
 	CacheRegisterRelcacheCallback(FgResetRelCache, (Datum) 0);

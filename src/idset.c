@@ -15,9 +15,13 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 
 #include "idset.h"
+
+/* GUC follow_graph.idset_simd: may the codec use its SIMD kernels? */
+static bool idset_simd_guc = true;
 
 /* Size ratio above which an intersection gallops instead of merging. */
 #define IDSET_GALLOP_RATIO	32
@@ -63,6 +67,26 @@ ArrayData(ArrayType *arr)
 	return ARR_DATA_PTR(arr);
 }
 #pragma GCC diagnostic pop
+
+/* GUC assign hook: switch the codec's kernels. */
+static void
+AssignIdsetSimd(bool newval, void *extra)
+{
+	IdsetSimdConfigure(newval);
+}
+
+/*
+ * Define the idset GUCs (from _PG_init) and pick the codec's kernels.
+ */
+void
+IdsetDefineGucs(void)
+{
+	DefineCustomBoolVariable("follow_graph.idset_simd",
+							 "Lets idset decoding use SIMD instructions (AVX2) when the CPU has them.",
+							 "Off forces the portable code, which gives the same results.",
+							 &idset_simd_guc, true, PGC_USERSET, 0,
+							 NULL, AssignIdsetSimd, NULL);
+}
 
 /*
  * Report a stored value that does not decode ("cannot happen" unless the
@@ -464,28 +488,10 @@ IntersectWithReader(const int64 *a, size_t na, const IdsetReader *r,
 }
 
 /*
- * Do two stored sets overlap on a value range where their average gap is
- * small (below 256)?  Then a block-streaming bitmap intersection beats
- * decoding both and merging.  Estimated from the block directories.
- */
-static bool
-IsDenseOverlap(const IdsetReader *a, const IdsetReader *b)
-{
-	int64		lo = Max(IdsetBlockFirst(a, 0), IdsetBlockFirst(b, 0));
-	int64		hi = Min(IdsetBlockFirst(a, a->nblocks - 1),
-						 IdsetBlockFirst(b, b->nblocks - 1));
-	uint32		n = Min(a->count, b->count);
-
-	if (n < 1024 || hi <= lo)
-		return false;
-	return ((uint64) hi - (uint64) lo) / n < 256;
-}
-
-/*
  * Intersection of two opened arguments into a fresh array; the algorithm
- * depends on the size ratio and density: galloping over the large set's
- * blocks when skewed, streaming blocks through a bitmap when dense, decoding
- * and merging otherwise.
+ * depends on the size ratio: galloping over the large set's blocks when
+ * skewed, else streaming both sets block by block (through a bitmap when
+ * dense, by a merge otherwise), without decoding either whole.
  */
 static IdsetVec
 IntersectArgs(const IdsetArg *a, const IdsetArg *b)
@@ -504,8 +510,7 @@ IntersectArgs(const IdsetArg *a, const IdsetArg *b)
 	res.n = 0;
 	if (small->reader.count == 0)
 		return res;
-	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO &&
-		IsDenseOverlap(&small->reader, &large->reader))
+	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO)
 	{
 		res.n = IdsetIntersectStored(&small->reader, &large->reader, res.v);
 		if (res.n == SIZE_MAX)
@@ -513,15 +518,7 @@ IntersectArgs(const IdsetArg *a, const IdsetArg *b)
 		return res;
 	}
 	s = IdsetDecodeArg(small);
-	if (large->reader.count / small->reader.count > IDSET_GALLOP_RATIO)
-		res.n = IntersectWithReader(s.v, s.n, &large->reader, res.v);
-	else
-	{
-		IdsetVec	l = IdsetDecodeArg(large);
-
-		res.n = IdsetIntersect(s.v, s.n, l.v, l.n, res.v);
-		pfree(l.v);
-	}
+	res.n = IntersectWithReader(s.v, s.n, &large->reader, res.v);
 	pfree(s.v);
 	return res;
 }
@@ -729,8 +726,7 @@ OverlapArgs(const IdsetArg *a, const IdsetArg *b)
 	}
 	if (small->reader.count == 0)
 		return false;
-	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO &&
-		IsDenseOverlap(&small->reader, &large->reader))
+	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO)
 	{
 		k = IdsetIntersectStoredLimit(&small->reader, &large->reader, &one, 1);
 		if (k == SIZE_MAX)
@@ -738,20 +734,10 @@ OverlapArgs(const IdsetArg *a, const IdsetArg *b)
 		return k > 0;
 	}
 	s = IdsetDecodeArg(small);
-	if (large->reader.count / small->reader.count > IDSET_GALLOP_RATIO)
-	{
-		k = IdsetIntersectReaderLimit(s.v, s.n, &large->reader, &one, 1);
-		if (k == SIZE_MAX)
-			IdsetCorrupt();
-		res = k > 0;
-	}
-	else
-	{
-		IdsetVec	l = IdsetDecodeArg(large);
-
-		res = IdsetOverlap(s.v, s.n, l.v, l.n);
-		pfree(l.v);
-	}
+	k = IdsetIntersectReaderLimit(s.v, s.n, &large->reader, &one, 1);
+	if (k == SIZE_MAX)
+		IdsetCorrupt();
+	res = k > 0;
 	pfree(s.v);
 	return res;
 }

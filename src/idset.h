@@ -138,6 +138,30 @@ extern size_t IdsetTextLength(const int64_t *v, size_t n);
 extern bool IdsetTextFits(const int64_t *v, size_t n, size_t *len);
 extern size_t IdsetFormatText(const int64_t *v, size_t n, char *out);
 
+/*
+ * idset_simd.c: SIMD kernels, used when IdsetSimdConfigure(true) found the
+ * CPU able to run them (x86-64 with AVX2, built by GCC or clang).  They
+ * decode blocks of width 1 to IDSET_SIMD_MAX_WIDTH and read up to
+ * IDSET_SIMD_PAD bytes past a block's packed gaps.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define IDSET_HAVE_AVX2			1
+#else
+#define IDSET_HAVE_AVX2			0
+#endif
+#define IDSET_SIMD_MAX_WIDTH	24
+#define IDSET_SIMD_PAD			32
+
+extern bool idset_use_avx2;
+extern bool IdsetSimdConfigure(bool allow);
+#if IDSET_HAVE_AVX2
+extern void IdsetDecodeGapsAvx2(const uint8_t *packed, int w, int k,
+								int64_t first, int64_t *out);
+extern size_t IdsetIntersectRunsAvx2(const int64_t *a, int na, int *pi,
+									 const int64_t *b, int nb, int *pj,
+									 int64_t *out, size_t k, size_t cap);
+#endif
+
 /* idset_algebra.c */
 extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
 
@@ -203,6 +227,7 @@ typedef struct IdsetVec
 #define IDSET_SIZE_BYTES(n)	((size_t) (n) * sizeof(int64))
 
 /* idset.c */
+extern void IdsetDefineGucs(void);
 extern void IdsetOpen(IdsetArg *a, Datum d);
 extern IdsetVec IdsetDecodeArg(const IdsetArg *a);
 extern int64 *IdsetAllocValues(size_t n);

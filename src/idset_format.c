@@ -518,16 +518,19 @@ IdsetBlockFirst(const IdsetReader *r, uint32_t b)
 
 /*
  * Decode block b into out (IDSET_BLOCK_SIZE slots); returns its number of
- * values, or -1 if the block is malformed.  The packed gaps are copied to a
- * padded local buffer so every unpack is one unaligned 64-bit load with no
- * bounds test; the loop has no data-dependent branch.
+ * values, or -1 if the block is malformed.  The packed gaps are read in
+ * place when at least IDSET_SIMD_PAD bytes follow them in the value, else
+ * from a padded local copy, so every unpack is one unaligned load with no
+ * bounds test; the loop has no data-dependent branch.  Blocks of width 1 to
+ * IDSET_SIMD_MAX_WIDTH go through the AVX2 kernel when it is enabled.
  */
 int
 IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out)
 {
 	size_t		lo = (size_t) b * IDSET_BLOCK_SIZE;
 	int			k = (int) BlockLength(r->count, b);
-	uint8_t		buf[IDSET_BLOCK_SIZE * 8 + 16];
+	uint8_t		buf[IDSET_BLOCK_SIZE * 8 + IDSET_SIMD_PAD];
+	const uint8_t *src;
 	uint32_t	start;
 	uint32_t	end;
 	int			w;
@@ -558,18 +561,32 @@ IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out)
 			out[i] = out[i - 1] + 1;
 		return k;
 	}
-	memcpy(buf, r->packed + start, end - start);
-	memset(buf + (end - start), 0, 16);
+	/* Read in place when padding follows, else from a padded copy. */
+	if ((size_t) end + IDSET_SIMD_PAD <= r->packed_len)
+		src = r->packed + start;
+	else
+	{
+		memcpy(buf, r->packed + start, end - start);
+		memset(buf + (end - start), 0, IDSET_SIMD_PAD);
+		src = buf;
+	}
 	mask = w == 64 ? UINT64_MAX : (UINT64_C(1) << w) - 1;
 	if (w <= 56 && ((uint64_t) (k - 1) << w) <= room)
 	{
 		/* Common case: no gap can spill a load or overflow the block. */
+#if IDSET_HAVE_AVX2
+		if (idset_use_avx2 && w <= IDSET_SIMD_MAX_WIDTH)
+		{
+			IdsetDecodeGapsAvx2(src, w, k, out[0], out);
+			return k;
+		}
+#endif
 		for (int i = 1; i < k; i++)
 		{
 			size_t		bit = (size_t) (i - 1) * (size_t) w;
 			uint64_t	word;
 
-			memcpy(&word, buf + (bit >> 3), 8);
+			memcpy(&word, src + (bit >> 3), 8);
 			sum += ((word >> (bit & 7)) & mask) + 1;
 			out[i] = (int64_t) IDSET_FLIP(prev + sum);
 		}
@@ -582,10 +599,10 @@ IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out)
 		uint64_t	word;
 		uint64_t	d;
 
-		memcpy(&word, buf + (bit >> 3), 8);
+		memcpy(&word, src + (bit >> 3), 8);
 		d = word >> shift;
 		if (w + shift > 64)
-			d |= (uint64_t) buf[(bit >> 3) + 8] << (64 - shift);
+			d |= (uint64_t) src[(bit >> 3) + 8] << (64 - shift);
 		d &= mask;
 		/* The next value is prev + d + 1; it must not pass the top. */
 		if (d >= room - sum)

@@ -13,6 +13,7 @@
 
 /* Branch hint usable without PostgreSQL's c.h. */
 #define unlikely_codec(x)	__builtin_expect((x) != 0, 0)
+#define likely_codec(x)		__builtin_expect((x) != 0, 1)
 
 /* The smaller of two sizes. */
 static inline size_t

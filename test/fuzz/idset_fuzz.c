@@ -20,6 +20,13 @@
  *				  (the shapes where one side is used up while the other
  *				  still has candidates), every intersection path against a
  *				  reference merge, plus union and difference
+ *	7  widths:      a multi-block set whose blocks have a chosen bit width
+ *				  (0 to 64) and length, decoded by the SIMD and the
+ *				  portable kernels (identical values required), and
+ *				  intersected with a thinned copy of itself
+ * The last input byte's low bit picks the kernel (SIMD where the CPU has
+ * it, or the portable code) for everything else the input runs, so both
+ * are fuzzed; the stored-form decoders always compare the two.
  * Every output buffer is allocated with exactly the slots the contract in
  * idset.h promises (min(na, nb) for an intersection, na + nb for a union,
  * na for a difference), as the server's callers allocate them, so that
@@ -59,6 +66,31 @@ Slots(size_t n)
 	return p;
 }
 
+/*
+ * Decode every block of r with the SIMD kernel (where available) and with
+ * the portable code: same result, same values.  Restores the kernel choice.
+ */
+static void
+CheckKernels(const IdsetReader *r)
+{
+	bool		was = idset_use_avx2;
+
+	for (uint32_t b = 0; b < r->nblocks && b < 256; b++)
+	{
+		int64_t		x[IDSET_BLOCK_SIZE];
+		int64_t		y[IDSET_BLOCK_SIZE];
+		int			nx;
+		int			ny;
+
+		IdsetSimdConfigure(true);
+		nx = IdsetDecodeBlock(r, b, x);
+		IdsetSimdConfigure(false);
+		ny = IdsetDecodeBlock(r, b, y);
+		CHECK(nx == ny && (nx <= 0 || memcmp(x, y, (size_t) nx * sizeof(int64_t)) == 0));
+	}
+	IdsetSimdConfigure(was);
+}
+
 /* The stored, wire and text forms of canonical values must round-trip. */
 static void
 CheckForms(const int64_t *v, size_t n)
@@ -79,6 +111,7 @@ CheckForms(const int64_t *v, size_t n)
 	CHECK(IdsetDecode(stored, size, back, n, &m) == IDSET_OK);
 	CHECK(m == n && (n == 0 || memcmp(back, v, n * sizeof(int64_t)) == 0));
 	CHECK(IdsetReaderInit(&r, stored, size) == IDSET_OK && r.count == n);
+	CheckKernels(&r);
 	/* The galloping reader agrees with the merge on probes in and around v. */
 	{
 		int64_t		probe[64];
@@ -188,6 +221,7 @@ FuzzStored(const uint8_t *data, size_t size)
 
 	if (IdsetReaderInit(&r, data, size) != IDSET_OK)
 		return;
+	CheckKernels(&r);
 	/* Blocks alone must stay in bounds too. */
 	for (uint32_t b = 0; b < r.nblocks && b < 64; b++)
 	{
@@ -594,13 +628,81 @@ FuzzNested(const uint8_t *data, size_t size)
 	free(tmp);
 }
 
+/*
+ * Target 7: blocks of a chosen width.  Gaps are drawn below 2^w with one
+ * gap of exactly 2^w - 1 per block, so each block is packed at width w;
+ * values start at the bottom of the range and stop before they would pass
+ * the top.
+ */
+static void
+FuzzWidths(const uint8_t *data, size_t size)
+{
+	uint64_t	state = 0xD1B54A32D192ED03u;
+	int			w;
+	size_t		want;
+	size_t		n = 0;
+	size_t		na = 0;
+	size_t		stride;
+	int64_t    *v;
+	int64_t    *a;
+	uint64_t	x;
+	int			f;
+	size_t		sz;
+	uint8_t    *enc;
+	int64_t    *back;
+	size_t		m;
+	IdsetReader r;
+
+	if (size < 4)
+		return;
+	for (size_t i = 0; i < size; i++)
+		state = (state ^ data[i]) * UINT64_C(1099511628211);
+	w = data[0] % 65;
+	want = 1 + ((size_t) data[1] | (size_t) data[2] << 8) % 1500;
+	stride = 1 + data[3] % 5;
+	v = Slots(want);
+	a = Slots(want);
+	x = (uint64_t) (NextRandom(&state) % 1000);
+	for (size_t i = 0; i < want; i++)
+	{
+		uint64_t	mask = w == 64 ? UINT64_MAX : (UINT64_C(1) << w) - 1;
+		uint64_t	gap = i % IDSET_BLOCK_SIZE == 1 ? mask :
+			((NextRandom(&state) << 11) ^ NextRandom(&state)) & mask;
+
+		if (i > 0)
+		{
+			if (gap >= UINT64_MAX - x)
+				break;
+			x += gap + 1;
+		}
+		v[n++] = (int64_t) (x ^ UINT64_C(0x8000000000000000));
+	}
+	sz = IdsetEncodedSize(v, n, &f);
+	enc = malloc(sz);
+	back = Slots(n);
+	IdsetEncode(v, n, enc);
+	CHECK(IdsetReaderInit(&r, enc, sz) == IDSET_OK && r.count == n);
+	CheckKernels(&r);
+	CHECK(IdsetDecode(enc, sz, back, n, &m) == IDSET_OK && m == n &&
+		  memcmp(back, v, n * sizeof(int64_t)) == 0);
+	for (size_t i = 0; i < n; i += stride)
+		a[na++] = v[i];
+	CheckIntersections(a, na, v, n);
+	CheckIntersections(v, n, a, na);
+	free(v);
+	free(a);
+	free(enc);
+	free(back);
+}
+
 /* libFuzzer entry point. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	switch (data[0] % 7)
+	IdsetSimdConfigure((data[size - 1] & 1) == 0);
+	switch (data[0] % 8)
 	{
 		case 0:
 			FuzzText(data + 1, size - 1);
@@ -622,6 +724,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6:
 			FuzzNested(data + 1, size - 1);
+			break;
+		case 7:
+			FuzzWidths(data + 1, size - 1);
 			break;
 	}
 	return 0;

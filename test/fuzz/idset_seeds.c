@@ -92,5 +92,12 @@ main(int argc, char **argv)
 
 		WriteSeed(argv[1], &serial, 6, nest, sizeof(nest));
 	}
+	/* Every block width, three blocks and a tail, both kernels. */
+	for (int w = 0; w <= 64; w++)
+	{
+		uint8_t		widths[5] = {(uint8_t) w, 300 % 256, 300 / 256, (uint8_t) (w % 5), (uint8_t) w};
+
+		WriteSeed(argv[1], &serial, 7, widths, sizeof(widths));
+	}
 	return 0;
 }

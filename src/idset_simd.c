@@ -1,0 +1,231 @@
+/*
+ * idset_simd.c
+ *		SIMD kernels of the idset codec (AVX2, chosen at run time) and the
+ *		switch that selects them.
+ *
+ * The stored form is not changed: these kernels read the same bit-packed
+ * blocks as the portable code in idset_format.c and must produce exactly
+ * the same values (test/fuzz decodes every block both ways and compares).
+ * They are compiled with a per-function target attribute, so the library
+ * is built for the baseline x86-64 and runs on any CPU: IdsetSimdConfigure()
+ * enables them only when the CPU and the OS support AVX2 (the compiler's
+ * __builtin_cpu_supports checks both), and the server turns them off with
+ * the GUC follow_graph.idset_simd.  On other architectures and compilers
+ * only the portable code exists.
+ *
+ * Plain C with no PostgreSQL dependency, like idset_format.c.
+ */
+#ifndef IDSET_STANDALONE
+#include "postgres.h"
+#include "miscadmin.h"
+#endif
+
+#include <string.h>
+
+#include "idset.h"
+#include "idset_int.h"
+
+#if IDSET_HAVE_AVX2
+#include <immintrin.h>
+#endif
+
+/* Is the AVX2 kernel in use?  Read by the codec's hot paths. */
+bool		idset_use_avx2 = false;
+
+/*
+ * Enable the SIMD kernels if allowed and the CPU supports them; returns
+ * whether they are now in use.  Cheap enough to call on every GUC change.
+ */
+bool
+IdsetSimdConfigure(bool allow)
+{
+#if IDSET_HAVE_AVX2
+	static int	cpu_avx2 = -1;
+
+	if (cpu_avx2 < 0)
+	{
+		__builtin_cpu_init();
+		cpu_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	idset_use_avx2 = allow && cpu_avx2 == 1;
+#else
+	(void) allow;
+	idset_use_avx2 = false;
+#endif
+	return idset_use_avx2;
+}
+
+#if IDSET_HAVE_AVX2
+
+/*
+ * Shuffle and shift patterns for unpacking eight w-bit gaps into eight
+ * 32-bit lanes, for 1 <= w <= IDSET_SIMD_MAX_WIDTH.  Eight gaps take
+ * exactly w bytes, so the pattern is the same for every group of eight.
+ * The low 128-bit lane reads 16 bytes from the group's first byte, the
+ * high lane 16 bytes from the byte holding gap 4 (both within 16 bytes
+ * because 7 + 4 * 24 < 128); each lane gathers the 4 bytes holding its gap
+ * and shifts it down.
+ */
+typedef struct UnpackPattern
+{
+	uint8_t		shuffle[32];
+	uint32_t	shift[8];
+	uint32_t	high_offset;	/* byte of gap 4 from the group's start */
+} UnpackPattern;
+
+static UnpackPattern patterns[IDSET_SIMD_MAX_WIDTH + 1];
+static bool patterns_ready = false;
+
+/* Fill patterns[] once (pure computation, idempotent). */
+static void
+InitPatterns(void)
+{
+	for (int w = 1; w <= IDSET_SIMD_MAX_WIDTH; w++)
+	{
+		UnpackPattern *p = &patterns[w];
+
+		p->high_offset = (uint32_t) (4 * w) >> 3;
+		for (int j = 0; j < 8; j++)
+		{
+			uint32_t	bit = (uint32_t) (j * w);
+			uint32_t	byte;
+
+			if (j >= 4)
+				bit -= 8 * p->high_offset;
+			byte = bit >> 3;
+			p->shift[j] = bit & 7;
+			for (int t = 0; t < 4; t++)
+			{
+				uint32_t	src = byte + (uint32_t) t;
+
+				/* Bytes past the 16 loaded are never needed (w <= 24). */
+				p->shuffle[j * 4 + t] = src < 16 ? (uint8_t) src : 0x80;
+			}
+		}
+	}
+	patterns_ready = true;
+}
+
+/*
+ * Decode the k - 1 gaps after a block's first value with AVX2 and write
+ * out[1 .. k): out[i] = first + the sum of (gap + 1) up to i.  packed must
+ * be readable for PackedBytes(k - 1, w) + IDSET_SIMD_PAD bytes; the caller
+ * has checked that no value overflows (then every partial sum fits in 31
+ * bits: 127 * 2^24 < 2^31).  Values past k are computed from the padding
+ * but not stored.
+ */
+__attribute__((target("avx2")))
+void
+IdsetDecodeGapsAvx2(const uint8_t *packed, int w, int k, int64_t first,
+					int64_t *out)
+{
+	const UnpackPattern *p;
+	__m256i		shuffle;
+	__m256i		shift;
+	__m256i		mask;
+	__m256i		one = _mm256_set1_epi32(1);
+	__m256i		carry = _mm256_setzero_si256();
+	__m256i		base = _mm256_set1_epi64x(first);
+	__m256i		bcast3 = _mm256_set1_epi32(3);
+	__m256i		bcast7 = _mm256_set1_epi32(7);
+	__m256i		highhalf = _mm256_setr_epi32(0, 0, 0, 0, -1, -1, -1, -1);
+	int			ngaps = k - 1;
+	int			g;
+
+	IDSET_ASSERT(w >= 1 && w <= IDSET_SIMD_MAX_WIDTH);
+	IDSET_ASSERT(k >= 1 && k <= IDSET_BLOCK_SIZE);
+	if (unlikely_codec(!patterns_ready))
+		InitPatterns();
+	p = &patterns[w];
+	shuffle = _mm256_loadu_si256((const __m256i *) p->shuffle);
+	shift = _mm256_loadu_si256((const __m256i *) p->shift);
+	mask = _mm256_set1_epi32((int) ((UINT32_C(1) << w) - 1));
+	for (g = 0; g < ngaps; g += 8)
+	{
+		const uint8_t *src = packed + (size_t) (g / 8) * (size_t) w;
+		__m128i		lo = _mm_loadu_si128((const __m128i *) src);
+		__m128i		hi = _mm_loadu_si128((const __m128i *) (src + p->high_offset));
+		__m256i		v = _mm256_set_m128i(hi, lo);
+		__m256i		total;
+		__m256i		lo64;
+		__m256i		hi64;
+
+		v = _mm256_shuffle_epi8(v, shuffle);
+		v = _mm256_srlv_epi32(v, shift);
+		v = _mm256_and_si256(v, mask);
+		v = _mm256_add_epi32(v, one);
+		/* Prefix sums: within each 128-bit lane, then across. */
+		v = _mm256_add_epi32(v, _mm256_slli_si256(v, 4));
+		v = _mm256_add_epi32(v, _mm256_slli_si256(v, 8));
+		v = _mm256_add_epi32(v, _mm256_and_si256(_mm256_permutevar8x32_epi32(v, bcast3), highhalf));
+		/* The carry chain is one add per group; the permute is off it. */
+		total = _mm256_permutevar8x32_epi32(v, bcast7);
+		v = _mm256_add_epi32(v, carry);
+		carry = _mm256_add_epi32(carry, total);
+		lo64 = _mm256_add_epi64(base, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(v)));
+		hi64 = _mm256_add_epi64(base, _mm256_cvtepu32_epi64(_mm256_extracti128_si256(v, 1)));
+		if (likely_codec(ngaps - g >= 8))
+		{
+			_mm256_storeu_si256((__m256i *) (out + 1 + g), lo64);
+			_mm256_storeu_si256((__m256i *) (out + 5 + g), hi64);
+		}
+		else
+		{
+			int64_t		tail[8];
+
+			_mm256_storeu_si256((__m256i *) tail, lo64);
+			_mm256_storeu_si256((__m256i *) (tail + 4), hi64);
+			memcpy(out + 1 + g, tail, (size_t) (ngaps - g) * sizeof(int64_t));
+		}
+	}
+}
+
+/*
+ * Intersect two sorted runs four values of each at a time while both have
+ * at least four left: compare a's four against every rotation of b's four,
+ * append the matches of a (ascending; at most one per value) to out while k
+ * is below cap, then move past whichever four end lower (both if they end
+ * equal).  Returns the new count and leaves *pi and *pj where it stopped,
+ * or returns cap as soon as out is full.  A value of a that stays for the
+ * next step can only meet larger values of b, so no match is reported
+ * twice and the output stays ascending.
+ */
+__attribute__((target("avx2")))
+size_t
+IdsetIntersectRunsAvx2(const int64_t *a, int na, int *pi, const int64_t *b,
+					   int nb, int *pj, int64_t *out, size_t k, size_t cap)
+{
+	int			i = *pi;
+	int			j = *pj;
+
+	IDSET_ASSERT(k < cap);
+	while (i + 4 <= na && j + 4 <= nb)
+	{
+		__m256i		va = _mm256_loadu_si256((const __m256i *) (a + i));
+		__m256i		vb = _mm256_loadu_si256((const __m256i *) (b + j));
+		__m256i		m;
+		int			mask;
+		int64_t		amax = a[i + 3];
+		int64_t		bmax = b[j + 3];
+
+		m = _mm256_cmpeq_epi64(va, vb);
+		m = _mm256_or_si256(m, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x39)));
+		m = _mm256_or_si256(m, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x4e)));
+		m = _mm256_or_si256(m, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x93)));
+		mask = _mm256_movemask_pd(_mm256_castsi256_pd(m));
+		while (unlikely_codec(mask != 0))
+		{
+			out[k++] = a[i + __builtin_ctz((unsigned) mask)];
+			if (k == cap)
+				return k;
+			mask &= mask - 1;
+		}
+		i += (amax <= bmax) << 2;
+		j += (bmax <= amax) << 2;
+	}
+	*pi = i;
+	*pj = j;
+	return k;
+}
+
+#endif							/* IDSET_HAVE_AVX2 */
