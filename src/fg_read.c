@@ -226,26 +226,48 @@ FgDistinctIds(ArrayType *arr, const char *argname, bool has_skip,
 						   nelems, FG_MAX_ARRAY_ELEMENTS),
 				 errhint("Split the array into smaller calls.")));
 
-	deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	if (ARR_ELEMTYPE(arr) != INT8OID)
+		elog(ERROR, "%s must be a bigint array", argname);
 	items = palloc(sizeof(FgArrayItem) * Max(nelems, 1));
-	for (int i = 0; i < nelems; i++)
+	if (!ARR_HASNULL(arr))
 	{
-		int64		id;
+		/* No NULLs: the elements are a plain int64 vector, read in place. */
+		const int64 *v = (const int64 *)
+			((const char *) arr + ARR_OVERHEAD_NONULLS(ARR_NDIM(arr)));
 
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (nulls[i])
-			continue;
-		id = DatumGetInt64(elems[i]);
-		if (has_skip && id == skip)
-			continue;
-		items[n].id = id;
-		items[n].pos = i;
-		n++;
+		for (int i = 0; i < nelems; i++)
+		{
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (has_skip && v[i] == skip)
+				continue;
+			items[n].id = v[i];
+			items[n].pos = i;
+			n++;
+		}
 	}
-	pfree(elems);
-	pfree(nulls);
+	else
+	{
+		deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+						  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+		for (int i = 0; i < nelems; i++)
+		{
+			int64		id;
+
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (nulls[i])
+				continue;
+			id = DatumGetInt64(elems[i]);
+			if (has_skip && id == skip)
+				continue;
+			items[n].id = id;
+			items[n].pos = i;
+			n++;
+		}
+		pfree(elems);
+		pfree(nulls);
+	}
 
 	SortItemsById(items, n);
 	for (int i = 0; i < n; i++)

@@ -22,16 +22,22 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/stratnum.h"
+#include "access/relscan.h"
 #include "access/table.h"
+#include "access/visibilitymap.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/predicate.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -285,26 +291,54 @@ fg_mutes(PG_FUNCTION_ARGS)
 }
 
 /*
- * The next entry of a MarkWalk: its other id, and whether it counts (a mute
- * only while in force, read from the heap tuple; anything else always).
+ * The next visible entry of a MarkWalk: its other id from the index tuple.
+ * As FgScanNextId, the heap is read only for an entry on a page not known
+ * all-visible; *in_slot then says the entry's heap tuple is in s->slot.
  */
 static inline bool
-NextEntry(FgScan *s, bool mutes, int64 *id, bool *counts)
+NextEntry(FgScan *s, int64 *id, bool *in_slot)
+{
+	ItemPointer tid;
+
+	while ((tid = index_getnext_tid(s->scan, s->dir)) != NULL)
+	{
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		*in_slot = false;
+		if (!VM_ALL_VISIBLE(s->heap, ItemPointerGetBlockNumber(tid),
+							&s->vmbuffer))
+		{
+			if (!index_fetch_heap(s->scan, s->slot))
+				continue;
+			*in_slot = true;
+		}
+		else if (IsolationIsSerializable() && IsMVCCSnapshot(s->snapshot))
+			PredicateLockPage(s->heap, ItemPointerGetBlockNumber(tid),
+							  s->snapshot);
+		*id = DatumGetInt64(index_getattr(s->scan->xs_itup, 2,
+										  s->scan->xs_itupdesc, &isnull));
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Is the mute entry NextEntry just returned in force?  Its heap tuple is
+ * read only now, for an entry that matched a target: a viewer's other
+ * mutes cost no heap visit.  The index entry points at the root of its HOT
+ * chain, so this fetch finds the version the snapshot sees.
+ */
+static bool
+MuteEntryInForce(FgScan *s, bool in_slot)
 {
 	bool		isnull;
 	Datum		expires;
 
-	if (!mutes)
-	{
-		*counts = true;
-		return FgScanNextId(s, id);
-	}
-	if (!FgScanNextTuple(s))
-		return false;
-	*id = DatumGetInt64(slot_getattr(s->slot, FG_MUTE_ATT_MUTED, &isnull));
+	if (!in_slot && !index_fetch_heap(s->scan, s->slot))
+		return false;			/* not visible after all: no mute */
 	expires = slot_getattr(s->slot, FG_MUTE_ATT_EXPIRES, &isnull);
-	*counts = FgExpiryInForce(expires, isnull);
-	return true;
+	return FgExpiryInForce(expires, isnull);
 }
 
 /*
@@ -313,23 +347,27 @@ NextEntry(FgScan *s, bool mutes, int64 *id, bool *counts)
  * walked from ids[0] on and merged with ids[]; after FG_STATE_GALLOP_STEPS
  * entries that land on no id the walk descends the btree again to the next
  * id, so a long list costs at most those steps and a descent per id, and an
- * owner with no entries costs one descent.  With mutes (mute_pkey) each
- * entry's heap tuple is read too, and a match counts only while the mute is
- * in force.
+ * owner with no entries costs one descent.  The walk reads the index only
+ * (as an index-only scan does); with mutes (mute_pkey) the heap tuple of an
+ * entry that matches an id is read too, and the match counts only while the
+ * mute is in force.  *vmbuf is a visibility map pin of heap to reuse, and
+ * gets the walk's pin back (the caller releases it).
  */
 static void
 MarkWalk(Relation heap, const char *indexname, int64 owner,
-		 const int64 *ids, int n, bool *flags, int col, bool mutes)
+		 const int64 *ids, int n, bool *flags, int col, bool mutes,
+		 Buffer *vmbuf)
 {
-	FgScan	   *s = FgScanBegin(heap, indexname, ForwardScanDirection, mutes);
+	FgScan	   *s = FgScanBegin(heap, indexname, ForwardScanDirection, false);
 	int			j = 0;
 	int			missed = 0;
 	int64		id;
-	bool		counts;
+	bool		in_slot;
 
 	Assert(n > 0);
+	s->vmbuffer = *vmbuf;
 	FgScanSeek(s, owner, BTGreaterEqualStrategyNumber, ids[0]);
-	while (NextEntry(s, mutes, &id, &counts))
+	while (NextEntry(s, &id, &in_slot))
 	{
 		if (id < ids[j])
 		{
@@ -347,13 +385,26 @@ MarkWalk(Relation heap, const char *indexname, int64 owner,
 			break;
 		if (ids[j] == id)
 		{
-			if (counts)
+			if (!mutes || MuteEntryInForce(s, in_slot))
 				flags[j * FG_REL_COLUMNS + col] = true;
 			if (++j == n)
 				break;
 		}
 	}
+	*vmbuf = s->vmbuffer;
+	s->vmbuffer = InvalidBuffer;
 	FgScanEnd(s);
+}
+
+/*
+ * Release a visibility map pin MarkWalk handed back, and forget it.
+ */
+static void
+ReleaseVmPin(Buffer *vmbuf)
+{
+	if (BufferIsValid(*vmbuf))
+		ReleaseBuffer(*vmbuf);
+	*vmbuf = InvalidBuffer;
 }
 
 /*
@@ -438,34 +489,40 @@ FgRelationshipFlags(int64 viewer, const int64 *ids, int n, bool with_states,
 					bool *flags)
 {
 	Relation	heap;
+	Buffer		vmbuf = InvalidBuffer;
 
 	if (n == 0)
 		return;
 
 	heap = FgOpenEdges();
 	MarkWalk(heap, FG_EDGE_PKEY, viewer, ids, n, flags, FG_REL_FOLLOWING,
-			 false);
+			 false, &vmbuf);
 	MarkWalk(heap, FG_EDGE_BY_FOLLOWEE, viewer, ids, n, flags,
-			 FG_REL_FOLLOWED_BY, false);
+			 FG_REL_FOLLOWED_BY, false, &vmbuf);
+	ReleaseVmPin(&vmbuf);
 	table_close(heap, NoLock);
 	if (!with_states)
 		return;
 
 	heap = FgOpenTable(FG_REQUEST_TABLE, AccessShareLock);
 	MarkWalk(heap, FG_REQUEST_PKEY, viewer, ids, n, flags, FG_REL_REQUESTED,
-			 false);
+			 false, &vmbuf);
+	ReleaseVmPin(&vmbuf);
 	MarkRequestedBy(heap, viewer, ids, n, flags);
 	table_close(heap, NoLock);
 
 	heap = FgOpenTable(FG_BLOCK_TABLE, AccessShareLock);
 	MarkWalk(heap, FG_BLOCK_PKEY, viewer, ids, n, flags, FG_REL_BLOCKING,
-			 false);
+			 false, &vmbuf);
 	MarkWalk(heap, FG_BLOCK_BY_BLOCKED, viewer, ids, n, flags,
-			 FG_REL_BLOCKED_BY, false);
+			 FG_REL_BLOCKED_BY, false, &vmbuf);
+	ReleaseVmPin(&vmbuf);
 	table_close(heap, NoLock);
 
 	heap = FgOpenTable(FG_MUTE_TABLE, AccessShareLock);
-	MarkWalk(heap, FG_MUTE_PKEY, viewer, ids, n, flags, FG_REL_MUTING, true);
+	MarkWalk(heap, FG_MUTE_PKEY, viewer, ids, n, flags, FG_REL_MUTING, true,
+			 &vmbuf);
+	ReleaseVmPin(&vmbuf);
 	table_close(heap, NoLock);
 }
 

@@ -26,7 +26,9 @@
 # EXISTS per column.  Both sides are checked to give the same rows for every
 # page of bench.rel_case before timing.  pgbench -M prepared runs the two
 # alternately, A B A B, --reps times for --duration seconds each; the table
-# gives the medians and the ratio.  Results: out/states-N.md.  --reuse
+# gives the medians and the ratio, and the floor: the same rows returned
+# with no lookup (what both sides pay for the protocol, the array parameter
+# and the output).  Results: out/states-N.md.  --reuse
 # keeps fg_states_N from an earlier run (the states take minutes to apply
 # at SCALE=18).
 set -euo pipefail
@@ -171,12 +173,15 @@ lookup="\\set i random(1, $NR)
 SELECT viewer AS v, targets AS t FROM bench.rel_case WHERE i = :i \\gset"
 printf '%s\n%s\n' "$lookup" "SELECT * FROM follow_graph.relationships(:v, :t::bigint[]);" > "$sqldir/ext.sql"
 printf '%s\n%s;\n' "$lookup" "$base_sql" > "$sqldir/base.sql"
+# The floor: the same 100 rows of eight columns with no lookup at all (the
+# protocol, the array parameter and the output both sides pay).
+printf '%s\n%s\n' "$lookup" "SELECT t.id, :v::bigint < 0, false, false, false, false, false, false FROM unnest(:t::bigint[]) AS t(id);" > "$sqldir/floor.sql"
 
 raw=$out/states-raw-$scale.tsv
 printf 'clients\tside\trep\tlatency_ms\n' > "$raw"
 for c in $clients; do
 	for r in $(seq "$reps"); do
-		for side in ext base; do
+		for side in ext base floor; do
 			log=$out/pgbench-states.log
 			if [ $smoke -eq 1 ]; then len=(-t 5); else len=(-T "$duration"); fi
 			"$PGBENCH" -n -M prepared -r -c "$c" -j "$c" "${len[@]}" -f "$sqldir/$side.sql" "$db" > "$log" 2>&1 || {
@@ -193,15 +198,15 @@ host="$(nproc) vCPU, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /pro
 	echo
 	echo "pgbench -M prepared, median of $reps interleaved runs of ${duration}s per side; $host; PostgreSQL $(qdb -Atc 'SHOW server_version' | cut -d' ' -f1)"
 	echo
-	echo "| clients | follow_graph | plain SQL (4 tables, EXISTS per column) | ratio (baseline/ext) |"
-	echo "|---:|---:|---:|---:|"
+	echo "| clients | follow_graph | plain SQL (4 tables, EXISTS per column) | ratio (baseline/ext) | floor (same rows, no lookup) |"
+	echo "|---:|---:|---:|---:|---:|"
 	awk -F'\t' 'NR > 1 { v[$1, $2] = v[$1, $2] " " $4; cl[$1] = 1 }
 		function med(s,   a, n, i, j, t) { n = split(s, a, " ")
 			for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 			return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
 		function fmt(ms) { return (ms < 1) ? sprintf("%.1f µs", ms * 1000) : sprintf("%.2f ms", ms) }
-		END { for (c in cl) { e = med(v[c, "ext"]); b = med(v[c, "base"])
-			printf "| %s | %s | %s | %.1f× |\n", c, fmt(e), fmt(b), (e > 0 ? b / e : 0) } }' "$raw" | sort -n -t'|' -k2
+		END { for (c in cl) { e = med(v[c, "ext"]); b = med(v[c, "base"]); f = med(v[c, "floor"])
+			printf "| %s | %s | %s | %.2f× | %s |\n", c, fmt(e), fmt(b), (e > 0 ? b / e : 0), fmt(f) } }' "$raw" | sort -n -t'|' -k2
 	echo
 	echo "States: $nblock of $ntargets targets in a block, $nreq in a pending request, $nmute muted (over all $NR pages)."
 	[ $smoke -eq 0 ] || { echo; echo "(smoke run: a few transactions per run, timings mean nothing)"; }
