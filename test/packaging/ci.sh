@@ -88,16 +88,30 @@ if not re.fullmatch(r"1\.0\.\d+", str(meta.get("meta-spec", {}).get("version")))
     bad.append("meta-spec version is not 1.0.x")
 if meta.get("version") != ver:
     bad.append(f"version {meta.get('version')!r}, the extension is at {ver}")
+def control_version(ext):
+    try:
+        text = open(os.path.join(src, ext + ".control")).read()
+    except OSError:
+        return None
+    m = re.search(r"^default_version\s*=\s*'([^']*)'", text, re.M)
+    return m.group(1) if m else None
+controls = sorted(f[:-len(".control")] for f in os.listdir(src) if f.endswith(".control"))
+for ext in controls:
+    if ext not in meta.get("provides", {}):
+        bad.append(f"provides has no entry for {ext} ({ext}.control)")
 for ext, p in meta.get("provides", {}).items():
-    if p.get("version") != ver:
-        bad.append(f"provides.{ext}.version {p.get('version')!r}, the extension is at {ver}")
+    ever = control_version(ext)
+    if ever is None:
+        bad.append(f"provides.{ext} has no {ext}.control with a default_version")
+    elif p.get("version") != ever:
+        bad.append(f"provides.{ext}.version {p.get('version')!r}, {ext}.control is at {ever}")
     for key in ("file", "docfile"):
         f = p.get(key)
         if key == "file" or f is not None:
             if not f or not os.path.isfile(os.path.join(src, f)):
                 bad.append(f"provides.{ext}.{key} {f!r} is not a file of the tree")
     m = re.fullmatch(r"sql/[a-z_]+--([0-9.]+)\.sql", p.get("file") or "")
-    if m and m.group(1) != ver:
+    if m and m.group(1) != control_version(ext):
         bad.append(f"provides.{ext}.file {p['file']!r} is the frozen install script of {m.group(1)}")
 for b in bad:
     print("META.json:", b)
