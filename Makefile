@@ -28,6 +28,7 @@ OBJS = \
 	src/fg_states_read.o \
 	src/fg_discovery.o \
 	src/fg_feed.o \
+	src/fg_mutual.o \
 	\
 	src/idset.o \
 	src/idset_format.o \

@@ -119,3 +119,28 @@ BEGIN
 END
 $guard$;
 
+
+-- == the mutual range (issue 15) ==
+-- The table of sql/install/85_mutual.sql, filled from the edges.  The edge
+-- table is locked in SHARE mode first: that waits for every writer in
+-- flight (they hold ROW EXCLUSIVE on it to commit) and keeps new ones out
+-- until the update commits, so no edge changes between the fill and the
+-- first writer that maintains the range.  The key is added after the fill
+-- (one sort instead of row-by-row inserts); the catalog is the same.
+LOCK TABLE follow_graph.edge IN SHARE MODE;
+CREATE TABLE follow_graph.mutual (
+	account		bigint	NOT NULL,
+	friend		bigint	NOT NULL
+);
+INSERT INTO follow_graph.mutual (account, friend)
+SELECT e.follower, e.followee
+FROM follow_graph.edge AS e
+JOIN follow_graph.edge AS r
+  ON r.follower OPERATOR(pg_catalog.=) e.followee
+ AND r.followee OPERATOR(pg_catalog.=) e.follower
+ORDER BY e.follower, e.followee;
+ALTER TABLE follow_graph.mutual ADD CONSTRAINT mutual_pkey PRIMARY KEY (account, friend);
+
+REVOKE ALL ON follow_graph.mutual FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.mutual', '');
+COMMENT ON TABLE follow_graph.mutual IS 'follow_graph storage: both rows (a, b) and (b, a) of every mutual pair, the Friends of each account in id order (write through the API only)';

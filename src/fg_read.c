@@ -727,7 +727,8 @@ AnyArgNull(FunctionCallInfo fcinfo, int nargs)
 }
 
 /*
- * mutuals(account, page_size, after): following(account) ∩ followers(account)
+ * mutuals(account, page_size, after): following(account) ∩ followers(account),
+ * read from the mutual range when the catalog has it
  */
 Datum
 fg_mutuals(PG_FUNCTION_ARGS)
@@ -740,6 +741,8 @@ fg_mutuals(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 	account = PG_GETARG_INT64(0);
+	if (FgMutualInstalled())
+		return FgMutualPage(fcinfo, account);	/* one range (fg_mutual.c) */
 	return IntersectPage(fcinfo, (FgSide) {account, false},
 						 (FgSide) {account, true}, 1);
 }
