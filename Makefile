@@ -29,6 +29,7 @@ OBJS = \
 	src/fg_discovery.o \
 	src/fg_feed.o \
 	src/fg_mutual.o \
+	src/fg_pages.o \
 	\
 	src/idset.o \
 	src/idset_format.o \

@@ -120,7 +120,7 @@ END
 $guard$;
 
 
--- == the mutual range (issue 15) ==
+-- == pages and the mutual range (issue 15) ==
 -- The table of sql/install/85_mutual.sql, filled from the edges.  The edge
 -- table is locked in SHARE mode first: that waits for every writer in
 -- flight (they hold ROW EXCLUSIVE on it to commit) and keeps new ones out
@@ -144,3 +144,11 @@ ALTER TABLE follow_graph.mutual ADD CONSTRAINT mutual_pkey PRIMARY KEY (account,
 REVOKE ALL ON follow_graph.mutual FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('follow_graph.mutual', '');
 COMMENT ON TABLE follow_graph.mutual IS 'follow_graph storage: both rows (a, b) and (b, a) of every mutual pair, the Friends of each account in id order (write through the API only)';
+
+-- followers() pages index-only (src/fg_pages.c): the (followee, seq) index
+-- carries follower and followed_at, built again under the SHARE lock taken
+-- above.  Cursors are unchanged (seq stays), so a client's cursor taken
+-- before the update pages on after it.
+DROP INDEX follow_graph.edge_followee_seq;
+CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
+	INCLUDE (follower, followed_at);

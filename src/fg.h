@@ -281,12 +281,14 @@ extern Relation FgOpenMutual(void);
 /*
  * CTEs for the set-based writers (each ends with a comma): insert or delete
  * both rows of every pair (a, b) the query yields, a pair counted once.
+ * Rows go in in key order, so that a large import fills the btree densely.
  */
 #define FG_MUTUAL_INSERT_CTE(name, pairs) \
 " " name " AS (" \
 "  INSERT INTO follow_graph.mutual (account, friend)" \
 "  SELECT k.a, k.b FROM (" pairs ") AS p (a, b)," \
 "       LATERAL (VALUES (p.a, p.b), (p.b, p.a)) AS k (a, b)" \
+"  ORDER BY k.a, k.b" \
 "  ON CONFLICT (account, friend) DO NOTHING RETURNING 1),"
 #define FG_MUTUAL_DELETE_CTE(name, pairs) \
 " " name " AS (" \
@@ -295,5 +297,9 @@ extern Relation FgOpenMutual(void);
 "       LATERAL (VALUES (p.a, p.b), (p.b, p.a)) AS k (a, b)" \
 "  WHERE m.account OPERATOR(pg_catalog.=) k.a" \
 "    AND m.friend OPERATOR(pg_catalog.=) k.b RETURNING 1),"
+
+/* fg_pages.c: followers() pages from the covering index (0.3.0) */
+extern bool FgEdgeIndexCovers(const char *indexname);
+extern Datum FgFollowersPage(FunctionCallInfo fcinfo, const char *indexname);
 
 #endif							/* FG_H */

@@ -505,6 +505,12 @@ static const char *const sql_build_indexes[] = {
 	"CREATE INDEX edge_follower_seq ON follow_graph.edge (follower, seq)"
 };
 
+/* The third one as a 0.3.0 catalog has it: covering followers() pages. */
+#define FG_BUILD_FOLLOWEE_SEQ	2
+static const char *const sql_build_followee_seq_covering =
+"CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)"
+" INCLUDE (follower, followed_at)";
+
 /*
  * Count changes of an import.  %1$s: the new edges (follower, followee);
  * %2$s: the new mutual pairs (lo, hi), each once; %3$s: the stripe to add
@@ -1055,7 +1061,10 @@ AppendRebuild(int64 groups, bool empty, bool states, Tuplestorestate *store,
 	Datum		values[1];
 	StringInfoData sql;
 	int64		added;
+	bool		covering;
 
+	/* Build the indexes again as the catalog has them (fg_pages.c). */
+	covering = FgEdgeIndexCovers(FG_EDGE_FOLLOWEE_SEQ);
 	FgSpiExec(sql_drop_indexes, 0, NULL, NULL, SPI_OK_UTILITY);
 	values[0] = Int64GetDatum(groups);
 	FgSpiExec(sql_reserve_seq, 1, types, values, SPI_OK_SELECT);
@@ -1072,7 +1081,9 @@ AppendRebuild(int64 groups, bool empty, bool states, Tuplestorestate *store,
 
 	for (size_t i = 0; i < lengthof(sql_build_indexes); i++)
 	{
-		FgSpiExec(sql_build_indexes[i], 0, NULL, NULL, SPI_OK_UTILITY);
+		FgSpiExec(covering && i == FG_BUILD_FOLLOWEE_SEQ ?
+				  sql_build_followee_seq_covering : sql_build_indexes[i],
+				  0, NULL, NULL, SPI_OK_UTILITY);
 		ImportProgress(clock, i == 0 ? "built the primary key" : "built an index", added);
 	}
 	return added;

@@ -531,7 +531,8 @@ ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
 Datum
 fg_followers(PG_FUNCTION_ARGS)
 {
-	return ListPage(fcinfo, FG_EDGE_FOLLOWEE_SEQ, FG_EDGE_ATT_FOLLOWER);
+	/* Index-only from the 0.3.0 covering index (fg_pages.c). */
+	return FgFollowersPage(fcinfo, FG_EDGE_FOLLOWEE_SEQ);
 }
 
 /*
