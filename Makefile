@@ -32,6 +32,8 @@ OBJS = \
 	src/fg_states_read.o \
 	src/fg_discovery.o \
 	src/fg_feed.o \
+	src/fg_mutual.o \
+	src/fg_pages.o \
 	\
 	src/idset.o \
 	src/idset_format.o \

@@ -580,3 +580,36 @@ COMMENT ON FUNCTION follow_graph.node_status() IS 'internal (cluster node): name
 COMMENT ON FUNCTION follow_graph.node_version_floor(bigint) IS 'internal (cluster node): make later journal versions of this node greater than the given one';
 COMMENT ON FUNCTION follow_graph.node_copy_in(bigint[], bigint[]) IS 'internal (cluster node): copy edges in, in order (partition moves)';
 COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): remove the edges of which this node owns neither account (after a partition moved away)';
+
+-- == pages and the mutual range (issue 15) ==
+-- The table of sql/install/85_mutual.sql, filled from the edges.  The edge
+-- table is locked in SHARE mode first: that waits for every writer in
+-- flight (they hold ROW EXCLUSIVE on it to commit) and keeps new ones out
+-- until the update commits, so no edge changes between the fill and the
+-- first writer that maintains the range.  The key is added after the fill
+-- (one sort instead of row-by-row inserts); the catalog is the same.
+LOCK TABLE follow_graph.edge IN SHARE MODE;
+CREATE TABLE follow_graph.mutual (
+	account		bigint	NOT NULL,
+	friend		bigint	NOT NULL
+);
+INSERT INTO follow_graph.mutual (account, friend)
+SELECT e.follower, e.followee
+FROM follow_graph.edge AS e
+JOIN follow_graph.edge AS r
+  ON r.follower OPERATOR(pg_catalog.=) e.followee
+ AND r.followee OPERATOR(pg_catalog.=) e.follower
+ORDER BY e.follower, e.followee;
+ALTER TABLE follow_graph.mutual ADD CONSTRAINT mutual_pkey PRIMARY KEY (account, friend);
+
+REVOKE ALL ON follow_graph.mutual FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.mutual', '');
+COMMENT ON TABLE follow_graph.mutual IS 'follow_graph storage: both rows (a, b) and (b, a) of every mutual pair, the Friends of each account in id order (write through the API only)';
+
+-- followers() pages index-only (src/fg_pages.c): the (followee, seq) index
+-- carries follower and followed_at, built again under the SHARE lock taken
+-- above.  Cursors are unchanged (seq stays), so a client's cursor taken
+-- before the update pages on after it.
+DROP INDEX follow_graph.edge_followee_seq;
+CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
+	INCLUDE (follower, followed_at);

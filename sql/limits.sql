@@ -12,6 +12,10 @@ INSERT INTO edge (follower, followee, seq, followed_at)
 	SELECT g, 1, g, '2026-01-01' FROM generate_series(2, 1000001) AS g;
 INSERT INTO edge (follower, followee, seq, followed_at)
 	SELECT 1, g, 2000000 + g, '2026-01-01' FROM generate_series(2, 1001) AS g;
+-- (the 1000 mutual pairs go into the mutual range too, as the API would)
+INSERT INTO mutual (account, friend)
+	SELECT 1, g FROM generate_series(2, 1001) AS g
+	UNION ALL SELECT g, 1 FROM generate_series(2, 1001) AS g;
 
 -- a 100 ms statement_timeout stops whole-graph listings within a moment
 SET statement_timeout = '100ms';

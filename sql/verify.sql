@@ -34,7 +34,7 @@ SELECT * FROM verify();
 -- its own indexes are still checked: a dropped one is reported
 DROP INDEX edge_followee_seq;
 SELECT * FROM verify();
-CREATE INDEX edge_followee_seq ON edge (followee, seq);
+CREATE INDEX edge_followee_seq ON edge (followee, seq) INCLUDE (follower, followed_at);
 SELECT * FROM verify();
 
 -- drift planted by a superuser writing around the API

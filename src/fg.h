@@ -268,4 +268,41 @@ extern bool FgExpiryInForce(Datum expires_at, bool isnull);
 extern Datum FgSeqListPage(FunctionCallInfo fcinfo, const FgSeqList *list);
 extern bool FgAdvanceTo(FgScan *s, int64 *cur, int64 target);
 
+/*
+ * fg_mutual.c: the mutual range (follow_graph.mutual, 0.3.0), both rows
+ * (a, b) and (b, a) of every mutual pair.  Writers change it exactly where
+ * they change a mutual count; on an older catalog it is absent and the
+ * reads intersect the edges instead.
+ */
+#define FG_MUTUAL_TABLE			"mutual"
+#define FG_MUTUAL_PKEY			"mutual_pkey"			/* (account, friend) */
+extern bool FgMutualInstalled(void);
+extern void FgMutualPair(int64 a, int64 b, bool mutual);
+extern Datum FgMutualPage(FunctionCallInfo fcinfo, int64 account);
+extern Relation FgOpenMutual(void);
+
+/*
+ * CTEs for the set-based writers (each ends with a comma): insert or delete
+ * both rows of every pair (a, b) the query yields, a pair counted once.
+ * Rows go in in key order, so that a large import fills the btree densely.
+ */
+#define FG_MUTUAL_INSERT_CTE(name, pairs) \
+" " name " AS (" \
+"  INSERT INTO follow_graph.mutual (account, friend)" \
+"  SELECT k.a, k.b FROM (" pairs ") AS p (a, b)," \
+"       LATERAL (VALUES (p.a, p.b), (p.b, p.a)) AS k (a, b)" \
+"  ORDER BY k.a, k.b" \
+"  ON CONFLICT (account, friend) DO NOTHING RETURNING 1),"
+#define FG_MUTUAL_DELETE_CTE(name, pairs) \
+" " name " AS (" \
+"  DELETE FROM follow_graph.mutual AS m" \
+"  USING (" pairs ") AS p (a, b)," \
+"       LATERAL (VALUES (p.a, p.b), (p.b, p.a)) AS k (a, b)" \
+"  WHERE m.account OPERATOR(pg_catalog.=) k.a" \
+"    AND m.friend OPERATOR(pg_catalog.=) k.b RETURNING 1),"
+
+/* fg_pages.c: followers() pages from the covering index (0.3.0) */
+extern bool FgEdgeIndexCovers(const char *indexname);
+extern Datum FgFollowersPage(FunctionCallInfo fcinfo, const char *indexname);
+
 #endif							/* FG_H */

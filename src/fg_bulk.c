@@ -505,13 +505,20 @@ static const char *const sql_build_indexes[] = {
 	"CREATE INDEX edge_follower_seq ON follow_graph.edge (follower, seq)"
 };
 
+/* The third one as a 0.3.0 catalog has it: covering followers() pages. */
+#define FG_BUILD_FOLLOWEE_SEQ	2
+static const char *const sql_build_followee_seq_covering =
+"CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)"
+" INCLUDE (follower, followed_at)";
+
 /*
  * Count changes of an import.  %1$s: the new edges (follower, followee);
  * %2$s: the new mutual pairs (lo, hi), each once; %3$s: the stripe to add
- * to; %4$s: what to do when that stripe exists.
+ * to; %4$s: what to do when that stripe exists; %5$s: the insert of the
+ * new mutual pairs into the mutual range (sql_import_mutual), or nothing.
  */
 static const char *const sql_import_counts_fmt =
-"WITH m AS MATERIALIZED (%2$s),"
+"WITH m AS MATERIALIZED (%2$s),%5$s"
 " fr AS (SELECT x.followee AS account, pg_catalog.count(*) AS n FROM %1$s AS x GROUP BY 1),"
 " fg AS (SELECT x.follower AS account, pg_catalog.count(*) AS n FROM %1$s AS x GROUP BY 1),"
 " mu AS (SELECT y.account, pg_catalog.count(*) AS n"
@@ -524,6 +531,10 @@ static const char *const sql_import_counts_fmt =
 " INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)"
 " SELECT d.account, %3$s, d.fr, d.fg, d.mu"
 " FROM d ORDER BY d.account %4$s";
+
+/* The new mutual pairs m (lo, hi) into the mutual range, both rows each. */
+static const char *const sql_import_mutual =
+FG_MUTUAL_INSERT_CTE("mi", "SELECT m.lo, m.hi FROM m");
 
 /*
  * Add to the lowest existing stripe of each account, or make stripe 0; only
@@ -1050,7 +1061,10 @@ AppendRebuild(int64 groups, bool empty, bool states, Tuplestorestate *store,
 	Datum		values[1];
 	StringInfoData sql;
 	int64		added;
+	bool		covering;
 
+	/* Build the indexes again as the catalog has them (fg_pages.c). */
+	covering = FgEdgeIndexCovers(FG_EDGE_FOLLOWEE_SEQ);
 	FgSpiExec(sql_drop_indexes, 0, NULL, NULL, SPI_OK_UTILITY);
 	values[0] = Int64GetDatum(groups);
 	FgSpiExec(sql_reserve_seq, 1, types, values, SPI_OK_SELECT);
@@ -1067,7 +1081,9 @@ AppendRebuild(int64 groups, bool empty, bool states, Tuplestorestate *store,
 
 	for (size_t i = 0; i < lengthof(sql_build_indexes); i++)
 	{
-		FgSpiExec(sql_build_indexes[i], 0, NULL, NULL, SPI_OK_UTILITY);
+		FgSpiExec(covering && i == FG_BUILD_FOLLOWEE_SEQ ?
+				  sql_build_followee_seq_covering : sql_build_indexes[i],
+				  0, NULL, NULL, SPI_OK_UTILITY);
 		ImportProgress(clock, i == 0 ? "built the primary key" : "built an index", added);
 	}
 	return added;
@@ -1321,7 +1337,8 @@ fg_import_edges(PG_FUNCTION_ARGS)
 							 empty ? sql_mutual_all[states_on] : sql_mutual_some,
 							 fresh ? "0" : rebuild ? sql_counts_stripe_any :
 							 sql_counts_stripe_free,
-							 fresh ? "" : sql_counts_upsert);
+							 fresh ? "" : sql_counts_upsert,
+							 FgMutualInstalled() ? sql_import_mutual : "");
 			values[0] = Int64GetDatum(first_seq);
 			FgSpiExec(sql.data, empty ? 0 : 1, types, values, SPI_OK_INSERT);
 			ImportProgress(&clock, "updated the counts of accounts", SPI_processed);
@@ -1354,61 +1371,71 @@ fg_import_edges(PG_FUNCTION_ARGS)
  * order, each to a stripe nobody else holds (or a new one).  Returns the
  * number of edges deleted.
  */
-static const char *const sql_remove_edges =
-"WITH d AS ("
-"  DELETE FROM follow_graph.edge AS e"
-"  WHERE e.follower OPERATOR(pg_catalog.=) $1 OR e.followee OPERATOR(pg_catalog.=) $1"
-"  RETURNING e.follower, e.followee),"
-" per AS ("
-"  SELECT CASE WHEN d.follower OPERATOR(pg_catalog.=) $1 THEN d.followee"
-"              ELSE d.follower END AS x,"
-"         pg_catalog.bool_or(d.follower OPERATOR(pg_catalog.=) $1) AS out_e,"
-"         pg_catalog.bool_or(d.followee OPERATOR(pg_catalog.=) $1) AS in_e"
-"  FROM d GROUP BY 1),"
-" delta AS ("
-"  SELECT per.x AS account,"
-"         OPERATOR(pg_catalog.-) per.out_e::pg_catalog.int4::pg_catalog.int8 AS fr,"
-"         OPERATOR(pg_catalog.-) per.in_e::pg_catalog.int4::pg_catalog.int8 AS fg,"
-"         OPERATOR(pg_catalog.-) (per.out_e AND per.in_e)::pg_catalog.int4::pg_catalog.int8 AS mu"
-"  FROM per"
-"  UNION ALL"
-"  SELECT $1,"
-"         OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE per.in_e),"
-"         OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE per.out_e),"
-"         OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE per.in_e AND per.out_e)"
-"  FROM per),"
-" up AS ("
-"  INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)"
-"  SELECT d.account, %s, d.fr, d.fg, d.mu"
-"  FROM delta AS d"
-"  WHERE d.fr OPERATOR(pg_catalog.<>) 0 OR d.fg OPERATOR(pg_catalog.<>) 0"
-"  ORDER BY d.account"
-"  %s"
-"  RETURNING 1)"
-" SELECT pg_catalog.count(*) FROM d";
+#define SQL_REMOVE_EDGES(mutual) \
+"WITH d AS (" \
+"  DELETE FROM follow_graph.edge AS e" \
+"  WHERE e.follower OPERATOR(pg_catalog.=) $1 OR e.followee OPERATOR(pg_catalog.=) $1" \
+"  RETURNING e.follower, e.followee)," \
+" per AS (" \
+"  SELECT CASE WHEN d.follower OPERATOR(pg_catalog.=) $1 THEN d.followee" \
+"              ELSE d.follower END AS x," \
+"         pg_catalog.bool_or(d.follower OPERATOR(pg_catalog.=) $1) AS out_e," \
+"         pg_catalog.bool_or(d.followee OPERATOR(pg_catalog.=) $1) AS in_e" \
+"  FROM d GROUP BY 1)," \
+" delta AS (" \
+"  SELECT per.x AS account," \
+"         OPERATOR(pg_catalog.-) per.out_e::pg_catalog.int4::pg_catalog.int8 AS fr," \
+"         OPERATOR(pg_catalog.-) per.in_e::pg_catalog.int4::pg_catalog.int8 AS fg," \
+"         OPERATOR(pg_catalog.-) (per.out_e AND per.in_e)::pg_catalog.int4::pg_catalog.int8 AS mu" \
+"  FROM per" \
+"  UNION ALL" \
+"  SELECT $1," \
+"         OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE per.in_e)," \
+"         OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE per.out_e)," \
+"         OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE per.in_e AND per.out_e)" \
+"  FROM per)," mutual \
+" up AS (" \
+"  INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)" \
+"  SELECT d.account, %s, d.fr, d.fg, d.mu" \
+"  FROM delta AS d" \
+"  WHERE d.fr OPERATOR(pg_catalog.<>) 0 OR d.fg OPERATOR(pg_catalog.<>) 0" \
+"  ORDER BY d.account" \
+"  %s" \
+"  RETURNING 1)" \
+" SELECT pg_catalog.count(*) FROM d"
+
+static const char *const sql_remove_edges[2] = {
+	SQL_REMOVE_EDGES(""),
+	SQL_REMOVE_EDGES(FG_MUTUAL_DELETE_CTE("dm", "SELECT $1, per.x FROM per WHERE per.out_e AND per.in_e"))
+};
 
 /*
  * Delete one edge $1 -> $2 that survived the removal of $3 and take back
  * its counts, with the mutual its maker counted (the reverse edge is gone).
  * Returns the number of edges deleted.
  */
-static const char *const sql_remove_survivor =
-"WITH d AS ("
-"  DELETE FROM follow_graph.edge AS e"
-"  WHERE e.follower OPERATOR(pg_catalog.=) $1"
-"    AND e.followee OPERATOR(pg_catalog.=) $2"
-"  RETURNING 1),"
-" delta (account, fr, fg, mu) AS ("
-"  VALUES ($1, 0::pg_catalog.int8, -1::pg_catalog.int8, -1::pg_catalog.int8),"
-"         ($2, -1::pg_catalog.int8, 0::pg_catalog.int8, -1::pg_catalog.int8)),"
-" up AS ("
-"  INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)"
-"  SELECT d.account, %s, d.fr, d.fg, d.mu"
-"  FROM delta AS d WHERE EXISTS (SELECT 1 FROM d AS x)"
-"  ORDER BY d.account"
-"  %s"
-"  RETURNING 1)"
-" SELECT pg_catalog.count(*) FROM d";
+#define SQL_REMOVE_SURVIVOR(mutual) \
+"WITH d AS (" \
+"  DELETE FROM follow_graph.edge AS e" \
+"  WHERE e.follower OPERATOR(pg_catalog.=) $1" \
+"    AND e.followee OPERATOR(pg_catalog.=) $2" \
+"  RETURNING 1)," mutual \
+" delta (account, fr, fg, mu) AS (" \
+"  VALUES ($1, 0::pg_catalog.int8, -1::pg_catalog.int8, -1::pg_catalog.int8)," \
+"         ($2, -1::pg_catalog.int8, 0::pg_catalog.int8, -1::pg_catalog.int8))," \
+" up AS (" \
+"  INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)" \
+"  SELECT d.account, %s, d.fr, d.fg, d.mu" \
+"  FROM delta AS d WHERE EXISTS (SELECT 1 FROM d AS x)" \
+"  ORDER BY d.account" \
+"  %s" \
+"  RETURNING 1)" \
+" SELECT pg_catalog.count(*) FROM d"
+
+static const char *const sql_remove_survivor[2] = {
+	SQL_REMOVE_SURVIVOR(""),
+	SQL_REMOVE_SURVIVOR(FG_MUTUAL_DELETE_CTE("dm", "SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM d)"))
+};
 
 /* An edge of the removed account that survived its statement. */
 typedef struct FgSurvivor
@@ -1560,6 +1587,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	int64		removed;
 	bool		states_on = FgStatesInstalled();
+	bool		mutual = FgMutualInstalled();
 
 	/*
 	 * The state writers' lock first (deactivation and reactivation wait for
@@ -1601,7 +1629,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 			FgCheckStateRowsSnapshot(account);
 	}
 
-	RunCountsSql(sql_remove_edges, 1, types, values, SPI_OK_SELECT);
+	RunCountsSql(sql_remove_edges[mutual], 1, types, values, SPI_OK_SELECT);
 	removed = FgSpiGetInt64(0, 1);
 	if (states_on)
 		removed += FgRemoveAccountStates(account);
@@ -1633,7 +1661,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 		 */
 		svalues[0] = Int64GetDatum(sv->outgoing ? account : sv->other);
 		svalues[1] = Int64GetDatum(sv->outgoing ? sv->other : account);
-		RunCountsSql(sql_remove_survivor, 2, stypes, svalues, SPI_OK_SELECT);
+		RunCountsSql(sql_remove_survivor[mutual], 2, stypes, svalues, SPI_OK_SELECT);
 		removed += FgSpiGetInt64(0, 1);
 	}
 

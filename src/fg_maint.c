@@ -54,6 +54,7 @@ static const char *const mute_indexes[] = {
 	FG_MUTE_PKEY, FG_MUTE_MUTER_SEQ, FG_MUTE_BY_MUTED, NULL
 };
 static const char *const item_indexes[] = {FG_ITEM_PKEY, FG_ITEM_AUTHOR_ITEM, NULL};
+static const char *const mutual_indexes[] = {FG_MUTUAL_PKEY, NULL};
 
 /* Rows fetched from the verify cursor at a time. */
 #define FG_VERIFY_BATCH 1000
@@ -371,6 +372,63 @@ static const char *const sql_rebuild_lock[2] = {
 };
 
 /*
+ * The mutual pairs of the edges, both rows of each, as the mutual range
+ * must hold them.
+ */
+#define FG_MUTUAL_FROM_EDGES \
+"SELECT e.follower AS account, e.followee AS friend" \
+" FROM follow_graph.edge AS e JOIN follow_graph.edge AS r" \
+"   ON r.follower OPERATOR(pg_catalog.=) e.followee" \
+"  AND r.followee OPERATOR(pg_catalog.=) e.follower"
+
+/*
+ * verify(), the mutual range: a row the edges do not give, and a mutual
+ * pair of edges whose row is missing.
+ */
+static const char *const sql_verify_mutual =
+"WITH want AS MATERIALIZED (" FG_MUTUAL_FROM_EDGES ")"
+" SELECT m.account,"
+"        pg_catalog.format('mutual range has %s -> %s but the edges do not make them mutual',"
+"                          m.account, m.friend)"
+" FROM follow_graph.mutual AS m"
+" WHERE NOT EXISTS (SELECT 1 FROM want AS w"
+"                   WHERE w.account OPERATOR(pg_catalog.=) m.account"
+"                     AND w.friend OPERATOR(pg_catalog.=) m.friend)"
+" UNION ALL"
+" SELECT w.account,"
+"        pg_catalog.format('edges %s -> %s and back are mutual but the mutual range lacks %s -> %s',"
+"                          w.account, w.friend, w.account, w.friend)"
+" FROM want AS w"
+" WHERE NOT EXISTS (SELECT 1 FROM follow_graph.mutual AS m"
+"                   WHERE m.account OPERATOR(pg_catalog.=) w.account"
+"                     AND m.friend OPERATOR(pg_catalog.=) w.friend)"
+" ORDER BY 1, 2";
+
+/*
+ * rebuild_counts(), the mutual range: delete the rows the edges do not
+ * give, add the missing ones; returns the rows deleted and added.
+ */
+static const char *const sql_rebuild_mutual =
+"WITH want AS MATERIALIZED (" FG_MUTUAL_FROM_EDGES "),"
+" del AS ("
+"  DELETE FROM follow_graph.mutual AS m"
+"  WHERE NOT EXISTS (SELECT 1 FROM want AS w"
+"                    WHERE w.account OPERATOR(pg_catalog.=) m.account"
+"                      AND w.friend OPERATOR(pg_catalog.=) m.friend)"
+"  RETURNING 1),"
+" ins AS ("
+"  INSERT INTO follow_graph.mutual (account, friend)"
+"  SELECT w.account, w.friend FROM want AS w"
+"  WHERE NOT EXISTS (SELECT 1 FROM follow_graph.mutual AS m"
+"                    WHERE m.account OPERATOR(pg_catalog.=) w.account"
+"                      AND m.friend OPERATOR(pg_catalog.=) w.friend)"
+"  RETURNING 1)"
+" SELECT (SELECT pg_catalog.count(*) FROM del), (SELECT pg_catalog.count(*) FROM ins)";
+
+static const char *const sql_rebuild_lock_mutual =
+"LOCK TABLE follow_graph.mutual IN SHARE ROW EXCLUSIVE MODE";
+
+/*
  * Add one problem row; account may be absent (a problem of the whole graph).
  */
 static void
@@ -517,6 +575,38 @@ PlanForWholeTables(void)
 }
 
 /*
+ * verify(), the mutual range against the edges: one problem row per row
+ * too many or missing (SPI connected, read-only).
+ */
+static void
+VerifyMutual(ReturnSetInfo *rsinfo)
+{
+	Portal		portal;
+
+	portal = SPI_cursor_open_with_args(NULL, sql_verify_mutual, 0, NULL, NULL,
+									   NULL, true, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, FG_VERIFY_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[i];
+			bool		isnull;
+			Datum		account = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull);
+			Datum		problem = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull);
+
+			CHECK_FOR_INTERRUPTS();
+			AddProblem(rsinfo, true, DatumGetInt64(account),
+					   TextDatumGetCString(problem));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+}
+
+/*
  * verify() → table(account bigint, problem text): no rows means the counts,
  * the indexes and the edge sequence all agree with the edges.
  */
@@ -527,6 +617,7 @@ fg_verify(PG_FUNCTION_ARGS)
 	Snapshot	snapshot = GetActiveSnapshot();
 	static SPIPlanPtr plans[2] = {NULL, NULL};
 	bool		states = FgStatesInstalled();
+	bool		mutual = FgMutualInstalled();
 	Portal		portal;
 	int			guc_level;
 
@@ -543,6 +634,8 @@ fg_verify(PG_FUNCTION_ARGS)
 		CheckIndexes(rsinfo, FG_MUTE_TABLE, mute_indexes, snapshot);
 		CheckIndexes(rsinfo, FG_ITEM_TABLE, item_indexes, snapshot);
 	}
+	if (mutual)
+		CheckIndexes(rsinfo, FG_MUTUAL_TABLE, mutual_indexes, snapshot);
 
 	SPI_connect();
 	guc_level = PlanForWholeTables();
@@ -569,6 +662,8 @@ fg_verify(PG_FUNCTION_ARGS)
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+	if (mutual)
+		VerifyMutual(rsinfo);
 	AtEOXact_GUC(true, guc_level);
 	SPI_finish();
 	return (Datum) 0;
@@ -588,6 +683,9 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 	int64		skipped;
 	int			guc_level;
 	bool		states = FgStatesInstalled();
+	bool		mutual = FgMutualInstalled();
+	int64		mutual_deleted = 0;
+	int64		mutual_added = 0;
 
 	/*
 	 * The lock below only helps if the statements after it take fresh
@@ -612,8 +710,16 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 	merged_accounts = FgSpiGetInt64(0, 2);
 	skipped = FgSpiGetInt64(0, 3);
 	FgSpiExec(sql_rebuild_seq, 0, NULL, NULL, SPI_OK_SELECT);
+	if (mutual)
+	{
+		FgSpiExec(sql_rebuild_lock_mutual, 0, NULL, NULL, SPI_OK_UTILITY);
+		FgSpiExec(sql_rebuild_mutual, 0, NULL, NULL, SPI_OK_SELECT);
+		mutual_deleted = FgSpiGetInt64(0, 1);
+		mutual_added = FgSpiGetInt64(0, 2);
+	}
 	AtEOXact_GUC(true, guc_level);
 	SPI_finish();
+
 
 	if (merged > 0 || skipped > 0)
 		ereport(NOTICE,
@@ -624,5 +730,10 @@ fg_rebuild_counts(PG_FUNCTION_ARGS)
 				 errdetail("Removed " INT64_FORMAT " stripe rows; " INT64_FORMAT " stripes locked by other transactions were left as they are.",
 						   merged, skipped) :
 				 errdetail("Removed " INT64_FORMAT " stripe rows.", merged)));
+	if (mutual_deleted > 0 || mutual_added > 0)
+		ereport(NOTICE,
+				(errmsg("repaired the mutual range"),
+				 errdetail("Removed " INT64_FORMAT " rows the edges do not give and added " INT64_FORMAT " missing rows.",
+						   mutual_deleted, mutual_added)));
 	PG_RETURN_INT64(changed);
 }

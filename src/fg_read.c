@@ -553,7 +553,8 @@ ListPage(FunctionCallInfo fcinfo, const char *indexname, AttrNumber other_att)
 Datum
 fg_followers(PG_FUNCTION_ARGS)
 {
-	return ListPage(fcinfo, FG_EDGE_FOLLOWEE_SEQ, FG_EDGE_ATT_FOLLOWER);
+	/* Index-only from the 0.3.0 covering index (fg_pages.c). */
+	return FgFollowersPage(fcinfo, FG_EDGE_FOLLOWEE_SEQ);
 }
 
 /*
@@ -749,7 +750,8 @@ AnyArgNull(FunctionCallInfo fcinfo, int nargs)
 }
 
 /*
- * mutuals(account, page_size, after): following(account) ∩ followers(account)
+ * mutuals(account, page_size, after): following(account) ∩ followers(account),
+ * read from the mutual range when the catalog has it
  */
 Datum
 fg_mutuals(PG_FUNCTION_ARGS)
@@ -762,6 +764,8 @@ fg_mutuals(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 	account = PG_GETARG_INT64(0);
+	if (FgMutualInstalled())
+		return FgMutualPage(fcinfo, account);	/* one range (fg_mutual.c) */
 	return IntersectPage(fcinfo, (FgSide) {account, false},
 						 (FgSide) {account, true}, 1);
 }

@@ -180,56 +180,73 @@ typedef struct FgStateWaits
 "  FROM ed FULL JOIN rqd ON rqd.account OPERATOR(pg_catalog.=) ed.account),"
 
 /*
+ * The mutual pairs among the rows moved (after FG_STATE_MOVED_DELTAS): one
+ * per counterpart both of whose edges with $1 moved, as its mu delta says.
+ */
+#define FG_STATE_MUTUAL_PAIRS \
+"SELECT $1, per.x FROM per WHERE per.out_e AND per.in_e"
+
+/*
  * deactivate_account($1): every edge and request naming $1 moves to
  * hidden_edge as it is; counts drop ($2 = -1).  Returns the edges hidden.
  */
-static const char *const sql_deactivate =
-"WITH de AS ("
-"  DELETE FROM follow_graph.edge AS e"
-"  WHERE e.follower OPERATOR(pg_catalog.=) $1 OR e.followee OPERATOR(pg_catalog.=) $1"
-"  RETURNING e.follower, e.followee, e.seq, e.followed_at),"
-" dr AS ("
-"  DELETE FROM follow_graph.request AS r"
-"  WHERE r.requester OPERATOR(pg_catalog.=) $1 OR r.account OPERATOR(pg_catalog.=) $1"
-"  RETURNING r.requester, r.account, r.seq, r.requested_at),"
-" moved AS ("
-"  SELECT de.follower, de.followee, de.seq, de.followed_at, false AS pending FROM de"
-"  UNION ALL"
-"  SELECT dr.requester, dr.account, dr.seq, dr.requested_at, true FROM dr),"
-" hid AS ("
-"  INSERT INTO follow_graph.hidden_edge (follower, followee, seq, followed_at, pending)"
-"  SELECT m.follower, m.followee, m.seq, m.followed_at, m.pending FROM moved AS m"
-"  RETURNING 1),"
-FG_STATE_MOVED_DELTAS
-FG_STATE_APPLY_DELTAS
-" SELECT pg_catalog.count(*) FROM de";
+#define SQL_DEACTIVATE(mutual) \
+"WITH de AS (" \
+"  DELETE FROM follow_graph.edge AS e" \
+"  WHERE e.follower OPERATOR(pg_catalog.=) $1 OR e.followee OPERATOR(pg_catalog.=) $1" \
+"  RETURNING e.follower, e.followee, e.seq, e.followed_at)," \
+" dr AS (" \
+"  DELETE FROM follow_graph.request AS r" \
+"  WHERE r.requester OPERATOR(pg_catalog.=) $1 OR r.account OPERATOR(pg_catalog.=) $1" \
+"  RETURNING r.requester, r.account, r.seq, r.requested_at)," \
+" moved AS (" \
+"  SELECT de.follower, de.followee, de.seq, de.followed_at, false AS pending FROM de" \
+"  UNION ALL" \
+"  SELECT dr.requester, dr.account, dr.seq, dr.requested_at, true FROM dr)," \
+" hid AS (" \
+"  INSERT INTO follow_graph.hidden_edge (follower, followee, seq, followed_at, pending)" \
+"  SELECT m.follower, m.followee, m.seq, m.followed_at, m.pending FROM moved AS m" \
+"  RETURNING 1)," \
+FG_STATE_MOVED_DELTAS mutual \
+FG_STATE_APPLY_DELTAS \
+" SELECT pg_catalog.count(*) FROM de"
+
+static const char *const sql_deactivate[2] = {
+	SQL_DEACTIVATE(""),
+	SQL_DEACTIVATE(FG_MUTUAL_DELETE_CTE("dm", FG_STATE_MUTUAL_PAIRS))
+};
 
 /*
  * reactivate_account($1): every hidden row naming $1 whose other account is
  * active goes back to edge or request with its seq and time; counts come
  * back ($2 = 1).  Returns the edges made visible.
  */
-static const char *const sql_reactivate =
-"WITH moved AS ("
-"  DELETE FROM follow_graph.hidden_edge AS h"
-"  WHERE (h.follower OPERATOR(pg_catalog.=) $1 OR h.followee OPERATOR(pg_catalog.=) $1)"
-"    AND NOT EXISTS (SELECT 1 FROM follow_graph.account_state AS s"
-"                    WHERE s.account OPERATOR(pg_catalog.=)"
-"                          CASE WHEN h.follower OPERATOR(pg_catalog.=) $1"
-"                               THEN h.followee ELSE h.follower END"
-"                      AND NOT s.active)"
-"  RETURNING h.follower, h.followee, h.seq, h.followed_at, h.pending),"
-" ie AS ("
-"  INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-"  SELECT m.follower, m.followee, m.seq, m.followed_at FROM moved AS m"
-"  WHERE NOT m.pending RETURNING 1),"
-" ir AS ("
-"  INSERT INTO follow_graph.request (requester, account, seq, requested_at)"
-"  SELECT m.follower, m.followee, m.seq, m.followed_at FROM moved AS m"
-"  WHERE m.pending RETURNING 1),"
-FG_STATE_MOVED_DELTAS
-FG_STATE_APPLY_DELTAS
-" SELECT pg_catalog.count(*) FILTER (WHERE NOT m.pending) FROM moved AS m";
+#define SQL_REACTIVATE(mutual) \
+"WITH moved AS (" \
+"  DELETE FROM follow_graph.hidden_edge AS h" \
+"  WHERE (h.follower OPERATOR(pg_catalog.=) $1 OR h.followee OPERATOR(pg_catalog.=) $1)" \
+"    AND NOT EXISTS (SELECT 1 FROM follow_graph.account_state AS s" \
+"                    WHERE s.account OPERATOR(pg_catalog.=)" \
+"                          CASE WHEN h.follower OPERATOR(pg_catalog.=) $1" \
+"                               THEN h.followee ELSE h.follower END" \
+"                      AND NOT s.active)" \
+"  RETURNING h.follower, h.followee, h.seq, h.followed_at, h.pending)," \
+" ie AS (" \
+"  INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)" \
+"  SELECT m.follower, m.followee, m.seq, m.followed_at FROM moved AS m" \
+"  WHERE NOT m.pending RETURNING 1)," \
+" ir AS (" \
+"  INSERT INTO follow_graph.request (requester, account, seq, requested_at)" \
+"  SELECT m.follower, m.followee, m.seq, m.followed_at FROM moved AS m" \
+"  WHERE m.pending RETURNING 1)," \
+FG_STATE_MOVED_DELTAS mutual \
+FG_STATE_APPLY_DELTAS \
+" SELECT pg_catalog.count(*) FILTER (WHERE NOT m.pending) FROM moved AS m"
+
+static const char *const sql_reactivate[2] = {
+	SQL_REACTIVATE(""),
+	SQL_REACTIVATE(FG_MUTUAL_INSERT_CTE("im", FG_STATE_MUTUAL_PAIRS))
+};
 
 /*
  * set_private($1, false): accept every request to $1, visible ones into
@@ -237,44 +254,49 @@ FG_STATE_APPLY_DELTAS
  * edge_seq values in the order the requests were made, and followed_at
  * now().  $2 = 1.  Returns the requests accepted.
  */
-static const char *const sql_make_public =
-"WITH r AS ("
-"  DELETE FROM follow_graph.request AS r WHERE r.account OPERATOR(pg_catalog.=) $1"
-"  RETURNING r.requester AS follower, r.seq, true AS visible),"
-" h AS ("
-"  DELETE FROM follow_graph.hidden_edge AS h"
-"  WHERE h.followee OPERATOR(pg_catalog.=) $1 AND h.pending"
-"  RETURNING h.follower, h.seq, false AS visible),"
-" acc AS MATERIALIZED ("
-"  SELECT o.follower, o.visible,"
-"         pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass) AS seq"
-"  FROM (SELECT r.follower, r.seq, r.visible FROM r"
-"        UNION ALL SELECT h.follower, h.seq, h.visible FROM h"
-"        ORDER BY 2) AS o),"
-" ie AS ("
-"  INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-"  SELECT a.follower, $1, a.seq, pg_catalog.now() FROM acc AS a WHERE a.visible"
-"  RETURNING 1),"
-" ih AS ("
-"  INSERT INTO follow_graph.hidden_edge (follower, followee, seq, followed_at, pending)"
-"  SELECT a.follower, $1, a.seq, pg_catalog.now(), false FROM acc AS a WHERE NOT a.visible"
-"  RETURNING 1),"
-" accv AS MATERIALIZED ("
-"  SELECT a.follower,"
-"         EXISTS (SELECT 1 FROM follow_graph.edge AS e"
-"                 WHERE e.follower OPERATOR(pg_catalog.=) $1"
-"                   AND e.followee OPERATOR(pg_catalog.=) a.follower) AS mutual"
-"  FROM acc AS a WHERE a.visible),"
-" delta (account, fr, fg, mu, rq) AS ("
-"  SELECT v.follower, 0::pg_catalog.int8, 1::pg_catalog.int8,"
-"         v.mutual::pg_catalog.int4::pg_catalog.int8, 0::pg_catalog.int8"
-"  FROM accv AS v"
-"  UNION ALL"
-"  SELECT $1, pg_catalog.count(*), 0, pg_catalog.count(*) FILTER (WHERE v.mutual),"
-"         OPERATOR(pg_catalog.-) pg_catalog.count(*)"
-"  FROM accv AS v),"
-FG_STATE_APPLY_DELTAS
-" SELECT pg_catalog.count(*) FROM acc";
+#define SQL_MAKE_PUBLIC(mutual) \
+"WITH r AS (" \
+"  DELETE FROM follow_graph.request AS r WHERE r.account OPERATOR(pg_catalog.=) $1" \
+"  RETURNING r.requester AS follower, r.seq, true AS visible)," \
+" h AS (" \
+"  DELETE FROM follow_graph.hidden_edge AS h" \
+"  WHERE h.followee OPERATOR(pg_catalog.=) $1 AND h.pending" \
+"  RETURNING h.follower, h.seq, false AS visible)," \
+" acc AS MATERIALIZED (" \
+"  SELECT o.follower, o.visible," \
+"         pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass) AS seq" \
+"  FROM (SELECT r.follower, r.seq, r.visible FROM r" \
+"        UNION ALL SELECT h.follower, h.seq, h.visible FROM h" \
+"        ORDER BY 2) AS o)," \
+" ie AS (" \
+"  INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)" \
+"  SELECT a.follower, $1, a.seq, pg_catalog.now() FROM acc AS a WHERE a.visible" \
+"  RETURNING 1)," \
+" ih AS (" \
+"  INSERT INTO follow_graph.hidden_edge (follower, followee, seq, followed_at, pending)" \
+"  SELECT a.follower, $1, a.seq, pg_catalog.now(), false FROM acc AS a WHERE NOT a.visible" \
+"  RETURNING 1)," \
+" accv AS MATERIALIZED (" \
+"  SELECT a.follower," \
+"         EXISTS (SELECT 1 FROM follow_graph.edge AS e" \
+"                 WHERE e.follower OPERATOR(pg_catalog.=) $1" \
+"                   AND e.followee OPERATOR(pg_catalog.=) a.follower) AS mutual" \
+"  FROM acc AS a WHERE a.visible)," \
+" delta (account, fr, fg, mu, rq) AS (" \
+"  SELECT v.follower, 0::pg_catalog.int8, 1::pg_catalog.int8," \
+"         v.mutual::pg_catalog.int4::pg_catalog.int8, 0::pg_catalog.int8" \
+"  FROM accv AS v" \
+"  UNION ALL" \
+"  SELECT $1, pg_catalog.count(*), 0, pg_catalog.count(*) FILTER (WHERE v.mutual)," \
+"         OPERATOR(pg_catalog.-) pg_catalog.count(*)" \
+"  FROM accv AS v)," mutual \
+FG_STATE_APPLY_DELTAS \
+" SELECT pg_catalog.count(*) FROM acc"
+
+static const char *const sql_make_public[2] = {
+	SQL_MAKE_PUBLIC(""),
+	SQL_MAKE_PUBLIC(FG_MUTUAL_INSERT_CTE("im", "SELECT $1, v.follower FROM accv AS v WHERE v.mutual"))
+};
 
 /*
  * remove_account($1), inside the gate: delete every request and hidden row
@@ -590,6 +612,7 @@ ChangeActive(int64 account, bool active)
 {
 	Oid			gate;
 	int64		n;
+	bool		mutual;
 
 	FgLockStateWriters();
 	LockAccountStorage();
@@ -597,8 +620,9 @@ ChangeActive(int64 account, bool active)
 	SPI_connect();
 	WriteFlag(account, true, active);
 	SettleAccount(gate, ranges_all, account, active);
-	n = RunAccountSql(active ? sql_reactivate : sql_deactivate, account,
-					  active ? 1 : -1);
+	mutual = FgMutualInstalled();
+	n = RunAccountSql(active ? sql_reactivate[mutual] : sql_deactivate[mutual],
+					  account, active ? 1 : -1);
 	UnlockRelationOid(gate, ShareRowExclusiveLock);
 	SPI_finish();
 	return n;
@@ -649,7 +673,7 @@ fg_set_private(PG_FUNCTION_ARGS)
 		Oid			gate = FgPairGateId();
 
 		SettleAccount(gate, ranges_public, account, false);
-		n = RunAccountSql(sql_make_public, account, 1);
+		n = RunAccountSql(sql_make_public[FgMutualInstalled()], account, 1);
 		UnlockRelationOid(gate, ShareRowExclusiveLock);
 	}
 	SPI_finish();

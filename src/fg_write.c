@@ -621,6 +621,8 @@ WriteEdge(FgPairSection *cs, int64 follower, int64 followee, bool insert,
 	if (!changed)
 		elog(ERROR, "edge " INT64_FORMAT " -> " INT64_FORMAT " changed under the pair's critical section",
 			 follower, followee);
+	if (reverse)
+		FgMutualPair(follower, followee, insert);	/* the mutual range */
 
 	/*
 	 * From here on a writer of either edge finds ours in progress and waits
@@ -1258,6 +1260,8 @@ fg_block(PG_FUNCTION_ARGS)
 		(void) ChangeEdgeOnly(a, b, false);
 	if (st.rev.found)
 		(void) ChangeEdgeOnly(b, a, false);
+	if (st.edge.found && st.rev.found)
+		FgMutualPair(a, b, false);	/* the mutual range */
 	if (st.request_ab.found)
 		PairExec(&plan_delete_request, sql_delete_request, SPI_OK_DELETE,
 				 a, b, false);

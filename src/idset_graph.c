@@ -83,11 +83,27 @@ Datum
 idset_mutuals_set(PG_FUNCTION_ARGS)
 {
 	int64		account = PG_GETARG_INT64(0);
-	Relation	heap = FgOpenEdges();
-	IdsetVec	followers = CollectIds(heap, FG_EDGE_BY_FOLLOWEE, account);
-	IdsetVec	following = CollectIds(heap, FG_EDGE_PKEY, account);
-	int64	   *out = IdsetAllocValues(Min(followers.n, following.n));
+	Relation	heap;
+	IdsetVec	followers;
+	IdsetVec	following;
+	int64	   *out;
 	size_t		n;
+
+	/* One range of the mutual table when the catalog has it (0.3.0). */
+	if (FgMutualInstalled())
+	{
+		IdsetVec	m;
+
+		heap = FgOpenMutual();
+		m = CollectIds(heap, FG_MUTUAL_PKEY, account);
+		table_close(heap, NoLock);
+		PG_RETURN_POINTER(IdsetFromValues(m.v, m.n));
+	}
+
+	heap = FgOpenEdges();
+	followers = CollectIds(heap, FG_EDGE_BY_FOLLOWEE, account);
+	following = CollectIds(heap, FG_EDGE_PKEY, account);
+	out = IdsetAllocValues(Min(followers.n, following.n));
 
 	table_close(heap, NoLock);
 	n = IdsetIntersect(followers.v, followers.n, following.v, following.n, out);

@@ -13,7 +13,8 @@ CREATE SEQUENCE follow_graph.edge_seq AS bigint CACHE 1;
 -- One row per edge.  Four btree orders serve every read:
 --   (follower, followee)  is_following, following sets in id order
 --   (followee, follower)  followers sets in id order
---   (followee, seq)       followers pages, newest first
+--   (followee, seq)       followers pages, newest first; it carries follower
+--                         and followed_at too, so that a page is index-only
 --   (follower, seq)       following pages, newest first
 CREATE TABLE follow_graph.edge (
 	follower	bigint		NOT NULL,
@@ -24,7 +25,8 @@ CREATE TABLE follow_graph.edge (
 	CONSTRAINT edge_not_self CHECK (follower OPERATOR(pg_catalog.<>) followee)
 );
 CREATE INDEX edge_followee_follower ON follow_graph.edge (followee, follower);
-CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq);
+CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
+	INCLUDE (follower, followed_at);
 CREATE INDEX edge_follower_seq ON follow_graph.edge (follower, seq);
 
 -- Counters.  An account has one row in the common case and a few "stripes"

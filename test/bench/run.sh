@@ -298,10 +298,11 @@ SELECT format('Deep page (80%%) / first page latency: follow_graph %s×, baselin
 	JOIN m AS db ON db.op = 'followers_deep' AND db.side = 'base' AND db.clients = 1
 	JOIN m AS fb ON fb.op = 'followers_first' AND fb.side = 'base' AND fb.clients = 1
 	WHERE d.op = 'followers_deep' AND d.side = 'ext' AND d.clients = 1;
-SELECT format('On-disk size (tables + indexes): follow_graph %s (edge %s, counter %s, pair_gate %s), baseline %s; ratio %s',
-			  pg_size_pretty(e + c + p), pg_size_pretty(e), pg_size_pretty(c), pg_size_pretty(p), pg_size_pretty(b),
-			  to_char((e + c + p)::float8 / b, 'FM0.00'))
+SELECT format('On-disk size (tables + indexes): follow_graph %s (edge %s, counter %s, mutual %s, pair_gate %s), baseline %s; ratio %s',
+			  pg_size_pretty(e + c + mu + p), pg_size_pretty(e), pg_size_pretty(c), pg_size_pretty(mu), pg_size_pretty(p),
+			  pg_size_pretty(b), to_char((e + c + mu + p)::float8 / b, 'FM0.00'))
 	FROM (SELECT pg_total_relation_size('follow_graph.edge') AS e, pg_total_relation_size('follow_graph.counter') AS c,
+				 coalesce(pg_total_relation_size(to_regclass('follow_graph.mutual')), 0) AS mu,
 				 pg_total_relation_size('follow_graph.pair_gate') + pg_total_relation_size('follow_graph.edge_seq') AS p,
 				 pg_total_relation_size('bench.base') AS b) AS s;
 \copy (SELECT 'op', 'clients', 'ext_ms', 'base_ms' UNION ALL SELECT * FROM (SELECT e.op, e.clients::text, e.ms::text, b.ms::text FROM m AS e JOIN m AS b USING (op, clients) WHERE e.side = 'ext' AND b.side = 'base' AND op <> 'ceiling' ORDER BY 1, 2) x) TO STDOUT

@@ -21,8 +21,8 @@ for race in "${races[@]}"; do
 		IFS='|' read -r short full <<<"$level"
 		cat > "core_${name}_${short}.spec" <<SPEC
 # ${what}, under ${full}.
-# Every permutation ends with a check of both accounts' counts against the
-# edges; "ok" means exact.  Under REPEATABLE READ and SERIALIZABLE the second
+# Every permutation ends with a check of both accounts' counts, mutuals()
+# lists and mutual ranges against the edges; "ok" means exact.  Under REPEATABLE READ and SERIALIZABLE the second
 # writer may fail with 40001 (retryable) but never commits a wrong count.
 
 setup
@@ -59,6 +59,11 @@ step check
 			AND follow_graph.mutual_count(a) = (SELECT count(*) FROM follow_graph.edge e
 				JOIN follow_graph.edge r ON r.follower = e.followee AND r.followee = e.follower
 				WHERE e.follower = a)
+			AND ARRAY(SELECT follow_graph.mutuals(a, 1000)) = ARRAY(SELECT e.followee FROM follow_graph.edge e
+				JOIN follow_graph.edge r ON r.follower = e.followee AND r.followee = e.follower
+				WHERE e.follower = a ORDER BY 1)
+			AND ARRAY(SELECT m.friend FROM follow_graph.mutual m WHERE m.account = a ORDER BY 1)
+				= ARRAY(SELECT follow_graph.mutuals(a, 1000))
 		THEN 'ok' ELSE 'DRIFT' END AS exact
 	FROM unnest(ARRAY[1, 2]::bigint[]) AS a;
 }

@@ -20,8 +20,8 @@ for race in "${races[@]}"; do
 		IFS='|' read -r short full <<<"$level"
 		cat > "states_${name}_${short}.spec" <<SPEC
 # ${what}, under ${full}.
-# Every permutation ends with a check of both accounts' counts against the
-# edges and of the requests counts against the pending requests ("ok" means
+# Every permutation ends with a check of both accounts' counts and mutuals()
+# lists against the edges and of the requests counts against the pending requests ("ok" means
 # exact), the rows left between the two accounts, the rows that contradict
 # a block (none may) and verify()'s problems.  Under REPEATABLE READ and
 # SERIALIZABLE the second writer may fail with 40001 (retryable) but never
@@ -41,6 +41,9 @@ setup
 			AND follow_graph.mutual_count(a) = (SELECT count(*) FROM follow_graph.edge e
 				JOIN follow_graph.edge r ON r.follower = e.followee AND r.followee = e.follower
 				WHERE e.follower = a)
+			AND ARRAY(SELECT follow_graph.mutuals(a, 1000)) = ARRAY(SELECT e.followee FROM follow_graph.edge e
+				JOIN follow_graph.edge r ON r.follower = e.followee AND r.followee = e.follower
+				WHERE e.follower = a ORDER BY 1)
 			AND (SELECT coalesce(pg_catalog.sum(c.requests), 0) FROM follow_graph.counter AS c WHERE c.account = a)
 				= (SELECT count(*) FROM follow_graph.request WHERE request.account = a)
 		THEN 'ok' ELSE 'DRIFT' END

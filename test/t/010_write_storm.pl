@@ -80,5 +80,20 @@ is($node->safe_psql('postgres', q{
 	  AND NOT EXISTS (SELECT 1 FROM follow_graph.mutuals(e.follower, 1000) m WHERE m = e.followee)}),
 	'0', 'mutuals() lists every mutual pair');
 
+# The mutual range holds exactly the mutual pairs of the edges, both rows.
+my $mutual_drift = q{
+SELECT (SELECT count(*) FROM (
+		SELECT m.account, m.friend FROM follow_graph.mutual AS m
+		EXCEPT
+		SELECT e.follower, e.followee FROM follow_graph.edge AS e
+		JOIN follow_graph.edge AS r ON r.follower = e.followee AND r.followee = e.follower) AS extra)
+	 + (SELECT count(*) FROM (
+		SELECT e.follower, e.followee FROM follow_graph.edge AS e
+		JOIN follow_graph.edge AS r ON r.follower = e.followee AND r.followee = e.follower
+		EXCEPT
+		SELECT m.account, m.friend FROM follow_graph.mutual AS m) AS missing)};
+is($node->safe_psql('postgres', $mutual_drift), '0',
+	'the mutual range equals the mutual pairs of the edges');
+
 $node->stop;
 done_testing();

@@ -83,6 +83,19 @@ WHERE c.followers <> (SELECT count(*) FROM follow_graph.followers(a, 100000))
    OR c.requests <> follow_graph.request_count(a)
    OR c.followers <> follow_graph.cardinality(follow_graph.followers_set(a))};
 
+# The mutual range against the edges: rows too many plus rows missing.
+my $mutual_drift = q{
+SELECT (SELECT count(*) FROM (
+		SELECT m.account, m.friend FROM follow_graph.mutual AS m
+		EXCEPT
+		SELECT e.follower, e.followee FROM follow_graph.edge AS e
+		JOIN follow_graph.edge AS r ON r.follower = e.followee AND r.followee = e.follower) AS extra)
+	 + (SELECT count(*) FROM (
+		SELECT e.follower, e.followee FROM follow_graph.edge AS e
+		JOIN follow_graph.edge AS r ON r.follower = e.followee AND r.followee = e.follower
+		EXCEPT
+		SELECT m.account, m.friend FROM follow_graph.mutual AS m) AS missing)};
+
 # The invariants of docs/states-design.md, read from storage.
 my $invariants = q{
 SELECT (SELECT count(*) FROM follow_graph.edge AS e JOIN follow_graph.block AS b
@@ -145,6 +158,8 @@ COMMIT;
 
 is($node->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.verify()'),
 	'0', 'verify() is empty after the storm');
+is($node->safe_psql('postgres', $mutual_drift), '0',
+	'the mutual range equals the mutual pairs of the edges after the storm');
 is($node->safe_psql('postgres', $drift), '0',
 	'no stored count differs from storage after the storm');
 is($node->safe_psql('postgres', $api_drift), '0',
@@ -169,6 +184,8 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.hidden_edge')
 	'0', 'reactivating every account brings back every hidden row');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.verify()'),
 	'0', 'verify() is empty after the reactivations');
+is($node->safe_psql('postgres', $mutual_drift), '0',
+	'the mutual range equals the mutual pairs of the edges after the reactivations');
 is($node->safe_psql('postgres', $drift), '0',
 	'no stored count differs from storage after the reactivations');
 is($node->safe_psql('postgres', $api_drift), '0',
@@ -186,6 +203,8 @@ is($node->safe_psql('postgres', $api_drift), '0',
 	'every count equals what its list returns with every account public');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.verify()'),
 	'0', 'verify() is empty with every account public');
+is($node->safe_psql('postgres', $mutual_drift), '0',
+	'the mutual range equals the mutual pairs of the edges with every account public');
 
 $node->stop;
 done_testing();

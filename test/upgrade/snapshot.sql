@@ -9,6 +9,16 @@ SELECT 'edge', follower, followee, seq, followed_at FROM follow_graph.edge ORDER
 SELECT 'counter', account, sum(followers), sum(following), sum(mutuals)
 FROM follow_graph.counter GROUP BY account ORDER BY account;
 SELECT 'edge_seq', last_value, is_called FROM follow_graph.edge_seq;
+-- The mutual range (0.3.0): its rows once it exists, else the mutual pairs
+-- of the edges that the update must fill it with, in the same order.
+SELECT to_regclass('follow_graph.mutual') IS NOT NULL AS has_mutual \gset
+\if :has_mutual
+SELECT 'mutual', account, friend FROM follow_graph.mutual ORDER BY 2, 3;
+\else
+SELECT 'mutual', e.follower, e.followee FROM follow_graph.edge AS e
+JOIN follow_graph.edge AS r ON r.follower = e.followee AND r.followee = e.follower
+ORDER BY 2, 3;
+\endif
 -- Through the API, for every account that has an edge.
 SELECT 'counts', a, follower_count(a), following_count(a), mutual_count(a)
 FROM (SELECT follower FROM follow_graph.edge UNION SELECT followee FROM follow_graph.edge) AS s(a)

@@ -1,0 +1,80 @@
+#!/bin/bash
+# test/bench/mutual_write.sh: what maintaining the 0.3.0 storage (the mutual
+# range and the covering followers index) costs follow() and unfollow().
+#
+#   bash test/bench/mutual_write.sh [--accounts N] [--runs R] [--seconds T] [--clients C]
+#
+# The same library serves two databases with the same graph: one with the
+# 0.2.0 catalog (no mutual range, no INCLUDE columns), one with 0.3.0.
+# Each transaction is a follow() and the unfollow() of the same pair:
+#   mutual: the reverse edge exists, so both calls change the mutual range;
+#   plain:  no reverse edge, so only the covering index differs.
+# pgbench runs alternate between the databases (A B A B ...); the medians
+# and their ratio are printed.  synchronous_commit is off for the runs, so
+# that the CPU of the calls is measured rather than the disk's flush time.  Connects with the usual PG* variables and
+# drops its databases at the end.
+set -euo pipefail
+accounts=100000 runs=5 seconds=5 clients=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--accounts) accounts=$2; shift 2 ;;
+	--runs) runs=$2; shift 2 ;;
+	--seconds) seconds=$2; shift 2 ;;
+	--clients) clients=$2; shift 2 ;;
+	*) echo "unknown option $1" >&2; exit 2 ;;
+	esac
+done
+PGBENCH=${PGBENCH:-pgbench}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+for v in 0.2.0 0.3.0; do
+	db=fg_mw_${v//./_}
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION follow_graph VERSION '$v';
+-- a + N follows a (so that follow(a, a + N) makes a mutual pair), and a
+-- background of ten follows per account
+CREATE TABLE stage AS
+	SELECT a + $accounts AS follower, a AS followee FROM generate_series(1::bigint, $accounts) AS a
+	UNION ALL
+	SELECT a, 1 + (a * 7919 + k * 104729) % (3 * $accounts)
+	FROM generate_series(1::bigint, 3 * $accounts) AS a, generate_series(1, 10) AS k;
+SELECT follow_graph.import_edges('stage');
+DROP TABLE stage;
+VACUUM ANALYZE;
+SQL
+done
+
+cat > "$tmp/mutual.pgb" <<EOF2
+\set a random(1, $accounts)
+SELECT follow_graph.follow(:a, :a + $accounts);
+SELECT follow_graph.unfollow(:a, :a + $accounts);
+EOF2
+cat > "$tmp/plain.pgb" <<EOF2
+\set a random(1, $accounts)
+SELECT follow_graph.follow(:a, :a + 2 * $accounts + 1);
+SELECT follow_graph.unfollow(:a, :a + 2 * $accounts + 1);
+EOF2
+
+for w in mutual plain; do
+	for v in 0.2.0 0.3.0; do : > "$tmp/$w-$v"; done
+	for r in $(seq "$runs"); do
+		for v in 0.2.0 0.3.0; do
+			PGOPTIONS="-c synchronous_commit=off" "$PGBENCH" -n -M prepared -c "$clients" -j "$clients" -T "$seconds" \
+				-f "$tmp/$w.pgb" "fg_mw_${v//./_}" 2>/dev/null |
+				awk '/^tps = / { print $3 }' >> "$tmp/$w-$v"
+		done
+	done
+	old=$(median < "$tmp/$w-0.2.0")
+	new=$(median < "$tmp/$w-0.3.0")
+	printf '%s follow+unfollow, %s client(s): 0.2.0 storage %.0f tps, 0.3.0 storage %.0f tps; 0.3.0 takes %.2fx the time\n' \
+		"$w" "$clients" "$old" "$new" "$(awk -v o="$old" -v n="$new" 'BEGIN { print o / n }')"
+done
+for v in 0.2.0 0.3.0; do
+	printf 'exact after the runs (%s): %s\n' "$v" \
+		"$(psql -X -At -d "fg_mw_${v//./_}" -c "SELECT count(*) = 0 FROM follow_graph.verify()")"
+	psql -X -q -d postgres -c "DROP DATABASE fg_mw_${v//./_}"
+done
