@@ -27,6 +27,11 @@
  *	- every write ends with CommandCounterIncrement(), so that the next
  *	  statement or call of the same transaction sees it.
  *
+ * Indexes a DBA adds to the storage (verify() allows them) are kept right:
+ * with any index besides the primary key on the counter table, a locked
+ * stripe is written through a one-row SQL statement instead (kept plans);
+ * the edge writer takes the SQL path for expression or partial indexes.
+ *
  * The edge writer checks that the table still has the layout it knows
  * (columns follower, followee, seq, followed_at; plain indexes on columns)
  * and returns false otherwise, so that the caller falls back to SQL.
@@ -44,9 +49,11 @@
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "common/pg_prng.h"
+#include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
+#include "lib/stringinfo.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -118,6 +125,88 @@ StripeUpdate(Relation heap, Relation index, TupleTableSlot *slot,
 	heap_freetuple(tuple);
 	pfree(values);
 	pfree(isnull);
+}
+
+/* Names of the delta columns, in order (fg.h FG_COUNTER_ATT_*). */
+static const char *const delta_columns[] = {"followers", "following", "mutuals", "requests", "items"};
+
+/* Kept plans of the SQL stripe writes: [0] update by ctid, [1] insert. */
+static SPIPlanPtr stripe_sql_plans[2][5];
+
+/*
+ * Does the counter table have no index but its primary key?  Indexes a DBA
+ * added (verify() allows them) are maintained by writing through SQL.
+ */
+static bool
+CounterDirectOk(Relation heap)
+{
+	List	   *indexes = RelationGetIndexList(heap);
+	bool		ok = list_length(indexes) == 1;
+
+	list_free(indexes);
+	return ok;
+}
+
+/*
+ * Write a stripe through SQL (the counter table has indexes of its own):
+ * add the deltas to the version at *tid, which this transaction holds
+ * locked, or (tid NULL) insert a new stripe.  Returns the new version's tid
+ * in *newtid.  Runs inside the caller's SPI connection.
+ */
+static void
+StripeWriteSql(ItemPointer tid, int64 account, int32 stripe,
+			   const int64 *deltas, int ndeltas, ItemPointer newtid)
+{
+	SPIPlanPtr *plan = &stripe_sql_plans[tid == NULL][ndeltas - 1];
+	Oid			types[7];
+	Datum		values[7];
+	bool		isnull;
+
+	if (*plan == NULL)
+	{
+		StringInfoData sql;
+
+		initStringInfo(&sql);
+		if (tid != NULL)
+		{
+			appendStringInfoString(&sql, "UPDATE follow_graph.counter AS c SET ");
+			for (int i = 0; i < ndeltas; i++)
+				appendStringInfo(&sql, "%s%s = c.%s OPERATOR(pg_catalog.+) $%d",
+								 i > 0 ? ", " : "", delta_columns[i],
+								 delta_columns[i], i + 2);
+			appendStringInfoString(&sql, " WHERE c.ctid OPERATOR(pg_catalog.=) $1 RETURNING c.ctid");
+		}
+		else
+		{
+			appendStringInfoString(&sql, "INSERT INTO follow_graph.counter (account, stripe");
+			for (int i = 0; i < ndeltas; i++)
+				appendStringInfo(&sql, ", %s", delta_columns[i]);
+			appendStringInfoString(&sql, ") VALUES ($1, $2");
+			for (int i = 0; i < ndeltas; i++)
+				appendStringInfo(&sql, ", $%d", i + 3);
+			appendStringInfoString(&sql, ") RETURNING ctid");
+		}
+		types[0] = tid != NULL ? TIDOID : INT8OID;
+		if (tid == NULL)
+			types[1] = INT4OID;
+		for (int i = 0; i < ndeltas; i++)
+			types[(tid != NULL ? 1 : 2) + i] = INT8OID;
+		FgSpiPrepareKeep(plan, sql.data, (tid != NULL ? 1 : 2) + ndeltas, types);
+		pfree(sql.data);
+	}
+	values[0] = tid != NULL ? PointerGetDatum(tid) : Int64GetDatum(account);
+	if (tid == NULL)
+		values[1] = Int32GetDatum(stripe);
+	for (int i = 0; i < ndeltas; i++)
+		values[(tid != NULL ? 1 : 2) + i] = Int64GetDatum(deltas[i]);
+	if (FgSpiExecPlan(*plan, values,
+					  tid != NULL ? SPI_OK_UPDATE_RETURNING : SPI_OK_INSERT_RETURNING) != 1)
+		elog(ERROR, "counter stripe of account " INT64_FORMAT " vanished while locked",
+			 account);
+	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0],
+																SPI_tuptable->tupdesc,
+																1, &isnull)),
+					newtid);
 }
 
 /*
@@ -218,7 +307,15 @@ FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
 	if (!locked)
 		locked = StripeLockFree(heap, index, account, slot);
 
-	if (locked)
+	if (!CounterDirectOk(heap))
+	{
+		ItemPointerData locked_tid = slot->tts_tid;
+
+		StripeWriteSql(locked ? &locked_tid : NULL, account,
+					   (int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff),
+					   deltas, ndeltas, &tid);
+	}
+	else if (locked)
 		StripeUpdate(heap, index, slot, deltas, ndeltas, &tid);
 	else
 	{

@@ -25,13 +25,13 @@
  *	   leave the section, wait for that transaction to end (as a btree unique
  *	   check does) and start again: nothing inside the section ever waits
  *	   for a transaction;
- *	3. with both edges settled, insert or delete the edge with the
- *	   follower/following deltas to a counter stripe nobody else holds (FOR
- *	   UPDATE SKIP LOCKED), in one statement, and leave the section;
- *	4. if the reverse edge exists, add the mutual delta to both accounts,
- *	   lower id first; an account that had no free stripe (a new account,
- *	   or every stripe held by concurrent writers) gets its delta here too,
- *	   in a new stripe with a random number.
+ *	3. with both edges settled, insert or delete the edge (fg_direct.c:
+ *	   heap and index access methods, no executor) and leave the section;
+ *	4. add the follower/following deltas, and the mutual delta if the
+ *	   reverse edge exists, to a counter stripe of each account nobody else
+ *	   holds (as FOR UPDATE SKIP LOCKED would pick it), lower id first; an
+ *	   account with no free stripe (a new account, or every stripe held by
+ *	   concurrent writers) gets a new stripe with a random number.
  *
  * Sections of one pair are totally ordered, and each starts from both edges
  * settled, so the reverse edge cannot change between the look and the
@@ -51,13 +51,14 @@
  * waited for committed, the call fails with 40001 instead of counting from a
  * state the snapshot cannot see.
  *
- * One statement may follow millions of times (SELECT follow(a, b) FROM t).
- * Every update of a stripe row inside one transaction leaves a row version
- * that cannot be pruned before commit, so finding the row through its index
- * gets slower with each update of a hot account.  A small direct-mapped cache
- * remembers, per account, the stripe version this transaction wrote last;
- * once an account is in it, writes go step by step and update that version
- * straight by ctid.  The cache is fixed-size (no memory grows with the number
+ * One statement may follow millions of times (SELECT follow(a, b) FROM t),
+ * so a call runs no SQL of its own on the usual path (issue 15: executor
+ * start-up of one statement per call was most of its cost).  Every update
+ * of a stripe row inside one transaction leaves a row version that cannot
+ * be pruned before commit, so finding the row through its index gets slower
+ * with each update of a hot account.  A small direct-mapped cache remembers,
+ * per account, the stripe version this transaction wrote last, and the next
+ * write of that account updates that version straight by ctid.  The cache is fixed-size (no memory grows with the number
  * of calls) and is emptied at the end of every transaction and at every
  * subtransaction abort, so an entry always names a row version this
  * transaction wrote and still holds locked.
