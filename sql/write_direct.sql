@@ -43,6 +43,19 @@ SELECT follow(500, 500);
 ROLLBACK;
 SELECT is_following(500, 1), follower_count(1);
 
+-- a read-only transaction is refused (25006), as the SQL writes were;
+-- a follow that changes nothing needs no write
+BEGIN READ ONLY;
+SELECT follow(3, 2);
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT unfollow(2, 60);
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT follow(2, 60), unfollow(3, 2);
+ROLLBACK;
+SELECT is_following(3, 2), is_following(2, 60);
+
 -- indexes a DBA added: a partial and an expression index on the edges, a
 -- second index on the counters; writes go through SQL and keep them right
 CREATE INDEX edge_partial ON edge (followed_at) WHERE follower = 600;

@@ -24,6 +24,8 @@
  *	  40001, as the executor does;
  *	- the locked stripe is updated in place (a HOT update when the page has
  *	  room, otherwise with a new primary-key entry);
+ *	- a read-only transaction (or a hot standby) is refused with 25006, as
+ *	  the executor refuses the statement;
  *	- every write ends with CommandCounterIncrement(), so that the next
  *	  statement or call of the same transaction sees it.
  *
@@ -53,6 +55,7 @@
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
+#include "tcop/utility.h"
 #include "lib/stringinfo.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
@@ -288,6 +291,7 @@ FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
 	bool		locked = false;
 
 	Assert(ndeltas >= 1 && ndeltas <= 5);
+	PreventCommandIfReadOnly("UPDATE");
 
 	/* The version this transaction wrote last, if it is still cached. */
 	if (FgStripeCacheLookup(account, &tid))
@@ -381,6 +385,7 @@ FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee)
 	HeapTuple	tuple;
 
 	Assert(follower != followee);	/* the table's only CHECK */
+	PreventCommandIfReadOnly("INSERT");
 	if (desc->natts != FG_EDGE_NATTS ||
 		(desc->constr && desc->constr->num_check > 1))
 		return false;
@@ -455,6 +460,7 @@ FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee)
 void
 FgDirectEdgeDelete(Relation heap, ItemPointer tid)
 {
+	PreventCommandIfReadOnly("DELETE");
 	simple_heap_delete(heap, tid);
 	CommandCounterIncrement();
 }

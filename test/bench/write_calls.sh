@@ -52,6 +52,21 @@ timed() {
 	t1=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
+# Wall-clock seconds of one SQL command, and the CPU seconds its backend
+# spent (/proc/self/schedstat): "wall cpu".  On the shared machine the CPU
+# time of our own backend is much steadier than the wall time.
+cputimed() {
+	local t0 t1 cpu
+	t0=$(date +%s.%N)
+	cpu=$(q -At <<SQL
+SELECT split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint AS c0 \gset
+$1;
+SELECT (split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::bigint - :c0) / 1e9;
+SQL
+)
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" -v c="$(echo "$cpu" | tail -1)" 'BEGIN { printf "%.3f %.3f\n", b - a, c }'
+}
 check() {
 	local r
 	r=$(q -At -v schema="$1" -f "$here/write_check.sql" | cut -d'|' -f2)
@@ -118,21 +133,23 @@ if want select; then
 		      FROM generate_series(1, $n)" -c "DELETE FROM public.t WHERE a = b" -c 'VACUUM ANALYZE public.t'
 		[ -z "$old" ] || { q -c "COPY public.t TO STDOUT" >"$tmp/t.copy"
 			in_db "${db}_old" q -c "CREATE TABLE public.t (a bigint, b bigint)" -c "\\copy public.t FROM '$tmp/t.copy'" -c 'VACUUM ANALYZE public.t'; }
-		: >"$tmp/b"; : >"$tmp/fg"; : >"$tmp/old"
+		: >"$tmp/b"; : >"$tmp/fg"; : >"$tmp/old"; : >"$tmp/bc"; : >"$tmp/fgc"; : >"$tmp/oldc"
 		for r in $(seq "$rounds"); do
 			q -c 'TRUNCATE base.edge, base.counter' -c 'CHECKPOINT'
-			timed "INSERT INTO base.edge (follower, followee) SELECT a, b FROM public.t ON CONFLICT DO NOTHING" >>"$tmp/b"; echo >>"$tmp/b"
+			cputimed "INSERT INTO base.edge (follower, followee) SELECT a, b FROM public.t ON CONFLICT DO NOTHING" >"$tmp/x"
+			cut -d' ' -f1 "$tmp/x" >>"$tmp/b"; cut -d' ' -f2 "$tmp/x" >>"$tmp/bc"
 			for s in $sides; do
 				in_db "$(side_db "$s")" q -c 'TRUNCATE follow_graph.edge, follow_graph.counter' -c 'CHECKPOINT'
-				in_db "$(side_db "$s")" timed "SELECT count(*) FILTER (WHERE follow_graph.follow(a, b)) FROM public.t" >>"$tmp/$s"; echo >>"$tmp/$s"
+				in_db "$(side_db "$s")" cputimed "SELECT count(*) FILTER (WHERE follow_graph.follow(a, b)) FROM public.t" >"$tmp/x"
+				cut -d' ' -f1 "$tmp/x" >>"$tmp/$s"; cut -d' ' -f2 "$tmp/x" >>"$tmp/${s}c"
 			done
 		done
 		check base; each check follow_graph
-		b=$(median <"$tmp/b")
-		echo "select follow() over $n rows: $(res "INSERT ... SELECT" b s)"
+		b=$(median <"$tmp/b"); bc=$(median <"$tmp/bc")
+		echo "select follow() over $n rows: $(res "INSERT ... SELECT wall" b s), $(res "cpu" bc s)"
 		for s in $sides; do
-			f=$(median <"$tmp/$s")
-			echo "  SELECT follow() [$s] $(res "" "$s" s) ($(awk -v n="$n" -v f="$f" 'BEGIN { printf "%d", n / f }') follows/s), $(ratio "$f" "$b")x the time (target <= 2)"
+			f=$(median <"$tmp/$s"); fc=$(median <"$tmp/${s}c")
+			echo "  SELECT follow() [$s] $(res "wall" "$s" s) ($(awk -v n="$n" -v f="$f" 'BEGIN { printf "%d", n / f }') follows/s), $(ratio "$f" "$b")x the time (target <= 2); $(res "cpu" "${s}c" s), $(ratio "$fc" "$bc")x the cpu"
 		done
 		each q -c 'DROP TABLE public.t'
 	done
@@ -146,24 +163,25 @@ if want import; then
 		        (random() * $accounts)::bigint AS followee FROM generate_series(1, $n)" -c 'VACUUM ANALYZE public.src'
 		[ -z "$old" ] || { q -c "COPY public.src TO STDOUT" >"$tmp/src.copy"
 			in_db "${db}_old" q -c "CREATE TABLE public.src (follower bigint, followee bigint)" -c "\\copy public.src FROM '$tmp/src.copy'" -c 'VACUUM ANALYZE public.src'; }
-		: >"$tmp/b"; : >"$tmp/fg"; : >"$tmp/old"
+		: >"$tmp/b"; : >"$tmp/fg"; : >"$tmp/old"; : >"$tmp/bc"; : >"$tmp/fgc"; : >"$tmp/oldc"
 		for r in $(seq "$rounds"); do
 			q -c 'DROP TABLE IF EXISTS public.imp' -c 'CHECKPOINT'
-			t_ctas=$(timed "CREATE TABLE public.imp AS SELECT DISTINCT follower, followee FROM public.src WHERE follower <> followee")
-			t_pk=$(timed "ALTER TABLE public.imp ADD PRIMARY KEY (follower, followee)")
-			t_rev=$(timed "CREATE INDEX ON public.imp (followee, follower)")
-			awk -v a="$t_ctas" -v b="$t_pk" -v c="$t_rev" 'BEGIN { printf "%.3f\n", a + b + c }' >>"$tmp/b"
+			cputimed "CREATE TABLE public.imp AS SELECT DISTINCT follower, followee FROM public.src WHERE follower <> followee;
+			          ALTER TABLE public.imp ADD PRIMARY KEY (follower, followee);
+			          CREATE INDEX ON public.imp (followee, follower)" >"$tmp/x"
+			cut -d' ' -f1 "$tmp/x" >>"$tmp/b"; cut -d' ' -f2 "$tmp/x" >>"$tmp/bc"
 			q -c 'DROP TABLE public.imp'
 			for s in $sides; do
 				in_db "$(side_db "$s")" q -c 'TRUNCATE follow_graph.edge, follow_graph.counter' -c 'CHECKPOINT'
-				in_db "$(side_db "$s")" timed "SELECT follow_graph.import_edges('public.src')" >>"$tmp/$s"; echo >>"$tmp/$s"
+				in_db "$(side_db "$s")" cputimed "SET client_min_messages = warning; SELECT follow_graph.import_edges('public.src')" >"$tmp/x"
+				cut -d' ' -f1 "$tmp/x" >>"$tmp/$s"; cut -d' ' -f2 "$tmp/x" >>"$tmp/${s}c"
 			done
 		done
 		each check follow_graph
-		b=$(median <"$tmp/b")
-		echo "import $n rows: $(res "baseline CTAS DISTINCT + pkey + reverse index" b s)"
+		b=$(median <"$tmp/b"); bc=$(median <"$tmp/bc")
+		echo "import $n rows: $(res "baseline CTAS DISTINCT + pkey + reverse index, wall" b s), $(res cpu bc s)"
 		for s in $sides; do
-			echo "  import_edges [$s] $(res "" "$s" s), $(ratio "$(median <"$tmp/$s")" "$b")x the time (target <= 2)"
+			echo "  import_edges [$s] $(res wall "$s" s), $(ratio "$(median <"$tmp/$s")" "$b")x the time (target <= 2); $(res cpu "${s}c" s), $(ratio "$(median <"$tmp/${s}c")" "$bc")x the cpu"
 		done
 		q -c "CREATE TABLE public.src2 AS SELECT (random() * $accounts)::bigint AS follower,
 		        (random() * $accounts)::bigint AS followee FROM generate_series(1, $n / 10)"
