@@ -85,6 +85,7 @@
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/tupdesc.h"
@@ -707,6 +708,20 @@ ProbeStagedStates(FgWaitList *w, int64 f, int64 e, Relation block_heap,
 }
 
 /*
+ * FgProbeDirty through a scan of the primary key kept open (with its dirty
+ * snapshot) for all the probes of a settling pass: a staged pair costs an
+ * index descent, not a scan's set-up and tear-down.
+ */
+static void
+ProbeDirtyWith(FgScan *s, Snapshot dirty, int64 a, int64 b, FgEdgeVersion *v)
+{
+	memset(v, 0, sizeof(FgEdgeVersion));
+	FgScanSeek(s, a, BTEqualStrategyNumber, b);
+	if (FgScanNextTuple(s))
+		FgNoteVersion(s->slot, dirty, v);
+}
+
+/*
  * Incremental plan: hold the gate with no staged pair or reverse changed by
  * a transaction in progress (waiting for such transactions with the gate
  * released).  Under REPEATABLE READ and SERIALIZABLE, fail with 40001 if
@@ -716,6 +731,8 @@ static void
 SettleStagedPairs(Relation heap, Oid gate, bool states)
 {
 	FgWaitList *w = palloc(sizeof(FgWaitList));
+	SnapshotData dirty;
+	FgScan	   *probe;
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
 	Relation	block_heap = NULL;
 	Relation	request_heap = NULL;
@@ -730,6 +747,9 @@ SettleStagedPairs(Relation heap, Oid gate, bool states)
 		state_heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
 	}
 
+	InitDirtySnapshot(dirty);
+	probe = FgScanBeginSnapshot(heap, FG_EDGE_PKEY, &dirty,
+								ForwardScanDirection, true);
 	w->n = 0;
 	for (;;)
 	{
@@ -775,7 +795,7 @@ SettleStagedPairs(Relation heap, Oid gate, bool states)
 					int64		a = dir == 0 ? f : e;
 					int64		b = dir == 0 ? e : f;
 
-					FgProbeDirty(heap, a, b, &v);
+					ProbeDirtyWith(probe, &dirty, a, b, &v);
 					if (v.found && TransactionIdIsValid(v.wait))
 						full = !AddWait(w, v.wait);
 					else if (xact_snapshot && w->n == 0 &&
@@ -804,6 +824,7 @@ SettleStagedPairs(Relation heap, Oid gate, bool states)
 		if (ReleaseAndWait(gate, w) && xact_snapshot)
 			FgSerializationFailure();
 	}
+	FgScanEnd(probe);
 	pfree(w);
 	if (states)
 	{
