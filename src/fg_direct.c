@@ -275,6 +275,41 @@ StripeLockFree(Relation heap, Relation index, int64 account,
 }
 
 /*
+ * A random stripe number the account has no row for (in flight included):
+ * the new stripe's primary-key entry then conflicts only with another
+ * writer's new stripe that drew the same number at the same moment, a
+ * chance of 1 in 2^31, in which case the unique check fails (23505) and
+ * the transaction leaves nothing behind.
+ */
+static int32
+FreeStripeNumber(Relation heap, Relation index, int64 account)
+{
+	SnapshotData dirty;
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	IndexScanDesc scan;
+	ScanKeyData keys[2];
+	int32		stripe;
+
+	InitDirtySnapshot(dirty);
+	scan = FgIndexBeginScan(heap, index, &dirty, 2, 0);
+	for (;;)
+	{
+		stripe = (int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff);
+		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ,
+					Int64GetDatum(account));
+		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT4EQ,
+					Int32GetDatum(stripe));
+		index_rescan(scan, keys, 2, NULL, 0);
+		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
+			break;
+		ExecClearTuple(slot);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	return stripe;
+}
+
+/*
  * Add deltas (followers, following, mutuals, requests, items: ndeltas of
  * them, in column order) to a stripe of the account: the one this
  * transaction holds, else any free one, else a new one with a random stripe
@@ -316,7 +351,7 @@ FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
 		ItemPointerData locked_tid = slot->tts_tid;
 
 		StripeWriteSql(locked ? &locked_tid : NULL, account,
-					   (int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff),
+					   locked ? 0 : FreeStripeNumber(heap, index, account),
 					   deltas, ndeltas, &tid);
 	}
 	else if (locked)
@@ -325,9 +360,7 @@ FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
 	{
 		/*
 		 * The account has no stripe yet, or every stripe is held by a
-		 * concurrent writer: start a new one.  A clash of the random stripe
-		 * numbers of two new stripes fails the unique check (23505) and
-		 * leaves nothing behind.
+		 * concurrent writer: start a new one.
 		 */
 		TupleDesc	desc = RelationGetDescr(heap);
 		Datum	   *values = palloc0(sizeof(Datum) * desc->natts);
@@ -336,7 +369,7 @@ FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
 		IndexInfo  *info = BuildIndexInfo(index);
 
 		values[0] = Int64GetDatum(account);
-		values[1] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
+		values[1] = Int32GetDatum(FreeStripeNumber(heap, index, account));
 		for (int att = FG_COUNTER_ATT_FOLLOWERS - 1; att < desc->natts; att++)
 		{
 			int			i = att - (FG_COUNTER_ATT_FOLLOWERS - 1);

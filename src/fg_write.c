@@ -58,10 +58,11 @@
  * be pruned before commit, so finding the row through its index gets slower
  * with each update of a hot account.  A small direct-mapped cache remembers,
  * per account, the stripe version this transaction wrote last, and the next
- * write of that account updates that version straight by ctid.  The cache is fixed-size (no memory grows with the number
- * of calls) and is emptied at the end of every transaction and at every
- * subtransaction abort, so an entry always names a row version this
- * transaction wrote and still holds locked.
+ * write of that account updates that version straight by ctid.  The cache
+ * is fixed-size (no memory grows with the number of calls) and is emptied
+ * at the end of every transaction and at every subtransaction abort, so an
+ * entry always names a row version this transaction wrote and still holds
+ * locked.
  */
 #include "postgres.h"
 

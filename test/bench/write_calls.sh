@@ -7,6 +7,7 @@
 #   bash test/bench/write_calls.sh [--rounds N] [--seconds T] [--clients "1 2"]
 #                                  [--rows "100000 1000000"] [--import "1000000 2000000"]
 #                                  [--only follow,select,import,storm] [--old-lib NAME]
+#                                  [--smoke] [--scale N (ignored)]
 #
 #   follow  bare follow() vs INSERT + trigger (pgbench, random pairs among 1M)
 #   select  one statement SELECT follow(a, b) FROM t vs INSERT ... SELECT
@@ -18,7 +19,9 @@
 # follow_graph.so copied to follow_graph_020.so), in a second database
 # whose follow(), unfollow() and import_edges() are re-pointed at it, in the
 # same rounds.  Connects with the usual PG* variables; creates and drops fg_bench_calls
-# (FG_BENCH_DB overrides).  Counts are checked against the edges after
+# (FG_CALLS_DB overrides; FG_BENCH_DB, run.sh --all's loaded graph, is left
+# alone).  --smoke runs every workload once, tiny and quick; --scale is
+# accepted for run.sh --all and ignored (the sizes are issue 15's).  Counts are checked against the edges after
 # every workload.  Ratios are printed as in issue 15: "x" rows
 # baseline/extension (higher is better), "the time" rows extension/baseline.
 set -euo pipefail
@@ -33,10 +36,12 @@ while [ $# -gt 0 ]; do
 	--import) imports=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--old-lib) old=$2; shift 2 ;;
+	--scale) shift 2 ;;
+	--smoke) rounds=1 seconds=1 clients=1 rows=2000 imports=20000; shift ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 done
-db=${FG_BENCH_DB:-fg_bench_calls}
+db=${FG_CALLS_DB:-fg_bench_calls}
 cur=$db
 q() { psql -X -q -v ON_ERROR_STOP=1 -d "$cur" "$@"; }
 # Run the rest of the command line against database $1.
