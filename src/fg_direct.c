@@ -313,8 +313,8 @@ FreeStripeNumber(Relation heap, Relation index, int64 account)
  * Add deltas (followers, following, mutuals, requests, items: ndeltas of
  * them, in column order) to a stripe of the account: the one this
  * transaction holds, else any free one, else a new one with a random stripe
- * number.  The counterpart of the SQL statements of fg_write.c's
- * BumpStripeRow, which it replaces on the pair writers' path.
+ * number, as the SQL statements the pair writers ran through SPI before
+ * 0.3.0 did.  Inside SPI_connect (the SQL path of StripeWriteSql).
  */
 void
 FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
