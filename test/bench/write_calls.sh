@@ -131,11 +131,15 @@ if want follow; then
 	check base; each check follow_graph
 fi
 
+# The baseline's row trigger counts a mutual pair twice when both of its
+# edges arrive in one statement (each AFTER trigger sees the other row), so
+# the staged pairs leave out both edges of any pair staged both ways.
 if want select; then
 	for n in $rows; do
 		fresh
 		q -c "CREATE TABLE public.t AS SELECT (random() * 1000000)::bigint + 1 AS a, (random() * 1000000)::bigint + 1 AS b
-		      FROM generate_series(1, $n)" -c "DELETE FROM public.t WHERE a = b" -c 'VACUUM ANALYZE public.t'
+		      FROM generate_series(1, $n)" -c "DELETE FROM public.t WHERE a = b" \
+		  -c "DELETE FROM public.t USING public.t AS r WHERE r.a = t.b AND r.b = t.a" -c 'VACUUM ANALYZE public.t'
 		[ -z "$old" ] || { q -c "COPY public.t TO STDOUT" >"$tmp/t.copy"
 			in_db "${db}_old" q -c "CREATE TABLE public.t (a bigint, b bigint)" -c "\\copy public.t FROM '$tmp/t.copy'" -c 'VACUUM ANALYZE public.t'; }
 		: >"$tmp/b"; : >"$tmp/fg"; : >"$tmp/old"; : >"$tmp/bc"; : >"$tmp/fgc"; : >"$tmp/oldc"
