@@ -26,6 +26,7 @@ OBJS = \
 	src/fg_scan.o \
 	src/fg_read.o \
 	src/fg_write.o \
+	src/fg_direct.o \
 	src/fg_bulk.o \
 	src/fg_maint.o \
 	src/fg_states.o \

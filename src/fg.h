@@ -107,6 +107,13 @@ extern void FgWriteInit(void);
 extern bool FgStripeHeld(int64 account);
 extern bool FgStripeRemember(int64 account, uint64 row, int col);
 extern void FgBumpItems(int64 account, int64 delta);
+extern bool FgStripeCacheLookup(int64 account, ItemPointer tid);
+extern void FgStripeCacheStore(int64 account, ItemPointer tid);
+
+/* fg_direct.c: edge and stripe writes without the executor */
+extern void FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas);
+extern bool FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee);
+extern void FgDirectEdgeDelete(Relation heap, ItemPointer tid);
 
 /* fg_feed.c (home feed storage; see sql/install/70_feed.sql) */
 #define FG_ITEM_TABLE			"item"

@@ -35,4 +35,15 @@
 #define FgLockHeldByMe(tag, mode)	LockHeldByMe((tag), (mode))
 #endif
 
+/* 16 added an "update indexes" result argument to simple_heap_update(). */
+#if PG_VERSION_NUM >= 160000
+#define FgSimpleHeapUpdate(rel, otid, tup) \
+	do { \
+		TU_UpdateIndexes fg_update_indexes_; \
+		simple_heap_update((rel), (otid), (tup), &fg_update_indexes_); \
+	} while (0)
+#else
+#define FgSimpleHeapUpdate(rel, otid, tup)	simple_heap_update((rel), (otid), (tup))
+#endif
+
 #endif							/* FG_COMPAT_H */

@@ -556,6 +556,52 @@ SettleAccount(Oid gate, const FgRange *ranges, int64 account, bool flags)
 		CheckRangesSnapshot(ranges, account, flags);
 }
 
+/* The account writers' statements, prepared once per backend. */
+static SPIPlanPtr plan_deactivate = NULL;
+static SPIPlanPtr plan_reactivate = NULL;
+static SPIPlanPtr plan_make_public = NULL;
+static SPIPlanPtr plan_remove_states = NULL;
+static SPIPlanPtr plan_remove_marks = NULL;
+static SPIPlanPtr plan_set_private = NULL;
+static SPIPlanPtr plan_set_active = NULL;
+
+/*
+ * Where the kept plan of one of the account writers' statements lives.
+ */
+static SPIPlanPtr *
+AccountPlanSlot(const char *sql)
+{
+	if (sql == sql_deactivate)
+		return &plan_deactivate;
+	if (sql == sql_reactivate)
+		return &plan_reactivate;
+	if (sql == sql_make_public)
+		return &plan_make_public;
+	if (sql == sql_remove_states)
+		return &plan_remove_states;
+	if (sql == sql_remove_marks)
+		return &plan_remove_marks;
+	if (sql == sql_set_private)
+		return &plan_set_private;
+	if (sql == sql_set_active)
+		return &plan_set_active;
+	elog(ERROR, "unknown account writer statement");
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * Run one of the account writers' statements through its kept plan; the
+ * number of rows it processed.
+ */
+static uint64
+AccountExec(const char *sql, int nargs, const Oid *types, const Datum *values,
+			int expected)
+{
+	return FgSpiExecPlan(FgSpiPrepareKeep(AccountPlanSlot(sql), sql, nargs,
+										  types),
+						 values, expected);
+}
+
 /*
  * Run one account writer's statement with parameters ($1 account, $2 sign)
  * and return its single bigint result.
@@ -568,7 +614,7 @@ RunAccountSql(const char *sql, int64 account, int64 sign)
 
 	values[0] = Int64GetDatum(account);
 	values[1] = Int64GetDatum(sign);
-	if (FgSpiExec(sql, 2, types, values, SPI_OK_SELECT) != 1)
+	if (AccountExec(sql, 2, types, values, SPI_OK_SELECT) != 1)
 		elog(ERROR, "account writer statement returned no row");
 	return FgSpiGetInt64(0, 1);
 }
@@ -584,8 +630,8 @@ WriteFlag(int64 account, bool active_flag, bool value)
 
 	values[0] = Int64GetDatum(account);
 	values[1] = BoolGetDatum(value);
-	FgSpiExec(active_flag ? sql_set_active : sql_set_private, 2, types, values,
-			  SPI_OK_INSERT);
+	AccountExec(active_flag ? sql_set_active : sql_set_private, 2, types,
+				values, SPI_OK_INSERT);
 }
 
 /*
@@ -763,7 +809,7 @@ FgRemoveAccountMarks(int64 account)
 	Datum		values[1];
 
 	values[0] = Int64GetDatum(account);
-	FgSpiExec(sql_remove_marks, 1, types, values, SPI_OK_DELETE);
+	AccountExec(sql_remove_marks, 1, types, values, SPI_OK_DELETE);
 }
 
 /*

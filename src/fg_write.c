@@ -25,13 +25,13 @@
  *	   leave the section, wait for that transaction to end (as a btree unique
  *	   check does) and start again: nothing inside the section ever waits
  *	   for a transaction;
- *	3. with both edges settled, insert or delete the edge with the
- *	   follower/following deltas to a counter stripe nobody else holds (FOR
- *	   UPDATE SKIP LOCKED), in one statement, and leave the section;
- *	4. if the reverse edge exists, add the mutual delta to both accounts,
- *	   lower id first; an account that had no free stripe (a new account,
- *	   or every stripe held by concurrent writers) gets its delta here too,
- *	   in a new stripe with a random number.
+ *	3. with both edges settled, insert or delete the edge (fg_direct.c:
+ *	   heap and index access methods, no executor) and leave the section;
+ *	4. add the follower/following deltas, and the mutual delta if the
+ *	   reverse edge exists, to a counter stripe of each account nobody else
+ *	   holds (as FOR UPDATE SKIP LOCKED would pick it), lower id first; an
+ *	   account with no free stripe (a new account, or every stripe held by
+ *	   concurrent writers) gets a new stripe with a random number.
  *
  * Sections of one pair are totally ordered, and each starts from both edges
  * settled, so the reverse edge cannot change between the look and the
@@ -51,16 +51,18 @@
  * waited for committed, the call fails with 40001 instead of counting from a
  * state the snapshot cannot see.
  *
- * One statement may follow millions of times (SELECT follow(a, b) FROM t).
- * Every update of a stripe row inside one transaction leaves a row version
- * that cannot be pruned before commit, so finding the row through its index
- * gets slower with each update of a hot account.  A small direct-mapped cache
- * remembers, per account, the stripe version this transaction wrote last;
- * once an account is in it, writes go step by step and update that version
- * straight by ctid.  The cache is fixed-size (no memory grows with the number
- * of calls) and is emptied at the end of every transaction and at every
- * subtransaction abort, so an entry always names a row version this
- * transaction wrote and still holds locked.
+ * One statement may follow millions of times (SELECT follow(a, b) FROM t),
+ * so a call runs no SQL of its own on the usual path (issue 15: executor
+ * start-up of one statement per call was most of its cost).  Every update
+ * of a stripe row inside one transaction leaves a row version that cannot
+ * be pruned before commit, so finding the row through its index gets slower
+ * with each update of a hot account.  A small direct-mapped cache remembers,
+ * per account, the stripe version this transaction wrote last, and the next
+ * write of that account updates that version straight by ctid.  The cache
+ * is fixed-size (no memory grows with the number of calls) and is emptied
+ * at the end of every transaction and at every subtransaction abort, so an
+ * entry always names a row version this transaction wrote and still holds
+ * locked.
  */
 #include "postgres.h"
 
@@ -93,15 +95,6 @@ PG_FUNCTION_INFO_V1(fg_reject_request);
 
 /* Prepared statements, kept for the life of the backend. */
 static SPIPlanPtr plan_insert_edge = NULL;
-static SPIPlanPtr plan_delete_edge = NULL;
-static SPIPlanPtr plan_bump_stripe = NULL;
-static SPIPlanPtr plan_new_stripe = NULL;
-static SPIPlanPtr plan_bump_tid = NULL;
-static SPIPlanPtr plan_follow_fast = NULL;
-static SPIPlanPtr plan_unfollow_fast = NULL;
-static SPIPlanPtr plan_requests_stripe = NULL;
-static SPIPlanPtr plan_requests_new = NULL;
-static SPIPlanPtr plan_requests_tid = NULL;
 
 /*
  * The stripe version this transaction last wrote for an account.  An entry
@@ -134,122 +127,8 @@ static const char *const sql_insert_edge =
 "         pg_catalog.now())"
 " ON CONFLICT (follower, followee) DO NOTHING";
 
-static const char *const sql_delete_edge =
-"DELETE FROM follow_graph.edge AS e"
-" WHERE e.follower OPERATOR(pg_catalog.=) $1"
-"   AND e.followee OPERATOR(pg_catalog.=) $2";
-
-static const char *const sql_bump_stripe =
-"WITH pick AS ("
-"  SELECT c.stripe FROM follow_graph.counter AS c"
-"  WHERE c.account OPERATOR(pg_catalog.=) $1"
-"  LIMIT 1 FOR UPDATE SKIP LOCKED)"
-" UPDATE follow_graph.counter AS c"
-" SET followers = c.followers OPERATOR(pg_catalog.+) $2,"
-"     following = c.following OPERATOR(pg_catalog.+) $3,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4"
-" FROM pick"
-" WHERE c.account OPERATOR(pg_catalog.=) $1"
-"   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe"
-" RETURNING c.ctid";
-
-static const char *const sql_new_stripe =
-"INSERT INTO follow_graph.counter AS c"
-"  (account, stripe, followers, following, mutuals)"
-" VALUES ($1, $5, $2, $3, $4)"
-" ON CONFLICT (account, stripe) DO UPDATE"
-" SET followers = c.followers OPERATOR(pg_catalog.+) excluded.followers,"
-"     following = c.following OPERATOR(pg_catalog.+) excluded.following,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) excluded.mutuals"
-" RETURNING c.ctid";
-
-static const char *const sql_bump_tid =
-"UPDATE follow_graph.counter AS c"
-" SET followers = c.followers OPERATOR(pg_catalog.+) $2,"
-"     following = c.following OPERATOR(pg_catalog.+) $3,"
-"     mutuals = c.mutuals OPERATOR(pg_catalog.+) $4"
-" WHERE c.ctid OPERATOR(pg_catalog.=) $5"
-"   AND c.account OPERATOR(pg_catalog.=) $1"
-" RETURNING c.ctid";
-
-/*
- * The usual follow or unfollow in one statement: insert or delete the edge,
- * and if that changed a row add the follower/following deltas to a free
- * stripe of each account.  It always returns one row whose first column
- * counts the edges changed, with the ctid and account of each stripe updated
- * (an account with no free stripe returns none).  The mutual count is left
- * to the caller, which looks for the reverse edge before it leaves the
- * pair's critical section.  $1 follower, $2 followee, $3 sign.
- */
-#define FG_FAST_COUNTERS \
-" d (account, dfollowers, dfollowing) AS (" \
-"  VALUES ($1, 0::pg_catalog.int8, $3), ($2, $3, 0::pg_catalog.int8))," \
-" pick AS MATERIALIZED (" \
-"  SELECT d.account, d.dfollowers, d.dfollowing," \
-"         (SELECT c.stripe FROM follow_graph.counter AS c" \
-"          WHERE c.account OPERATOR(pg_catalog.=) d.account" \
-"          LIMIT 1 FOR UPDATE SKIP LOCKED) AS stripe" \
-"  FROM d WHERE EXISTS (SELECT 1 FROM changed))," \
-" upd AS (" \
-"  UPDATE follow_graph.counter AS c" \
-"  SET followers = c.followers OPERATOR(pg_catalog.+) p.dfollowers," \
-"      following = c.following OPERATOR(pg_catalog.+) p.dfollowing" \
-"  FROM pick AS p" \
-"  WHERE c.account OPERATOR(pg_catalog.=) p.account" \
-"    AND c.stripe OPERATOR(pg_catalog.=) p.stripe" \
-"  RETURNING c.ctid, c.account)" \
-" SELECT (SELECT pg_catalog.count(*) FROM changed), u.ctid, u.account" \
-" FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true"
-
-static const char *const sql_follow_fast =
-"WITH changed AS ("
-"  INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)"
-"  VALUES ($1, $2, pg_catalog.nextval('follow_graph.edge_seq'::pg_catalog.regclass),"
-"          pg_catalog.now())"
-"  ON CONFLICT (follower, followee) DO NOTHING RETURNING 1),"
-FG_FAST_COUNTERS;
-
-static const char *const sql_unfollow_fast =
-"WITH changed AS ("
-"  DELETE FROM follow_graph.edge AS e"
-"  WHERE e.follower OPERATOR(pg_catalog.=) $1"
-"    AND e.followee OPERATOR(pg_catalog.=) $2 RETURNING 1),"
-FG_FAST_COUNTERS;
-
-/* Pending requests deltas ($2) to a stripe of account $1 (states only). */
-static const char *const sql_requests_stripe =
-"WITH pick AS ("
-"  SELECT c.stripe FROM follow_graph.counter AS c"
-"  WHERE c.account OPERATOR(pg_catalog.=) $1"
-"  LIMIT 1 FOR UPDATE SKIP LOCKED)"
-" UPDATE follow_graph.counter AS c"
-" SET requests = c.requests OPERATOR(pg_catalog.+) $2"
-" FROM pick"
-" WHERE c.account OPERATOR(pg_catalog.=) $1"
-"   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe"
-" RETURNING c.ctid";
-
-static const char *const sql_requests_new =
-"INSERT INTO follow_graph.counter AS c (account, stripe, requests)"
-" VALUES ($1, $3, $2)"
-" ON CONFLICT (account, stripe) DO UPDATE"
-" SET requests = c.requests OPERATOR(pg_catalog.+) excluded.requests"
-" RETURNING c.ctid";
-
-static const char *const sql_requests_tid =
-"UPDATE follow_graph.counter AS c"
-" SET requests = c.requests OPERATOR(pg_catalog.+) $2"
-" WHERE c.ctid OPERATOR(pg_catalog.=) $3"
-"   AND c.account OPERATOR(pg_catalog.=) $1"
-" RETURNING c.ctid";
-
 /* Parameter types of the statements above. */
-static const Oid requests_types[] = {INT8OID, INT8OID, INT4OID};
-static const Oid requests_tid_types[] = {INT8OID, INT8OID, TIDOID};
 static const Oid edge_types[] = {INT8OID, INT8OID};
-static const Oid fast_types[] = {INT8OID, INT8OID, INT8OID};
-static const Oid bump_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, INT4OID};
-static const Oid bump_tid_types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TIDOID};
 
 /*
  * Empty the stripe cache when a transaction ends or a subtransaction aborts:
@@ -369,145 +248,57 @@ RememberStripe(int64 account, uint64 row, int col)
 }
 
 /*
- * The three statements of one kind of stripe update: by the version this
- * transaction holds (its last argument a tid), on any free stripe, and the
- * insert of a new stripe (its last argument the stripe number).
- */
-typedef struct FgStripeStmts
-{
-	SPIPlanPtr *tid_plan;
-	const char *tid_sql;
-	const Oid  *tid_types;
-	SPIPlanPtr *free_plan;
-	const char *free_sql;
-	SPIPlanPtr *new_plan;
-	const char *new_sql;
-	const Oid  *types;
-} FgStripeStmts;
-
-/*
- * Add the deltas in values[1..ndeltas] to a stripe of the account in
- * values[0]: the one this transaction holds, else any free one, else a new
- * one; values has room for one more argument.
- */
-static void
-BumpStripeRow(int64 account, Datum *values, int ndeltas,
-			  const FgStripeStmts *stmts)
-{
-	FgStripeCacheEntry *e;
-	int			nargs = 1 + ndeltas;
-
-	/* This transaction already holds a stripe of the account: reuse it. */
-	e = StripeCacheEntry(account);
-	if (e->generation == stripe_generation && e->account == account)
-	{
-		values[nargs] = PointerGetDatum(&e->tid);
-		if (FgSpiExecPlan(FgSpiPrepareKeep(stmts->tid_plan, stmts->tid_sql,
-										   nargs + 1, stmts->tid_types),
-						  values, SPI_OK_UPDATE_RETURNING) > 0)
-		{
-			RememberStripe(account, 0, 1);
-			return;
-		}
-	}
-
-	if (FgSpiExecPlan(FgSpiPrepareKeep(stmts->free_plan, stmts->free_sql,
-									   nargs, stmts->types),
-					  values, SPI_OK_UPDATE_RETURNING) > 0)
-	{
-		RememberStripe(account, 0, 1);
-		return;
-	}
-
-	/*
-	 * The account has no stripe yet, or every stripe is held by a concurrent
-	 * writer: start a new one.  A random stripe number makes a clash with a
-	 * concurrent insert practically impossible, and the upsert keeps the
-	 * count exact if it ever happens.
-	 */
-	values[nargs] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	FgSpiExecPlan(FgSpiPrepareKeep(stmts->new_plan, stmts->new_sql,
-								   nargs + 1, stmts->types),
-				  values, SPI_OK_INSERT_RETURNING);
-	RememberStripe(account, 0, 1);
-}
-
-/*
- * Add deltas to one counter stripe of an account.
+ * Add deltas to one counter stripe of an account (fg_direct.c).
  */
 static void
 BumpCounts(int64 account, int64 followers, int64 following, int64 mutuals)
 {
-	FgStripeStmts stmts = {
-		&plan_bump_tid, sql_bump_tid, bump_tid_types,
-		&plan_bump_stripe, sql_bump_stripe,
-		&plan_new_stripe, sql_new_stripe, bump_types
-	};
-	Datum		values[5];
+	int64		deltas[3];
 
-	values[0] = Int64GetDatum(account);
-	values[1] = Int64GetDatum(followers);
-	values[2] = Int64GetDatum(following);
-	values[3] = Int64GetDatum(mutuals);
-	BumpStripeRow(account, values, 3, &stmts);
+	deltas[0] = followers;
+	deltas[1] = following;
+	deltas[2] = mutuals;
+	FgDirectStripeAdd(account, deltas, 3);
 }
 
 /*
- * Add a delta to the pending requests of an account, on the stripe this
- * transaction holds or any free one (a new one if none is free), as
- * BumpCounts does for the other counts.  Only pair writers of the states
- * call it, so the catalog has the requests column.
- */
-static void
-BumpRequests(int64 account, int64 requests)
-{
-	FgStripeStmts stmts = {
-		&plan_requests_tid, sql_requests_tid, requests_tid_types,
-		&plan_requests_stripe, sql_requests_stripe,
-		&plan_requests_new, sql_requests_new, requests_types
-	};
-	Datum		values[3];
-
-	values[0] = Int64GetDatum(account);
-	values[1] = Int64GetDatum(requests);
-	BumpStripeRow(account, values, 1, &stmts);
-}
-
-/*
- * Add follower, following, mutual and pending request deltas to an account.
+ * Add follower, following, mutual and pending request deltas to an account,
+ * in one stripe update.  Only pair writers of the states move requests, so
+ * the catalog has that column when requests is not 0.
  */
 static void
 BumpStripe(int64 account, int64 followers, int64 following, int64 mutuals,
 		   int64 requests)
 {
-	if (followers != 0 || following != 0 || mutuals != 0 || requests == 0)
-		BumpCounts(account, followers, following, mutuals);
-	if (requests != 0)
-		BumpRequests(account, requests);
+	int64		deltas[4];
+
+	deltas[0] = followers;
+	deltas[1] = following;
+	deltas[2] = mutuals;
+	deltas[3] = requests;
+	FgDirectStripeAdd(account, deltas, requests != 0 ? 4 : 3);
 }
 
 /*
  * Apply the count changes of one edge follower -> followee appearing
  * (sign = 1) or disappearing (sign = -1), given whether the reverse edge
- * exists, except the follower/following deltas already applied to an
- * account marked done; requests is a delta of the followee's pending
- * requests applied with them (an accepted request).
+ * exists; requests is a delta of the followee's pending requests applied
+ * with them (an accepted request).  This is where a single-pair writer
+ * changes the mutual count of a pair (block() removes both edges at once
+ * and counts them in fg_block; the bulk writers count set by set).
  */
 static void
 ApplyEdgeDelta(int64 follower, int64 followee, int sign, bool reverse,
-					   bool done_follower, bool done_followee, int64 requests)
+			   int64 requests)
 {
 	int64		mutual = reverse ? sign : 0;
-	bool		need_follower = !done_follower || mutual != 0;
-	bool		need_followee = !done_followee || mutual != 0 || requests != 0;
 
 	/* Lower id first, so that no two writers wait on each other in a cycle. */
-	if (follower < followee && need_follower)
-		BumpCounts(follower, 0, done_follower ? 0 : sign, mutual);
-	if (need_followee)
-		BumpStripe(followee, done_followee ? 0 : sign, 0, mutual, requests);
-	if (follower > followee && need_follower)
-		BumpCounts(follower, 0, done_follower ? 0 : sign, mutual);
+	if (follower < followee)
+		BumpCounts(follower, 0, sign, mutual);
+	BumpStripe(followee, sign, 0, mutual, requests);
+	if (follower > followee)
+		BumpCounts(follower, 0, sign, mutual);
 }
 
 /*
@@ -529,98 +320,50 @@ CheckPairArgs(FunctionCallInfo fcinfo, const char *name0, const char *name1,
 }
 
 /*
- * The one-statement write (see sql_follow_fast).  Returns whether the edge
- * changed and which accounts already had their follower/following delta.
+ * Insert the edge follower -> followee through SQL (an edge table whose
+ * layout FgDirectEdgeInsert does not know); true if a row was inserted.
  */
 static bool
-ChangeEdgeFast(int64 follower, int64 followee, int sign,
-			   bool *done_follower, bool *done_followee)
-{
-	Datum		values[3];
-	uint64		n;
-	bool		isnull;
-	bool		changed;
-
-	values[0] = Int64GetDatum(follower);
-	values[1] = Int64GetDatum(followee);
-	values[2] = Int64GetDatum(sign);
-	if (sign > 0)
-		n = FgSpiExecPlan(FgSpiPrepareKeep(&plan_follow_fast, sql_follow_fast,
-										   3, fast_types),
-						  values, SPI_OK_SELECT);
-	else
-		n = FgSpiExecPlan(FgSpiPrepareKeep(&plan_unfollow_fast,
-										   sql_unfollow_fast, 3, fast_types),
-						  values, SPI_OK_SELECT);
-
-	changed = n > 0 &&
-		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-									SPI_tuptable->tupdesc, 1, &isnull)) > 0;
-	for (uint64 i = 0; changed && i < n; i++)
-	{
-		int64		account = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
-															  SPI_tuptable->tupdesc,
-															  3, &isnull));
-
-		if (!RememberStripe(account, i, 2))
-			continue;
-		if (account == follower)
-			*done_follower = true;
-		else
-			*done_followee = true;
-	}
-	return changed;
-}
-
-/*
- * Insert or delete the edge alone (the step-by-step path); true if a row
- * changed.
- */
-static bool
-ChangeEdgeOnly(int64 follower, int64 followee, bool insert)
+InsertEdgeSql(int64 follower, int64 followee)
 {
 	Datum		values[2];
 
 	values[0] = Int64GetDatum(follower);
 	values[1] = Int64GetDatum(followee);
-	if (insert)
-		return FgSpiExecPlan(FgSpiPrepareKeep(&plan_insert_edge,
-											  sql_insert_edge, 2, edge_types),
-							 values, SPI_OK_INSERT) > 0;
-	return FgSpiExecPlan(FgSpiPrepareKeep(&plan_delete_edge, sql_delete_edge,
+	return FgSpiExecPlan(FgSpiPrepareKeep(&plan_insert_edge, sql_insert_edge,
 										  2, edge_types),
-						 values, SPI_OK_DELETE) > 0;
+						 values, SPI_OK_INSERT) > 0;
+}
+
+/*
+ * Insert the edge follower -> followee or delete the version of it at tid,
+ * found by the pair's probe: directly (fg_direct.c), or through SQL if the
+ * edge table's layout is not the one the direct insert knows.
+ */
+static void
+ChangeEdge(Relation edge, ItemPointer tid, int64 follower, int64 followee,
+		   bool insert)
+{
+	if (!insert)
+		FgDirectEdgeDelete(edge, tid);
+	else if (!FgDirectEdgeInsert(edge, follower, followee) &&
+			 !InsertEdgeSql(follower, followee))
+		elog(ERROR, "edge " INT64_FORMAT " -> " INT64_FORMAT " changed under the pair's critical section",
+			 follower, followee);
 }
 
 /*
  * Insert or delete an edge with every count change, inside the pair's
- * section whose probes found it absent (insert) or present (delete); the
- * section is left as soon as the edge row is written.  reverse: whether the
- * reverse edge exists; requests: a delta of the followee's pending requests.
+ * section whose probes found it absent (insert) or present at tid (delete);
+ * the section is left as soon as the edge row is written.  reverse: whether
+ * the reverse edge exists; requests: a delta of the followee's pending
+ * requests.
  */
 static void
-WriteEdge(FgPairSection *cs, int64 follower, int64 followee, bool insert,
-		  bool reverse, int64 requests)
+WriteEdge(FgPairSection *cs, Relation edge, ItemPointer tid, int64 follower,
+		  int64 followee, bool insert, bool reverse, int64 requests)
 {
-	int			sign = insert ? 1 : -1;
-	bool		done_follower = false;
-	bool		done_followee = false;
-	bool		changed;
-
-	if (!HoldsStripe(follower) && !HoldsStripe(followee))
-		changed = ChangeEdgeFast(follower, followee, sign,
-								 &done_follower, &done_followee);
-	else
-	{
-		/*
-		 * This transaction already wrote a stripe of one of the accounts:
-		 * go step by step, so that BumpCounts reuses it by ctid.
-		 */
-		changed = ChangeEdgeOnly(follower, followee, insert);
-	}
-	if (!changed)
-		elog(ERROR, "edge " INT64_FORMAT " -> " INT64_FORMAT " changed under the pair's critical section",
-			 follower, followee);
+	ChangeEdge(edge, tid, follower, followee, insert);
 	if (reverse)
 		FgMutualPair(follower, followee, insert);	/* the mutual range */
 
@@ -629,8 +372,7 @@ WriteEdge(FgPairSection *cs, int64 follower, int64 followee, bool insert,
 	 * for our outcome, so the section may end before the counts are done.
 	 */
 	PairLeave(cs);
-	ApplyEdgeDelta(follower, followee, sign, reverse,
-						   done_follower, done_followee, requests);
+	ApplyEdgeDelta(follower, followee, insert ? 1 : -1, reverse, requests);
 }
 
 /*
@@ -1098,7 +840,7 @@ PairFollow(int64 a, int64 b)
 		}
 		if (!st.private_b)
 		{
-			WriteEdge(&cs, a, b, true, st.rev.found, 0);
+			WriteEdge(&cs, r.edge, NULL, a, b, true, st.rev.found, 0);
 			result = true;
 		}
 		else if (st.request_ab.found)
@@ -1148,7 +890,7 @@ PairUnfollow(int64 a, int64 b)
 			result = false;
 		}
 		else
-			WriteEdge(&cs, a, b, false, st.rev.found, 0);
+			WriteEdge(&cs, r.edge, &st.edge.tid, a, b, false, st.rev.found, 0);
 	}
 	else if (st.request_ab.found && !st.waited_request)
 	{
@@ -1257,9 +999,9 @@ fg_block(PG_FUNCTION_ARGS)
 		PairExec(&plan_insert_block, sql_insert_block, SPI_OK_INSERT,
 				 a, b, false);
 	if (st.edge.found)
-		(void) ChangeEdgeOnly(a, b, false);
+		ChangeEdge(r.edge, &st.edge.tid, a, b, false);
 	if (st.rev.found)
-		(void) ChangeEdgeOnly(b, a, false);
+		ChangeEdge(r.edge, &st.rev.tid, b, a, false);
 	if (st.edge.found && st.rev.found)
 		FgMutualPair(a, b, false);	/* the mutual range */
 	if (st.request_ab.found)
@@ -1347,7 +1089,7 @@ fg_accept_request(PG_FUNCTION_ARGS)
 				 requester, account);
 		PairExec(&plan_delete_request, sql_delete_request, SPI_OK_DELETE,
 				 requester, account, false);
-		WriteEdge(&cs, requester, account, true, st.rev.found, -1);
+		WriteEdge(&cs, r.edge, NULL, requester, account, true, st.rev.found, -1);
 		result = true;
 	}
 	SPI_finish();
@@ -1395,37 +1137,6 @@ fg_reject_request(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(result);
 }
 
-/* Item counts (fg_feed.c): the same stripes and stripe cache. */
-static SPIPlanPtr plan_items_tid = NULL;
-static SPIPlanPtr plan_items_stripe = NULL;
-static SPIPlanPtr plan_items_new = NULL;
-
-static const char *const sql_items_tid =
-"UPDATE follow_graph.counter AS c"
-" SET items = c.items OPERATOR(pg_catalog.+) $2"
-" WHERE c.ctid OPERATOR(pg_catalog.=) $3"
-"   AND c.account OPERATOR(pg_catalog.=) $1"
-" RETURNING c.ctid";
-
-static const char *const sql_items_stripe =
-"WITH pick AS ("
-"  SELECT c.stripe FROM follow_graph.counter AS c"
-"  WHERE c.account OPERATOR(pg_catalog.=) $1"
-"  LIMIT 1 FOR UPDATE SKIP LOCKED)"
-" UPDATE follow_graph.counter AS c"
-" SET items = c.items OPERATOR(pg_catalog.+) $2"
-" FROM pick"
-" WHERE c.account OPERATOR(pg_catalog.=) $1"
-"   AND c.stripe OPERATOR(pg_catalog.=) pick.stripe"
-" RETURNING c.ctid";
-
-static const char *const sql_items_new =
-"INSERT INTO follow_graph.counter AS c (account, stripe, items)"
-" VALUES ($1, $3, $2)"
-" ON CONFLICT (account, stripe) DO UPDATE"
-" SET items = c.items OPERATOR(pg_catalog.+) excluded.items"
-" RETURNING c.ctid";
-
 /*
  * Does this transaction already hold a counter stripe of the account?
  */
@@ -1446,40 +1157,43 @@ FgStripeRemember(int64 account, uint64 row, int col)
 }
 
 /*
+ * The stripe version this transaction last wrote for an account, if the
+ * cache still has it (fg_direct.c).
+ */
+bool
+FgStripeCacheLookup(int64 account, ItemPointer tid)
+{
+	FgStripeCacheEntry *e = StripeCacheEntry(account);
+
+	if (e->generation != stripe_generation || e->account != account)
+		return false;
+	ItemPointerCopy(&e->tid, tid);
+	return true;
+}
+
+/*
+ * Remember tid as the stripe version this transaction last wrote for an
+ * account (fg_direct.c).
+ */
+void
+FgStripeCacheStore(int64 account, ItemPointer tid)
+{
+	FgStripeCacheEntry *e = StripeCacheEntry(account);
+
+	e->generation = stripe_generation;
+	e->account = account;
+	ItemPointerCopy(tid, &e->tid);
+}
+
+/*
  * Add delta to the item count of an account, as BumpCounts does for the
  * edge counts: the stripe this transaction holds, else a free one, else a
- * new one.  Inside SPI_connect.
+ * new one.
  */
 void
 FgBumpItems(int64 account, int64 delta)
 {
-	Datum		values[3];
-	Oid			types[3] = {INT8OID, INT8OID, TIDOID};
-	FgStripeCacheEntry *e = StripeCacheEntry(account);
+	int64		deltas[5] = {0, 0, 0, 0, delta};
 
-	values[0] = Int64GetDatum(account);
-	values[1] = Int64GetDatum(delta);
-	if (e->generation == stripe_generation && e->account == account)
-	{
-		values[2] = PointerGetDatum(&e->tid);
-		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_items_tid, sql_items_tid, 3,
-										   types),
-						  values, SPI_OK_UPDATE_RETURNING) > 0)
-		{
-			RememberStripe(account, 0, 1);
-			return;
-		}
-	}
-	if (FgSpiExecPlan(FgSpiPrepareKeep(&plan_items_stripe, sql_items_stripe, 2,
-									   types),
-					  values, SPI_OK_UPDATE_RETURNING) > 0)
-	{
-		RememberStripe(account, 0, 1);
-		return;
-	}
-	types[2] = INT4OID;
-	values[2] = Int32GetDatum((int32) (pg_prng_uint32(&pg_global_prng_state) & 0x7fffffff));
-	FgSpiExecPlan(FgSpiPrepareKeep(&plan_items_new, sql_items_new, 3, types),
-				  values, SPI_OK_INSERT_RETURNING);
-	RememberStripe(account, 0, 1);
+	FgDirectStripeAdd(account, deltas, 5);
 }

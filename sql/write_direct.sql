@@ -1,0 +1,93 @@
+-- The pair writers' direct writes (fg_direct.c): edges and counter stripes
+-- written through the access methods, many times in one statement and one
+-- transaction, across subtransaction aborts, and through SQL when a DBA has
+-- added indexes of their own to the storage.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS follow_graph CASCADE;
+CREATE EXTENSION follow_graph;
+RESET client_min_messages;
+SET search_path = follow_graph, public;
+
+-- one statement: account 1 followed by 300, account 2 following 300, 100 of
+-- them mutual with 1; each hot account's stripe is written 300 times
+SELECT count(*) FILTER (WHERE follow(g, 1)) FROM generate_series(3, 302) AS g;
+SELECT count(*) FILTER (WHERE follow(2, g)) FROM generate_series(3, 302) AS g;
+SELECT count(*) FILTER (WHERE follow(1, g)) FROM generate_series(3, 102) AS g;
+SELECT follower_count(1), following_count(1), mutual_count(1),
+       following_count(2), follower_count(3), mutual_count(3);
+-- unfollows in one statement, a repeated pair within it
+SELECT count(*) FILTER (WHERE unfollow(g, 1)) FROM generate_series(3, 52) AS g;
+SELECT count(*) FILTER (WHERE unfollow(2, g % 10 + 3)) FROM generate_series(1, 20) AS g;
+SELECT follower_count(1), mutual_count(1), following_count(2);
+SELECT * FROM verify();
+
+-- a subtransaction that wrote a stripe aborts; later writes of the same
+-- accounts in the transaction still count exactly once
+BEGIN;
+SELECT follow(400, 1), follow(401, 1);
+SAVEPOINT s;
+SELECT follow(402, 1), follow(1, 400);
+ROLLBACK TO SAVEPOINT s;
+SELECT follow(403, 1), follow(1, 401);
+SAVEPOINT t;
+SELECT follow(404, 1);
+RELEASE SAVEPOINT t;
+COMMIT;
+SELECT follower_count(1), mutual_count(1), mutual_count(401), is_following(402, 1);
+SELECT * FROM verify();
+
+-- an error after the writes leaves nothing behind
+BEGIN;
+SELECT follow(500, 1);
+SELECT follow(500, 500);
+ROLLBACK;
+SELECT is_following(500, 1), follower_count(1);
+
+-- a read-only transaction is refused (25006), as the SQL writes were;
+-- a follow that changes nothing needs no write
+BEGIN READ ONLY;
+SELECT follow(3, 2);
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT unfollow(2, 60);
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT follow(2, 60), unfollow(3, 2);
+ROLLBACK;
+SELECT is_following(3, 2), is_following(2, 60);
+
+-- indexes a DBA added: a partial and an expression index on the edges, a
+-- second index on the counters; writes go through SQL and keep them right
+CREATE INDEX edge_partial ON edge (followed_at) WHERE follower = 600;
+CREATE INDEX edge_by_sum ON edge ((follower + followee));
+CREATE INDEX counter_by_followers ON counter (followers);
+SELECT count(*) FILTER (WHERE follow(600, g)) FROM generate_series(601, 700) AS g;
+SELECT count(*) FILTER (WHERE follow(g, 600)) FROM generate_series(601, 650) AS g;
+SELECT count(*) FILTER (WHERE unfollow(600, g)) FROM generate_series(601, 610) AS g;
+SELECT follower_count(600), following_count(600), mutual_count(600);
+SET enable_seqscan = off;
+SELECT count(*) FROM edge WHERE follower + followee = 1250;
+SELECT count(*) FROM edge WHERE follower = 600 AND followed_at <= now();
+SELECT sum(followers) FROM counter WHERE followers >= 0 AND account = 600;
+RESET enable_seqscan;
+SELECT * FROM verify();
+DROP INDEX edge_partial, edge_by_sum, counter_by_followers;
+
+-- import_edges' rebuild plan on an empty graph, with no block or
+-- deactivated account (plain statements) and with one (filtered)
+TRUNCATE edge, counter;
+CREATE TABLE public.imp AS
+	SELECT (g % 3000)::bigint AS follower, ((g * 7) % 3001)::bigint AS followee
+	FROM generate_series(1, 12000) AS g;
+SET client_min_messages = warning;
+SELECT import_edges('public.imp');
+SELECT * FROM verify();
+TRUNCATE edge, counter;
+SELECT block(7, 49);
+SELECT deactivate_account(14);
+SELECT import_edges('public.imp');
+RESET client_min_messages;
+SELECT is_following(7, 49) OR is_following(49, 7) AS blocked_pair_imported,
+       following_count(14) AS deactivated_following;
+SELECT * FROM verify();
+DROP TABLE public.imp;
