@@ -557,9 +557,9 @@ SettleAccount(Oid gate, const FgRange *ranges, int64 account, bool flags)
 }
 
 /* The account writers' statements, prepared once per backend. */
-static SPIPlanPtr plan_deactivate = NULL;
-static SPIPlanPtr plan_reactivate = NULL;
-static SPIPlanPtr plan_make_public = NULL;
+static SPIPlanPtr plan_deactivate[2] = {NULL, NULL};
+static SPIPlanPtr plan_reactivate[2] = {NULL, NULL};
+static SPIPlanPtr plan_make_public[2] = {NULL, NULL};
 static SPIPlanPtr plan_remove_states = NULL;
 static SPIPlanPtr plan_remove_marks = NULL;
 static SPIPlanPtr plan_set_private = NULL;
@@ -571,12 +571,16 @@ static SPIPlanPtr plan_set_active = NULL;
 static SPIPlanPtr *
 AccountPlanSlot(const char *sql)
 {
-	if (sql == sql_deactivate)
-		return &plan_deactivate;
-	if (sql == sql_reactivate)
-		return &plan_reactivate;
-	if (sql == sql_make_public)
-		return &plan_make_public;
+	/* the forms without and with the mutual range (0.2.0, 0.3.0 catalogs) */
+	for (int i = 0; i < 2; i++)
+	{
+		if (sql == sql_deactivate[i])
+			return &plan_deactivate[i];
+		if (sql == sql_reactivate[i])
+			return &plan_reactivate[i];
+		if (sql == sql_make_public[i])
+			return &plan_make_public[i];
+	}
 	if (sql == sql_remove_states)
 		return &plan_remove_states;
 	if (sql == sql_remove_marks)
