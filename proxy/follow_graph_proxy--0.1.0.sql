@@ -457,6 +457,10 @@ DECLARE
 	grp record;
 	sent bigint := 0;
 BEGIN
+	-- No write through this router while pairs are re-journaled: a write in
+	-- flight on a follower's node could commit after node_rejournal() read
+	-- the pair, under an older version than the re-sent (stale) state.
+	PERFORM pg_advisory_xact_lock(7378474836284716121);
 	PERFORM follow_graph.drain();
 	FOR grp IN
 		SELECT m.node_part, array_agg(v.follower) AS fs, array_agg(v.followee) AS es
