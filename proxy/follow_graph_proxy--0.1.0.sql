@@ -163,8 +163,9 @@ REVOKE ALL ON FUNCTION follow_graph.proxy_node_configure(integer, text, integer,
 	follow_graph.proxy_ack(integer, bigint[]),
 	follow_graph.proxy_digest(integer),
 	follow_graph.proxy_edges(integer, integer[], integer[]),
-	follow_graph.proxy_rejournal(integer, bigint[], bigint[]),
-	follow_graph.proxy_counts(bigint[]) FROM PUBLIC;
+	follow_graph.proxy_rejournal(integer, bigint[], bigint[]) FROM PUBLIC;
+-- proxy_counts() stays PUBLIC: the PUBLIC counts() calls it with the
+-- caller's rights, as the other reads run.
 
 -- Re-raise an error of a node without PL/Proxy's prefixes, so that the
 -- router's errors read as a single node's.  PL/Proxy's own connection
