@@ -163,8 +163,9 @@ REVOKE ALL ON FUNCTION follow_graph.proxy_node_configure(integer, text, integer,
 	follow_graph.proxy_ack(integer, bigint[]),
 	follow_graph.proxy_digest(integer),
 	follow_graph.proxy_edges(integer, integer[], integer[]),
-	follow_graph.proxy_rejournal(integer, bigint[], bigint[]),
-	follow_graph.proxy_counts(bigint[]) FROM PUBLIC;
+	follow_graph.proxy_rejournal(integer, bigint[], bigint[]) FROM PUBLIC;
+-- proxy_counts() stays PUBLIC: the PUBLIC counts() calls it with the
+-- caller's rights, as the other reads run.
 
 -- Re-raise an error of a node without PL/Proxy's prefixes, so that the
 -- router's errors read as a single node's.  PL/Proxy's own connection
@@ -457,6 +458,10 @@ DECLARE
 	grp record;
 	sent bigint := 0;
 BEGIN
+	-- No write through this router while pairs are re-journaled: a write in
+	-- flight on a follower's node could commit after node_rejournal() read
+	-- the pair, under an older version than the re-sent (stale) state.
+	PERFORM pg_advisory_xact_lock(7378474836284716121);
 	PERFORM follow_graph.drain();
 	FOR grp IN
 		SELECT m.node_part, array_agg(v.follower) AS fs, array_agg(v.followee) AS es

@@ -136,6 +136,11 @@ REVOKE ALL ON follow_graph.item_bound FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('follow_graph.item_bound', '');
 COMMENT ON TABLE follow_graph.item_bound IS 'follow_graph storage: per author, an upper bound of its newest item id (the home feed skips authors older than the page)';
 
+-- Publishers of the 0.3.0 library keep no bound until this commits: wait
+-- for those in flight (their items are then seen by the fill below, which
+-- runs under a new snapshot in READ COMMITTED) and hold later ones until
+-- commit (they then see item_bound and raise their bound themselves).
+LOCK TABLE follow_graph.item IN SHARE MODE;
 INSERT INTO follow_graph.item_bound (author, newest)
 SELECT i.author, pg_catalog.max(i.item) FROM follow_graph.item AS i GROUP BY i.author;
 

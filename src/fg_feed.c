@@ -819,8 +819,12 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 										   scan->xs_itupdesc, &isnull));
 		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
 											 scan->xs_itupdesc, &isnull));
-		*bound = item;
-		*bound_shown = false;
+		/* another version of the id just shown leaves it shown */
+		if (fp->stats.scanned == 1 || item != *bound)
+		{
+			*bound = item;
+			*bound_shown = false;
+		}
 		pos = FindAccount(fp->accounts, fp->naccounts, author);
 		if (pos < 0)
 			continue;
