@@ -75,14 +75,14 @@ DROP INDEX edge_partial, edge_by_sum, counter_by_followers;
 
 -- import_edges' rebuild plan on an empty graph, with no block or
 -- deactivated account (plain statements) and with one (filtered)
-TRUNCATE edge, counter;
+TRUNCATE edge, counter, mutual;
 CREATE TABLE public.imp AS
 	SELECT (g % 3000)::bigint AS follower, ((g * 7) % 3001)::bigint AS followee
 	FROM generate_series(1, 12000) AS g;
 SET client_min_messages = warning;
 SELECT import_edges('public.imp');
 SELECT * FROM verify();
-TRUNCATE edge, counter;
+TRUNCATE edge, counter, mutual;
 SELECT block(7, 49);
 SELECT deactivate_account(14);
 SELECT import_edges('public.imp');
