@@ -222,6 +222,8 @@ extern bool FgScanNextId(FgScan *s, int64 *id);
 extern bool FgScanNextTuple(FgScan *s);
 extern bool FgScanProbe(FgScan *s, int64 owner, int64 other);
 extern void FgScanEnd(FgScan *s);
+extern bool FgFetchByKey(Relation heap, Relation index, Snapshot snapshot,
+						 int64 key, TupleTableSlot *slot);
 
 /* The counts of one account. */
 typedef struct FgCounts

@@ -282,23 +282,17 @@ ItemOwner(int64 item, int64 *author)
 	Relation	heap = FgOpenTable(FG_ITEM_TABLE, AccessShareLock);
 	Relation	index = FgOpenIndex(FG_ITEM_PKEY, AccessShareLock);
 	SnapshotData dirty;
-	IndexScanDesc scan;
 	TupleTableSlot *slot = table_slot_create(heap, NULL);
-	ScanKeyData key;
 	bool		found;
 
 	InitDirtySnapshot(dirty);
-	scan = FgIndexBeginScan(heap, index, &dirty, 1, 0);
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(item));
-	index_rescan(scan, &key, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	found = FgFetchByKey(heap, index, &dirty, item, slot);
 	if (found)
 	{
 		bool		isnull;
 
 		*author = DatumGetInt64(slot_getattr(slot, 1, &isnull));
 	}
-	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, NoLock);
 	table_close(heap, NoLock);

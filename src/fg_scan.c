@@ -417,3 +417,23 @@ FgSerializationFailure(void)
 			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 			 errmsg("could not serialize access due to concurrent update")));
 }
+
+/*
+ * Fetch into slot the row whose unique int8 key (the index's first column)
+ * is key, as snapshot sees it; false if there is none.  The slot keeps the
+ * row after the scan ends.
+ */
+bool
+FgFetchByKey(Relation heap, Relation index, Snapshot snapshot, int64 key,
+			 TupleTableSlot *slot)
+{
+	IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
+	ScanKeyData skey;
+	bool		found;
+
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
+	index_rescan(scan, &skey, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	return found;
+}

@@ -423,17 +423,11 @@ ReadFlags(int64 account, Snapshot snapshot, bool *is_private, bool *is_active)
 	Relation	heap = FgOpenTable(FG_ACCOUNT_STATE_TABLE, AccessShareLock);
 	Relation	index = FgOpenIndex(FG_ACCOUNT_STATE_PKEY, AccessShareLock);
 	TupleTableSlot *slot = table_slot_create(heap, NULL);
-	IndexScanDesc scan;
-	ScanKeyData key;
 	bool		found;
 
 	*is_private = false;
 	*is_active = true;
-	scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum(account));
-	index_rescan(scan, &key, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	found = FgFetchByKey(heap, index, snapshot, account, slot);
 	if (found)
 	{
 		bool		isnull;
@@ -441,7 +435,6 @@ ReadFlags(int64 account, Snapshot snapshot, bool *is_private, bool *is_active)
 		*is_private = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_PRIVATE, &isnull));
 		*is_active = DatumGetBool(slot_getattr(slot, FG_STATE_ATT_ACTIVE, &isnull));
 	}
-	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, NoLock);
 	table_close(heap, NoLock);
