@@ -809,3 +809,688 @@ COMMENT ON FUNCTION follow_graph.followers(bigint, integer, bigint) IS 'follower
 COMMENT ON FUNCTION follow_graph.following(bigint, integer, bigint) IS 'accounts followed, newest first, keyset-paged by cursor (asked of the account''s node)';
 COMMENT ON FUNCTION follow_graph.mutuals(bigint, integer, bigint) IS 'mutual follows (Friends) in ascending id order, keyset-paged (asked of the account''s node)';
 COMMENT ON FUNCTION follow_graph.relationships(bigint, bigint[]) IS 'relationship flags of viewer with each distinct target (asked of the viewer''s node, one call)';
+
+-- == routing ==
+--------------------------------------------------------------------------
+-- ROUTING OF THE REST OF THE API (issue 16, second slice)
+--
+-- Every function of follow_graph has here a form of the same name and
+-- signature, or is listed in docs/scale-out.md as node-local with why.
+-- Single-account functions run on the account's node (one call); two-account
+-- reads fetch one side's id set from its node and intersect it on the other
+-- side's node (two calls, one when both accounts share a node); the feed and
+-- the batch reads SPLIT their arrays by account (one call per node
+-- involved).  The remote SQL of the internal proxy_r_* reads uses only
+-- follow_graph's PUBLIC reads and idset functions, so the nodes need nothing
+-- new for them.
+--------------------------------------------------------------------------
+
+-- The node of an account: the lowest partition of the node owning its
+-- partition (how the router addresses a node).
+CREATE FUNCTION follow_graph.proxy_node_of(account bigint)
+RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT m.node_part FROM follow_graph.cluster_map() AS m
+	WHERE m.part = (follow_graph.partition_hash(account)
+					& ((SELECT count(*)::integer FROM follow_graph.cluster_map()) - 1))
+$fn$;
+
+-- A page size checked as a single node checks it (FgCheckPageSize).
+CREATE FUNCTION follow_graph.proxy_check_page_size(page_size integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+	IF page_size <= 0 THEN
+		RAISE EXCEPTION 'page_size must be positive'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('The page_size given was %s.', page_size);
+	END IF;
+	IF page_size > 100000000 THEN
+		RAISE EXCEPTION 'page_size must be at most %', 100000000
+			USING ERRCODE = 'program_limit_exceeded',
+				  DETAIL = format('The page_size given was %s.', page_size);
+	END IF;
+END
+$fn$;
+
+-- An id array checked as a single node checks its batch arguments.
+CREATE FUNCTION follow_graph.proxy_check_ids(ids bigint[], what text)
+RETURNS bigint[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+	IF array_ndims(ids) > 1 THEN
+		RAISE EXCEPTION '% must be a one-dimensional array', what
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF cardinality(ids) > 1000000 THEN
+		RAISE EXCEPTION '% has too many elements', what
+			USING ERRCODE = 'program_limit_exceeded',
+				  DETAIL = format('The array has %s elements; the limit is %s.', cardinality(ids), 1000000),
+				  HINT = 'Split the array into smaller calls.';
+	END IF;
+	RETURN array_remove(ids, NULL);
+END
+$fn$;
+
+-- Run a write on the node of account, translating its errors (see
+-- proxy_raise).  The writes below are single-node: their state lives on
+-- the acting account's node only, so nothing is journaled.
+CREATE FUNCTION follow_graph.proxy_w_publish(author bigint, item bigint, present boolean)
+RETURNS SETOF boolean
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(author);
+	SELECT CASE WHEN present THEN follow_graph.publish(author, item)
+				ELSE follow_graph.unpublish(author, item) END;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_w_mute(muter bigint, muted bigint, expires_at timestamptz, present boolean)
+RETURNS SETOF boolean
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(muter);
+	SELECT CASE WHEN present THEN follow_graph.mute(muter, muted, expires_at)
+				ELSE follow_graph.unmute(muter, muted) END;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_w_dismiss(account bigint, candidate bigint)
+RETURNS SETOF boolean
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT follow_graph.dismiss_suggestion(account, candidate);
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_w_forget_items(older_than bigint)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON ALL;
+	SELECT follow_graph.forget_items(older_than);
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.proxy_w_publish(bigint, bigint, boolean),
+	follow_graph.proxy_w_mute(bigint, bigint, timestamptz, boolean),
+	follow_graph.proxy_w_dismiss(bigint, bigint),
+	follow_graph.proxy_w_forget_items(bigint) FROM PUBLIC;
+
+-- One routed single-node write: its answer, or the node's error as a single
+-- node raises it.
+CREATE FUNCTION follow_graph.proxy_one_write(kind text, a bigint, b bigint, t timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	r boolean;
+	st text;
+	msg text;
+	det text;
+	hnt text;
+BEGIN
+	PERFORM pg_advisory_xact_lock_shared(7378474836284716121);
+	BEGIN
+		CASE kind
+		WHEN 'publish' THEN SELECT * INTO STRICT r FROM follow_graph.proxy_w_publish(a, b, true);
+		WHEN 'unpublish' THEN SELECT * INTO STRICT r FROM follow_graph.proxy_w_publish(a, b, false);
+		WHEN 'mute' THEN SELECT * INTO STRICT r FROM follow_graph.proxy_w_mute(a, b, t, true);
+		WHEN 'unmute' THEN SELECT * INTO STRICT r FROM follow_graph.proxy_w_mute(a, b, t, false);
+		WHEN 'dismiss' THEN SELECT * INTO STRICT r FROM follow_graph.proxy_w_dismiss(a, b);
+		END CASE;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+			det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+		PERFORM follow_graph.proxy_raise(st, msg, det, hnt, a);
+	END;
+	RETURN r;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.proxy_one_write(text, bigint, bigint, timestamptz) FROM PUBLIC;
+
+CREATE FUNCTION follow_graph.publish(author bigint, item bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_one_write('publish', author, item, NULL) $fn$;
+
+CREATE FUNCTION follow_graph.unpublish(author bigint, item bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_one_write('unpublish', author, item, NULL) $fn$;
+
+CREATE FUNCTION follow_graph.mute(muter bigint, muted bigint, expires_at timestamptz DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_one_write('mute', muter, muted, expires_at) $fn$;
+
+CREATE FUNCTION follow_graph.unmute(muter bigint, muted bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_one_write('unmute', muter, muted, NULL) $fn$;
+
+CREATE FUNCTION follow_graph.dismiss_suggestion(account bigint, candidate bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_one_write('dismiss', account, candidate, NULL) $fn$;
+
+-- Every node drops its own items below the bound; the sum of their answers.
+CREATE FUNCTION follow_graph.forget_items(older_than bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	n bigint;
+	st text;
+	msg text;
+	det text;
+	hnt text;
+BEGIN
+	BEGIN
+		SELECT sum(f) INTO n FROM follow_graph.proxy_w_forget_items(older_than) AS f;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+			det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+		PERFORM follow_graph.proxy_raise(st, msg, det, hnt, NULL);
+	END;
+	RETURN n;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.publish(bigint, bigint),
+	follow_graph.unpublish(bigint, bigint),
+	follow_graph.mute(bigint, bigint, timestamptz),
+	follow_graph.unmute(bigint, bigint),
+	follow_graph.dismiss_suggestion(bigint, bigint),
+	follow_graph.forget_items(bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION follow_graph.publish(bigint, bigint) IS 'record that author published item (on the author''s node); true if new';
+COMMENT ON FUNCTION follow_graph.unpublish(bigint, bigint) IS 'remove the author''s item (on the author''s node); true if it was there';
+COMMENT ON FUNCTION follow_graph.mute(bigint, bigint, timestamptz) IS 'mute until expires_at (on the muter''s node); true if no mute was in force';
+COMMENT ON FUNCTION follow_graph.unmute(bigint, bigint) IS 'remove the mute (on the muter''s node); true if one was in force';
+COMMENT ON FUNCTION follow_graph.dismiss_suggestion(bigint, bigint) IS 'never suggest candidate to account again (on the account''s node); true if new';
+COMMENT ON FUNCTION follow_graph.forget_items(bigint) IS 'drop every item id below the bound on every node; returns how many';
+
+--------------------------------------------------------------------------
+-- SINGLE-ACCOUNT READS: the node of the account the answer is about.
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.relationship(viewer bigint, target bigint)
+RETURNS text
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(viewer);
+	SELECT follow_graph.relationship(viewer, target);
+$fn$;
+
+CREATE FUNCTION follow_graph.request_count(account bigint)
+RETURNS bigint
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT follow_graph.request_count(account);
+$fn$;
+
+CREATE FUNCTION follow_graph.is_private(account bigint)
+RETURNS boolean
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT follow_graph.is_private(account);
+$fn$;
+
+CREATE FUNCTION follow_graph.is_active(account bigint)
+RETURNS boolean
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT follow_graph.is_active(account);
+$fn$;
+
+CREATE FUNCTION follow_graph.is_blocking(blocker bigint, blocked bigint)
+RETURNS boolean
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(blocker);
+	SELECT follow_graph.is_blocking(blocker, blocked);
+$fn$;
+
+CREATE FUNCTION follow_graph.is_muting(muter bigint, muted bigint)
+RETURNS boolean
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(muter);
+	SELECT follow_graph.is_muting(muter, muted);
+$fn$;
+
+CREATE FUNCTION follow_graph.follow_requests(account bigint, page_size integer DEFAULT 50, before bigint DEFAULT NULL)
+RETURNS TABLE (requester bigint, requested_at timestamptz, cursor bigint)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT r.requester, r.requested_at, r.cursor FROM follow_graph.follow_requests(account, page_size, before) AS r;
+$fn$;
+
+CREATE FUNCTION follow_graph.blocks(account bigint, page_size integer DEFAULT 50, before bigint DEFAULT NULL)
+RETURNS TABLE (blocked bigint, blocked_at timestamptz, cursor bigint)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT r.blocked, r.blocked_at, r.cursor FROM follow_graph.blocks(account, page_size, before) AS r;
+$fn$;
+
+CREATE FUNCTION follow_graph.mutes(account bigint, page_size integer DEFAULT 50, before bigint DEFAULT NULL)
+RETURNS TABLE (muted bigint, muted_at timestamptz, expires_at timestamptz, cursor bigint)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT r.muted, r.muted_at, r.expires_at, r.cursor FROM follow_graph.mutes(account, page_size, before) AS r;
+$fn$;
+
+CREATE FUNCTION follow_graph.author_items(author bigint, page_size integer DEFAULT 50, before bigint DEFAULT NULL)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(author);
+	SELECT r FROM follow_graph.author_items(author, page_size, before) AS r;
+$fn$;
+
+CREATE FUNCTION follow_graph.item_count(author bigint)
+RETURNS bigint
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(author);
+	SELECT follow_graph.item_count(author);
+$fn$;
+
+CREATE FUNCTION follow_graph.fans(account bigint, page_size integer DEFAULT 50, after bigint DEFAULT NULL)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT r FROM follow_graph.fans(account, page_size, after) AS r;
+$fn$;
+
+CREATE FUNCTION follow_graph.not_following_back(account bigint, page_size integer DEFAULT 50, after bigint DEFAULT NULL)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT r FROM follow_graph.not_following_back(account, page_size, after) AS r;
+$fn$;
+
+COMMENT ON FUNCTION follow_graph.relationship(bigint, bigint) IS 'the relationship of viewer with target (asked of the viewer''s node)';
+COMMENT ON FUNCTION follow_graph.request_count(bigint) IS 'exact number of pending incoming follow requests (asked of the account''s node)';
+COMMENT ON FUNCTION follow_graph.is_private(bigint) IS 'is the account private (asked of the account''s node)';
+COMMENT ON FUNCTION follow_graph.is_active(bigint) IS 'is the account active (asked of the account''s node)';
+COMMENT ON FUNCTION follow_graph.is_blocking(bigint, bigint) IS 'does blocker block blocked (asked of the blocker''s node)';
+COMMENT ON FUNCTION follow_graph.is_muting(bigint, bigint) IS 'does muter mute muted now (asked of the muter''s node)';
+COMMENT ON FUNCTION follow_graph.follow_requests(bigint, integer, bigint) IS 'pending incoming requests, newest first, keyset-paged (asked of the account''s node)';
+COMMENT ON FUNCTION follow_graph.blocks(bigint, integer, bigint) IS 'accounts blocked by account, newest first, keyset-paged (asked of the account''s node)';
+COMMENT ON FUNCTION follow_graph.mutes(bigint, integer, bigint) IS 'the account''s mutes in force, newest first, keyset-paged (asked of the account''s node)';
+COMMENT ON FUNCTION follow_graph.author_items(bigint, integer, bigint) IS 'one author''s items, highest id first (asked of the author''s node)';
+COMMENT ON FUNCTION follow_graph.item_count(bigint) IS 'exact number of the author''s items (asked of the author''s node)';
+COMMENT ON FUNCTION follow_graph.fans(bigint, integer, bigint) IS 'followers account does not follow back, ascending (asked of the account''s node)';
+COMMENT ON FUNCTION follow_graph.not_following_back(bigint, integer, bigint) IS 'accounts account follows that do not follow it back, ascending (asked of the account''s node)';
+
+--------------------------------------------------------------------------
+-- THE TYPES ON THE ROUTER
+--
+-- idset and handle are defined here, types only, in schema follow_graph
+-- with follow_graph's own shared library for their input, output, send and
+-- receive functions (the library is installed with follow_graph on the
+-- router's host; loading it defines GUCs and callbacks only, no storage),
+-- so that their names and binary forms are the nodes' and PL/Proxy moves
+-- them in binary.  Names cannot clash: follow_graph itself is never
+-- installed in a router database (the guard above).  Of the idset
+-- functions only the casts to and from bigint[], cardinality() and unnest()
+-- are defined here: set algebra belongs on the nodes, next to the edges.
+--------------------------------------------------------------------------
+
+CREATE TYPE follow_graph.idset;
+
+CREATE FUNCTION follow_graph.idset_in(cstring) RETURNS follow_graph.idset
+AS '$libdir/follow_graph', 'idset_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.idset_out(follow_graph.idset) RETURNS cstring
+AS '$libdir/follow_graph', 'idset_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.idset_recv(internal) RETURNS follow_graph.idset
+AS '$libdir/follow_graph', 'idset_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.idset_send(follow_graph.idset) RETURNS bytea
+AS '$libdir/follow_graph', 'idset_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE follow_graph.idset (
+	INPUT = follow_graph.idset_in,
+	OUTPUT = follow_graph.idset_out,
+	RECEIVE = follow_graph.idset_recv,
+	SEND = follow_graph.idset_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = int4,
+	STORAGE = external
+);
+
+CREATE FUNCTION follow_graph.idset(bigint[]) RETURNS follow_graph.idset
+AS '$libdir/follow_graph', 'idset_from_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.idset_to_array(follow_graph.idset) RETURNS bigint[]
+AS '$libdir/follow_graph', 'idset_to_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE CAST (bigint[] AS follow_graph.idset)
+	WITH FUNCTION follow_graph.idset(bigint[]) AS ASSIGNMENT;
+CREATE CAST (follow_graph.idset AS bigint[])
+	WITH FUNCTION follow_graph.idset_to_array(follow_graph.idset);
+
+CREATE FUNCTION follow_graph.cardinality(follow_graph.idset) RETURNS bigint
+AS '$libdir/follow_graph', 'idset_cardinality' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.unnest(follow_graph.idset) RETURNS SETOF bigint
+AS '$libdir/follow_graph', 'idset_unnest' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+ROWS 1000;
+
+COMMENT ON TYPE follow_graph.idset IS 'set of distinct bigint ids (router: the nodes'' type, moved in binary)';
+
+CREATE TYPE follow_graph.handle;
+
+CREATE FUNCTION follow_graph.handle_in(cstring) RETURNS follow_graph.handle
+AS '$libdir/follow_graph', 'handle_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.handle_out(follow_graph.handle) RETURNS cstring
+AS '$libdir/follow_graph', 'handle_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.handle_recv(internal) RETURNS follow_graph.handle
+AS '$libdir/follow_graph', 'handle_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.handle_send(follow_graph.handle) RETURNS bytea
+AS '$libdir/follow_graph', 'handle_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE follow_graph.handle (
+	INPUT = follow_graph.handle_in,
+	OUTPUT = follow_graph.handle_out,
+	RECEIVE = follow_graph.handle_recv,
+	SEND = follow_graph.handle_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended,
+	CATEGORY = 'S'
+);
+
+CREATE CAST (follow_graph.handle AS text) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (text AS follow_graph.handle) WITH INOUT AS ASSIGNMENT;
+
+COMMENT ON TYPE follow_graph.handle IS '@handle (router: the nodes'' type, input validated as they validate it; no operators here)';
+
+-- The id sets of one account: its node.
+CREATE FUNCTION follow_graph.followers_set(account bigint)
+RETURNS follow_graph.idset
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT follow_graph.followers_set(account);
+$fn$;
+
+CREATE FUNCTION follow_graph.following_set(account bigint)
+RETURNS follow_graph.idset
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT follow_graph.following_set(account);
+$fn$;
+
+CREATE FUNCTION follow_graph.mutuals_set(account bigint)
+RETURNS follow_graph.idset
+LANGUAGE plproxy STRICT AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT follow_graph.mutuals_set(account);
+$fn$;
+
+COMMENT ON FUNCTION follow_graph.followers_set(bigint) IS 'the account''s followers as an idset (asked of its node)';
+COMMENT ON FUNCTION follow_graph.following_set(bigint) IS 'the accounts followed as an idset (asked of its node)';
+COMMENT ON FUNCTION follow_graph.mutuals_set(bigint) IS 'the account''s Friends as an idset (asked of its node)';
+
+--------------------------------------------------------------------------
+-- TWO-ACCOUNT READS
+--
+-- One side's ids past the cursor come from its node in one call, ascending;
+-- the other side's node keeps those it also has, walking them in order and
+-- stopping at the page (one probe of its edge index each).  When the two
+-- accounts share a node, that node answers alone.
+--------------------------------------------------------------------------
+
+-- The ids of one side of account (its followers, or the accounts it
+-- follows) above after, ascending.
+CREATE FUNCTION follow_graph.proxy_r_side(account bigint, followers boolean, after bigint)
+RETURNS bigint[]
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT ARRAY(SELECT x FROM pg_catalog.unnest(follow_graph.idset_to_array(
+					CASE WHEN followers THEN follow_graph.followers_set(account)
+						 ELSE follow_graph.following_set(account) END)) AS x
+				 WHERE after IS NULL OR x OPERATOR(pg_catalog.>) after
+				 ORDER BY x);
+$fn$;
+
+-- Of the ascending ids, the first page_size that are on the given side of
+-- account, in order.
+CREATE FUNCTION follow_graph.proxy_r_keep(account bigint, followers boolean, ids bigint[], page_size integer)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT x FROM pg_catalog.unnest(ids) AS x
+	WHERE CASE WHEN followers THEN follow_graph.is_following(x, account)
+			   ELSE follow_graph.is_following(account, x) END
+	LIMIT page_size;
+$fn$;
+
+-- The node's own answer when both accounts are on it (known_followers:
+-- a is the target, b the viewer).
+CREATE FUNCTION follow_graph.proxy_r_pair(kind text, a bigint, b bigint, page_size integer, after bigint)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(a);
+	SELECT r FROM follow_graph.common_followers(a, b, page_size, after) AS r WHERE kind = 'common_followers'
+	UNION ALL
+	SELECT r FROM follow_graph.common_following(a, b, page_size, after) AS r WHERE kind = 'common_following'
+	UNION ALL
+	SELECT r FROM follow_graph.known_followers(b, a, page_size, after) AS r WHERE kind = 'known_followers';
+$fn$;
+
+-- side_a(a) ∩ side_b(b), one page ascending past after.
+CREATE FUNCTION follow_graph.proxy_pair_page(kind text, a bigint, a_followers boolean,
+	b bigint, b_followers boolean, page_size integer, after bigint)
+RETURNS SETOF bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	ids bigint[];
+BEGIN
+	IF a IS NULL OR b IS NULL OR page_size IS NULL THEN
+		RETURN;
+	END IF;
+	PERFORM follow_graph.proxy_check_page_size(page_size);
+	IF follow_graph.proxy_node_of(a) = follow_graph.proxy_node_of(b) THEN
+		RETURN QUERY SELECT r FROM follow_graph.proxy_r_pair(kind, a, b, page_size, after) AS r;
+		RETURN;
+	END IF;
+	ids := follow_graph.proxy_r_side(b, b_followers, after);
+	IF cardinality(ids) > 0 THEN
+		RETURN QUERY SELECT r FROM follow_graph.proxy_r_keep(a, a_followers, ids, page_size) AS r;
+	END IF;
+END
+$fn$;
+
+CREATE FUNCTION follow_graph.common_followers(a bigint, b bigint, page_size integer DEFAULT 50, after bigint DEFAULT NULL)
+RETURNS SETOF bigint
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 50
+AS $fn$ SELECT follow_graph.proxy_pair_page('common_followers', a, true, b, true, page_size, after) $fn$;
+
+CREATE FUNCTION follow_graph.common_following(a bigint, b bigint, page_size integer DEFAULT 50, after bigint DEFAULT NULL)
+RETURNS SETOF bigint
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 50
+AS $fn$ SELECT follow_graph.proxy_pair_page('common_following', a, false, b, false, page_size, after) $fn$;
+
+-- following(viewer) ∩ followers(target): the viewer's followees go to the
+-- target's node (usually the smaller side: a viewer follows hundreds, a
+-- target may have millions of followers).
+CREATE FUNCTION follow_graph.known_followers(viewer bigint, target bigint, page_size integer DEFAULT 50, after bigint DEFAULT NULL)
+RETURNS SETOF bigint
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 50
+AS $fn$ SELECT follow_graph.proxy_pair_page('known_followers', target, true, viewer, false, page_size, after) $fn$;
+
+COMMENT ON FUNCTION follow_graph.common_followers(bigint, bigint, integer, bigint) IS 'accounts that follow both a and b, ascending (b''s followers from its node, kept on a''s node: 2 calls, 1 when they share a node)';
+COMMENT ON FUNCTION follow_graph.common_following(bigint, bigint, integer, bigint) IS 'accounts both a and b follow, ascending (2 calls, 1 when they share a node)';
+COMMENT ON FUNCTION follow_graph.known_followers(bigint, bigint, integer, bigint) IS 'accounts viewer follows that follow target, ascending (the viewer''s followees kept on the target''s node: 2 calls, 1 when they share a node)';
+
+-- For each target (one call per node of the targets, SPLIT), the given
+-- ids that follow it, ascending.
+CREATE FUNCTION follow_graph.proxy_r_known(targets bigint[], ids bigint[])
+RETURNS TABLE (target bigint, members bigint[])
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	SPLIT targets;
+	RUN ON follow_graph.partition_hash(targets);
+	SELECT t AS target,
+		   ARRAY(SELECT x FROM pg_catalog.unnest(ids) AS x
+				 WHERE follow_graph.is_following(x, t)) AS members
+	FROM pg_catalog.unnest(targets) AS t;
+$fn$;
+
+-- The viewer's followees from its node; per target, which of them follow
+-- it from the target's node; their follower counts from their nodes.
+CREATE FUNCTION follow_graph.proxy_known_summary(viewer bigint, targets bigint[], n_sample integer)
+RETURNS TABLE (target bigint, total bigint, sample bigint[])
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 50
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+	ids bigint[];
+	ts bigint[];
+BEGIN
+	IF n_sample <= 0 THEN
+		RAISE EXCEPTION 'sample must be positive'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('The sample given was %s.', n_sample);
+	END IF;
+	ts := follow_graph.proxy_check_ids(targets, 'targets');
+	ts := ARRAY(SELECT u.t FROM unnest(ts) WITH ORDINALITY AS u (t, i)
+				GROUP BY u.t ORDER BY min(u.i));
+	IF cardinality(ts) = 0 THEN
+		RETURN;
+	END IF;
+	ids := follow_graph.proxy_r_side(viewer, false, NULL);
+	IF cardinality(ids) = 0 THEN
+		RETURN QUERY SELECT u.t, 0::bigint, '{}'::bigint[] FROM unnest(ts) WITH ORDINALITY AS u (t, i) ORDER BY u.i;
+		RETURN;
+	END IF;
+	RETURN QUERY
+	WITH k AS (SELECT * FROM follow_graph.proxy_r_known(ts, ids)),
+	m AS (SELECT DISTINCT x FROM k, unnest(k.members) AS x),
+	c AS (SELECT c.account, c.followers
+		  FROM follow_graph.proxy_counts(ARRAY(SELECT x FROM m)) AS c
+		  WHERE EXISTS (SELECT 1 FROM m))
+	SELECT u.t, coalesce(cardinality(k.members), 0)::bigint,
+		   coalesce(ARRAY(SELECT x FROM unnest(k.members) AS x
+						  LEFT JOIN c ON c.account = x
+						  ORDER BY coalesce(c.followers, 0) DESC, x
+						  LIMIT n_sample), '{}')
+	FROM unnest(ts) WITH ORDINALITY AS u (t, i)
+	LEFT JOIN k ON k.target = u.t
+	ORDER BY u.i;
+END
+$fn$;
+
+GRANT EXECUTE ON FUNCTION follow_graph.proxy_known_summary(bigint, bigint[], integer) TO PUBLIC;
+
+CREATE FUNCTION follow_graph.known_followers_summary(viewer bigint, targets bigint[], sample integer DEFAULT 3)
+RETURNS TABLE (target bigint, total bigint, sample bigint[])
+LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 50
+AS $fn$ SELECT * FROM follow_graph.proxy_known_summary($1, $2, $3) $fn$;
+
+COMMENT ON FUNCTION follow_graph.known_followers_summary(bigint, bigint[], integer) IS 'per target: how many accounts viewer follows follow it, and a sample of them, most followed first (1 + nodes of the targets + nodes of the members calls)';
+
+--------------------------------------------------------------------------
+-- HOME FEED
+--
+-- The viewer's node knows whom the viewer follows and mutes; each author's
+-- node holds the author's items and knows whether the author is active.
+-- feed() asks the viewer's node for the authors (one call), then each node
+-- holding some of them for its newest page_size items of those authors
+-- below the cursor (SPLIT: one call per node involved), and merges the
+-- pages newest first.  item ids are the app's, unique by construction
+-- (snowflakes): each node checks uniqueness among its own authors' items.
+--------------------------------------------------------------------------
+
+-- The authors of the viewer's feed: the accounts it follows that it does
+-- not mute, and itself.
+CREATE FUNCTION follow_graph.proxy_r_feed_authors(viewer bigint)
+RETURNS bigint[]
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(viewer);
+	SELECT ARRAY(SELECT x FROM pg_catalog.unnest(follow_graph.idset_to_array(follow_graph.following_set(viewer))) AS x
+				 WHERE NOT follow_graph.is_muting(viewer, x)
+				 UNION SELECT viewer);
+$fn$;
+
+-- Per node: the newest page_size items below before of its active authors.
+CREATE FUNCTION follow_graph.proxy_r_feed_items(authors bigint[], page_size integer, before bigint)
+RETURNS TABLE (author bigint, item bigint)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	SPLIT authors;
+	RUN ON follow_graph.partition_hash(authors);
+	SELECT a AS author, i AS item
+	FROM pg_catalog.unnest(authors) AS a,
+		 LATERAL follow_graph.author_items(a, page_size, before) AS i
+	WHERE follow_graph.is_active(a)
+	ORDER BY i DESC
+	LIMIT page_size;
+$fn$;
+
+CREATE FUNCTION follow_graph.feed(viewer bigint, page_size integer DEFAULT 50, before bigint DEFAULT NULL)
+RETURNS TABLE (author bigint, item bigint)
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 50
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	authors bigint[];
+BEGIN
+	IF viewer IS NULL OR page_size IS NULL THEN
+		RETURN;
+	END IF;
+	PERFORM follow_graph.proxy_check_page_size(page_size);
+	authors := follow_graph.proxy_r_feed_authors(viewer);
+	RETURN QUERY
+	SELECT f.author, f.item FROM follow_graph.proxy_r_feed_items(authors, page_size, before) AS f
+	ORDER BY f.item DESC
+	LIMIT page_size;
+END
+$fn$;
+
+COMMENT ON FUNCTION follow_graph.feed(bigint, integer, bigint) IS 'items of the accounts the viewer follows and its own, highest id first (the viewer''s node, then one call per node holding followed authors)';
+
+GRANT EXECUTE ON FUNCTION follow_graph.proxy_r_side(bigint, boolean, bigint),
+	follow_graph.proxy_r_keep(bigint, boolean, bigint[], integer),
+	follow_graph.proxy_r_pair(text, bigint, bigint, integer, bigint),
+	follow_graph.proxy_r_known(bigint[], bigint[]),
+	follow_graph.proxy_r_feed_authors(bigint),
+	follow_graph.proxy_r_feed_items(bigint[], integer, bigint) TO PUBLIC;
+-- (the proxy_r_* reads stay PUBLIC, as proxy_counts(): the PUBLIC reads
+-- call them with the caller's rights.)
