@@ -354,6 +354,8 @@ BEGIN
 		END LOOP;
 		EXIT WHEN round = 0 OR NOT full_batch;
 	END LOOP;
+	-- Versions no late entry can need any more (see cluster_prune()).
+	PERFORM follow_graph.cluster_prune();
 	RETURN delivered;
 END
 $fn$;
@@ -1147,15 +1149,28 @@ COMMENT ON FUNCTION follow_graph.not_following_back(bigint, integer, bigint) IS 
 --------------------------------------------------------------------------
 -- THE TYPES ON THE ROUTER
 --
--- idset and handle are defined here, types only, in schema follow_graph
--- with follow_graph's own shared library for their input, output, send and
--- receive functions (the library is installed with follow_graph on the
--- router's host; loading it defines GUCs and callbacks only, no storage),
--- so that their names and binary forms are the nodes' and PL/Proxy moves
--- them in binary.  Names cannot clash: follow_graph itself is never
--- installed in a router database (the guard above).  Of the idset
--- functions only the casts to and from bigint[], cardinality() and unnest()
--- are defined here: set algebra belongs on the nodes, next to the edges.
+-- idset and handle are defined here in schema follow_graph with
+-- follow_graph's own shared library (installed with follow_graph on the
+-- router's host; loading it defines GUCs and callbacks only, no storage), so
+-- that their names and binary forms are the nodes' and PL/Proxy moves them
+-- in binary.  Names cannot clash: follow_graph itself is never installed in
+-- a router database (the guard above).  What follows is a copy of the pure
+-- parts of sql/install/20_idset.sql (all but its graph sets, routed below)
+-- and sql/install/30_handle.sql (type, functions, operators, casts,
+-- opclasses, icu_library_version, handle_check), with MODULE_PATHNAME
+-- spelled out; test/t/042_proxy_routing.pl checks that the router and a
+-- node define the same ones.  The handle maintenance objects (the recorded
+-- ICU version, handle_invalid_values, handle_icu_indexes) are node-local:
+-- they are about the handles a database stores, and a router stores none.
+--------------------------------------------------------------------------
+
+--------------------------------------------------------------------------
+-- IDSET TYPE
+--
+-- A set of distinct bigint ids, kept sorted in a compact block/delta-varint
+-- form.  Text form {3,17,42}; binary form for COPY BINARY and drivers.
+-- STORAGE external: large values are stored out of line uncompressed (the
+-- encoding is already compact), so cardinality() reads one TOAST chunk.
 --------------------------------------------------------------------------
 
 CREATE TYPE follow_graph.idset;
@@ -1182,6 +1197,16 @@ CREATE TYPE follow_graph.idset (
 	STORAGE = external
 );
 
+COMMENT ON TYPE follow_graph.idset IS 'set of distinct bigint ids, sorted and compactly encoded';
+COMMENT ON FUNCTION follow_graph.idset_in(cstring) IS 'idset text input: {a,b,...} in any order, duplicates allowed';
+COMMENT ON FUNCTION follow_graph.idset_out(follow_graph.idset) IS 'idset text output: ascending {a,b,...}';
+COMMENT ON FUNCTION follow_graph.idset_recv(internal) IS 'idset binary input: version byte, int32 count, ascending int8 values';
+COMMENT ON FUNCTION follow_graph.idset_send(follow_graph.idset) IS 'idset binary output';
+
+--------------------------------------------------------------------------
+-- IDSET CASTS AND FUNCTIONS
+--------------------------------------------------------------------------
+
 CREATE FUNCTION follow_graph.idset(bigint[]) RETURNS follow_graph.idset
 AS '$libdir/follow_graph', 'idset_from_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
@@ -1200,21 +1225,316 @@ CREATE FUNCTION follow_graph.unnest(follow_graph.idset) RETURNS SETOF bigint
 AS '$libdir/follow_graph', 'idset_unnest' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 ROWS 1000;
 
-COMMENT ON TYPE follow_graph.idset IS 'set of distinct bigint ids (router: the nodes'' type, moved in binary)';
+CREATE FUNCTION follow_graph.jaccard(follow_graph.idset, follow_graph.idset) RETURNS float8
+AS '$libdir/follow_graph', 'idset_jaccard' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION follow_graph.idset(bigint[]) IS 'cast bigint[] to idset (sorts, removes duplicates; null elements are an error)';
+COMMENT ON FUNCTION follow_graph.idset_to_array(follow_graph.idset) IS 'cast idset to bigint[], ascending';
+COMMENT ON CAST (bigint[] AS follow_graph.idset) IS 'sorts and removes duplicates; null elements are an error';
+COMMENT ON CAST (follow_graph.idset AS bigint[]) IS 'the elements in ascending order';
+COMMENT ON FUNCTION follow_graph.cardinality(follow_graph.idset) IS 'number of elements, read from the header only';
+COMMENT ON FUNCTION follow_graph.unnest(follow_graph.idset) IS 'the elements as rows, ascending';
+COMMENT ON FUNCTION follow_graph.jaccard(follow_graph.idset, follow_graph.idset) IS 'Jaccard similarity |a & b| / |a | b| (1 for two empty sets)';
+
+--------------------------------------------------------------------------
+-- IDSET OPERATORS
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.idset_intersect(follow_graph.idset, follow_graph.idset) RETURNS follow_graph.idset
+AS '$libdir/follow_graph', 'idset_intersect' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_union(follow_graph.idset, follow_graph.idset) RETURNS follow_graph.idset
+AS '$libdir/follow_graph', 'idset_union' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_minus(follow_graph.idset, follow_graph.idset) RETURNS follow_graph.idset
+AS '$libdir/follow_graph', 'idset_minus' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_add_elem(follow_graph.idset, bigint) RETURNS follow_graph.idset
+AS '$libdir/follow_graph', 'idset_add_elem' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_remove_elem(follow_graph.idset, bigint) RETURNS follow_graph.idset
+AS '$libdir/follow_graph', 'idset_remove_elem' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_contains(follow_graph.idset, follow_graph.idset) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_contains' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_contained(follow_graph.idset, follow_graph.idset) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_contained' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_overlaps(follow_graph.idset, follow_graph.idset) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_overlaps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_contains_elem(follow_graph.idset, bigint) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_contains_elem' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_eq(follow_graph.idset, follow_graph.idset) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_ne(follow_graph.idset, follow_graph.idset) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_lt(follow_graph.idset, follow_graph.idset) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_le(follow_graph.idset, follow_graph.idset) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_gt(follow_graph.idset, follow_graph.idset) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_ge(follow_graph.idset, follow_graph.idset) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_cmp(follow_graph.idset, follow_graph.idset) RETURNS integer
+AS '$libdir/follow_graph', 'idset_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_hash(follow_graph.idset) RETURNS integer
+AS '$libdir/follow_graph', 'idset_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_hash_extended(follow_graph.idset, bigint) RETURNS bigint
+AS '$libdir/follow_graph', 'idset_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR follow_graph.& (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_intersect, COMMUTATOR = OPERATOR(follow_graph.&)
+);
+CREATE OPERATOR follow_graph.| (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_union, COMMUTATOR = OPERATOR(follow_graph.|)
+);
+CREATE OPERATOR follow_graph.- (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_minus
+);
+CREATE OPERATOR follow_graph.+ (
+	LEFTARG = follow_graph.idset, RIGHTARG = bigint,
+	FUNCTION = follow_graph.idset_add_elem
+);
+CREATE OPERATOR follow_graph.- (
+	LEFTARG = follow_graph.idset, RIGHTARG = bigint,
+	FUNCTION = follow_graph.idset_remove_elem
+);
+CREATE OPERATOR follow_graph.@> (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_contains,
+	COMMUTATOR = OPERATOR(follow_graph.<@),
+	RESTRICT = pg_catalog.contsel, JOIN = pg_catalog.contjoinsel
+);
+CREATE OPERATOR follow_graph.<@ (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_contained,
+	COMMUTATOR = OPERATOR(follow_graph.@>),
+	RESTRICT = pg_catalog.contsel, JOIN = pg_catalog.contjoinsel
+);
+CREATE OPERATOR follow_graph.&& (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_overlaps,
+	COMMUTATOR = OPERATOR(follow_graph.&&),
+	RESTRICT = pg_catalog.contsel, JOIN = pg_catalog.contjoinsel
+);
+CREATE OPERATOR follow_graph.@> (
+	LEFTARG = follow_graph.idset, RIGHTARG = bigint,
+	FUNCTION = follow_graph.idset_contains_elem,
+	RESTRICT = pg_catalog.contsel, JOIN = pg_catalog.contjoinsel
+);
+CREATE OPERATOR follow_graph.= (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_eq,
+	COMMUTATOR = OPERATOR(follow_graph.=), NEGATOR = OPERATOR(follow_graph.<>),
+	RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel,
+	HASHES, MERGES
+);
+CREATE OPERATOR follow_graph.<> (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_ne,
+	COMMUTATOR = OPERATOR(follow_graph.<>), NEGATOR = OPERATOR(follow_graph.=),
+	RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
+);
+CREATE OPERATOR follow_graph.< (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_lt,
+	COMMUTATOR = OPERATOR(follow_graph.>), NEGATOR = OPERATOR(follow_graph.>=),
+	RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel
+);
+CREATE OPERATOR follow_graph.<= (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_le,
+	COMMUTATOR = OPERATOR(follow_graph.>=), NEGATOR = OPERATOR(follow_graph.>),
+	RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel
+);
+CREATE OPERATOR follow_graph.> (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_gt,
+	COMMUTATOR = OPERATOR(follow_graph.<), NEGATOR = OPERATOR(follow_graph.<=),
+	RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel
+);
+CREATE OPERATOR follow_graph.>= (
+	LEFTARG = follow_graph.idset, RIGHTARG = follow_graph.idset,
+	FUNCTION = follow_graph.idset_ge,
+	COMMUTATOR = OPERATOR(follow_graph.<=), NEGATOR = OPERATOR(follow_graph.<),
+	RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel
+);
+
+COMMENT ON FUNCTION follow_graph.idset_intersect(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset & operator';
+COMMENT ON FUNCTION follow_graph.idset_union(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset | operator';
+COMMENT ON FUNCTION follow_graph.idset_minus(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset - idset operator';
+COMMENT ON FUNCTION follow_graph.idset_add_elem(follow_graph.idset, bigint) IS 'implementation of the idset + bigint operator';
+COMMENT ON FUNCTION follow_graph.idset_remove_elem(follow_graph.idset, bigint) IS 'implementation of the idset - bigint operator';
+COMMENT ON FUNCTION follow_graph.idset_contains(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset @> idset operator';
+COMMENT ON FUNCTION follow_graph.idset_contained(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset <@ idset operator';
+COMMENT ON FUNCTION follow_graph.idset_overlaps(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset && operator';
+COMMENT ON FUNCTION follow_graph.idset_contains_elem(follow_graph.idset, bigint) IS 'implementation of the idset @> bigint operator';
+COMMENT ON FUNCTION follow_graph.idset_eq(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset = operator';
+COMMENT ON FUNCTION follow_graph.idset_ne(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset <> operator';
+COMMENT ON FUNCTION follow_graph.idset_lt(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset < operator';
+COMMENT ON FUNCTION follow_graph.idset_le(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset <= operator';
+COMMENT ON FUNCTION follow_graph.idset_gt(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset > operator';
+COMMENT ON FUNCTION follow_graph.idset_ge(follow_graph.idset, follow_graph.idset) IS 'implementation of the idset >= operator';
+COMMENT ON FUNCTION follow_graph.idset_cmp(follow_graph.idset, follow_graph.idset) IS 'btree support: element-wise order, a proper prefix first';
+COMMENT ON FUNCTION follow_graph.idset_hash(follow_graph.idset) IS 'hash support: hash of the canonical form';
+COMMENT ON FUNCTION follow_graph.idset_hash_extended(follow_graph.idset, bigint) IS 'hash support: seeded 64-bit hash of the canonical form';
+COMMENT ON OPERATOR follow_graph.& (follow_graph.idset, follow_graph.idset) IS 'intersection';
+COMMENT ON OPERATOR follow_graph.| (follow_graph.idset, follow_graph.idset) IS 'union';
+COMMENT ON OPERATOR follow_graph.- (follow_graph.idset, follow_graph.idset) IS 'difference';
+COMMENT ON OPERATOR follow_graph.+ (follow_graph.idset, bigint) IS 'add an element';
+COMMENT ON OPERATOR follow_graph.- (follow_graph.idset, bigint) IS 'remove an element';
+COMMENT ON OPERATOR follow_graph.@> (follow_graph.idset, follow_graph.idset) IS 'contains';
+COMMENT ON OPERATOR follow_graph.<@ (follow_graph.idset, follow_graph.idset) IS 'is contained by';
+COMMENT ON OPERATOR follow_graph.&& (follow_graph.idset, follow_graph.idset) IS 'overlaps (have an element in common)';
+COMMENT ON OPERATOR follow_graph.@> (follow_graph.idset, bigint) IS 'contains the element';
+COMMENT ON OPERATOR follow_graph.= (follow_graph.idset, follow_graph.idset) IS 'same elements';
+COMMENT ON OPERATOR follow_graph.<> (follow_graph.idset, follow_graph.idset) IS 'different elements';
+COMMENT ON OPERATOR follow_graph.< (follow_graph.idset, follow_graph.idset) IS 'less than (element-wise order)';
+COMMENT ON OPERATOR follow_graph.<= (follow_graph.idset, follow_graph.idset) IS 'less than or equal (element-wise order)';
+COMMENT ON OPERATOR follow_graph.> (follow_graph.idset, follow_graph.idset) IS 'greater than (element-wise order)';
+COMMENT ON OPERATOR follow_graph.>= (follow_graph.idset, follow_graph.idset) IS 'greater than or equal (element-wise order)';
+
+--------------------------------------------------------------------------
+-- IDSET AGGREGATES
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.idset_agg_add(internal, bigint) RETURNS internal
+AS '$libdir/follow_graph', 'idset_agg_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_union_add(internal, follow_graph.idset) RETURNS internal
+AS '$libdir/follow_graph', 'idset_union_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_intersect_add(internal, follow_graph.idset) RETURNS internal
+AS '$libdir/follow_graph', 'idset_intersect_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_union_combine(internal, internal) RETURNS internal
+AS '$libdir/follow_graph', 'idset_union_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_intersect_combine(internal, internal) RETURNS internal
+AS '$libdir/follow_graph', 'idset_intersect_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_agg_final(internal) RETURNS follow_graph.idset
+AS '$libdir/follow_graph', 'idset_agg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_agg_serialize(internal) RETURNS bytea
+AS '$libdir/follow_graph', 'idset_agg_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_agg_deserialize(bytea, internal) RETURNS internal
+AS '$libdir/follow_graph', 'idset_agg_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE follow_graph.idset_agg(bigint) (
+	SFUNC = follow_graph.idset_agg_add,
+	STYPE = internal,
+	FINALFUNC = follow_graph.idset_agg_final,
+	COMBINEFUNC = follow_graph.idset_union_combine,
+	SERIALFUNC = follow_graph.idset_agg_serialize,
+	DESERIALFUNC = follow_graph.idset_agg_deserialize,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE follow_graph.union_agg(follow_graph.idset) (
+	SFUNC = follow_graph.idset_union_add,
+	STYPE = internal,
+	FINALFUNC = follow_graph.idset_agg_final,
+	COMBINEFUNC = follow_graph.idset_union_combine,
+	SERIALFUNC = follow_graph.idset_agg_serialize,
+	DESERIALFUNC = follow_graph.idset_agg_deserialize,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE follow_graph.intersect_agg(follow_graph.idset) (
+	SFUNC = follow_graph.idset_intersect_add,
+	STYPE = internal,
+	FINALFUNC = follow_graph.idset_agg_final,
+	COMBINEFUNC = follow_graph.idset_intersect_combine,
+	SERIALFUNC = follow_graph.idset_agg_serialize,
+	DESERIALFUNC = follow_graph.idset_agg_deserialize,
+	PARALLEL = SAFE
+);
+
+COMMENT ON FUNCTION follow_graph.idset_agg_add(internal, bigint) IS 'idset_agg transition function';
+COMMENT ON FUNCTION follow_graph.idset_union_add(internal, follow_graph.idset) IS 'union_agg transition function';
+COMMENT ON FUNCTION follow_graph.idset_intersect_add(internal, follow_graph.idset) IS 'intersect_agg transition function';
+COMMENT ON FUNCTION follow_graph.idset_union_combine(internal, internal) IS 'idset_agg and union_agg combine function';
+COMMENT ON FUNCTION follow_graph.idset_intersect_combine(internal, internal) IS 'intersect_agg combine function';
+COMMENT ON FUNCTION follow_graph.idset_agg_final(internal) IS 'final function of the idset aggregates';
+COMMENT ON FUNCTION follow_graph.idset_agg_serialize(internal) IS 'serialise an idset aggregate state';
+COMMENT ON FUNCTION follow_graph.idset_agg_deserialize(bytea, internal) IS 'deserialise an idset aggregate state';
+COMMENT ON AGGREGATE follow_graph.idset_agg(bigint) IS 'the set of the non-null input ids';
+COMMENT ON AGGREGATE follow_graph.union_agg(follow_graph.idset) IS 'union of the non-null input sets';
+COMMENT ON AGGREGATE follow_graph.intersect_agg(follow_graph.idset) IS 'intersection of the non-null input sets';
+
+
+--------------------------------------------------------------------------
+-- IDSET INDEXING
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.idset_gin_extract_value(follow_graph.idset, internal, internal) RETURNS internal
+AS '$libdir/follow_graph', 'idset_gin_extract_value' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_gin_extract_query(follow_graph.idset, internal, int2, internal, internal, internal, internal) RETURNS internal
+AS '$libdir/follow_graph', 'idset_gin_extract_query' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_gin_consistent(internal, int2, follow_graph.idset, int4, internal, internal, internal, internal) RETURNS boolean
+AS '$libdir/follow_graph', 'idset_gin_consistent' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.idset_gin_triconsistent(internal, int2, follow_graph.idset, int4, internal, internal, internal) RETURNS "char"
+AS '$libdir/follow_graph', 'idset_gin_triconsistent' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR CLASS follow_graph.idset_ops
+DEFAULT FOR TYPE follow_graph.idset USING btree AS
+	OPERATOR 1 follow_graph.< ,
+	OPERATOR 2 follow_graph.<= ,
+	OPERATOR 3 follow_graph.= ,
+	OPERATOR 4 follow_graph.>= ,
+	OPERATOR 5 follow_graph.> ,
+	FUNCTION 1 follow_graph.idset_cmp(follow_graph.idset, follow_graph.idset);
+
+CREATE OPERATOR CLASS follow_graph.idset_ops
+DEFAULT FOR TYPE follow_graph.idset USING hash AS
+	OPERATOR 1 follow_graph.= ,
+	FUNCTION 1 follow_graph.idset_hash(follow_graph.idset),
+	FUNCTION 2 follow_graph.idset_hash_extended(follow_graph.idset, bigint);
+
+CREATE OPERATOR CLASS follow_graph.idset_ops
+DEFAULT FOR TYPE follow_graph.idset USING gin AS
+	OPERATOR 1 follow_graph.&& (follow_graph.idset, follow_graph.idset),
+	OPERATOR 2 follow_graph.@> (follow_graph.idset, follow_graph.idset),
+	OPERATOR 3 follow_graph.<@ (follow_graph.idset, follow_graph.idset),
+	OPERATOR 4 follow_graph.= (follow_graph.idset, follow_graph.idset),
+	OPERATOR 5 follow_graph.@> (follow_graph.idset, bigint),
+	FUNCTION 1 pg_catalog.btint8cmp(bigint, bigint),
+	FUNCTION 2 follow_graph.idset_gin_extract_value(follow_graph.idset, internal, internal),
+	FUNCTION 3 follow_graph.idset_gin_extract_query(follow_graph.idset, internal, int2, internal, internal, internal, internal),
+	FUNCTION 4 follow_graph.idset_gin_consistent(internal, int2, follow_graph.idset, int4, internal, internal, internal, internal),
+	FUNCTION 6 follow_graph.idset_gin_triconsistent(internal, int2, follow_graph.idset, int4, internal, internal, internal),
+	STORAGE bigint;
+
+COMMENT ON FUNCTION follow_graph.idset_gin_extract_value(follow_graph.idset, internal, internal) IS 'GIN support: the elements as int8 keys';
+COMMENT ON FUNCTION follow_graph.idset_gin_extract_query(follow_graph.idset, internal, int2, internal, internal, internal, internal) IS 'GIN support: query keys and search mode';
+COMMENT ON FUNCTION follow_graph.idset_gin_consistent(internal, int2, follow_graph.idset, int4, internal, internal, internal, internal) IS 'GIN support: consistent';
+COMMENT ON FUNCTION follow_graph.idset_gin_triconsistent(internal, int2, follow_graph.idset, int4, internal, internal, internal) IS 'GIN support: ternary consistent';
+COMMENT ON OPERATOR CLASS follow_graph.idset_ops USING btree IS 'default btree opclass for idset (ORDER BY, DISTINCT, UNIQUE)';
+COMMENT ON OPERATOR CLASS follow_graph.idset_ops USING hash IS 'default hash opclass for idset (hash joins, hash aggregation)';
+COMMENT ON OPERATOR CLASS follow_graph.idset_ops USING gin IS 'default GIN opclass for idset: @> (set and element), <@, && and =';
+
+
+--------------------------------------------------------------------------
+-- HANDLE TYPE
+--
+-- An @handle: shown as typed (NFC), identified by its NFKC_Casefold key.
+-- Equality, order and hash read the key stored inside the value, so they
+-- never call ICU.  Keys and skeletons depend on ICU's Unicode data: indexes
+-- on them must be rebuilt after an ICU upgrade (see README).
+--------------------------------------------------------------------------
 
 CREATE TYPE follow_graph.handle;
 
-CREATE FUNCTION follow_graph.handle_in(cstring) RETURNS follow_graph.handle
-AS '$libdir/follow_graph', 'handle_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.handle_in(cstring)
+RETURNS follow_graph.handle
+AS '$libdir/follow_graph', 'handle_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION follow_graph.handle_out(follow_graph.handle) RETURNS cstring
-AS '$libdir/follow_graph', 'handle_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.handle_out(follow_graph.handle)
+RETURNS cstring
+AS '$libdir/follow_graph', 'handle_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION follow_graph.handle_recv(internal) RETURNS follow_graph.handle
-AS '$libdir/follow_graph', 'handle_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.handle_recv(internal)
+RETURNS follow_graph.handle
+AS '$libdir/follow_graph', 'handle_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION follow_graph.handle_send(follow_graph.handle) RETURNS bytea
-AS '$libdir/follow_graph', 'handle_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION follow_graph.handle_send(follow_graph.handle)
+RETURNS bytea
+AS '$libdir/follow_graph', 'handle_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE TYPE follow_graph.handle (
 	INPUT = follow_graph.handle_in,
@@ -1226,10 +1546,219 @@ CREATE TYPE follow_graph.handle (
 	CATEGORY = 'S'
 );
 
+COMMENT ON TYPE follow_graph.handle IS '@handle: displayed as typed (NFC), equal, ordered and hashed by its NFKC_Casefold key';
+COMMENT ON FUNCTION follow_graph.handle_in(cstring) IS 'handle input: drops a leading @, NFC-normalises and validates';
+COMMENT ON FUNCTION follow_graph.handle_out(follow_graph.handle) IS 'handle output: the display form';
+COMMENT ON FUNCTION follow_graph.handle_recv(internal) IS 'handle binary input: the display form as text, validated again';
+COMMENT ON FUNCTION follow_graph.handle_send(follow_graph.handle) IS 'handle binary output: the display form as text';
+
+--------------------------------------------------------------------------
+-- HANDLE FUNCTIONS
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.handle_key(follow_graph.handle)
+RETURNS text
+AS '$libdir/follow_graph', 'handle_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.handle_skeleton(follow_graph.handle)
+RETURNS text
+AS '$libdir/follow_graph', 'handle_skeleton'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.handle_is_suspicious(follow_graph.handle)
+RETURNS boolean
+AS '$libdir/follow_graph', 'handle_is_suspicious'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.handle_prefix_pattern(prefix text)
+RETURNS text
+AS '$libdir/follow_graph', 'handle_prefix_pattern'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- STABLE, not IMMUTABLE: it changes when the ICU library is upgraded.
+CREATE FUNCTION follow_graph.icu_unicode_version()
+RETURNS text
+AS '$libdir/follow_graph', 'handle_icu_unicode_version'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION follow_graph.handle_key(follow_graph.handle) IS 'the NFKC_Casefold key that identifies a handle (for expression indexes and prefix search)';
+COMMENT ON FUNCTION follow_graph.handle_skeleton(follow_graph.handle) IS 'case-folded UTS #39 confusable skeleton of the key: equal for lookalikes';
+COMMENT ON FUNCTION follow_graph.handle_is_suspicious(follow_graph.handle) IS 'true if the handle mixes scripts beyond ICU''s highly restrictive level';
+COMMENT ON FUNCTION follow_graph.handle_prefix_pattern(text) IS 'LIKE pattern for keys starting with the folded prefix (@-mention autocomplete)';
+COMMENT ON FUNCTION follow_graph.icu_unicode_version() IS 'Unicode version of the ICU data that handle keys and skeletons depend on';
+
+--------------------------------------------------------------------------
+-- HANDLE OPERATORS
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.handle_eq(follow_graph.handle, follow_graph.handle)
+RETURNS boolean
+AS '$libdir/follow_graph', 'handle_eq'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION follow_graph.handle_ne(follow_graph.handle, follow_graph.handle)
+RETURNS boolean
+AS '$libdir/follow_graph', 'handle_ne'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION follow_graph.handle_lt(follow_graph.handle, follow_graph.handle)
+RETURNS boolean
+AS '$libdir/follow_graph', 'handle_lt'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION follow_graph.handle_le(follow_graph.handle, follow_graph.handle)
+RETURNS boolean
+AS '$libdir/follow_graph', 'handle_le'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION follow_graph.handle_gt(follow_graph.handle, follow_graph.handle)
+RETURNS boolean
+AS '$libdir/follow_graph', 'handle_gt'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION follow_graph.handle_ge(follow_graph.handle, follow_graph.handle)
+RETURNS boolean
+AS '$libdir/follow_graph', 'handle_ge'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE OPERATOR follow_graph.= (
+	LEFTARG = follow_graph.handle, RIGHTARG = follow_graph.handle,
+	FUNCTION = follow_graph.handle_eq,
+	COMMUTATOR = OPERATOR(follow_graph.=), NEGATOR = OPERATOR(follow_graph.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES
+);
+
+CREATE OPERATOR follow_graph.<> (
+	LEFTARG = follow_graph.handle, RIGHTARG = follow_graph.handle,
+	FUNCTION = follow_graph.handle_ne,
+	COMMUTATOR = OPERATOR(follow_graph.<>), NEGATOR = OPERATOR(follow_graph.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel
+);
+
+CREATE OPERATOR follow_graph.< (
+	LEFTARG = follow_graph.handle, RIGHTARG = follow_graph.handle,
+	FUNCTION = follow_graph.handle_lt,
+	COMMUTATOR = OPERATOR(follow_graph.>), NEGATOR = OPERATOR(follow_graph.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+
+CREATE OPERATOR follow_graph.<= (
+	LEFTARG = follow_graph.handle, RIGHTARG = follow_graph.handle,
+	FUNCTION = follow_graph.handle_le,
+	COMMUTATOR = OPERATOR(follow_graph.>=), NEGATOR = OPERATOR(follow_graph.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+
+CREATE OPERATOR follow_graph.> (
+	LEFTARG = follow_graph.handle, RIGHTARG = follow_graph.handle,
+	FUNCTION = follow_graph.handle_gt,
+	COMMUTATOR = OPERATOR(follow_graph.<), NEGATOR = OPERATOR(follow_graph.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+
+CREATE OPERATOR follow_graph.>= (
+	LEFTARG = follow_graph.handle, RIGHTARG = follow_graph.handle,
+	FUNCTION = follow_graph.handle_ge,
+	COMMUTATOR = OPERATOR(follow_graph.<=), NEGATOR = OPERATOR(follow_graph.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+COMMENT ON FUNCTION follow_graph.handle_eq(follow_graph.handle, follow_graph.handle) IS 'implementation of = for handle: same key';
+COMMENT ON FUNCTION follow_graph.handle_ne(follow_graph.handle, follow_graph.handle) IS 'implementation of <> for handle';
+COMMENT ON FUNCTION follow_graph.handle_lt(follow_graph.handle, follow_graph.handle) IS 'implementation of < for handle: key in code point order';
+COMMENT ON FUNCTION follow_graph.handle_le(follow_graph.handle, follow_graph.handle) IS 'implementation of <= for handle';
+COMMENT ON FUNCTION follow_graph.handle_gt(follow_graph.handle, follow_graph.handle) IS 'implementation of > for handle';
+COMMENT ON FUNCTION follow_graph.handle_ge(follow_graph.handle, follow_graph.handle) IS 'implementation of >= for handle';
+COMMENT ON OPERATOR follow_graph.= (follow_graph.handle, follow_graph.handle) IS 'same handle regardless of case and width';
+COMMENT ON OPERATOR follow_graph.<> (follow_graph.handle, follow_graph.handle) IS 'different handles';
+COMMENT ON OPERATOR follow_graph.< (follow_graph.handle, follow_graph.handle) IS 'key sorts before';
+COMMENT ON OPERATOR follow_graph.<= (follow_graph.handle, follow_graph.handle) IS 'key sorts before or equal';
+COMMENT ON OPERATOR follow_graph.> (follow_graph.handle, follow_graph.handle) IS 'key sorts after';
+COMMENT ON OPERATOR follow_graph.>= (follow_graph.handle, follow_graph.handle) IS 'key sorts after or equal';
+
+--------------------------------------------------------------------------
+-- HANDLE CASTS
+--
+-- To text gives the display form.  Both directions are assignment casts, not
+-- implicit, so that comparing a handle with a text column does not silently
+-- fall back to case-sensitive text equality.
+--------------------------------------------------------------------------
+
 CREATE CAST (follow_graph.handle AS text) WITH INOUT AS ASSIGNMENT;
 CREATE CAST (text AS follow_graph.handle) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (varchar AS follow_graph.handle) WITH INOUT AS ASSIGNMENT;
 
-COMMENT ON TYPE follow_graph.handle IS '@handle (router: the nodes'' type, input validated as they validate it; no operators here)';
+COMMENT ON CAST (follow_graph.handle AS text) IS 'the display form of a handle';
+COMMENT ON CAST (text AS follow_graph.handle) IS 'parse and validate a handle';
+COMMENT ON CAST (varchar AS follow_graph.handle) IS 'parse and validate a handle';
+
+--------------------------------------------------------------------------
+-- HANDLE INDEXING
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.handle_cmp(follow_graph.handle, follow_graph.handle)
+RETURNS integer
+AS '$libdir/follow_graph', 'handle_cmp'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION follow_graph.handle_sortsupport(internal)
+RETURNS void
+AS '$libdir/follow_graph', 'handle_sortsupport'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION follow_graph.handle_hash(follow_graph.handle)
+RETURNS integer
+AS '$libdir/follow_graph', 'handle_hash'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION follow_graph.handle_hash_extended(follow_graph.handle, bigint)
+RETURNS bigint
+AS '$libdir/follow_graph', 'handle_hash_extended'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+-- No btree support 4 (equalimage): equal handles may differ in display form,
+-- so deduplication, which keeps one of them, stays off.
+CREATE OPERATOR CLASS follow_graph.handle_ops
+DEFAULT FOR TYPE follow_graph.handle USING btree AS
+	OPERATOR 1 follow_graph.< ,
+	OPERATOR 2 follow_graph.<= ,
+	OPERATOR 3 follow_graph.= ,
+	OPERATOR 4 follow_graph.>= ,
+	OPERATOR 5 follow_graph.> ,
+	FUNCTION 1 follow_graph.handle_cmp(follow_graph.handle, follow_graph.handle),
+	FUNCTION 2 follow_graph.handle_sortsupport(internal);
+
+CREATE OPERATOR CLASS follow_graph.handle_hash_ops
+DEFAULT FOR TYPE follow_graph.handle USING hash AS
+	OPERATOR 1 follow_graph.= ,
+	FUNCTION 1 follow_graph.handle_hash(follow_graph.handle),
+	FUNCTION 2 follow_graph.handle_hash_extended(follow_graph.handle, bigint);
+
+COMMENT ON FUNCTION follow_graph.handle_cmp(follow_graph.handle, follow_graph.handle) IS 'btree support: three-way comparison of keys';
+COMMENT ON FUNCTION follow_graph.handle_sortsupport(internal) IS 'btree support: memcmp comparator for sorts and index builds';
+COMMENT ON FUNCTION follow_graph.handle_hash(follow_graph.handle) IS 'hash support: hash of the key';
+COMMENT ON FUNCTION follow_graph.handle_hash_extended(follow_graph.handle, bigint) IS 'hash support: seeded 64-bit hash of the key';
+COMMENT ON OPERATOR CLASS follow_graph.handle_ops USING btree IS 'default btree order of handles: key in code point order';
+COMMENT ON OPERATOR CLASS follow_graph.handle_hash_ops USING hash IS 'default hash opclass of handles: hash of the key';
+
+
+-- STABLE, not IMMUTABLE: it changes when the ICU library is upgraded.
+CREATE FUNCTION follow_graph.icu_library_version()
+RETURNS text
+AS '$libdir/follow_graph', 'handle_icu_library_version'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION follow_graph.icu_library_version() IS 'version of the ICU library that handle keys and skeletons are computed with';
+
+
+CREATE FUNCTION follow_graph.handle_check(follow_graph.handle)
+RETURNS text
+AS '$libdir/follow_graph', 'handle_check'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION follow_graph.handle_check(follow_graph.handle) IS 'NULL if the handle''s text would be accepted by input today; otherwise why it would be rejected (and a dump holding it would not restore)';
+
 
 -- The id sets of one account: its node.
 CREATE FUNCTION follow_graph.followers_set(account bigint)
@@ -1494,3 +2023,150 @@ GRANT EXECUTE ON FUNCTION follow_graph.proxy_r_side(bigint, boolean, bigint),
 	follow_graph.proxy_r_feed_items(bigint[], integer, bigint) TO PUBLIC;
 -- (the proxy_r_* reads stay PUBLIC, as proxy_counts(): the PUBLIC reads
 -- call them with the caller's rights.)
+
+--------------------------------------------------------------------------
+-- PRUNING node_applied (run by drain(); see sql/install/92_node_route.sql)
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.proxy_horizon(node_part integer)
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON node_part;
+	SELECT follow_graph.node_horizon();
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_prune(node_part integer, parts integer[], horizons bigint[])
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON node_part;
+	SELECT follow_graph.node_prune(parts, horizons);
+$fn$;
+
+-- Ask every node for its horizon (the version at or below which all its
+-- journal entries were delivered), then have every node drop the
+-- node_applied rows of the partitions of each origin at or below that
+-- origin's horizon.  A node that cannot be reached, or whose horizon is not
+-- settled yet, is skipped.  Returns the number of rows dropped.
+CREATE FUNCTION follow_graph.cluster_prune()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	node record;
+	h bigint;
+	ps integer[] := '{}';
+	hs bigint[] := '{}';
+	n bigint := 0;
+	msg text;
+BEGIN
+	PERFORM pg_advisory_xact_lock_shared(7378474836284716121);
+	FOR node IN SELECT m.node_part, array_agg(m.part ORDER BY m.part) AS parts
+				FROM follow_graph.cluster_map() AS m GROUP BY m.node_part ORDER BY 1 LOOP
+		BEGIN
+			SELECT x INTO h FROM follow_graph.proxy_horizon(node.node_part) AS x;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+			RAISE WARNING 'horizon of the node of partition % not read: %', node.node_part, msg;
+			CONTINUE;
+		END;
+		CONTINUE WHEN h IS NULL;
+		ps := ps || node.parts;
+		hs := hs || array_fill(h, ARRAY[cardinality(node.parts)]);
+	END LOOP;
+	IF cardinality(ps) = 0 THEN
+		RETURN 0;
+	END IF;
+	FOR node IN SELECT DISTINCT m.node_part FROM follow_graph.cluster_map() AS m ORDER BY 1 LOOP
+		BEGIN
+			n := n + (SELECT sum(x) FROM follow_graph.proxy_prune(node.node_part, ps, hs) AS x);
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+			RAISE WARNING 'node_applied of the node of partition % not pruned: %', node.node_part, msg;
+		END;
+	END LOOP;
+	RETURN n;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.proxy_horizon(integer),
+	follow_graph.proxy_prune(integer, integer[], bigint[]),
+	follow_graph.cluster_prune() FROM PUBLIC;
+
+COMMENT ON FUNCTION follow_graph.cluster_prune() IS 'drop the node_applied versions no late journal entry can need any more (run by drain()); returns how many';
+
+--------------------------------------------------------------------------
+-- REMOVING AN ACCOUNT
+--
+-- Every node runs follow_graph's remove_account() for the account: its own
+-- node removes all of its edges (both directions are stored there) and the
+-- rest of its rows; every other node removes the halves it holds of the
+-- account's edges, fixing its own accounts' counts.  Journal entries about
+-- the account still undelivered would bring halves back afterwards, so the
+-- journals are drained first, with router writes held (the exclusive lock
+-- cluster_move_partition() takes).
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.proxy_remove_account(account bigint,
+	OUT own boolean, OUT removed bigint)
+RETURNS SETOF record
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON ALL;
+	SELECT (hashint8(account) & (c.partitions - 1)) = ANY (c.owned) AS own,
+		   follow_graph.remove_account(account) AS removed
+	FROM follow_graph.node_config AS c;
+$fn$;
+
+-- The number of journal entries of each node.
+CREATE FUNCTION follow_graph.proxy_journal_all()
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON ALL;
+	SELECT s.journal FROM follow_graph.node_status() AS s;
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.proxy_remove_account(bigint),
+	follow_graph.proxy_journal_all() FROM PUBLIC;
+
+CREATE FUNCTION follow_graph.remove_account(account bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	n bigint;
+	pending bigint;
+	st text;
+	msg text;
+	det text;
+	hnt text;
+BEGIN
+	IF account IS NULL THEN
+		RAISE EXCEPTION 'account must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM pg_advisory_xact_lock(7378474836284716121);
+	PERFORM follow_graph.drain();
+	SELECT sum(j) INTO pending FROM follow_graph.proxy_journal_all() AS j;
+	IF pending > 0 THEN
+		RAISE EXCEPTION 'the journals hold % entries that could not be delivered', pending
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Bring every node up and run follow_graph.drain() first.';
+	END IF;
+	BEGIN
+		SELECT sum(r.removed) FILTER (WHERE r.own) INTO n FROM follow_graph.proxy_remove_account(account) AS r;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+			det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+		PERFORM follow_graph.proxy_raise(st, msg, det, hnt, account);
+	END;
+	RETURN coalesce(n, 0);
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.remove_account(bigint) FROM PUBLIC;
+COMMENT ON FUNCTION follow_graph.remove_account(bigint) IS 'remove every edge and row of an account on every node (journals drained first, router writes held); returns the edges removed';

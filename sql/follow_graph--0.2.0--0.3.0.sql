@@ -618,3 +618,262 @@ COMMENT ON TABLE follow_graph.mutual IS 'follow_graph storage: both rows (a, b) 
 DROP INDEX follow_graph.edge_followee_seq;
 CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
 	INCLUDE (follower, followed_at);
+
+-- == cluster node: routing and drain ==
+-- node_apply() set-based (one statement records the fresh versions, one
+-- applies them) and ignoring entries at or below their partition's floor;
+-- node_rejournal() takes its xid before its first version; then the
+-- objects of sql/install/92_node_route.sql (node_applied_floor,
+-- node_horizon(), node_prune()).  No data to migrate: node_applied rows
+-- are pruned by the router's next drain().
+
+-- Apply journal entries of other nodes (arrays of one length, any order):
+-- each pair takes the entry of highest version, and only if it is newer
+-- than the version applied here before (node_applied) and than the floor
+-- of its follower's partition (node_applied_floor: every entry at or below
+-- it was applied here before, see node_prune()).  Set-based: one statement
+-- records the fresh versions, one applies them in pair order.  Returns how
+-- many entries changed a pair's version.
+CREATE OR REPLACE FUNCTION follow_graph.node_apply(follower bigint[], followee bigint[],
+	present boolean[], version bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	mask integer;
+	bad record;
+	fs bigint[];
+	es bigint[];
+	ps boolean[];
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	IF cardinality(follower) <> cardinality(followee) OR cardinality(follower) <> cardinality(present)
+	   OR cardinality(follower) <> cardinality(version) THEN
+		RAISE EXCEPTION 'journal arrays must have the same length'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	mask := cfg.partitions - 1;
+	SELECT u.f, u.e, u.p, u.v,
+		   (u.f IS NULL OR u.e IS NULL OR u.p IS NULL OR u.v IS NULL OR u.f = u.e) AS invalid
+	INTO bad
+	FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
+	WHERE u.f IS NULL OR u.e IS NULL OR u.p IS NULL OR u.v IS NULL OR u.f = u.e
+	   OR NOT ((hashint8(u.e) & mask) = ANY (cfg.owned) OR (hashint8(u.f) & mask) = ANY (cfg.owned))
+	ORDER BY 5 DESC
+	LIMIT 1;
+	IF FOUND THEN
+		IF bad.invalid THEN
+			RAISE EXCEPTION 'invalid journal entry (%, %, %, %)', bad.f, bad.e, bad.p, bad.v
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %', bad.f, bad.e, cfg.node_name
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'The router''s partition map and the nodes'' disagree; see follow_graph.cluster_configure().';
+	END IF;
+	-- node_prune() takes SHARE ROW EXCLUSIVE: the floors read below stay
+	-- the ones in force until this transaction ends.
+	LOCK TABLE follow_graph.node_applied IN ROW EXCLUSIVE MODE;
+	-- The newest entry per pair above its floor, recorded in pair order so
+	-- that concurrent applies never wait on each other in a cycle.
+	WITH b AS (
+		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v
+		FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
+		ORDER BY u.f, u.e, u.v DESC),
+	fresh AS (
+		INSERT INTO follow_graph.node_applied AS a (follower, followee, version)
+		SELECT b.f, b.e, b.v FROM b
+		WHERE b.v > coalesce((SELECT fl.version FROM follow_graph.node_applied_floor AS fl
+							  WHERE fl.part = (hashint8(b.f) & mask)), 0)
+		ORDER BY b.f, b.e
+		ON CONFLICT ON CONSTRAINT node_applied_pkey DO UPDATE SET version = EXCLUDED.version
+			WHERE a.version < EXCLUDED.version
+		RETURNING a.follower, a.followee, a.version)
+	SELECT array_agg(b.f ORDER BY b.f, b.e), array_agg(b.e ORDER BY b.f, b.e),
+		   array_agg(b.p ORDER BY b.f, b.e)
+	INTO fs, es, ps
+	FROM fresh JOIN b ON b.f = fresh.follower AND b.e = fresh.followee;
+	IF fs IS NULL THEN
+		RETURN 0;
+	END IF;
+	-- One statement for the batch; the calls run after the sort, in pair
+	-- order.
+	PERFORM count(s.r) FROM (
+		SELECT CASE WHEN u.p THEN follow_graph.follow(u.f, u.e)
+					ELSE follow_graph.unfollow(u.f, u.e) END AS r
+		FROM unnest(fs, es, ps) WITH ORDINALITY AS u (f, e, p, i)
+		ORDER BY u.i) AS s;
+	RETURN cardinality(fs);
+END
+$fn$;
+
+-- Journal the current state of pairs whose follower this node owns, with a
+-- fresh version (cluster_repair() re-sends the missing halves this way).
+-- Returns how many entries were written.
+CREATE OR REPLACE FUNCTION follow_graph.node_rejournal(follower bigint[], followee bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	n bigint;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	-- An xid before the first version is taken: node_horizon() waits for
+	-- the transactions that may commit a version it has counted.
+	PERFORM pg_current_xact_id();
+	WITH pairs AS (
+		SELECT DISTINCT u.f, u.e, hashint8(u.e) & (cfg.partitions - 1) AS part
+		FROM unnest(follower, followee) AS u (f, e)
+		WHERE (hashint8(u.f) & (cfg.partitions - 1)) = ANY (cfg.owned)
+		  AND NOT (hashint8(u.e) & (cfg.partitions - 1)) = ANY (cfg.owned)
+		ORDER BY u.f, u.e),
+	ins AS (
+		INSERT INTO follow_graph.node_journal (version, part, follower, followee, present, changed_at)
+		SELECT nextval('follow_graph.node_version_seq'), p.part, p.f, p.e,
+			   EXISTS (SELECT 1 FROM follow_graph.edge AS x
+					   WHERE x.follower = p.f AND x.followee = p.e),
+			   clock_timestamp()
+		FROM pairs AS p
+		RETURNING 1)
+	SELECT count(*) INTO n FROM ins;
+	RETURN n;
+END
+$fn$;
+
+--------------------------------------------------------------------------
+-- CLUSTER NODE: PRUNING node_applied (internal; issue 16, docs/scale-out.md)
+--
+-- node_applied keeps the newest version applied per pair, so that a late
+-- or duplicated journal entry never undoes a newer one.  A row is needed
+-- only while an older entry for its pair may still arrive.  The origin of
+-- every entry for a pair (f, e) applied here is the node owning p(f), and
+-- that node's versions only grow (a partition move raises the new owner's
+-- above every node's).  node_horizon() on an origin returns H such that
+-- every entry it wrote with a version <= H has been delivered and applied
+-- (no such entry is journaled, and no writer that could still commit one is
+-- running); node_prune() on a target records H as the floor of the origin's
+-- partitions and drops the rows at or below it; node_apply() ignores every
+-- entry at or below its follower partition's floor.  An ignored entry is a
+-- duplicate or older than one already applied, so pruning keeps
+-- idempotence and commutativity under any reordering.
+--------------------------------------------------------------------------
+
+-- Per partition of followers on other nodes: every entry at or below this
+-- version was applied here before (see node_prune()).
+CREATE TABLE follow_graph.node_applied_floor (
+	part		integer		NOT NULL,
+	version		bigint		NOT NULL,
+	CONSTRAINT node_applied_floor_pkey PRIMARY KEY (part)
+);
+
+REVOKE ALL ON follow_graph.node_applied_floor FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_applied_floor', '');
+COMMENT ON TABLE follow_graph.node_applied_floor IS 'follow_graph cluster node (internal): per follower partition, the version at or below which every journal entry was applied here';
+
+-- The highest version H such that every journal entry this node wrote with
+-- a version <= H has been acknowledged: taken as the sequence's last value,
+-- once every transaction that had an xid when it was read has ended (a
+-- writer may hold a smaller version it has not committed yet), lowered below the
+-- oldest entry still journaled.  NULL when such a transaction is still
+-- running after wait_ms (prune nothing this time).
+CREATE FUNCTION follow_graph.node_horizon(wait_ms integer DEFAULT 200)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	last bigint;
+	called boolean;
+	own_xid xid8;
+	oldest bigint;
+	deadline timestamptz := clock_timestamp() + make_interval(secs => wait_ms / 1000.0);
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM follow_graph.node_config) THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	SELECT s.last_value, s.is_called INTO last, called FROM follow_graph.node_version_seq AS s;
+	IF NOT called THEN
+		last := last - 1;
+	END IF;
+	-- An xid of our own, after every xid a writer holding a version <= last
+	-- took (a writer takes its xid before its version); they have all ended
+	-- when no xid older than ours runs.  Each statement of this VOLATILE
+	-- function takes a new snapshot.
+	own_xid := pg_current_xact_id();
+	WHILE pg_snapshot_xmin(pg_current_snapshot()) < own_xid LOOP
+		IF clock_timestamp() > deadline THEN
+			RETURN NULL;
+		END IF;
+		PERFORM pg_sleep(0.005);
+	END LOOP;
+	SELECT min(j.version) INTO oldest FROM follow_graph.node_journal AS j;
+	RETURN CASE WHEN oldest IS NULL THEN last ELSE least(last, oldest - 1) END;
+END
+$fn$;
+
+-- Raise the floors of the given follower partitions to the given versions
+-- (each an origin's node_horizon()) and drop every node_applied row at or
+-- below its partition's floor.  Returns the number of rows dropped.
+CREATE FUNCTION follow_graph.node_prune(parts integer[], horizons bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	n bigint;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	IF cardinality(parts) <> cardinality(horizons) THEN
+		RAISE EXCEPTION 'parts and horizons must have the same length'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF EXISTS (SELECT 1 FROM unnest(parts, horizons) AS u (p, h)
+			   WHERE u.p IS NULL OR u.p < 0 OR u.p >= cfg.partitions) THEN
+		RAISE EXCEPTION 'parts must be between 0 and %', cfg.partitions - 1
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- No node_apply() between reading a floor and recording its versions.
+	LOCK TABLE follow_graph.node_applied IN SHARE ROW EXCLUSIVE MODE;
+	INSERT INTO follow_graph.node_applied_floor AS fl (part, version)
+	SELECT u.p, max(u.h) FROM unnest(parts, horizons) AS u (p, h)
+	WHERE u.h IS NOT NULL
+	GROUP BY u.p
+	ON CONFLICT ON CONSTRAINT node_applied_floor_pkey DO UPDATE
+		SET version = EXCLUDED.version WHERE fl.version < EXCLUDED.version;
+	WITH d AS (
+		DELETE FROM follow_graph.node_applied AS a
+		USING follow_graph.node_applied_floor AS fl
+		WHERE fl.part = (hashint8(a.follower) & (cfg.partitions - 1))
+		  AND a.version <= fl.version
+		RETURNING 1)
+	SELECT count(*) INTO n FROM d;
+	RETURN n;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.node_horizon(integer),
+	follow_graph.node_prune(integer[], bigint[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION follow_graph.node_horizon(integer) IS 'internal (cluster node): the version at or below which every journal entry of this node was delivered';
+COMMENT ON FUNCTION follow_graph.node_prune(integer[], bigint[]) IS 'internal (cluster node): raise the floors of follower partitions and drop the node_applied rows at or below them';

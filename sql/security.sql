@@ -188,6 +188,12 @@ SELECT follow_graph.node_version_floor(5), follow_graph.node_forget(),
 	follow_graph.node_copy_in(ARRAY[905]::bigint[], ARRAY[906]::bigint[]),
 	follow_graph.unfollow(905, 906);
 SELECT * FROM follow_graph.node_status();
+-- pruning: the version of (903, 904) goes below the floor, and a late
+-- delivery of it is ignored
+SELECT follow_graph.node_horizon(5000) IS NOT NULL OR true AS horizon_ran;
+SELECT follow_graph.node_prune('{0,1}', '{5,5}') AS pruned;
+SELECT follow_graph.node_apply(ARRAY[903]::bigint[], ARRAY[904]::bigint[],
+	ARRAY[true], ARRAY[2]::bigint[]) AS late, follow_graph.is_following(903, 904);
 -- functions of the extension not called above (none)
 SELECT p.oid::regprocedure AS not_called
 FROM pg_depend AS d JOIN pg_proc AS p ON p.oid = d.objid

@@ -50,7 +50,8 @@ CREATE TABLE follow_graph.node_journal (
 );
 
 -- The newest version applied here for each pair whose other side lives on
--- another node (kept after an unfollow, as a tombstone).
+-- another node (kept after an unfollow, as a tombstone, until node_prune()
+-- drops it below its floor; see 92_node_route.sql).
 CREATE TABLE follow_graph.node_applied (
 	follower	bigint		NOT NULL,
 	followee	bigint		NOT NULL,
@@ -146,7 +147,11 @@ $fn$;
 
 -- Apply journal entries of other nodes (arrays of one length, any order):
 -- each pair takes the entry of highest version, and only if it is newer
--- than the version applied here before.  Returns how many changed a pair.
+-- than the version applied here before (node_applied) and than the floor
+-- of its follower's partition (node_applied_floor: every entry at or below
+-- it was applied here before, see node_prune()).  Set-based: one statement
+-- records the fresh versions, one applies them in pair order.  Returns how
+-- many entries changed a pair's version.
 CREATE FUNCTION follow_graph.node_apply(follower bigint[], followee bigint[],
 	present boolean[], version bigint[])
 RETURNS bigint
@@ -156,9 +161,10 @@ AS $fn$
 DECLARE
 	cfg follow_graph.node_config;
 	mask integer;
-	e record;
-	fresh boolean;
-	applied bigint := 0;
+	bad record;
+	fs bigint[];
+	es bigint[];
+	ps boolean[];
 BEGIN
 	SELECT * INTO cfg FROM follow_graph.node_config;
 	IF NOT FOUND THEN
@@ -172,38 +178,56 @@ BEGIN
 			USING ERRCODE = 'array_subscript_error';
 	END IF;
 	mask := cfg.partitions - 1;
-	-- Newest entry per pair, pairs in one order so concurrent applies never
-	-- wait on each other in a cycle.
-	FOR e IN
-		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v
-		FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
-		ORDER BY u.f, u.e, u.v DESC
-	LOOP
-		IF e.f IS NULL OR e.e IS NULL OR e.p IS NULL OR e.v IS NULL OR e.f = e.e THEN
-			RAISE EXCEPTION 'invalid journal entry (%, %, %, %)', e.f, e.e, e.p, e.v
+	SELECT u.f, u.e, u.p, u.v,
+		   (u.f IS NULL OR u.e IS NULL OR u.p IS NULL OR u.v IS NULL OR u.f = u.e) AS invalid
+	INTO bad
+	FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
+	WHERE u.f IS NULL OR u.e IS NULL OR u.p IS NULL OR u.v IS NULL OR u.f = u.e
+	   OR NOT ((hashint8(u.e) & mask) = ANY (cfg.owned) OR (hashint8(u.f) & mask) = ANY (cfg.owned))
+	ORDER BY 5 DESC
+	LIMIT 1;
+	IF FOUND THEN
+		IF bad.invalid THEN
+			RAISE EXCEPTION 'invalid journal entry (%, %, %, %)', bad.f, bad.e, bad.p, bad.v
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
-		IF NOT ((hashint8(e.e) & mask) = ANY (cfg.owned) OR (hashint8(e.f) & mask) = ANY (cfg.owned)) THEN
-			RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %', e.f, e.e, cfg.node_name
-				USING ERRCODE = 'object_not_in_prerequisite_state',
-					  HINT = 'The router''s partition map and the nodes'' disagree; see follow_graph.cluster_configure().';
-		END IF;
-		fresh := false;
+		RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %', bad.f, bad.e, cfg.node_name
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'The router''s partition map and the nodes'' disagree; see follow_graph.cluster_configure().';
+	END IF;
+	-- node_prune() takes SHARE ROW EXCLUSIVE: the floors read below stay
+	-- the ones in force until this transaction ends.
+	LOCK TABLE follow_graph.node_applied IN ROW EXCLUSIVE MODE;
+	-- The newest entry per pair above its floor, recorded in pair order so
+	-- that concurrent applies never wait on each other in a cycle.
+	WITH b AS (
+		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v
+		FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
+		ORDER BY u.f, u.e, u.v DESC),
+	fresh AS (
 		INSERT INTO follow_graph.node_applied AS a (follower, followee, version)
-		VALUES (e.f, e.e, e.v)
+		SELECT b.f, b.e, b.v FROM b
+		WHERE b.v > coalesce((SELECT fl.version FROM follow_graph.node_applied_floor AS fl
+							  WHERE fl.part = (hashint8(b.f) & mask)), 0)
+		ORDER BY b.f, b.e
 		ON CONFLICT ON CONSTRAINT node_applied_pkey DO UPDATE SET version = EXCLUDED.version
 			WHERE a.version < EXCLUDED.version
-		RETURNING true INTO fresh;
-		IF fresh THEN
-			IF e.p THEN
-				PERFORM follow_graph.follow(e.f, e.e);
-			ELSE
-				PERFORM follow_graph.unfollow(e.f, e.e);
-			END IF;
-			applied := applied + 1;
-		END IF;
-	END LOOP;
-	RETURN applied;
+		RETURNING a.follower, a.followee, a.version)
+	SELECT array_agg(b.f ORDER BY b.f, b.e), array_agg(b.e ORDER BY b.f, b.e),
+		   array_agg(b.p ORDER BY b.f, b.e)
+	INTO fs, es, ps
+	FROM fresh JOIN b ON b.f = fresh.follower AND b.e = fresh.followee;
+	IF fs IS NULL THEN
+		RETURN 0;
+	END IF;
+	-- One statement for the batch; the calls run after the sort, in pair
+	-- order.
+	PERFORM count(s.r) FROM (
+		SELECT CASE WHEN u.p THEN follow_graph.follow(u.f, u.e)
+					ELSE follow_graph.unfollow(u.f, u.e) END AS r
+		FROM unnest(fs, es, ps) WITH ORDINALITY AS u (f, e, p, i)
+		ORDER BY u.i) AS s;
+	RETURN cardinality(fs);
 END
 $fn$;
 
@@ -281,6 +305,9 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Run follow_graph.cluster_configure() on the router.';
 	END IF;
+	-- An xid before the first version is taken: node_horizon() waits for
+	-- the transactions that may commit a version it has counted.
+	PERFORM pg_current_xact_id();
 	WITH pairs AS (
 		SELECT DISTINCT u.f, u.e, hashint8(u.e) & (cfg.partitions - 1) AS part
 		FROM unnest(follower, followee) AS u (f, e)
