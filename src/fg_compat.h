@@ -46,4 +46,14 @@
 #define FgSimpleHeapUpdate(rel, otid, tup)	simple_heap_update((rel), (otid), (tup))
 #endif
 
+/*
+ * 17 added index_insert_cleanup(), which releases what an access method
+ * kept across index_insert() calls (BRIN keeps its revmap buffer pinned).
+ */
+#if PG_VERSION_NUM >= 170000
+#define FgIndexInsertCleanup(index, info)	index_insert_cleanup((index), (info))
+#else
+#define FgIndexInsertCleanup(index, info)	((void) 0)
+#endif
+
 #endif							/* FG_COMPAT_H */
