@@ -74,3 +74,22 @@ SELECT follow(37, 31);
 SELECT follower_count(31);
 ALTER TABLE counter DROP CONSTRAINT counter_small;
 SELECT * FROM verify();
+
+-- the counters truncated (or the extension created again) in the
+-- transaction that wrote a stripe: the next write of that account does not
+-- look for its stripe where the old storage had it
+BEGIN;
+SELECT follow(40, 41);
+TRUNCATE counter;
+SELECT follow(40, 42);
+SELECT following_count(40), follower_count(42);
+ROLLBACK;
+BEGIN;
+SELECT follow(40, 41);
+SET LOCAL client_min_messages = warning;
+DROP EXTENSION follow_graph CASCADE;
+CREATE EXTENSION follow_graph;
+SELECT follow(40, 41), follow(40, 42);
+SELECT following_count(40), follower_count(41);
+COMMIT;
+SELECT * FROM verify();

@@ -56,4 +56,18 @@
 #define FgIndexInsertCleanup(index, info)	((void) 0)
 #endif
 
+/*
+ * Was the relation created, or given new storage (TRUNCATE, CLUSTER, ...),
+ * in the current transaction?  16 renamed relfilenode to relfilelocator.
+ */
+#if PG_VERSION_NUM >= 160000
+#define FgRelStorageNewInXact(rel) \
+	((rel)->rd_createSubid != InvalidSubTransactionId || \
+	 (rel)->rd_firstRelfilelocatorSubid != InvalidSubTransactionId)
+#else
+#define FgRelStorageNewInXact(rel) \
+	((rel)->rd_createSubid != InvalidSubTransactionId || \
+	 (rel)->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+#endif
+
 #endif							/* FG_COMPAT_H */

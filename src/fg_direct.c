@@ -354,8 +354,12 @@ FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
 	Assert(ndeltas >= 1 && ndeltas <= 5);
 	PreventCommandIfReadOnly("UPDATE");
 
-	/* The version this transaction wrote last, if it is still cached. */
-	if (FgStripeCacheLookup(account, &tid))
+	/*
+	 * The version this transaction wrote last, if it is still cached and the
+	 * table still has the storage it was written in (a TRUNCATE in this
+	 * transaction leaves the cached place pointing past the new file).
+	 */
+	if (!FgRelStorageNewInXact(heap) && FgStripeCacheLookup(account, &tid))
 	{
 		Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
 
