@@ -149,9 +149,10 @@ DirectWriteOk(Relation heap)
 
 /*
  * Does the counter table have the layout the direct writes fill (account,
- * stripe, then bigint counts, no dropped column, no CHECK constraint) and
- * no index but its primary key?  Indexes, columns, constraints or triggers
- * a DBA added are kept right by writing through SQL.
+ * stripe, then up to five plain bigint counts, no dropped or generated
+ * column, no CHECK constraint) and no index but its primary key?  Indexes,
+ * columns, constraints or triggers a DBA added are kept right by writing
+ * through SQL.
  */
 static bool
 CounterDirectOk(Relation heap)
@@ -160,13 +161,14 @@ CounterDirectOk(Relation heap)
 	List	   *indexes;
 	bool		ok;
 
-	if (!DirectWriteOk(heap) || (desc->constr && desc->constr->num_check > 0))
+	if (!DirectWriteOk(heap) || desc->natts > FG_COUNTER_ATT_ITEMS ||
+		(desc->constr && desc->constr->num_check > 0))
 		return false;
 	for (int att = 0; att < desc->natts; att++)
 	{
 		Form_pg_attribute a = TupleDescAttr(desc, att);
 
-		if (a->attisdropped ||
+		if (a->attisdropped || a->attgenerated ||
 			(att >= FG_COUNTER_ATT_FOLLOWERS - 1 && a->atttypid != INT8OID))
 			return false;
 	}
