@@ -48,6 +48,16 @@ SELECT follow(10, 11);
 SELECT account, count(*) FROM public.counter_audit GROUP BY account ORDER BY account;
 DROP TRIGGER counter_audit ON counter;
 
+-- a CHECK of the DBA's own in place of the table's one is enforced
+ALTER TABLE edge DROP CONSTRAINT edge_not_self,
+	ADD CONSTRAINT edge_positive CHECK (follower > 0 AND follower <> followee);
+\set VERBOSITY terse
+SELECT follow(-1, 2);
+\set VERBOSITY default
+SELECT is_following(-1, 2), follower_count(2);
+ALTER TABLE edge DROP CONSTRAINT edge_positive,
+	ADD CONSTRAINT edge_not_self CHECK (follower OPERATOR(pg_catalog.<>) followee);
+
 -- a BRIN index on the edges (17 and later: no buffer pin left behind)
 CREATE INDEX edge_brin ON edge USING brin (followed_at);
 BEGIN;

@@ -452,7 +452,9 @@ FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee)
 	Assert(follower != followee);	/* the table's only CHECK */
 	PreventCommandIfReadOnly("INSERT");
 	if (desc->natts != FG_EDGE_NATTS || !DirectWriteOk(heap) ||
-		(desc->constr && desc->constr->num_check > 1))
+		(desc->constr && desc->constr->num_check > 1) ||
+		(desc->constr && desc->constr->num_check == 1 &&
+		 strcmp(desc->constr->check[0].ccname, "edge_not_self") != 0))
 		return false;
 	for (int i = 0; i < FG_EDGE_NATTS; i++)
 	{
