@@ -614,10 +614,14 @@ COMMENT ON TABLE follow_graph.mutual IS 'follow_graph storage: both rows (a, b) 
 -- followers() pages index-only (src/fg_pages.c): the (followee, seq) index
 -- carries follower and followed_at, built again under the SHARE lock taken
 -- above.  Cursors are unchanged (seq stays), so a client's cursor taken
--- before the update pages on after it.
-DROP INDEX follow_graph.edge_followee_seq;
-CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
+-- before the update pages on after it.  The new index is built under a
+-- temporary name first: DROP INDEX locks the edge table ACCESS EXCLUSIVE
+-- until the update commits, and every read of the edges waits from then
+-- on, so the build (the long part) must come before it, and this step last.
+CREATE INDEX edge_followee_seq_0_3_0 ON follow_graph.edge (followee, seq)
 	INCLUDE (follower, followed_at);
+DROP INDEX follow_graph.edge_followee_seq;
+ALTER INDEX follow_graph.edge_followee_seq_0_3_0 RENAME TO edge_followee_seq;
 
 -- == cluster node: routing and drain ==
 -- node_apply() set-based (one statement records the fresh versions, one

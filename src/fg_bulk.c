@@ -1657,7 +1657,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	int64		removed;
 	bool		states_on = FgStatesInstalled();
-	bool		mutual = FgMutualInstalled();
+	bool		mutual;
 
 	/*
 	 * The state writers' lock first (deactivation and reactivation wait for
@@ -1666,6 +1666,12 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	if (states_on)
 		FgLockStateWriters();
 	heap = FgOpenTable(FG_EDGE_TABLE, RowExclusiveLock);
+
+	/*
+	 * Only now: an update to 0.3.0 in flight holds the edges in SHARE mode
+	 * with the range created and filled, and we must see it once it commits.
+	 */
+	mutual = FgMutualInstalled();
 	gate = FgPairGateId();
 	SPI_connect();
 	values[0] = Int64GetDatum(account);

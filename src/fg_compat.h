@@ -46,4 +46,28 @@
 #define FgSimpleHeapUpdate(rel, otid, tup)	simple_heap_update((rel), (otid), (tup))
 #endif
 
+/*
+ * 17 added index_insert_cleanup(), which releases what an access method
+ * kept across index_insert() calls (BRIN keeps its revmap buffer pinned).
+ */
+#if PG_VERSION_NUM >= 170000
+#define FgIndexInsertCleanup(index, info)	index_insert_cleanup((index), (info))
+#else
+#define FgIndexInsertCleanup(index, info)	((void) 0)
+#endif
+
+/*
+ * Was the relation created, or given new storage (TRUNCATE, CLUSTER, ...),
+ * in the current transaction?  16 renamed relfilenode to relfilelocator.
+ */
+#if PG_VERSION_NUM >= 160000
+#define FgRelStorageNewInXact(rel) \
+	((rel)->rd_createSubid != InvalidSubTransactionId || \
+	 (rel)->rd_firstRelfilelocatorSubid != InvalidSubTransactionId)
+#else
+#define FgRelStorageNewInXact(rel) \
+	((rel)->rd_createSubid != InvalidSubTransactionId || \
+	 (rel)->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+#endif
+
 #endif							/* FG_COMPAT_H */

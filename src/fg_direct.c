@@ -137,15 +137,43 @@ static const char *const delta_columns[] = {"followers", "following", "mutuals",
 static SPIPlanPtr stripe_sql_plans[2][5];
 
 /*
- * Does the counter table have no index but its primary key?  Indexes a DBA
- * added (verify() allows them) are maintained by writing through SQL.
+ * May the storage table be written without the executor?  Not when a DBA
+ * gave it triggers (foreign keys referencing it included) or row level
+ * security: only a SQL statement fires and enforces them.
+ */
+static bool
+DirectWriteOk(Relation heap)
+{
+	return heap->trigdesc == NULL && !heap->rd_rel->relrowsecurity;
+}
+
+/*
+ * Does the counter table have the layout the direct writes fill (account,
+ * stripe, then up to five plain bigint counts, no dropped or generated
+ * column, no CHECK constraint) and no index but its primary key?  Indexes,
+ * columns, constraints or triggers a DBA added are kept right by writing
+ * through SQL.
  */
 static bool
 CounterDirectOk(Relation heap)
 {
-	List	   *indexes = RelationGetIndexList(heap);
-	bool		ok = list_length(indexes) == 1;
+	TupleDesc	desc = RelationGetDescr(heap);
+	List	   *indexes;
+	bool		ok;
 
+	if (!DirectWriteOk(heap) || desc->natts > FG_COUNTER_ATT_ITEMS ||
+		(desc->constr && desc->constr->num_check > 0))
+		return false;
+	for (int att = 0; att < desc->natts; att++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, att);
+
+		if (a->attisdropped || a->attgenerated ||
+			(att >= FG_COUNTER_ATT_FOLLOWERS - 1 && a->atttypid != INT8OID))
+			return false;
+	}
+	indexes = RelationGetIndexList(heap);
+	ok = list_length(indexes) == 1;
 	list_free(indexes);
 	return ok;
 }
@@ -328,8 +356,12 @@ FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
 	Assert(ndeltas >= 1 && ndeltas <= 5);
 	PreventCommandIfReadOnly("UPDATE");
 
-	/* The version this transaction wrote last, if it is still cached. */
-	if (FgStripeCacheLookup(account, &tid))
+	/*
+	 * The version this transaction wrote last, if it is still cached and the
+	 * table still has the storage it was written in (a TRUNCATE in this
+	 * transaction leaves the cached place pointing past the new file).
+	 */
+	if (!FgRelStorageNewInXact(heap) && FgStripeCacheLookup(account, &tid))
 	{
 		Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
 
@@ -419,14 +451,17 @@ FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee)
 
 	Assert(follower != followee);	/* the table's only CHECK */
 	PreventCommandIfReadOnly("INSERT");
-	if (desc->natts != FG_EDGE_NATTS ||
-		(desc->constr && desc->constr->num_check > 1))
+	if (desc->natts != FG_EDGE_NATTS || !DirectWriteOk(heap) ||
+		(desc->constr && desc->constr->num_check > 1) ||
+		(desc->constr && desc->constr->num_check == 1 &&
+		 strcmp(desc->constr->check[0].ccname, "edge_not_self") != 0))
 		return false;
 	for (int i = 0; i < FG_EDGE_NATTS; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (att->attisdropped || strcmp(NameStr(att->attname), edge_columns[i]) != 0)
+		if (att->attisdropped || strcmp(NameStr(att->attname), edge_columns[i]) != 0 ||
+			att->atttypid != (i == FG_EDGE_NATTS - 1 ? TIMESTAMPTZOID : INT8OID))
 			return false;
 	}
 
@@ -480,6 +515,7 @@ FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee)
 		index_insert(irels[i], ivalues, inull, &tuple->t_self, heap,
 					 irels[i]->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
 					 false, infos[i]);
+		FgIndexInsertCleanup(irels[i], infos[i]);
 		index_close(irels[i], NoLock);
 	}
 	heap_freetuple(tuple);
@@ -488,12 +524,31 @@ FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee)
 }
 
 /*
- * Delete the edge version at tid, found settled by the pair's probe.
+ * Delete the edge version at tid, found settled by the pair's probe:
+ * through SQL (inside the caller's SPI connection) when the table has
+ * triggers or row level security, so that they run as for a DELETE.
  */
 void
 FgDirectEdgeDelete(Relation heap, ItemPointer tid)
 {
+	static SPIPlanPtr plan = NULL;
+	static const Oid types[1] = {TIDOID};
+
 	PreventCommandIfReadOnly("DELETE");
-	simple_heap_delete(heap, tid);
+	if (DirectWriteOk(heap))
+		simple_heap_delete(heap, tid);
+	else
+	{
+		Datum		value = PointerGetDatum(tid);
+
+		if (FgSpiExecPlan(FgSpiPrepareKeep(&plan,
+										   "DELETE FROM follow_graph.edge AS e"
+										   " WHERE e.ctid OPERATOR(pg_catalog.=) $1",
+										   1, types),
+						  &value, SPI_OK_DELETE) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+					 errmsg("a trigger or policy on follow_graph.edge kept the edge from being deleted")));
+	}
 	CommandCounterIncrement();
 }
