@@ -565,8 +565,10 @@ MutualRowInsert(Relation heap, Relation index, IndexInfo *info,
 			wait = TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
 		if (TransactionIdIsValid(wait))
 		{
+			ItemPointerData tid = slot->tts_tid;
+
 			ExecClearTuple(slot);
-			XactLockTableWait(wait, heap, &slot->tts_tid, XLTW_InsertIndex);
+			XactLockTableWait(wait, heap, &tid, XLTW_InsertIndex);
 			continue;
 		}
 		if (found)
