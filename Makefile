@@ -27,6 +27,7 @@ OBJS = \
 	src/fg_read.o \
 	src/fg_write.o \
 	src/fg_direct.o \
+	src/fg_import.o \
 	src/fg_bulk.o \
 	src/fg_maint.o \
 	src/fg_states.o \

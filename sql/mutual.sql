@@ -148,6 +148,14 @@ DROP EXTENSION follow_graph CASCADE;
 CREATE EXTENSION follow_graph VERSION '0.2.0';
 RESET client_min_messages;
 SELECT to_regclass('follow_graph.mutual') AS mutual_table;
+-- a first load counted in memory, with mutual pairs, and no range to fill
+CREATE TABLE pg_temp.first AS
+	SELECT 1000 + g % 3000 AS follower, 1000 + (g * 7) % 3001 AS followee
+	FROM generate_series(1::bigint, 12000) AS g;
+SET client_min_messages = warning;
+SELECT import_edges('pg_temp.first');
+RESET client_min_messages;
+SELECT * FROM verify();
 SELECT follow(1, 2), follow(2, 1), follow(1, 3), follow(3, 1), follow(3, 2),
 	block(3, 2), follow(4, 1), deactivate_account(4), reactivate_account(4),
 	follow(1, 4), remove_account(3);

@@ -61,6 +61,7 @@ SELECT is_following(3, 2), is_following(2, 60);
 CREATE INDEX edge_partial ON edge (followed_at) WHERE follower = 600;
 CREATE INDEX edge_by_sum ON edge ((follower + followee));
 CREATE INDEX counter_by_followers ON counter (followers);
+CREATE INDEX mutual_by_friend ON mutual (friend);
 SELECT count(*) FILTER (WHERE follow(600, g)) FROM generate_series(601, 700) AS g;
 SELECT count(*) FILTER (WHERE follow(g, 600)) FROM generate_series(601, 650) AS g;
 SELECT count(*) FILTER (WHERE unfollow(600, g)) FROM generate_series(601, 610) AS g;
@@ -69,9 +70,11 @@ SET enable_seqscan = off;
 SELECT count(*) FROM edge WHERE follower + followee = 1250;
 SELECT count(*) FROM edge WHERE follower = 600 AND followed_at <= now();
 SELECT sum(followers) FROM counter WHERE followers >= 0 AND account = 600;
+SELECT count(*) AS mutual_rows_by_friend FROM mutual WHERE friend = 600;
+SELECT count(*) AS mutual_rows_by_friend FROM mutual WHERE friend BETWEEN 601 AND 700;
 RESET enable_seqscan;
 SELECT * FROM verify();
-DROP INDEX edge_partial, edge_by_sum, counter_by_followers;
+DROP INDEX edge_partial, edge_by_sum, counter_by_followers, mutual_by_friend;
 
 -- import_edges' rebuild plan on an empty graph, with no block or
 -- deactivated account (plain statements) and with one (filtered)
@@ -90,4 +93,39 @@ RESET client_min_messages;
 SELECT is_following(7, 49) OR is_following(49, 7) AS blocked_pair_imported,
        following_count(14) AS deactivated_following;
 SELECT * FROM verify();
-DROP TABLE public.imp;
+
+-- a first load counted in memory: pairs read in followed_at order (not in
+-- id order), mutual pairs among them, counter stripes left by writes whose
+-- edges are gone (the counts add to them)
+SELECT unblock(7, 49), reactivate_account(14);
+TRUNCATE edge, counter, mutual;
+SELECT follow(1, 2), follow(2, 1), unfollow(1, 2), unfollow(2, 1);
+CREATE TABLE public.imp_at AS
+	SELECT (g % 3000)::bigint AS follower, ((g * 7) % 3001)::bigint AS followee,
+		timestamptz '2024-01-01' + ((g * 7919) % 12000) * interval '1 minute' AS followed_at
+	FROM generate_series(1, 12000) AS g
+	UNION ALL SELECT 2, 1, timestamptz '2023-01-01' UNION ALL SELECT 1, 2, NULL;
+SET client_min_messages = warning;
+SELECT import_edges('public.imp_at');
+RESET client_min_messages;
+SELECT * FROM verify();
+SELECT (SELECT count(*) FROM mutual) AS mutual_rows,
+	(SELECT count(*) FROM edge AS e WHERE EXISTS (SELECT 1 FROM edge AS r
+		WHERE r.follower = e.followee AND r.followee = e.follower)) AS mutual_edges,
+	mutual_count(1), mutual_count(2), follower_count(1), following_count(2);
+SELECT count(*) AS seq_not_in_time_order FROM (
+	SELECT seq, lag(followed_at) OVER (ORDER BY seq) AS prev, followed_at FROM edge) AS x
+WHERE x.prev > x.followed_at;
+-- the same load with an index a DBA added on the edges: appended through SQL
+TRUNCATE edge, counter, mutual;
+CREATE INDEX edge_by_sum ON edge ((follower + followee));
+SET client_min_messages = warning;
+SELECT import_edges('public.imp_at');
+RESET client_min_messages;
+SET enable_seqscan = off;
+SELECT count(*) AS by_sum_index FROM edge WHERE follower + followee = 3000;
+RESET enable_seqscan;
+SELECT count(*) AS by_sum_seq FROM edge WHERE (follower + followee) + 0 = 3000;
+SELECT * FROM verify();
+DROP INDEX edge_by_sum;
+DROP TABLE public.imp, public.imp_at;

@@ -114,6 +114,7 @@ extern void FgStripeCacheStore(int64 account, ItemPointer tid);
 extern void FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas);
 extern bool FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee);
 extern void FgDirectEdgeDelete(Relation heap, ItemPointer tid);
+extern bool FgDirectMutualPair(int64 a, int64 b, bool mutual);
 
 /* fg_feed.c (home feed storage; see sql/install/70_feed.sql) */
 #define FG_ITEM_TABLE			"item"

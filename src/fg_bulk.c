@@ -82,6 +82,8 @@
  */
 #include "postgres.h"
 
+#include <sys/resource.h>
+
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
@@ -114,6 +116,7 @@
 #include "utils/tuplestore.h"
 
 #include "fg.h"
+#include "fg_import.h"
 
 PG_FUNCTION_INFO_V1(fg_pair_slot);
 PG_FUNCTION_INFO_V1(fg_import_edges);
@@ -122,8 +125,13 @@ PG_FUNCTION_INFO_V1(fg_remove_account);
 /* Smallest import that may take the rebuild-the-indexes plan. */
 #define FG_IMPORT_REBUILD_MIN	10000
 
-/* Seconds into an import after which its phases are reported as NOTICEs. */
+/*
+ * Seconds into an import after which its phases are reported as NOTICEs,
+ * and the fewest source rows for which they are: a small import on a slow
+ * machine stays as quiet as on a fast one.
+ */
 #define FG_IMPORT_PROGRESS_SECS	2.0
+#define FG_IMPORT_PROGRESS_ROWS	100000
 
 /* Most transactions a bulk writer collects before it waits for them. */
 #define FG_MAX_WAITS			1024
@@ -138,12 +146,16 @@ typedef struct FgWaitList
 /* Names of the ephemeral relations the owner's SQL of an import reads. */
 #define FG_IMPORT_STAGE		"fg_import_stage"	/* distinct source pairs */
 #define FG_IMPORT_NEW		"fg_import_new" /* edges the import added */
+#define FG_IMPORT_DELTA		"fg_import_delta"	/* count deltas (fg_import.c) */
+#define FG_IMPORT_MUTUAL	"fg_import_mutual"	/* new mutual pairs (fg_import.c) */
 
 /* Timing of one import_edges() call, for its progress notices. */
 typedef struct FgImportClock
 {
 	TimestampTz start;
 	TimestampTz phase;
+	double		phase_cpu;		/* BackendCpuSeconds() at phase */
+	int64		source_rows;	/* rows of the source, once read */
 } FgImportClock;
 
 /* What the read of an import's source found. */
@@ -167,6 +179,7 @@ typedef struct FgStageReceiver
 	Tuplestorestate *store;
 	TupleDesc	desc;			/* of the staged rows */
 	FgImportStats stats;
+	FgPairArray *pairs;			/* the staged pairs, for fg_import.c */
 } FgStageReceiver;
 
 /*
@@ -179,22 +192,40 @@ SecondsBetween(TimestampTz from, TimestampTz to)
 }
 
 /*
+ * CPU seconds (user and system) this backend has used so far: steadier than
+ * wall time on a loaded machine.
+ */
+static double
+BackendCpuSeconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0.0;
+	return (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		(double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000000.0;
+}
+
+/*
  * Report the end of one phase of an import with its duration: a NOTICE once
- * the import has run FG_IMPORT_PROGRESS_SECS, DEBUG1 before that, so short
- * imports stay quiet.
+ * an import of FG_IMPORT_PROGRESS_ROWS source rows or more has run
+ * FG_IMPORT_PROGRESS_SECS, DEBUG1 otherwise, so short imports stay quiet.
  */
 static void
 ImportProgress(FgImportClock *clock, const char *what, int64 rows)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	int			level = SecondsBetween(clock->start, now) >= FG_IMPORT_PROGRESS_SECS ?
-		NOTICE : DEBUG1;
+	int			level = SecondsBetween(clock->start, now) >= FG_IMPORT_PROGRESS_SECS &&
+		Max(clock->source_rows, rows) >= FG_IMPORT_PROGRESS_ROWS ? NOTICE : DEBUG1;
+
+	double		cpu = BackendCpuSeconds();
 
 	ereport(level,
-			(errmsg("%s: " INT64_FORMAT " rows in %.1f s (%.1f s so far)",
+			(errmsg("%s: " INT64_FORMAT " rows in %.1f s, CPU %.1f s (%.1f s so far)",
 					what, rows, SecondsBetween(clock->phase, now),
-					SecondsBetween(clock->start, now))));
+					cpu - clock->phase_cpu, SecondsBetween(clock->start, now))));
 	clock->phase = now;
+	clock->phase_cpu = cpu;
 }
 
 /*
@@ -542,6 +573,18 @@ static const char *const sql_import_counts_fmt =
 " INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)"
 " SELECT d.account, %3$s, d.fr, d.fg, d.mu"
 " FROM d ORDER BY d.account %4$s";
+
+/*
+ * Count changes of a first load computed in memory (fg_import.c): the rows
+ * of fg_import_delta (account, fr, fg, mu) come in account order, the new
+ * mutual pairs in fg_import_mutual (lo, hi).  %1$s: the stripe; %2$s: the
+ * upsert or nothing; %3$s: sql_import_mutual or nothing.
+ */
+static const char *const sql_import_counts_delta_fmt =
+"WITH m AS MATERIALIZED (SELECT p.lo, p.hi FROM fg_import_mutual AS p),%3$s"
+" d AS (SELECT x.account, x.fr, x.fg, x.mu FROM fg_import_delta AS x)"
+" INSERT INTO follow_graph.counter AS c (account, stripe, followers, following, mutuals)"
+" SELECT d.account, %1$s, d.fr, d.fg, d.mu FROM d %2$s";
 
 /* The new mutual pairs m (lo, hi) into the mutual range, both rows each. */
 static const char *const sql_import_mutual =
@@ -964,6 +1007,7 @@ StageReceive(TupleTableSlot *slot, DestReceiver *self)
 	nulls[2] = slot->tts_isnull[FG_READ_AT];
 	values[3] = slot->tts_values[FG_READ_RN];
 	tuplestore_putvalues(r->store, r->desc, values, nulls);
+	FgPairArrayAdd(r->pairs, DatumGetInt64(values[0]), DatumGetInt64(values[1]));
 	return true;
 }
 
@@ -983,11 +1027,12 @@ StageDestroy(DestReceiver *self)
  * Read the source with the caller's rights into a new tuplestore of the
  * pairs that can become edges, under SECURITY_RESTRICTED_OPERATION and with
  * every setting the source's code changes undone afterwards.  Reports a NULL
- * id as an error.  The store and its rows live in cxt.
+ * id as an error.  The store and its rows live in cxt; the pairs are also
+ * kept in pairs, while they fit its budget.
  */
 static Tuplestorestate *
 ReadSource(const char *src, bool has_at, MemoryContext cxt,
-		   TupleDesc *desc, FgImportStats *stats)
+		   TupleDesc *desc, FgImportStats *stats, FgPairArray *pairs)
 {
 	static const char *const names[] = {"follower", "followee", "followed_at", "rn"};
 	FgStageReceiver *r;
@@ -1006,7 +1051,9 @@ ReadSource(const char *src, bool has_at, MemoryContext cxt,
 	r->pub.rDestroy = StageDestroy;
 	r->pub.mydest = DestTuplestore;
 	r->desc = MakeDesc(4, names, 3);
-	r->store = tuplestore_begin_heap(false, false, work_mem);
+	r->store = tuplestore_begin_heap(false, false,
+									 Max(work_mem, maintenance_work_mem));
+	r->pairs = pairs;
 	MemoryContextSwitchTo(old);
 
 	initStringInfo(&sql);
@@ -1019,6 +1066,24 @@ ReadSource(const char *src, bool has_at, MemoryContext cxt,
 	GetUserIdAndSecContext(&userid, &sec_context);
 	SetUserIdAndSecContext(userid, sec_context | SECURITY_RESTRICTED_OPERATION);
 	nestlevel = NewGUCNestLevel();
+
+	/*
+	 * A bulk load sorts in maintenance_work_mem, as CREATE INDEX does.
+	 * Without times the rank follows the group key, so one sort serves the
+	 * grouping and the ranking; a hash aggregate would be sorted again
+	 * (with a poor estimate of the groups, a spilling one).
+	 */
+	if (maintenance_work_mem > work_mem)
+	{
+		char		kb[32];
+
+		snprintf(kb, sizeof(kb), "%d", maintenance_work_mem);
+		(void) set_config_option("work_mem", kb, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
+	if (!has_at)
+		(void) set_config_option("enable_hashagg", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
 	memset(&options, 0, sizeof(options));
 	options.dest = (DestReceiver *) r;
@@ -1085,7 +1150,8 @@ RunSqlInto(const char *sql, int nargs, Datum *values,
  * Returns the number of new edges and their first seq.
  */
 static int64
-AppendRebuild(int64 groups, bool empty, bool states, Tuplestorestate *store,
+AppendRebuild(int64 groups, bool empty, bool states, Tuplestorestate *stage,
+			  TupleDesc stage_desc, Tuplestorestate *store,
 			  MemoryContext cxt, int64 *first_seq, FgImportClock *clock)
 {
 	Oid			types[1] = {INT8OID};
@@ -1101,10 +1167,25 @@ AppendRebuild(int64 groups, bool empty, bool states, Tuplestorestate *store,
 	FgSpiExec(sql_reserve_seq, 1, types, values, SPI_OK_SELECT);
 	*first_seq = FgSpiGetInt64(0, 1);
 
+	/*
+	 * Into an empty table with every staged pair an edge: multi-row heap
+	 * inserts straight from the stage (fg_import.c), unless the table has
+	 * a layout, index or trigger of a DBA's.
+	 */
+	added = -1;
+	if (empty && !states)
+	{
+		Relation	heap = FgOpenTable(FG_EDGE_TABLE, AccessExclusiveLock);
+
+		added = FgImportAppend(heap, stage, stage_desc, *first_seq);
+		table_close(heap, NoLock);
+	}
 	values[0] = Int64GetDatum(*first_seq);
 	initStringInfo(&sql);
 	appendStringInfo(&sql, sql_append_fmt[states], empty ? "" : sql_append_anti);
-	if (empty)
+	if (added >= 0)
+		;
+	else if (empty)
 		added = (int64) FgSpiExec(sql.data, 1, types, values, SPI_OK_INSERT);
 	else
 		added = (int64) RunSqlInto(sql.data, 1, values, store, cxt);
@@ -1165,6 +1246,38 @@ ImportNeedsFilter(void)
 {
 	FgSpiExec(sql_import_any_filter, 0, NULL, NULL, SPI_OK_SELECT);
 	return FgSpiGetInt64(0, 1) != 0;
+}
+
+/*
+ * Counts of a first load whose every staged pair became an edge, computed
+ * in memory (fg_import.c) and applied by one statement over the ephemeral
+ * relations fg_import_delta and fg_import_mutual.  stripe and upsert as in
+ * sql_import_counts_fmt; sql is an empty buffer to use.
+ */
+static void
+ImportCountsInMemory(FgPairArray *pairs, MemoryContext cxt, StringInfo sql,
+					 const char *stripe, const char *upsert, FgImportClock *clock)
+{
+	static const char *const delta_names[] = {"account", "fr", "fg", "mu"};
+	static const char *const mutual_names[] = {"lo", "hi"};
+	TupleDesc	ddesc = MakeDesc(4, delta_names, 0);
+	TupleDesc	mdesc = MakeDesc(2, mutual_names, 0);
+	Tuplestorestate *delta;
+	Tuplestorestate *mutual;
+	int64		ndelta;
+	int64		nmutual;
+
+	FgImportCounts(pairs, cxt, ddesc, &delta, &ndelta, mdesc, &mutual, &nmutual);
+	ImportProgress(clock, "counted the new edges in memory", ndelta);
+	RegisterStore(FG_IMPORT_DELTA, delta, ddesc, ndelta);
+	RegisterStore(FG_IMPORT_MUTUAL, mutual, mdesc, nmutual);
+	appendStringInfo(sql, sql_import_counts_delta_fmt, stripe, upsert,
+					 FgMutualInstalled() && nmutual > 0 ? sql_import_mutual : "");
+	FgSpiExec(sql->data, 0, NULL, NULL, SPI_OK_INSERT);
+	SPI_unregister_relation(FG_IMPORT_DELTA);
+	SPI_unregister_relation(FG_IMPORT_MUTUAL);
+	tuplestore_end(delta);
+	tuplestore_end(mutual);
 }
 
 /*
@@ -1253,6 +1366,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	TupleDesc	stage_desc;
 	int64		added = 0;
 	int64		first_seq = 0;
+	FgPairArray pairs;
 	FgImportStates states = {0, 0, 0};
 	bool		states_on = FgStatesInstalled();
 	bool		filter = states_on;
@@ -1271,6 +1385,8 @@ fg_import_edges(PG_FUNCTION_ARGS)
 	owner = StorageOwner(edge_relid);
 	src = CheckSource(relid, &has_at);
 	clock.start = clock.phase = GetCurrentTimestamp();
+	clock.phase_cpu = BackendCpuSeconds();
+	clock.source_rows = 0;
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "import_edges stage",
 								ALLOCSET_DEFAULT_SIZES);
 
@@ -1278,8 +1394,10 @@ fg_import_edges(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 
 	/* Read the source with the caller's rights: deduplicated, counted. */
-	stage = ReadSource(src, has_at, cxt, &stage_desc, &st);
+	FgPairArrayInit(&pairs, cxt);
+	stage = ReadSource(src, has_at, cxt, &stage_desc, &st, &pairs);
 	ImportProgress(&clock, "read and deduplicated the source", st.source_rows);
+	clock.source_rows = st.source_rows;
 
 	/*
 	 * From here on, write as the owner of the storage, restricted as
@@ -1348,8 +1466,8 @@ fg_import_edges(PG_FUNCTION_ARGS)
 				filter = ImportNeedsFilter();
 				ImportStates(&states, filter);
 			}
-			added = AppendRebuild(st.groups, empty, filter, added_store, cxt,
-								  &first_seq, &clock);
+			added = AppendRebuild(st.groups, empty, filter, stage, stage_desc,
+								  added_store, cxt, &first_seq, &clock);
 		}
 		else
 		{
@@ -1401,15 +1519,25 @@ fg_import_edges(PG_FUNCTION_ARGS)
 												   &isnull));
 			}
 			initStringInfo(&sql);
-			appendStringInfo(&sql, sql_import_counts_fmt,
-							 empty ? sql_new_all[filter] : sql_new_some,
-							 empty ? sql_mutual_all[filter] : sql_mutual_some,
-							 fresh ? "0" : rebuild ? sql_counts_stripe_any :
-							 sql_counts_stripe_free,
-							 fresh ? "" : sql_counts_upsert,
-							 FgMutualInstalled() ? sql_import_mutual : "");
-			values[0] = Int64GetDatum(first_seq);
-			FgSpiExec(sql.data, empty ? 0 : 1, types, values, SPI_OK_INSERT);
+			if (empty && !filter && FgPairArrayUsable(&pairs, added))
+			{
+				/* Every staged pair is an edge: count them in memory. */
+				ImportCountsInMemory(&pairs, cxt, &sql,
+									 fresh ? "0" : sql_counts_stripe_any,
+									 fresh ? "" : sql_counts_upsert, &clock);
+			}
+			else
+			{
+				appendStringInfo(&sql, sql_import_counts_fmt,
+								 empty ? sql_new_all[filter] : sql_new_some,
+								 empty ? sql_mutual_all[filter] : sql_mutual_some,
+								 fresh ? "0" : rebuild ? sql_counts_stripe_any :
+								 sql_counts_stripe_free,
+								 fresh ? "" : sql_counts_upsert,
+								 FgMutualInstalled() ? sql_import_mutual : "");
+				values[0] = Int64GetDatum(first_seq);
+				FgSpiExec(sql.data, empty ? 0 : 1, types, values, SPI_OK_INSERT);
+			}
 			ImportProgress(&clock, "updated the counts of accounts", SPI_processed);
 		}
 	}

@@ -34,6 +34,10 @@
  * stripe is written through a one-row SQL statement instead (kept plans);
  * the edge writer takes the SQL path for expression or partial indexes.
  *
+ * The mutual range's rows (fg_mutual.c) are written the same way, as
+ * INSERT ... ON CONFLICT DO NOTHING and DELETE would write them, unless the
+ * mutual table has an index besides its primary key or another layout.
+ *
  * The edge writer checks that the table still has the layout it knows
  * (columns follower, followee, seq, followed_at; plain indexes on columns)
  * and returns false otherwise, so that the caller falls back to SQL.
@@ -54,6 +58,7 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "nodes/execnodes.h"
 #include "tcop/utility.h"
 #include "lib/stringinfo.h"
@@ -551,4 +556,179 @@ FgDirectEdgeDelete(Relation heap, ItemPointer tid)
 					 errmsg("a trigger or policy on follow_graph.edge kept the edge from being deleted")));
 	}
 	CommandCounterIncrement();
+}
+
+/*
+ * Does the mutual table have the layout the direct writes know (columns
+ * account and friend, no index but its primary key)?  Otherwise the pair
+ * writers maintain it through SQL.
+ */
+static bool
+MutualDirectOk(Relation heap)
+{
+	TupleDesc	desc = RelationGetDescr(heap);
+	List	   *indexes;
+	bool		ok;
+
+	if (desc->natts != 2 || (desc->constr && desc->constr->num_check > 0))
+		return false;
+	for (int i = 0; i < 2; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->atttypid != INT8OID)
+			return false;
+	}
+	indexes = RelationGetIndexList(heap);
+	ok = list_length(indexes) == 1;
+	list_free(indexes);
+	return ok;
+}
+
+/*
+ * Insert the row (account, friend) unless one exists, as INSERT ... ON
+ * CONFLICT DO NOTHING does: a row another transaction is writing is waited
+ * for, and under REPEATABLE READ or SERIALIZABLE a committed row the
+ * snapshot cannot see fails with 40001.
+ */
+static void
+MutualRowInsert(Relation heap, Relation index, IndexInfo *info,
+				TupleTableSlot *slot, int64 account, int64 friend)
+{
+	Datum		values[2];
+	bool		isnull[2] = {false, false};
+	HeapTuple	tuple;
+
+	values[0] = Int64GetDatum(account);
+	values[1] = Int64GetDatum(friend);
+	for (;;)
+	{
+		SnapshotData dirty;
+		IndexScanDesc scan;
+		ScanKeyData keys[2];
+		bool		found;
+		TransactionId wait = InvalidTransactionId;
+
+		InitDirtySnapshot(dirty);
+		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, values[0]);
+		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, values[1]);
+		scan = FgIndexBeginScan(heap, index, &dirty, 2, 0);
+		index_rescan(scan, keys, 2, NULL, 0);
+		found = index_getnext_slot(scan, ForwardScanDirection, slot);
+		index_endscan(scan);
+		if (found)
+			wait = TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
+		if (TransactionIdIsValid(wait))
+		{
+			ItemPointerData tid = slot->tts_tid;
+
+			ExecClearTuple(slot);
+			XactLockTableWait(wait, heap, &tid, XLTW_InsertIndex);
+			continue;
+		}
+		if (found)
+		{
+			if (IsolationUsesXactSnapshot() &&
+				!table_tuple_satisfies_snapshot(heap, slot, GetTransactionSnapshot()))
+				FgSerializationFailure();
+			ExecClearTuple(slot);
+			return;				/* DO NOTHING */
+		}
+		break;
+	}
+	tuple = heap_form_tuple(RelationGetDescr(heap), values, isnull);
+	simple_heap_insert(heap, tuple);
+	index_insert(index, values, isnull, &tuple->t_self, heap,
+				 UNIQUE_CHECK_YES, false, info);
+	heap_freetuple(tuple);
+}
+
+/*
+ * Delete the row (account, friend) seen by the statement snapshot, as a
+ * DELETE does: under REPEATABLE READ or SERIALIZABLE a row changed since
+ * the snapshot fails with 40001; under READ COMMITTED a row already deleted
+ * is left alone.
+ */
+static void
+MutualRowDelete(Relation heap, Relation index, TupleTableSlot *slot,
+				int64 account, int64 friend)
+{
+	Snapshot	snapshot = RegisterSnapshot(StatementSnapshot());
+	IndexScanDesc scan;
+	ScanKeyData keys[2];
+
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(account));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(friend));
+	scan = FgIndexBeginScan(heap, index, snapshot, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		TM_FailureData tmfd;
+		TM_Result	res;
+
+		res = table_tuple_delete(heap, &slot->tts_tid,
+								 GetCurrentCommandId(true), snapshot,
+								 InvalidSnapshot, true, &tmfd, false);
+		switch (res)
+		{
+			case TM_Ok:
+			case TM_SelfModified:
+				break;
+			case TM_Updated:
+			case TM_Deleted:
+				if (IsolationUsesXactSnapshot())
+					FgSerializationFailure();
+				break;			/* gone under READ COMMITTED */
+			default:
+				elog(ERROR, "unexpected result %d deleting a mutual row",
+					 (int) res);
+		}
+		ExecClearTuple(slot);
+	}
+	index_endscan(scan);
+	UnregisterSnapshot(snapshot);
+}
+
+/*
+ * The pair {a,b} became mutual (insert both of its rows into the mutual
+ * range) or stopped being mutual (delete them), written directly, inside
+ * the pair's critical section.  Returns false, having written nothing, if
+ * the mutual table's layout is not the one known here: the caller then
+ * writes through SQL.
+ */
+bool
+FgDirectMutualPair(int64 a, int64 b, bool mutual)
+{
+	Relation	heap = FgOpenTable(FG_MUTUAL_TABLE, RowExclusiveLock);
+	Relation	index;
+	TupleTableSlot *slot;
+
+	Assert(a != b);
+	if (!MutualDirectOk(heap))
+	{
+		table_close(heap, NoLock);
+		return false;
+	}
+	PreventCommandIfReadOnly(mutual ? "INSERT" : "DELETE");
+	index = FgOpenIndex(FG_MUTUAL_PKEY, RowExclusiveLock);
+	slot = table_slot_create(heap, NULL);
+	if (mutual)
+	{
+		IndexInfo  *info = BuildIndexInfo(index);
+
+		MutualRowInsert(heap, index, info, slot, a, b);
+		MutualRowInsert(heap, index, info, slot, b, a);
+	}
+	else
+	{
+		MutualRowDelete(heap, index, slot, a, b);
+		MutualRowDelete(heap, index, slot, b, a);
+	}
+	CommandCounterIncrement();
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
+	return true;
 }

@@ -73,8 +73,10 @@ FgOpenMutual(void)
  * The pair {a,b} became mutual (mutual true) or stopped being mutual: add
  * or remove both of its rows.  Called by a pair writer inside the pair's
  * critical section, with SPI connected, exactly when it changes the pair's
- * mutual count.  A conflicting row (a range damaged around the API) is left
- * for verify() to report rather than failing the write.
+ * mutual count.  The rows are written directly (fg_direct.c), or through
+ * SQL when a DBA changed the table.  A conflicting row (a range damaged
+ * around the API) is left for verify() to report rather than failing the
+ * write.
  */
 void
 FgMutualPair(int64 a, int64 b, bool mutual)
@@ -84,6 +86,8 @@ FgMutualPair(int64 a, int64 b, bool mutual)
 	Assert(a != b);
 	if (!FgMutualInstalled())
 		return;
+	if (FgDirectMutualPair(a, b, mutual))
+		return;					/* written without SPI (fg_direct.c) */
 	values[0] = Int64GetDatum(a);
 	values[1] = Int64GetDatum(b);
 	if (mutual)

@@ -3,24 +3,30 @@
 # range and the covering followers index) costs follow() and unfollow().
 #
 #   bash test/bench/mutual_write.sh [--accounts N] [--runs R] [--seconds T] [--clients C]
+#                                   [--old-lib NAME]
 #
 # The same library serves two databases with the same graph: one with the
 # 0.2.0 catalog (no mutual range, no INCLUDE columns), one with 0.3.0.
 # Each transaction is a follow() and the unfollow() of the same pair:
 #   mutual: the reverse edge exists, so both calls change the mutual range;
 #   plain:  no reverse edge, so only the covering index differs.
+# With --old-lib NAME (a library built from another commit, copied beside
+# this one as $libdir/NAME.so), both databases have the 0.3.0 catalog and
+# the first one's follow() and unfollow() are re-pointed at NAME: the two
+# sides are then that library and this one, on the same storage.
 # pgbench runs alternate between the databases (A B A B ...); the medians
 # and their ratio are printed.  synchronous_commit is off for the runs, so
 # that the CPU of the calls is measured rather than the disk's flush time.  Connects with the usual PG* variables and
 # drops its databases at the end.
 set -euo pipefail
-accounts=100000 runs=5 seconds=5 clients=1
+accounts=100000 runs=5 seconds=5 clients=1 old=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--accounts) accounts=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
 	--clients) clients=$2; shift 2 ;;
+	--old-lib) old=$2; shift 2 ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -31,10 +37,12 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 
 for v in 0.2.0 0.3.0; do
 	db=fg_mw_${v//./_}
+	catalog=$v
+	[ -z "$old" ] || catalog=0.3.0
 	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 	psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<SQL
 SET client_min_messages = warning;
-CREATE EXTENSION follow_graph VERSION '$v';
+CREATE EXTENSION follow_graph VERSION '$catalog';
 -- a + N follows a (so that follow(a, a + N) makes a mutual pair), and a
 -- background of ten follows per account
 CREATE TABLE stage AS
@@ -46,7 +54,16 @@ SELECT follow_graph.import_edges('stage');
 DROP TABLE stage;
 VACUUM ANALYZE;
 SQL
+	if [ -n "$old" ] && [ "$v" = 0.2.0 ]; then
+		for f in follow unfollow; do
+			psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "
+			  CREATE OR REPLACE FUNCTION follow_graph.$f(follower bigint, followee bigint) RETURNS boolean
+			  AS '\$libdir/$old', 'fg_$f' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+			  SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+		done
+	fi
 done
+side() { if [ -z "$old" ]; then echo "$1 storage"; elif [ "$1" = 0.2.0 ]; then echo "library $old"; else echo "this library"; fi; }
 
 cat > "$tmp/mutual.pgb" <<EOF2
 \set a random(1, $accounts)
@@ -68,10 +85,11 @@ for w in mutual plain; do
 				awk '/^tps = / { print $3 }' >> "$tmp/$w-$v"
 		done
 	done
-	old=$(median < "$tmp/$w-0.2.0")
-	new=$(median < "$tmp/$w-0.3.0")
-	printf '%s follow+unfollow, %s client(s): 0.2.0 storage %.0f tps, 0.3.0 storage %.0f tps; 0.3.0 takes %.2fx the time\n' \
-		"$w" "$clients" "$old" "$new" "$(awk -v o="$old" -v n="$new" 'BEGIN { print o / n }')"
+	o=$(median < "$tmp/$w-0.2.0")
+	n=$(median < "$tmp/$w-0.3.0")
+	printf '%s follow+unfollow, %s client(s): %s %.0f tps (%s), %s %.0f tps (%s); the second takes %.2fx the time\n' \
+		"$w" "$clients" "$(side 0.2.0)" "$o" "$(tr '\n' ' ' < "$tmp/$w-0.2.0")" \
+		"$(side 0.3.0)" "$n" "$(tr '\n' ' ' < "$tmp/$w-0.3.0")" "$(awk -v o="$o" -v n="$n" 'BEGIN { print o / n }')"
 done
 for v in 0.2.0 0.3.0; do
 	printf 'exact after the runs (%s): %s\n' "$v" \

@@ -148,7 +148,7 @@ if want select; then
 			cputimed "INSERT INTO base.edge (follower, followee) SELECT a, b FROM public.t ON CONFLICT DO NOTHING" >"$tmp/x"
 			cut -d' ' -f1 "$tmp/x" >>"$tmp/b"; cut -d' ' -f2 "$tmp/x" >>"$tmp/bc"
 			for s in $sides; do
-				in_db "$(side_db "$s")" q -c 'TRUNCATE follow_graph.edge, follow_graph.counter' -c 'CHECKPOINT'
+				in_db "$(side_db "$s")" q -c 'TRUNCATE follow_graph.edge, follow_graph.counter, follow_graph.mutual' -c 'CHECKPOINT'
 				in_db "$(side_db "$s")" cputimed "SELECT count(*) FILTER (WHERE follow_graph.follow(a, b)) FROM public.t" >"$tmp/x"
 				cut -d' ' -f1 "$tmp/x" >>"$tmp/$s"; cut -d' ' -f2 "$tmp/x" >>"$tmp/${s}c"
 			done
@@ -181,7 +181,7 @@ if want import; then
 			cut -d' ' -f1 "$tmp/x" >>"$tmp/b"; cut -d' ' -f2 "$tmp/x" >>"$tmp/bc"
 			q -c 'DROP TABLE public.imp'
 			for s in $sides; do
-				in_db "$(side_db "$s")" q -c 'TRUNCATE follow_graph.edge, follow_graph.counter' -c 'CHECKPOINT'
+				in_db "$(side_db "$s")" q -c 'TRUNCATE follow_graph.edge, follow_graph.counter, follow_graph.mutual' -c 'CHECKPOINT'
 				in_db "$(side_db "$s")" cputimed "SET client_min_messages = warning; SELECT follow_graph.import_edges('public.src')" >"$tmp/x"
 				cut -d' ' -f1 "$tmp/x" >>"$tmp/$s"; cut -d' ' -f2 "$tmp/x" >>"$tmp/${s}c"
 			done
