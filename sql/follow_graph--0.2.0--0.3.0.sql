@@ -618,3 +618,14 @@ COMMENT ON TABLE follow_graph.mutual IS 'follow_graph storage: both rows (a, b) 
 DROP INDEX follow_graph.edge_followee_seq;
 CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
 	INCLUDE (follower, followed_at);
+
+-- == idset: cardinality of an intersection (issue 15) ==
+CREATE FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) RETURNS bigint
+AS 'MODULE_PATHNAME', 'idset_intersect_cardinality' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) IS 'number of elements of a & b, counted without building it; cardinality(a & b) is rewritten into this';
+
+CREATE FUNCTION follow_graph.idset_cardinality_support(internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'idset_cardinality_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION follow_graph.idset_cardinality_support(internal) IS 'planner support for cardinality(idset): turns cardinality(a & b) into idset_intersect_cardinality(a, b)';
+
+ALTER FUNCTION follow_graph.cardinality(follow_graph.idset) SUPPORT follow_graph.idset_cardinality_support;

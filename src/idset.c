@@ -13,9 +13,14 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/supportnodes.h"
+#include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "idset.h"
@@ -36,6 +41,8 @@ PG_FUNCTION_INFO_V1(idset_cardinality);
 PG_FUNCTION_INFO_V1(idset_unnest);
 PG_FUNCTION_INFO_V1(idset_jaccard);
 PG_FUNCTION_INFO_V1(idset_intersect);
+PG_FUNCTION_INFO_V1(idset_intersect_cardinality);
+PG_FUNCTION_INFO_V1(idset_cardinality_support);
 PG_FUNCTION_INFO_V1(idset_union);
 PG_FUNCTION_INFO_V1(idset_minus);
 PG_FUNCTION_INFO_V1(idset_add_elem);
@@ -546,6 +553,97 @@ idset_intersect(PG_FUNCTION_ARGS)
 	OpenArgs(fcinfo, &a, &b);
 	r = IntersectArgs(&a, &b);
 	PG_RETURN_POINTER(IdsetFromValues(r.v, r.n));
+}
+
+/*
+ * idset_intersect_cardinality(a, b): |a & b|.  Counts without building the
+ * intersection where the codec can (see IdsetIntersectStoredCount()), else
+ * intersects as & does.  cardinality(a & b) is rewritten into it by
+ * idset_cardinality_support().
+ */
+Datum
+idset_intersect_cardinality(PG_FUNCTION_ARGS)
+{
+	IdsetArg	a;
+	IdsetArg	b;
+	const IdsetArg *small;
+	const IdsetArg *large;
+	size_t		count;
+	IdsetVec	r;
+
+	OpenArgs(fcinfo, &a, &b);
+	small = a.reader.count <= b.reader.count ? &a : &b;
+	large = small == &a ? &b : &a;
+	if (small->reader.count == 0)
+		PG_RETURN_INT64(0);
+	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO &&
+		IdsetIntersectStoredCount(&small->reader, &large->reader, &count))
+	{
+		if (count == SIZE_MAX)
+			IdsetCorrupt();
+		PG_RETURN_INT64((int64) count);
+	}
+	r = IntersectArgs(&a, &b);
+	pfree(r.v);
+	PG_RETURN_INT64((int64) r.n);
+}
+
+/*
+ * Planner support for cardinality(idset): simplify cardinality(a & b) into
+ * idset_intersect_cardinality(a, b) of the same schema, which need not
+ * build the intersection.  Left alone when that function does not exist
+ * (a catalog from before 0.3.0 never attaches this function anyway).
+ */
+Datum
+idset_cardinality_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestSimplify *req;
+	Node	   *arg;
+	Oid			inner;
+	List	   *args;
+	Oid			nsp;
+	Oid			argtypes[2];
+	Oid			target;
+	char	   *inner_name;
+	FuncExpr   *call;
+
+	if (!IsA(rawreq, SupportRequestSimplify))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestSimplify *) rawreq;
+	if (list_length(req->fcall->args) != 1)
+		PG_RETURN_POINTER(NULL);
+	arg = (Node *) linitial(req->fcall->args);
+	if (IsA(arg, OpExpr))
+	{
+		set_opfuncid((OpExpr *) arg);
+		inner = ((OpExpr *) arg)->opfuncid;
+		args = ((OpExpr *) arg)->args;
+	}
+	else if (IsA(arg, FuncExpr))
+	{
+		inner = ((FuncExpr *) arg)->funcid;
+		args = ((FuncExpr *) arg)->args;
+	}
+	else
+		PG_RETURN_POINTER(NULL);
+	nsp = get_func_namespace(req->fcall->funcid);
+	if (list_length(args) != 2 || get_func_namespace(inner) != nsp)
+		PG_RETURN_POINTER(NULL);
+	inner_name = get_func_name(inner);
+	if (inner_name == NULL || strcmp(inner_name, "idset_intersect") != 0)
+		PG_RETURN_POINTER(NULL);
+	argtypes[0] = exprType(linitial(args));
+	argtypes[1] = exprType(lsecond(args));
+	target = LookupFuncName(list_make2(makeString(get_namespace_name(nsp)),
+									   makeString("idset_intersect_cardinality")),
+							2, argtypes, true);
+	if (!OidIsValid(target) || get_func_rettype(target) != INT8OID)
+		PG_RETURN_POINTER(NULL);
+	call = makeFuncExpr(target, INT8OID, args, InvalidOid, InvalidOid,
+						COERCE_EXPLICIT_CALL);
+	call->location = req->fcall->location;
+	PG_RETURN_POINTER(call);
 }
 
 /*

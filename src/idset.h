@@ -209,6 +209,8 @@ extern size_t IdsetIntersectReaderLimit(const int64_t *a, size_t na,
 										size_t limit);
 extern bool IdsetOverlap(const int64_t *a, size_t na, const int64_t *b,
 						 size_t nb);
+extern bool IdsetIntersectStoredCount(const IdsetReader *ra,
+									  const IdsetReader *rb, size_t *count);
 
 #ifdef PG_VERSION_NUM
 

@@ -796,6 +796,44 @@ IntersectStored32(const IdsetReader *ra, const IdsetReader *rb, int64_t *out,
 #endif							/* IDSET_HAVE_AVX2 */
 
 /*
+ * |a ∩ b| of two stored sets without writing the intersection, when a
+ * counting path applies (AVX2 in use, both sets within 2^32 of each
+ * other); false otherwise, and the caller intersects.  *count is SIZE_MAX
+ * if a block is malformed.
+ */
+bool
+IdsetIntersectStoredCount(const IdsetReader *ra, const IdsetReader *rb,
+						  size_t *count)
+{
+#if IDSET_HAVE_AVX2
+	size_t		cap = MinSize(ra->count, rb->count);
+
+	if (cap == 0)
+	{
+		*count = 0;
+		return true;
+	}
+	if (idset_use_avx2)
+	{
+		bool		done;
+		bool		bad = false;
+		size_t		k = IntersectStored32(ra, rb, NULL, cap, &done, &bad);
+
+		if (done)
+		{
+			*count = bad ? SIZE_MAX : k;
+			return true;
+		}
+	}
+#else
+	(void) ra;
+	(void) rb;
+	(void) count;
+#endif
+	return false;
+}
+
+/*
  * a ∩ b of two stored sets into out (min of the counts slots; see idset.h
  * for the contract), decoding one
  * block of each at a time into L1-resident buffers instead of whole arrays.
