@@ -134,6 +134,7 @@ SELECT follow_graph.idset_intersect('{1,2}', '{2,3}'), follow_graph.idset_union(
 	   follow_graph.idset_remove_elem('{1,2}', 2), follow_graph.idset_contains('{1,2}', '{1}'),
 	   follow_graph.idset_contained('{1}', '{1,2}'), follow_graph.idset_overlaps('{1}', '{1,2}'),
 	   follow_graph.idset_contains_elem('{1,2}', 2);
+SELECT follow_graph.idset_intersect_cardinality('{1,2}', '{2,3}') AS common;
 SELECT follow_graph.idset_eq('{1}', '{1}'), follow_graph.idset_ne('{1}', '{2}'),
 	   follow_graph.idset_lt('{1}', '{2}'), follow_graph.idset_le('{1}', '{2}'),
 	   follow_graph.idset_gt('{2}', '{1}'), follow_graph.idset_ge('{2}', '{1}'),
@@ -221,7 +222,8 @@ WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
 	'idset_gin_extract_query(idset,internal,smallint,internal,internal,internal,internal)',
 	'idset_gin_consistent(internal,smallint,idset,integer,internal,internal,internal,internal)',
 	'idset_gin_triconsistent(internal,smallint,idset,integer,internal,internal,internal)',
-	'handle_sortsupport(internal)'])
+	'handle_sortsupport(internal)',
+	'idset_cardinality_support(internal)'])
 ORDER BY 1::text;
 COMMIT;
 RESET track_functions;

@@ -8,14 +8,22 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/supportnodes.h"
+#include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "idset.h"
@@ -36,6 +44,8 @@ PG_FUNCTION_INFO_V1(idset_cardinality);
 PG_FUNCTION_INFO_V1(idset_unnest);
 PG_FUNCTION_INFO_V1(idset_jaccard);
 PG_FUNCTION_INFO_V1(idset_intersect);
+PG_FUNCTION_INFO_V1(idset_intersect_cardinality);
+PG_FUNCTION_INFO_V1(idset_cardinality_support);
 PG_FUNCTION_INFO_V1(idset_union);
 PG_FUNCTION_INFO_V1(idset_minus);
 PG_FUNCTION_INFO_V1(idset_add_elem);
@@ -192,6 +202,67 @@ IdsetOpen(IdsetArg *a, Datum d)
 	a->datum = PG_DETOAST_DATUM_PACKED(d);
 	a->buf = (const uint8_t *) VARDATA_ANY(a->datum);
 	a->len = VARSIZE_ANY_EXHDR(a->datum);
+	if (IdsetReaderInit(&a->reader, a->buf, a->len) != IDSET_OK)
+		IdsetCorrupt();
+}
+
+/*
+ * Largest out-of-line value fetched into a kept buffer by IdsetOpenKept():
+ * 8 MB, about 6 million dense ids.  A backend keeps at most two such
+ * buffers.
+ */
+#define IDSET_KEPT_MAX		(8 * 1024 * 1024)
+
+static struct varlena *kept_buf[2];
+static Size kept_cap[2];
+
+/*
+ * IdsetOpen() for a binary operator's argument (slot 0 or 1) that the
+ * caller drops before it returns and never passes to IdsetClose(): an
+ * uncompressed out-of-line value of at most IDSET_KEPT_MAX bytes is read
+ * from its TOAST chunks, as detoasting does, but into a buffer the backend
+ * keeps for the next call, so that a large set is not copied into freshly
+ * allocated (and page-faulted) memory on every call.
+ */
+static void
+IdsetOpenKept(IdsetArg *a, Datum d, int slot)
+{
+	struct varlena *attr = (struct varlena *) DatumGetPointer(d);
+	struct varatt_external toast_pointer;
+	int32		size;
+	Relation	toastrel;
+
+	Assert(slot == 0 || slot == 1);
+	if (!VARATT_IS_EXTERNAL_ONDISK(attr))
+	{
+		IdsetOpen(a, d);
+		return;
+	}
+	VARATT_EXTERNAL_GET_POINTER(toast_pointer, attr);
+	size = VARATT_EXTERNAL_GET_EXTSIZE(toast_pointer);
+	/* Compressed when stored smaller than raw (VARATT_EXTERNAL_IS_COMPRESSED). */
+	if (size < toast_pointer.va_rawsize - (int32) VARHDRSZ || size > IDSET_KEPT_MAX)
+	{
+		IdsetOpen(a, d);
+		return;
+	}
+	if (kept_cap[slot] < (Size) size + VARHDRSZ)
+	{
+		if (kept_buf[slot] != NULL)
+			pfree(kept_buf[slot]);
+		kept_buf[slot] = NULL;
+		kept_cap[slot] = 0;
+		kept_buf[slot] = MemoryContextAlloc(TopMemoryContext, (Size) size + VARHDRSZ);
+		kept_cap[slot] = (Size) size + VARHDRSZ;
+	}
+	SET_VARSIZE(kept_buf[slot], size + VARHDRSZ);
+	toastrel = table_open(toast_pointer.va_toastrelid, AccessShareLock);
+	table_relation_fetch_toast_slice(toastrel, toast_pointer.va_valueid, size,
+									 0, size, kept_buf[slot]);
+	table_close(toastrel, AccessShareLock);
+	a->datum = kept_buf[slot];
+	a->buf = (const uint8_t *) VARDATA(a->datum);
+	a->len = (size_t) size;
 	if (IdsetReaderInit(&a->reader, a->buf, a->len) != IDSET_OK)
 		IdsetCorrupt();
 }
@@ -543,9 +614,102 @@ idset_intersect(PG_FUNCTION_ARGS)
 	IdsetArg	b;
 	IdsetVec	r;
 
-	OpenArgs(fcinfo, &a, &b);
+	IdsetOpenKept(&a, PG_GETARG_DATUM(0), 0);
+	IdsetOpenKept(&b, PG_GETARG_DATUM(1), 1);
 	r = IntersectArgs(&a, &b);
 	PG_RETURN_POINTER(IdsetFromValues(r.v, r.n));
+}
+
+/*
+ * idset_intersect_cardinality(a, b): |a & b|.  Counts without building the
+ * intersection where the codec can (see IdsetIntersectStoredCount()), else
+ * intersects as & does.  cardinality(a & b) is rewritten into it by
+ * idset_cardinality_support().
+ */
+Datum
+idset_intersect_cardinality(PG_FUNCTION_ARGS)
+{
+	IdsetArg	a;
+	IdsetArg	b;
+	const IdsetArg *small;
+	const IdsetArg *large;
+	size_t		count;
+	IdsetVec	r;
+
+	IdsetOpenKept(&a, PG_GETARG_DATUM(0), 0);
+	IdsetOpenKept(&b, PG_GETARG_DATUM(1), 1);
+	small = a.reader.count <= b.reader.count ? &a : &b;
+	large = small == &a ? &b : &a;
+	if (small->reader.count == 0)
+		PG_RETURN_INT64(0);
+	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO &&
+		IdsetIntersectStoredCount(&small->reader, &large->reader, &count))
+	{
+		if (count == SIZE_MAX)
+			IdsetCorrupt();
+		PG_RETURN_INT64((int64) count);
+	}
+	r = IntersectArgs(&a, &b);
+	pfree(r.v);
+	PG_RETURN_INT64((int64) r.n);
+}
+
+/*
+ * Planner support for cardinality(idset): simplify cardinality(a & b) into
+ * idset_intersect_cardinality(a, b) of the same schema, which need not
+ * build the intersection.  Left alone when that function does not exist
+ * (a catalog from before 0.3.0 never attaches this function anyway).
+ */
+Datum
+idset_cardinality_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestSimplify *req;
+	Node	   *arg;
+	Oid			inner;
+	List	   *args;
+	Oid			nsp;
+	Oid			argtypes[2];
+	Oid			target;
+	char	   *inner_name;
+	FuncExpr   *call;
+
+	if (!IsA(rawreq, SupportRequestSimplify))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestSimplify *) rawreq;
+	if (list_length(req->fcall->args) != 1)
+		PG_RETURN_POINTER(NULL);
+	arg = (Node *) linitial(req->fcall->args);
+	if (IsA(arg, OpExpr))
+	{
+		set_opfuncid((OpExpr *) arg);
+		inner = ((OpExpr *) arg)->opfuncid;
+		args = ((OpExpr *) arg)->args;
+	}
+	else if (IsA(arg, FuncExpr))
+	{
+		inner = ((FuncExpr *) arg)->funcid;
+		args = ((FuncExpr *) arg)->args;
+	}
+	else
+		PG_RETURN_POINTER(NULL);
+	nsp = get_func_namespace(req->fcall->funcid);
+	if (list_length(args) != 2 || get_func_namespace(inner) != nsp)
+		PG_RETURN_POINTER(NULL);
+	inner_name = get_func_name(inner);
+	if (inner_name == NULL || strcmp(inner_name, "idset_intersect") != 0)
+		PG_RETURN_POINTER(NULL);
+	argtypes[0] = exprType(linitial(args));
+	argtypes[1] = exprType(lsecond(args));
+	target = LookupFuncName(list_make2(makeString(get_namespace_name(nsp)),
+									   makeString("idset_intersect_cardinality")),
+							2, argtypes, true);
+	if (!OidIsValid(target) || get_func_rettype(target) != INT8OID)
+		PG_RETURN_POINTER(NULL);
+	call = makeFuncExpr(target, INT8OID, args, InvalidOid, InvalidOid,
+						COERCE_EXPLICIT_CALL);
+	call->location = req->fcall->location;
+	PG_RETURN_POINTER(call);
 }
 
 /*

@@ -127,6 +127,8 @@ extern IdsetStatus IdsetReaderInit(IdsetReader *r, const uint8_t *buf,
 								   size_t len);
 extern int64_t IdsetBlockFirst(const IdsetReader *r, uint32_t b);
 extern int	IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out);
+extern int	IdsetDecodeBlock32(const IdsetReader *r, uint32_t b, int64_t base,
+							   uint32_t limit, uint32_t *out);
 extern IdsetStatus IdsetDecode(const uint8_t *buf, size_t len, int64_t *out,
 							   size_t cap, size_t *n);
 extern bool IdsetPeekCount(const uint8_t *buf, size_t len, uint32_t *count);
@@ -160,6 +162,12 @@ extern void IdsetDecodeGapsAvx2(const uint8_t *packed, int w, int k,
 extern size_t IdsetIntersectRunsAvx2(const int64_t *a, int na, int *pi,
 									 const int64_t *b, int nb, int *pj,
 									 int64_t *out, size_t k, size_t cap);
+extern void IdsetDecodeGapsAvx2U32(const uint8_t *packed, int w, int k,
+								   uint32_t first, uint32_t *out);
+extern size_t IdsetIntersectRuns32Avx2(const uint32_t *a, int na, int *pi,
+									   const uint32_t *b, int nb, int *pj,
+									   int64_t base, int64_t *out, size_t k,
+									   size_t cap);
 #endif
 
 /* idset_algebra.c */
@@ -201,6 +209,8 @@ extern size_t IdsetIntersectReaderLimit(const int64_t *a, size_t na,
 										size_t limit);
 extern bool IdsetOverlap(const int64_t *a, size_t na, const int64_t *b,
 						 size_t nb);
+extern bool IdsetIntersectStoredCount(const IdsetReader *ra,
+									  const IdsetReader *rb, size_t *count);
 
 #ifdef PG_VERSION_NUM
 

@@ -604,6 +604,235 @@ IntersectStoredMerge(BlockCursor *ca, BlockCursor *cb, int64_t *out,
 	return k;
 }
 
+#if IDSET_HAVE_AVX2
+
+/*
+ * One decoded block at a time of a stored set, as 32-bit offsets from a
+ * base shared with the other set (IntersectStored32()).
+ */
+typedef struct Cursor32
+{
+	const IdsetReader *r;
+	int64_t		base;
+	uint32_t	limit;			/* largest offset of either set */
+	uint32_t	block;			/* next block to load */
+	int			pos;
+	int			n;
+	bool		have_last;
+	uint32_t	last;			/* last offset of the last block loaded */
+	uint32_t	vals[IDSET_BLOCK_SIZE + 8];	/* a block and up to 7 kept values */
+} Cursor32;
+
+/*
+ * Decode the next block after the (at most seven) values left from pos on,
+ * which move to the front.  False at the end, or if the block is malformed
+ * or does not start above the last block loaded (*bad).
+ */
+static bool
+Cursor32Fill(Cursor32 *c, bool *bad)
+{
+	int			rem = c->n - c->pos;
+	int			k;
+
+	IDSET_ASSERT(rem >= 0 && rem < 8);
+	if (c->block >= c->r->nblocks)
+		return false;
+	if (rem > 0)
+		memmove(c->vals, c->vals + c->pos, (size_t) rem * sizeof(uint32_t));
+	k = IdsetDecodeBlock32(c->r, c->block, c->base, c->limit, c->vals + rem);
+	if (k <= 0 || (c->have_last && c->vals[rem] <= c->last))
+	{
+		*bad = true;
+		c->pos = c->n = 0;
+		return false;
+	}
+	c->last = c->vals[rem + k - 1];
+	c->have_last = true;
+	c->block++;
+	c->pos = 0;
+	c->n = rem + k;
+	return true;
+}
+
+/*
+ * Drop the loaded values (all below x) and load the block that can hold
+ * the first value >= x, stepping over whole blocks by their first values
+ * without decoding them.  False if there is none (or *bad).
+ */
+static bool
+Cursor32Seek(Cursor32 *c, uint32_t x, bool *bad)
+{
+	int64_t		target = c->base + (int64_t) x;
+
+	while (c->block + 1 < c->r->nblocks &&
+		   IdsetBlockFirst(c->r, c->block + 1) <= target)
+		c->block++;
+	c->pos = c->n = 0;
+	return Cursor32Fill(c, bad);
+}
+
+/*
+ * Last value of a stored set (decodes its last block); false if that block
+ * is malformed.
+ */
+static bool
+LastValue(const IdsetReader *r, int64_t *last)
+{
+	int64_t		vals[IDSET_BLOCK_SIZE];
+	int			k = IdsetDecodeBlock(r, r->nblocks - 1, vals);
+
+	if (k <= 0)
+		return false;
+	*last = vals[k - 1];
+	return true;
+}
+
+/*
+ * a ∩ b of two stored sets whose values all lie within 2^32 of the
+ * smaller first value, as IdsetIntersectStoredLimit() (which calls it when
+ * AVX2 is in use): blocks decode straight to 32-bit offsets, and runs of
+ * eight offsets of each side are compared at once.  Writes base + each
+ * match to out while below cap, or only counts them when out is NULL.
+ * Sets *done to false (and returns 0) when the values span more than
+ * 2^32, for the caller's general path.
+ */
+static size_t
+IntersectStored32(const IdsetReader *ra, const IdsetReader *rb, int64_t *out,
+				  size_t cap, bool *done, bool *bad)
+{
+	Cursor32	ca;
+	Cursor32	cb;
+	int64_t		base;
+	int64_t		la;
+	int64_t		lb;
+	uint64_t	span;
+	size_t		k = 0;
+	uint32_t	rounds = 0;
+
+	*done = false;
+	if (!LastValue(ra, &la) || !LastValue(rb, &lb))
+	{
+		*bad = *done = true;
+		return 0;
+	}
+	base = IdsetBlockFirst(ra, 0) < IdsetBlockFirst(rb, 0) ?
+		IdsetBlockFirst(ra, 0) : IdsetBlockFirst(rb, 0);
+	la = la > lb ? la : lb;
+	span = IDSET_FLIP(la) - IDSET_FLIP(base);
+	if (la < base || span > UINT32_MAX)
+		return 0;
+	*done = true;
+	memset(&ca, 0, offsetof(Cursor32, vals));
+	memset(&cb, 0, offsetof(Cursor32, vals));
+	ca.r = ra;
+	cb.r = rb;
+	ca.base = cb.base = base;
+	ca.limit = cb.limit = (uint32_t) span;
+	if (!Cursor32Fill(&ca, bad) || !Cursor32Fill(&cb, bad))
+		return 0;
+	for (;;)
+	{
+		int			i;
+		int			j;
+
+		if ((++rounds & 255) == 0)
+			IDSET_CHECK_INTERRUPTS();
+		/* Keep eight values ahead on each side while blocks remain. */
+		if (ca.n - ca.pos < 8 && ca.block < ra->nblocks && !Cursor32Fill(&ca, bad))
+			break;
+		if (cb.n - cb.pos < 8 && cb.block < rb->nblocks && !Cursor32Fill(&cb, bad))
+			break;
+		if (ca.pos == ca.n || cb.pos == cb.n)
+			break;
+		/* Everything loaded on one side below the other's position. */
+		if (ca.vals[ca.n - 1] < cb.vals[cb.pos])
+		{
+			if (!Cursor32Seek(&ca, cb.vals[cb.pos], bad))
+				break;
+			continue;
+		}
+		if (cb.vals[cb.n - 1] < ca.vals[ca.pos])
+		{
+			if (!Cursor32Seek(&cb, ca.vals[ca.pos], bad))
+				break;
+			continue;
+		}
+		if (ca.n - ca.pos >= 8 && cb.n - cb.pos >= 8)
+		{
+			k = IdsetIntersectRuns32Avx2(ca.vals, ca.n, &ca.pos, cb.vals, cb.n,
+										 &cb.pos, base, out, k, cap);
+			if (k == cap)
+				return k;
+			continue;
+		}
+
+		/*
+		 * A side with fewer than eight values left has no block left:
+		 * merge one at a time until either side's loaded values run out.
+		 */
+		i = ca.pos;
+		j = cb.pos;
+		while (i < ca.n && j < cb.n)
+		{
+			uint32_t	x = ca.vals[i];
+			uint32_t	y = cb.vals[j];
+
+			if (x == y)
+			{
+				if (out != NULL)
+					out[k] = base + (int64_t) x;
+				if (++k == cap)
+					return k;
+			}
+			i += (x <= y);
+			j += (y <= x);
+		}
+		ca.pos = i;
+		cb.pos = j;
+	}
+	return k;
+}
+
+#endif							/* IDSET_HAVE_AVX2 */
+
+/*
+ * |a ∩ b| of two stored sets without writing the intersection, when a
+ * counting path applies (AVX2 in use, both sets within 2^32 of each
+ * other); false otherwise, and the caller intersects.  *count is SIZE_MAX
+ * if a block is malformed.
+ */
+bool
+IdsetIntersectStoredCount(const IdsetReader *ra, const IdsetReader *rb,
+						  size_t *count)
+{
+#if IDSET_HAVE_AVX2
+	size_t		cap = MinSize(ra->count, rb->count);
+
+	if (cap == 0)
+	{
+		*count = 0;
+		return true;
+	}
+	if (idset_use_avx2)
+	{
+		bool		done;
+		bool		bad = false;
+		size_t		k = IntersectStored32(ra, rb, NULL, cap, &done, &bad);
+
+		if (done)
+		{
+			*count = bad ? SIZE_MAX : k;
+			return true;
+		}
+	}
+#else
+	(void) ra;
+	(void) rb;
+	(void) count;
+#endif
+	return false;
+}
+
 /*
  * a ∩ b of two stored sets into out (min of the counts slots; see idset.h
  * for the contract), decoding one
@@ -637,6 +866,16 @@ IdsetIntersectStoredLimit(const IdsetReader *ra, const IdsetReader *rb,
 
 	if (cap == 0)
 		return 0;
+#if IDSET_HAVE_AVX2
+	if (idset_use_avx2)
+	{
+		bool		done;
+
+		k = IntersectStored32(ra, rb, out, cap, &done, &bad);
+		if (done)
+			return bad ? SIZE_MAX : k;
+	}
+#endif
 	memset(&ca, 0, sizeof(ca));
 	memset(&cb, 0, sizeof(cb));
 	ca.r = ra;

@@ -181,6 +181,130 @@ IdsetDecodeGapsAvx2(const uint8_t *packed, int w, int k, int64_t first,
 }
 
 /*
+ * IdsetDecodeGapsAvx2() for 32-bit offsets: write out[1 .. k) as first plus
+ * the sum of (gap + 1) up to i, modulo 2^32 (the caller detects a wrap: the
+ * sums stay below 2^31, so a wrapped block ends below its first offset).
+ * Same reads and padding rule as IdsetDecodeGapsAvx2(); half the stores.
+ */
+__attribute__((target("avx2")))
+void
+IdsetDecodeGapsAvx2U32(const uint8_t *packed, int w, int k, uint32_t first,
+					   uint32_t *out)
+{
+	const UnpackPattern *p;
+	__m256i		shuffle;
+	__m256i		shift;
+	__m256i		mask;
+	__m256i		one = _mm256_set1_epi32(1);
+	__m256i		carry = _mm256_set1_epi32((int) first);
+	__m256i		bcast3 = _mm256_set1_epi32(3);
+	__m256i		bcast7 = _mm256_set1_epi32(7);
+	__m256i		highhalf = _mm256_setr_epi32(0, 0, 0, 0, -1, -1, -1, -1);
+	int			ngaps = k - 1;
+
+	IDSET_ASSERT(w >= 1 && w <= IDSET_SIMD_MAX_WIDTH);
+	IDSET_ASSERT(k >= 1 && k <= IDSET_BLOCK_SIZE);
+	if (unlikely_codec(!patterns_ready))
+		InitPatterns();
+	p = &patterns[w];
+	shuffle = _mm256_loadu_si256((const __m256i *) p->shuffle);
+	shift = _mm256_loadu_si256((const __m256i *) p->shift);
+	mask = _mm256_set1_epi32((int) ((UINT32_C(1) << w) - 1));
+	for (int g = 0; g < ngaps; g += 8)
+	{
+		const uint8_t *src = packed + (size_t) (g / 8) * (size_t) w;
+		__m128i		lo = _mm_loadu_si128((const __m128i *) src);
+		__m128i		hi = _mm_loadu_si128((const __m128i *) (src + p->high_offset));
+		__m256i		v = _mm256_set_m128i(hi, lo);
+		__m256i		total;
+
+		v = _mm256_shuffle_epi8(v, shuffle);
+		v = _mm256_srlv_epi32(v, shift);
+		v = _mm256_and_si256(v, mask);
+		v = _mm256_add_epi32(v, one);
+		v = _mm256_add_epi32(v, _mm256_slli_si256(v, 4));
+		v = _mm256_add_epi32(v, _mm256_slli_si256(v, 8));
+		v = _mm256_add_epi32(v, _mm256_and_si256(_mm256_permutevar8x32_epi32(v, bcast3), highhalf));
+		/* As above: the carry chain is one add per group. */
+		total = _mm256_permutevar8x32_epi32(v, bcast7);
+		v = _mm256_add_epi32(v, carry);
+		carry = _mm256_add_epi32(carry, total);
+		if (likely_codec(ngaps - g >= 8))
+			_mm256_storeu_si256((__m256i *) (out + 1 + g), v);
+		else
+		{
+			uint32_t	tail[8];
+
+			_mm256_storeu_si256((__m256i *) tail, v);
+			memcpy(out + 1 + g, tail, (size_t) (ngaps - g) * sizeof(uint32_t));
+		}
+	}
+}
+
+/*
+ * Intersect two sorted runs of 32-bit offsets eight values of each at a
+ * time while both have at least eight left: compare a's eight against b's
+ * eight in every pairing (four rotations within each 128-bit lane, of b
+ * and of b with its lanes swapped), then move past whichever eight end
+ * lower (both if they end equal), as IdsetIntersectRunsAvx2() does with
+ * four.  With out, appends base + each match (ascending) while k is below
+ * cap and returns cap as soon as out is full; without out (NULL), only
+ * counts.  Returns the new count and leaves *pi and *pj where it stopped.
+ */
+__attribute__((target("avx2,popcnt")))
+size_t
+IdsetIntersectRuns32Avx2(const uint32_t *a, int na, int *pi,
+						 const uint32_t *b, int nb, int *pj, int64_t base,
+						 int64_t *out, size_t k, size_t cap)
+{
+	int			i = *pi;
+	int			j = *pj;
+
+	IDSET_ASSERT(k < cap);
+	while (i + 8 <= na && j + 8 <= nb)
+	{
+		__m256i		va = _mm256_loadu_si256((const __m256i *) (a + i));
+		__m256i		vb = _mm256_loadu_si256((const __m256i *) (b + j));
+		__m256i		vs = _mm256_permute2x128_si256(vb, vb, 1);
+		__m256i		m1;
+		__m256i		m2;
+		__m256i		m3;
+		__m256i		m4;
+		unsigned	mask;
+		uint32_t	amax = a[i + 7];
+		uint32_t	bmax = b[j + 7];
+
+		m1 = _mm256_or_si256(_mm256_cmpeq_epi32(va, vb),
+							 _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vb, 0x39)));
+		m2 = _mm256_or_si256(_mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vb, 0x4e)),
+							 _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vb, 0x93)));
+		m3 = _mm256_or_si256(_mm256_cmpeq_epi32(va, vs),
+							 _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vs, 0x39)));
+		m4 = _mm256_or_si256(_mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vs, 0x4e)),
+							 _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vs, 0x93)));
+		mask = (unsigned) _mm256_movemask_ps(_mm256_castsi256_ps(
+			_mm256_or_si256(_mm256_or_si256(m1, m2), _mm256_or_si256(m3, m4))));
+		if (out == NULL)
+			k += (size_t) __builtin_popcount(mask);
+		else
+		{
+			while (unlikely_codec(mask != 0))
+			{
+				out[k++] = base + (int64_t) a[i + __builtin_ctz(mask)];
+				if (k == cap)
+					return k;
+				mask &= mask - 1;
+			}
+		}
+		i += (amax <= bmax) << 3;
+		j += (bmax <= amax) << 3;
+	}
+	*pi = i;
+	*pj = j;
+	return k;
+}
+
+/*
  * Intersect two sorted runs four values of each at a time while both have
  * at least four left: compare a's four against every rotation of b's four,
  * append the matches of a (ascending; at most one per value) to out while k
