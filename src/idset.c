@@ -8,9 +8,6 @@
  */
 #include "postgres.h"
 
-#include "access/detoast.h"
-#include "access/table.h"
-#include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "funcapi.h"
@@ -202,67 +199,6 @@ IdsetOpen(IdsetArg *a, Datum d)
 	a->datum = PG_DETOAST_DATUM_PACKED(d);
 	a->buf = (const uint8_t *) VARDATA_ANY(a->datum);
 	a->len = VARSIZE_ANY_EXHDR(a->datum);
-	if (IdsetReaderInit(&a->reader, a->buf, a->len) != IDSET_OK)
-		IdsetCorrupt();
-}
-
-/*
- * Largest out-of-line value fetched into a kept buffer by IdsetOpenKept():
- * 8 MB, about 6 million dense ids.  A backend keeps at most two such
- * buffers.
- */
-#define IDSET_KEPT_MAX		(8 * 1024 * 1024)
-
-static struct varlena *kept_buf[2];
-static Size kept_cap[2];
-
-/*
- * IdsetOpen() for a binary operator's argument (slot 0 or 1) that the
- * caller drops before it returns and never passes to IdsetClose(): an
- * uncompressed out-of-line value of at most IDSET_KEPT_MAX bytes is read
- * from its TOAST chunks, as detoasting does, but into a buffer the backend
- * keeps for the next call, so that a large set is not copied into freshly
- * allocated (and page-faulted) memory on every call.
- */
-static void
-IdsetOpenKept(IdsetArg *a, Datum d, int slot)
-{
-	struct varlena *attr = (struct varlena *) DatumGetPointer(d);
-	struct varatt_external toast_pointer;
-	int32		size;
-	Relation	toastrel;
-
-	Assert(slot == 0 || slot == 1);
-	if (!VARATT_IS_EXTERNAL_ONDISK(attr))
-	{
-		IdsetOpen(a, d);
-		return;
-	}
-	VARATT_EXTERNAL_GET_POINTER(toast_pointer, attr);
-	size = VARATT_EXTERNAL_GET_EXTSIZE(toast_pointer);
-	/* Compressed when stored smaller than raw (VARATT_EXTERNAL_IS_COMPRESSED). */
-	if (size < toast_pointer.va_rawsize - (int32) VARHDRSZ || size > IDSET_KEPT_MAX)
-	{
-		IdsetOpen(a, d);
-		return;
-	}
-	if (kept_cap[slot] < (Size) size + VARHDRSZ)
-	{
-		if (kept_buf[slot] != NULL)
-			pfree(kept_buf[slot]);
-		kept_buf[slot] = NULL;
-		kept_cap[slot] = 0;
-		kept_buf[slot] = MemoryContextAlloc(TopMemoryContext, (Size) size + VARHDRSZ);
-		kept_cap[slot] = (Size) size + VARHDRSZ;
-	}
-	SET_VARSIZE(kept_buf[slot], size + VARHDRSZ);
-	toastrel = table_open(toast_pointer.va_toastrelid, AccessShareLock);
-	table_relation_fetch_toast_slice(toastrel, toast_pointer.va_valueid, size,
-									 0, size, kept_buf[slot]);
-	table_close(toastrel, AccessShareLock);
-	a->datum = kept_buf[slot];
-	a->buf = (const uint8_t *) VARDATA(a->datum);
-	a->len = (size_t) size;
 	if (IdsetReaderInit(&a->reader, a->buf, a->len) != IDSET_OK)
 		IdsetCorrupt();
 }
@@ -614,8 +550,7 @@ idset_intersect(PG_FUNCTION_ARGS)
 	IdsetArg	b;
 	IdsetVec	r;
 
-	IdsetOpenKept(&a, PG_GETARG_DATUM(0), 0);
-	IdsetOpenKept(&b, PG_GETARG_DATUM(1), 1);
+	OpenArgs(fcinfo, &a, &b);
 	r = IntersectArgs(&a, &b);
 	PG_RETURN_POINTER(IdsetFromValues(r.v, r.n));
 }
@@ -636,8 +571,7 @@ idset_intersect_cardinality(PG_FUNCTION_ARGS)
 	size_t		count;
 	IdsetVec	r;
 
-	IdsetOpenKept(&a, PG_GETARG_DATUM(0), 0);
-	IdsetOpenKept(&b, PG_GETARG_DATUM(1), 1);
+	OpenArgs(fcinfo, &a, &b);
 	small = a.reader.count <= b.reader.count ? &a : &b;
 	large = small == &a ? &b : &a;
 	if (small->reader.count == 0)
