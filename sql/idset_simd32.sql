@@ -120,3 +120,24 @@ SELECT idset_intersect_cardinality('{}', '{1}') AS empty,
 	idset_intersect_cardinality(NULL, '{1}') AS null_arg;
 RESET follow_graph.idset_simd;
 SELECT cardinality(v & idset(pg_temp.run(0, 1200, 1))) FROM damaged WHERE what = 'out of order';
+
+-- Out-of-line arguments of & and of cardinality(&): values of growing and
+-- shrinking sizes, the same value on both sides, compressed values (STORAGE
+-- extended) and inline ones give the same answers as the arrays.
+CREATE TEMP TABLE stored (k int, s idset, arr bigint[]);
+INSERT INTO stored
+SELECT k, idset(arr), arr
+FROM (SELECT k, array(SELECT DISTINCT (random() * 40 * sz)::bigint FROM generate_series(1, sz) ORDER BY 1) AS arr
+	  FROM (VALUES (1, 20000), (2, 50000), (3, 5000), (4, 60000), (5, 100)) v(k, sz)) x;
+CREATE TEMP TABLE packed (k int, s idset);
+ALTER TABLE packed ALTER COLUMN s SET STORAGE extended;
+INSERT INTO packed SELECT k, idset(pg_temp.run(0, 30000 * k, 3)) FROM generate_series(1, 2) k;
+SELECT k, pg_column_size(s) > 2000 AS out_of_line FROM stored ORDER BY k;
+SELECT k, pg_column_compression(s) IS NOT NULL AS compressed FROM packed ORDER BY k;
+SELECT x.k, y.k, (x.s & y.s)::bigint[] = array(SELECT unnest(x.arr) INTERSECT SELECT unnest(y.arr) ORDER BY 1) AS and_ok,
+	cardinality(x.s & y.s) = cardinality(array(SELECT unnest(x.arr) INTERSECT SELECT unnest(y.arr))) AS card_ok
+FROM stored x, stored y ORDER BY x.k, y.k;
+SELECT p.k, q.k, cardinality(p.s & q.s) AS common, (p.s & q.s) = idset(pg_temp.run(0, 30000 * least(p.k, q.k), 3)) AS same,
+	cardinality(p.s & (SELECT s FROM stored WHERE k = 4)) =
+	(SELECT count(*) FROM (SELECT unnest(p.s) INTERSECT SELECT unnest(arr) FROM stored WHERE k = 4) z) AS with_external
+FROM packed p, packed q ORDER BY 1, 2;
