@@ -12,11 +12,11 @@
  * opposite orders (40P01), or that REPEATABLE READ found updated after its
  * snapshot (40001).  Here:
  *
- *	- an item is inserted as ON CONFLICT DO NOTHING inserts it: a probe of
- *	  item_pkey with a dirty snapshot (waiting for an inserter or deleter in
- *	  flight), then a speculative heap insert whose primary-key entry is
- *	  checked without waiting; a conflict that appeared in between kills the
- *	  speculative tuple and probes again.  An id that exists is the
+ *	- an item is inserted as ON CONFLICT DO NOTHING inserts it: a
+ *	  speculative heap insert whose primary-key entry is checked without
+ *	  waiting; on a conflict the speculative tuple is killed and item_pkey
+ *	  probed with a dirty snapshot (waiting for an inserter or deleter in
+ *	  flight, then inserting again if the id is gone).  An id that exists is the
  *	  author's (false) or another author's (23505); under REPEATABLE READ
  *	  and SERIALIZABLE one committed after the snapshot fails with 40001, as
  *	  ON CONFLICT does;
@@ -137,7 +137,7 @@ FgDirectItemInsert(int64 author, int64 item)
 	found = table_slot_create(heap, NULL);
 	ins = table_slot_create(heap, NULL);
 
-	for (;;)
+	for (bool probe = false;; probe = true)
 	{
 		SnapshotData dirty;
 		uint32		token;
@@ -145,9 +145,13 @@ FgDirectItemInsert(int64 author, int64 item)
 		bool		inull[2] = {false, false};
 		bool		unique;
 
+		/*
+		 * After a conflict: is the id there, committed, in flight or being
+		 * deleted?
+		 */
 		CHECK_FOR_INTERRUPTS();
 		InitDirtySnapshot(dirty);
-		if (FgFetchByKey(heap, pkey, &dirty, item, found))
+		if (probe && FgFetchByKey(heap, pkey, &dirty, item, found))
 		{
 			TransactionId xwait;
 			bool		isnull;
@@ -180,7 +184,10 @@ FgDirectItemInsert(int64 author, int64 item)
 			break;
 		}
 
-		/* Absent: insert it speculatively, then check the primary key. */
+		/*
+		 * Insert it speculatively, then check the primary key without
+		 * waiting (new ids, the common case, cost no probe).
+		 */
 		ExecClearTuple(ins);
 		ins->tts_values[0] = Int64GetDatum(author);
 		ins->tts_values[1] = Int64GetDatum(item);
@@ -195,7 +202,7 @@ FgDirectItemInsert(int64 author, int64 item)
 							  UNIQUE_CHECK_PARTIAL, false, pinfo);
 		if (!unique)
 		{
-			/* Someone inserted the id since the probe: back out, wait. */
+			/* The id is there: back out, then probe it. */
 			table_tuple_complete_speculative(heap, ins, token, false);
 			SpeculativeInsertionLockRelease(GetCurrentTransactionId());
 			continue;
@@ -310,8 +317,10 @@ FgBoundCover(int64 author, int64 item)
 	Snapshot	snapshot;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
-	ScanKeyData keys[2];
-	bool		covered;
+	ScanKeyData key;
+	bool		covered = false;
+	ItemPointerData below[8];
+	int			nbelow = 0;
 
 	if (!FgBoundInstalled())
 		return;
@@ -319,13 +328,26 @@ FgBoundCover(int64 author, int64 item)
 	byauthor = FgOpenIndex(FG_ITEM_BOUND_AUTHOR, RowExclusiveLock);
 	snapshot = SnapshotSelf;
 	slot = table_slot_create(heap, NULL);
-	scan = FgIndexBeginScan(heap, byauthor, snapshot, 2, 0);
-	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ,
+	scan = FgIndexBeginScan(heap, byauthor, snapshot, 1, 0);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
 				Int64GetDatum(author));
-	ScanKeyInit(&keys[1], 2, BTGreaterEqualStrategyNumber, F_INT8GE,
-				Int64GetDatum(item));
-	index_rescan(scan, keys, 2, NULL, 0);
-	covered = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_rescan(scan, &key, 1, NULL, 0);
+
+	/* The author's rows, lowest first: those below the item, then a cover. */
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		if (DatumGetInt64(slot_getattr(slot, 2, &isnull)) >= item)
+		{
+			covered = true;
+			break;
+		}
+		if (nbelow == lengthof(below))
+			continue;			/* the next uncovered publish takes the rest */
+		below[nbelow++] = slot->tts_tid;
+	}
 	ExecClearTuple(slot);
 
 	if (!covered)
@@ -364,19 +386,13 @@ FgBoundCover(int64 author, int64 item)
 						  values, SPI_OK_INSERT);
 		}
 
-		/* The author's committed rows below the new one. */
-		ScanKeyInit(&keys[1], 2, BTLessStrategyNumber, F_INT8LT,
-					Int64GetDatum(item));
-		index_rescan(scan, keys, 2, NULL, 0);
-		while (index_getnext_slot(scan, ForwardScanDirection, slot))
+		/* The author's committed rows below the new one, unless taken. */
+		for (int i = 0; i < nbelow; i++)
 		{
-			ItemPointerData tid = slot->tts_tid;
 			TM_FailureData tmfd;
 
-			CHECK_FOR_INTERRUPTS();
-			ExecClearTuple(slot);
 			/* whatever the result, the row is someone else's or gone */
-			(void) table_tuple_delete(heap, &tid, GetCurrentCommandId(true),
+			(void) table_tuple_delete(heap, &below[i], GetCurrentCommandId(true),
 									  InvalidSnapshot, InvalidSnapshot, false,
 									  &tmfd, false);
 		}
