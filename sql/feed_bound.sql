@@ -168,6 +168,23 @@ SELECT item_count(6) = (SELECT count(*) FROM item WHERE author = 6) AS exact6,
 SELECT pg_temp.pages_differ(4, 3), pg_temp.bounds_cover();
 DROP INDEX item_dba, item_bound_dba;
 
+-- A later page scans the newest items below the cursor for at most 32
+-- entries per account and page row, then merges below where it stopped
+-- (one descent per account).  50 follows 51 and 52, whose items are older
+-- than 400 items of 60..99: below 30000, a page of 1 stops its scan after
+-- 128 entries and a page of 3 after 192, and both merge; a page of 20
+-- (budget 736) finds every item by the scan.
+SELECT follow(50, 51), follow(50, 52);
+SELECT count(*) FROM (SELECT publish(51 + k % 2, 20000 + k) FROM generate_series(1, 5) AS k) AS s;
+SELECT count(*) FROM (SELECT publish(60 + k % 40, 21000 + k) FROM generate_series(1, 400) AS k) AS s;
+SELECT pg_temp.pages_differ(50, 1, 30000), pg_temp.pages_differ(50, 3, 30000),
+	   pg_temp.pages_differ(50, 2, 21200), pg_temp.pages_differ(50, 1, 20004);
+SET client_min_messages = debug1;
+SELECT * FROM feed(50, 1, 30000);
+SELECT * FROM feed(50, 3, 30000);
+SELECT count(*) FROM feed(50, 20, 30000);
+RESET client_min_messages;
+
 -- A 0.2.0 catalog: the 0.3.0 library keeps publishing and answering feed()
 -- with the 0.2.0 plans; the upgrade fills the bounds from the items.
 SET client_min_messages = warning;

@@ -61,6 +61,14 @@
 /* Budget of the newest-items scan, in entries per account and page row. */
 #define FG_FEED_SCAN_RATIO 16
 
+/*
+ * Budget of a later page's newest-items scan, in entries per account and
+ * page row: about what one descent of the merge costs.
+ */
+#ifndef FG_FEED_DEEP_RATIO
+#define FG_FEED_DEEP_RATIO 32
+#endif
+
 /* Attribute numbers of follow_graph.mute. */
 #define FG_MUTE_ATT_MUTED		2
 #define FG_MUTE_ATT_EXPIRES_AT	5
@@ -1204,27 +1212,27 @@ fg_feed(PG_FUNCTION_ARGS)
 	{
 		/* nothing is below the lowest id */
 	}
-	else if (fp.naccounts > 0 && FgBoundInstalled())
+	else if (fp.naccounts > 0 && FgBoundInstalled() && !has_before)
+	{
+		/* A first page: the bounded plan. */
+		FeedBounded(&fp, heap);
+	}
+	else if (fp.naccounts > 0 && has_before)
 	{
 		/*
-		 * A later page first scans the newest items below the cursor (cheap
-		 * where the viewer's accounts publish densely, and as cheap deep as
-		 * at the top), then walks the bounds below where the scan stopped:
-		 * every account whose bound is above a cursor needs a descent.
+		 * A later page scans the newest items below the cursor: it reads
+		 * about the entries a first page's walk reads, as cheap deep as at
+		 * the top, with no descent.  Where the viewer's accounts publish too
+		 * thinly for that, it stops after about the cost of a descent per
+		 * account (FG_FEED_DEEP_RATIO entries each) and merges below where
+		 * it stopped: one descent per account.  (Every account whose bound
+		 * is above the cursor may have items below it: the bounds cannot
+		 * narrow a later page.)
 		 */
-		if (!has_before ||
-			!FeedScanNewest(&fp, heap, has_before, before,
-							(int64) FG_FEED_SCAN_RATIO * (fp.want + fp.naccounts),
+		if (!FeedScanNewest(&fp, heap, has_before, before,
+							(int64) FG_FEED_DEEP_RATIO * (fp.want + fp.naccounts),
 							&bound, &bound_shown))
-		{
-			if (has_before)
-			{
-				/* below the bound, or from it when the scan did not show it */
-				fp.before = (bound_shown || bound == PG_INT64_MAX) ? bound : bound + 1;
-				fp.has_before = true;
-			}
-			FeedBounded(&fp, heap);
-		}
+			FeedMerge(&fp, heap, bound, !bound_shown);
 	}
 	else if (fp.naccounts > 0 &&
 		!FeedScanNewest(&fp, heap, has_before, before,
