@@ -173,7 +173,8 @@ DROP INDEX item_dba, item_bound_dba;
 -- (one descent per account).  50 follows 51 and 52, whose items are older
 -- than 400 items of 60..99: below 30000, a page of 1 stops its scan after
 -- 128 entries and a page of 3 after 192, and both merge; a page of 20
--- (budget 736) finds every item by the scan.
+-- (budget 736) finds all 5 items by the scan, but only the merge can tell
+-- that there are no more (older items of other authors follow).
 SELECT follow(50, 51), follow(50, 52);
 SELECT count(*) FROM (SELECT publish(51 + k % 2, 20000 + k) FROM generate_series(1, 5) AS k) AS s;
 SELECT count(*) FROM (SELECT publish(60 + k % 40, 21000 + k) FROM generate_series(1, 400) AS k) AS s;
