@@ -560,6 +560,7 @@ typedef struct FeedPage
 	FeedHead   *top;
 	int			ntop;
 	char	   *visited;		/* per account: its items were read */
+	uint64	   *filter;			/* FG_FEED_FILTER_BITS bits: hashes of accounts */
 	FgScan	   *items;			/* over item_author_item */
 	bool		has_before;
 	int64		before;
@@ -598,6 +599,43 @@ FindAccount(const int64 *accounts, int n, int64 id)
 			hi = mid - 1;
 	}
 	return -1;
+}
+
+/* Bits of the account filter of the newest-items scan (a power of 2). */
+#define FG_FEED_FILTER_BITS 65536
+
+/*
+ * The filter bit of an id (a 64-bit mix, so that ids with common low bits
+ * spread).
+ */
+static inline uint32
+FilterBit(int64 id)
+{
+	uint64		x = (uint64) id;
+
+	x ^= x >> 33;
+	x *= UINT64CONST(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return (uint32) (x & (FG_FEED_FILTER_BITS - 1));
+}
+
+/*
+ * A bitmap of the accounts' filter bits: an author whose bit is clear is not
+ * one of them, without a binary search (most entries of a newest-items scan
+ * are someone else's).
+ */
+static uint64 *
+BuildFilter(const int64 *accounts, int n)
+{
+	uint64	   *filter = palloc0(FG_FEED_FILTER_BITS / 8);
+
+	for (int i = 0; i < n; i++)
+	{
+		uint32		b = FilterBit(accounts[i]);
+
+		filter[b / 64] |= UINT64CONST(1) << (b % 64);
+	}
+	return filter;
 }
 
 /*
@@ -673,6 +711,17 @@ FeedAccounts(int64 viewer, int *n)
 	table_close(edges, NoLock);
 	*n = out;
 	return ids;
+}
+
+/*
+ * May the author be one of the page's accounts?  (False: certainly not.)
+ */
+static inline bool
+FilterHas(FeedPage *fp, int64 author)
+{
+	uint32		b = FilterBit(author);
+
+	return (fp->filter[b / 64] & (UINT64CONST(1) << (b % 64))) != 0;
 }
 
 /*
@@ -754,6 +803,8 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 			*bound = item;
 			*bound_shown = false;
 		}
+		if (!FilterHas(fp, author))
+			continue;
 		pos = FindAccount(fp->accounts, fp->naccounts, author);
 		if (pos < 0)
 			continue;
@@ -1027,6 +1078,7 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 	{
 		bool		isnull;
 		int64		newest;
+		int64		author;
 		int			pos;
 
 		if ((++fp->stats.bounds & 1023) == 0)
@@ -1040,10 +1092,11 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 			done = false;
 			break;
 		}
-		pos = FindAccount(fp->accounts, fp->naccounts,
-						  DatumGetInt64(index_getattr(scan->xs_itup, 2,
-													  scan->xs_itupdesc,
-													  &isnull)));
+		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
+											 scan->xs_itupdesc, &isnull));
+		if (!FilterHas(fp, author))
+			continue;
+		pos = FindAccount(fp->accounts, fp->naccounts, author);
 		if (pos >= 0 && !fp->visited[pos])
 			FeedReadAccount(fp, pos);
 	}
@@ -1203,6 +1256,7 @@ fg_feed(PG_FUNCTION_ARGS)
 	}
 
 	fp.accounts = FeedAccounts(viewer, &fp.naccounts);
+	fp.filter = BuildFilter(fp.accounts, fp.naccounts);
 	fp.checked = palloc0(Max(fp.naccounts, 1));
 	fp.has_before = has_before;
 	fp.before = before;
