@@ -11,23 +11,24 @@
  * feed(viewer) merges the items of the viewer's followees (the visible
  * edges of follow_graph.edge, which already leave out blocks, pending
  * requests and deactivated accounts) and of the viewer, minus the accounts
- * the viewer actively mutes, highest id first.  Two strategies answer a
- * page, the first bounded so that it never costs more than a fraction of the
- * second:
+ * the viewer actively mutes, highest id first.
  *
- *	1. newest-items scan: walk item_pkey backwards from the cursor and keep
- *	   the entries whose author (read from the index tuple) is in the viewer's
- *	   sorted account set.  Entries of other authors cost a binary search
- *	   each and no heap visit.  When the viewer's accounts publish a fair
- *	   share of all items, the page fills after a few thousand entries.  The
- *	   scan stops after FG_FEED_SCAN_RATIO * (page_size + accounts) entries.
- *	2. k-way merge below where the scan stopped: one backward probe of
- *	   item_author_item per account gives its newest item, the heads go into
- *	   a binary max-heap, and the page is drained from the heap.  Only a
- *	   popped account's scan is positioned again, and it then streams its
- *	   items while they beat the next head, so the merge reads about
- *	   page_size + accounts entries; an account whose newest item is older
- *	   than the page is never read past its probe.
+ *	1. first page (0.3.0): the threshold algorithm over item_bound, the
+ *	   authors' upper bounds of their newest item (fg_items.c keeps them):
+ *	   walk the bounds from the highest down, read the items of the viewer's
+ *	   accounts met on the way while they can enter the page, stop at the
+ *	   first bound at or below the page's worst item; past a budget, look
+ *	   the remaining accounts' bounds up one by one (FeedBounded).
+ *	2. later page: walk item_pkey backwards from the cursor and keep the
+ *	   entries whose author (read from the index tuple) is one of the
+ *	   viewer's accounts (a bitmap filter, then a binary search); no heap
+ *	   visit for other authors.  Past FG_FEED_DEEP_RATIO * (page_size +
+ *	   accounts) entries, a k-way merge below where the scan stopped: one
+ *	   backward probe of item_author_item per account, the heads in a
+ *	   binary max-heap, a popped account's scan streaming its items while
+ *	   they beat the next head (FeedMerge).
+ *	   On a 0.2.0 catalog (no item_bound) a first page takes this plan too,
+ *	   with the budget FG_FEED_SCAN_RATIO.
  *
  * Each page states how much it read in a DEBUG1 message.  Everything is read
  * through the indexes under the active snapshot, as the other reads do.
