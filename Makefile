@@ -34,6 +34,7 @@ OBJS = \
 	src/fg_states_read.o \
 	src/fg_discovery.o \
 	src/fg_feed.o \
+	src/fg_items.o \
 	src/fg_mutual.o \
 	src/fg_pages.o \
 	\

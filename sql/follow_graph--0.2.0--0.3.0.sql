@@ -121,20 +121,20 @@ $guard$;
 
 -- == home feed: author recency ==
 -- sql/install/85_feed_bound.sql (after discovery, so that the extension's
--- config-table list matches an upgraded catalog): an upper bound of each
--- author's newest item, filled from the items already published (the exact newest id, which is an
+-- config-table list matches an upgraded catalog): upper bounds of each
+-- author's newest item (append-only for publishers), filled from the items already published (the exact newest id, which is an
 -- upper bound).  Until this runs, the 0.3.0 library reads a 0.2.0 catalog
 -- with the 0.2.0 plans of feed().
 CREATE TABLE follow_graph.item_bound (
 	author		bigint		NOT NULL,
-	newest		bigint		NOT NULL,
-	CONSTRAINT item_bound_pkey PRIMARY KEY (author) INCLUDE (newest)
+	newest		bigint		NOT NULL
 );
+CREATE INDEX item_bound_author ON follow_graph.item_bound (author, newest);
 CREATE INDEX item_bound_newest ON follow_graph.item_bound (newest) INCLUDE (author);
 
 REVOKE ALL ON follow_graph.item_bound FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('follow_graph.item_bound', '');
-COMMENT ON TABLE follow_graph.item_bound IS 'follow_graph storage: per author, an upper bound of its newest item id (the home feed skips authors older than the page)';
+COMMENT ON TABLE follow_graph.item_bound IS 'follow_graph storage: per author, upper bounds of its newest item id, the highest one counting (the home feed skips authors older than the page)';
 
 -- Publishers of the 0.3.0 library keep no bound until this commits: wait
 -- for those in flight (their items are then seen by the fill below, which

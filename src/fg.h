@@ -112,6 +112,7 @@ extern void FgStripeCacheStore(int64 account, ItemPointer tid);
 
 /* fg_direct.c: edge and stripe writes without the executor */
 extern void FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas);
+extern void FgDirectStripeAddCommuting(int64 account, const int64 *deltas, int ndeltas);
 extern bool FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee);
 extern void FgDirectEdgeDelete(Relation heap, ItemPointer tid);
 extern bool FgDirectMutualPair(int64 a, int64 b, bool mutual);
@@ -121,9 +122,16 @@ extern bool FgDirectMutualPair(int64 a, int64 b, bool mutual);
 #define FG_ITEM_PKEY			"item_pkey"				/* (item) INCLUDE (author) */
 #define FG_ITEM_AUTHOR_ITEM		"item_author_item"		/* (author, item) */
 #define FG_ITEM_BOUND_TABLE		"item_bound"			/* 0.3.0 */
-#define FG_ITEM_BOUND_PKEY		"item_bound_pkey"		/* (author) INCLUDE (newest) */
+#define FG_ITEM_BOUND_AUTHOR	"item_bound_author"		/* (author, newest) */
 #define FG_ITEM_BOUND_NEWEST	"item_bound_newest"		/* (newest) INCLUDE (author) */
 extern int64 FgRemoveAccountItems(int64 account);
+
+/* fg_items.c: direct writes of items and author-recency bounds */
+extern int	FgDirectItemInsert(int64 author, int64 item);
+extern bool FgDirectItemDelete(int64 author, int64 item);
+extern bool FgBoundInstalled(void);
+extern void FgBoundCover(int64 author, int64 item);
+extern void FgBoundRemove(int64 account);
 
 /* fg_states.c: account writers' parts of remove_account() and import_edges() */
 extern bool FgStatesInstalled(void);

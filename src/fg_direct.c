@@ -252,14 +252,29 @@ StripeWriteSql(ItemPointer tid, int64 account, int32 stripe,
  */
 static bool
 StripeLockFree(Relation heap, Relation index, int64 account,
-			   TupleTableSlot *lockslot)
+			   TupleTableSlot *lockslot, bool commuting)
 {
-	Snapshot	snapshot = RegisterSnapshot(StatementSnapshot());
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
+	Snapshot	xact = NULL;
+	Snapshot	snapshot;
 	TupleTableSlot *slot = table_slot_create(heap, NULL);
 	IndexScanDesc scan;
 	ScanKeyData key;
 	bool		found = false;
+
+	/*
+	 * A commuting writer under REPEATABLE READ or SERIALIZABLE reads the
+	 * committed stripes (no predicate locks: the count is not a read of the
+	 * transaction) and takes only one its snapshot sees unchanged, so that
+	 * its own reads of the count stay those of its snapshot.
+	 */
+	if (commuting && xact_snapshot)
+	{
+		xact = GetTransactionSnapshot();
+		snapshot = SnapshotSelf;
+	}
+	else
+		snapshot = RegisterSnapshot(StatementSnapshot());
 
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
 				Int64GetDatum(account));
@@ -271,6 +286,11 @@ StripeLockFree(Relation heap, Relation index, int64 account,
 		TM_Result	res;
 		ItemPointerData tid = slot->tts_tid;
 
+		if (xact != NULL && !table_tuple_satisfies_snapshot(heap, slot, xact))
+		{
+			ExecClearTuple(slot);
+			continue;			/* changed since the snapshot: skip it */
+		}
 		res = table_tuple_lock(heap, &tid, snapshot, lockslot,
 							   GetCurrentCommandId(true), LockTupleExclusive,
 							   LockWaitSkip,
@@ -284,11 +304,11 @@ StripeLockFree(Relation heap, Relation index, int64 account,
 			case TM_WouldBlock:
 				break;			/* held by another writer: skip it */
 			case TM_Updated:
-				if (xact_snapshot)
+				if (xact_snapshot && !commuting)
 					FgSerializationFailure();
 				break;			/* not reached under READ COMMITTED */
 			case TM_Deleted:
-				if (xact_snapshot)
+				if (xact_snapshot && !commuting)
 					ereport(ERROR,
 							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 							 errmsg("could not serialize access due to concurrent delete")));
@@ -303,7 +323,8 @@ StripeLockFree(Relation heap, Relation index, int64 account,
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	UnregisterSnapshot(snapshot);
+	if (xact == NULL)
+		UnregisterSnapshot(snapshot);
 	return found;
 }
 
@@ -349,8 +370,8 @@ FreeStripeNumber(Relation heap, Relation index, int64 account)
  * number, as the SQL statements the pair writers ran through SPI before
  * 0.3.0 did.  Inside SPI_connect (the SQL path of StripeWriteSql).
  */
-void
-FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
+static void
+StripeAdd(int64 account, const int64 *deltas, int ndeltas, bool commuting)
 {
 	Relation	heap = FgOpenTable(FG_COUNTER_TABLE, RowExclusiveLock);
 	Relation	index = FgOpenIndex(FG_COUNTER_PKEY, RowExclusiveLock);
@@ -381,7 +402,7 @@ FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
 		UnregisterSnapshot(snapshot);
 	}
 	if (!locked)
-		locked = StripeLockFree(heap, index, account, slot);
+		locked = StripeLockFree(heap, index, account, slot, commuting);
 
 	if (!CounterDirectOk(heap))
 	{
@@ -432,6 +453,29 @@ FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, NoLock);
 	table_close(heap, NoLock);
+}
+
+/*
+ * Add deltas to a stripe of the account, as the pair writers' statements
+ * did: under REPEATABLE READ and SERIALIZABLE a stripe updated after the
+ * snapshot fails with 40001, as FOR UPDATE does.
+ */
+void
+FgDirectStripeAdd(int64 account, const int64 *deltas, int ndeltas)
+{
+	StripeAdd(account, deltas, ndeltas, false);
+}
+
+/*
+ * Add deltas to a stripe of the account, skipping (under REPEATABLE READ
+ * and SERIALIZABLE) a stripe updated after the snapshot instead of failing:
+ * for writers whose only conflict would be the count, which commutes (the
+ * item count of publish() and unpublish()).
+ */
+void
+FgDirectStripeAddCommuting(int64 account, const int64 *deltas, int ndeltas)
+{
+	StripeAdd(account, deltas, ndeltas, true);
 }
 
 /*

@@ -11,23 +11,24 @@
  * feed(viewer) merges the items of the viewer's followees (the visible
  * edges of follow_graph.edge, which already leave out blocks, pending
  * requests and deactivated accounts) and of the viewer, minus the accounts
- * the viewer actively mutes, highest id first.  Two strategies answer a
- * page, the first bounded so that it never costs more than a fraction of the
- * second:
+ * the viewer actively mutes, highest id first.
  *
- *	1. newest-items scan: walk item_pkey backwards from the cursor and keep
- *	   the entries whose author (read from the index tuple) is in the viewer's
- *	   sorted account set.  Entries of other authors cost a binary search
- *	   each and no heap visit.  When the viewer's accounts publish a fair
- *	   share of all items, the page fills after a few thousand entries.  The
- *	   scan stops after FG_FEED_SCAN_RATIO * (page_size + accounts) entries.
- *	2. k-way merge below where the scan stopped: one backward probe of
- *	   item_author_item per account gives its newest item, the heads go into
- *	   a binary max-heap, and the page is drained from the heap.  Only a
- *	   popped account's scan is positioned again, and it then streams its
- *	   items while they beat the next head, so the merge reads about
- *	   page_size + accounts entries; an account whose newest item is older
- *	   than the page is never read past its probe.
+ *	1. first page (0.3.0): the threshold algorithm over item_bound, the
+ *	   authors' upper bounds of their newest item (fg_items.c keeps them):
+ *	   walk the bounds from the highest down, read the items of the viewer's
+ *	   accounts met on the way while they can enter the page, stop at the
+ *	   first bound at or below the page's worst item; past a budget, look
+ *	   the remaining accounts' bounds up one by one (FeedBounded).
+ *	2. later page: walk item_pkey backwards from the cursor and keep the
+ *	   entries whose author (read from the index tuple) is one of the
+ *	   viewer's accounts (a bitmap filter, then a binary search); no heap
+ *	   visit for other authors.  Past FG_FEED_DEEP_RATIO * (page_size +
+ *	   accounts) entries, a k-way merge below where the scan stopped: one
+ *	   backward probe of item_author_item per account, the heads in a
+ *	   binary max-heap, a popped account's scan streaming its items while
+ *	   they beat the next head (FeedMerge).
+ *	   On a 0.2.0 catalog (no item_bound) a first page takes this plan too,
+ *	   with the budget FG_FEED_SCAN_RATIO.
  *
  * Each page states how much it read in a DEBUG1 message.  Everything is read
  * through the indexes under the active snapshot, as the other reads do.
@@ -61,6 +62,14 @@
 /* Budget of the newest-items scan, in entries per account and page row. */
 #define FG_FEED_SCAN_RATIO 16
 
+/*
+ * Budget of a later page's newest-items scan, in entries per account and
+ * page row: about what one descent of the merge costs.
+ */
+#ifndef FG_FEED_DEEP_RATIO
+#define FG_FEED_DEEP_RATIO 32
+#endif
+
 /* Attribute numbers of follow_graph.mute. */
 #define FG_MUTE_ATT_MUTED		2
 #define FG_MUTE_ATT_EXPIRES_AT	5
@@ -73,9 +82,7 @@ PG_FUNCTION_INFO_V1(fg_author_items);
 PG_FUNCTION_INFO_V1(fg_item_count);
 
 static SPIPlanPtr plan_publish = NULL;
-static SPIPlanPtr plan_unpublish = NULL;
 static SPIPlanPtr plan_insert_item = NULL;
-static SPIPlanPtr plan_delete_item = NULL;
 static SPIPlanPtr plan_forget = NULL;
 static SPIPlanPtr plan_remove_items = NULL;
 
@@ -107,21 +114,9 @@ static const char *const sql_publish =
 "  ON CONFLICT (item) DO NOTHING RETURNING 1),"
 FG_ITEM_COUNTER;
 
-static const char *const sql_unpublish =
-"WITH changed AS ("
-"  DELETE FROM follow_graph.item AS i"
-"  WHERE i.item OPERATOR(pg_catalog.=) $2"
-"    AND i.author OPERATOR(pg_catalog.=) $1 RETURNING 1),"
-FG_ITEM_COUNTER;
-
 static const char *const sql_insert_item =
 "INSERT INTO follow_graph.item (author, item) VALUES ($1, $2)"
 " ON CONFLICT (item) DO NOTHING";
-
-static const char *const sql_delete_item =
-"DELETE FROM follow_graph.item AS i"
-" WHERE i.item OPERATOR(pg_catalog.=) $2"
-"   AND i.author OPERATOR(pg_catalog.=) $1";
 
 /*
  * Delete a set of items ($1: the bound, or $2: the author) and take their
@@ -159,17 +154,6 @@ static const char *const sql_remove_items =
 FG_ITEMS_UNCOUNT;
 
 static const Oid item_types[] = {INT8OID, INT8OID, INT8OID};
-
-static SPIPlanPtr plan_raise_bound = NULL;
-
-/*
- * Raise the author's bound ($1) to the item ($2), or create it.  Under READ
- * COMMITTED a concurrent raise is waited for and the higher one kept.
- */
-static const char *const sql_raise_bound =
-"INSERT INTO follow_graph.item_bound AS b (author, newest) VALUES ($1, $2)"
-" ON CONFLICT (author) DO UPDATE SET newest = excluded.newest"
-" WHERE b.newest OPERATOR(pg_catalog.<) excluded.newest";
 
 /* An open walk over follow_graph.account_state for repeated flag lookups. */
 typedef struct FgStateReader
@@ -300,111 +284,38 @@ ItemOwner(int64 item, int64 *author)
 }
 
 /*
- * Insert (sign 1) or delete (sign -1) the row (author, item) and fix the
- * author's item count; true if a row changed.  Inside SPI_connect.
+ * Insert the row (author, item) through SQL and add one to the author's
+ * item count; true if a row was inserted.  Inside SPI_connect.  (The path
+ * for an item table with indexes of a DBA's: fg_items.c writes directly.)
  */
 static bool
-ChangeItem(int64 author, int64 item, int sign)
+InsertItemSql(int64 author, int64 item)
 {
 	Datum		values[3];
 	bool		changed;
 
 	values[0] = Int64GetDatum(author);
 	values[1] = Int64GetDatum(item);
-	values[2] = Int64GetDatum(sign);
+	values[2] = Int64GetDatum(1);
 
 	if (FgStripeHeld(author))
 	{
 		/* This transaction holds a stripe: update it by ctid. */
-		if (sign > 0)
-			changed = FgSpiExecPlan(FgSpiPrepareKeep(&plan_insert_item,
-													 sql_insert_item, 2,
-													 item_types),
-									values, SPI_OK_INSERT) > 0;
-		else
-			changed = FgSpiExecPlan(FgSpiPrepareKeep(&plan_delete_item,
-													 sql_delete_item, 2,
-													 item_types),
-									values, SPI_OK_DELETE) > 0;
+		changed = FgSpiExecPlan(FgSpiPrepareKeep(&plan_insert_item,
+												 sql_insert_item, 2,
+												 item_types),
+								values, SPI_OK_INSERT) > 0;
 		if (changed)
-			FgBumpItems(author, sign);
+			FgBumpItems(author, 1);
 		return changed;
 	}
 
-	if (sign > 0)
-		FgSpiExecPlan(FgSpiPrepareKeep(&plan_publish, sql_publish, 3,
-									   item_types),
-					  values, SPI_OK_SELECT);
-	else
-		FgSpiExecPlan(FgSpiPrepareKeep(&plan_unpublish, sql_unpublish, 3,
-									   item_types),
-					  values, SPI_OK_SELECT);
+	FgSpiExecPlan(FgSpiPrepareKeep(&plan_publish, sql_publish, 3, item_types),
+				  values, SPI_OK_SELECT);
 	changed = FgSpiGetInt64(0, 1) > 0;
 	if (changed && !FgStripeRemember(author, 0, 2))
-		FgBumpItems(author, sign);	/* no free stripe: a new one */
+		FgBumpItems(author, 1);	/* no free stripe: a new one */
 	return changed;
-}
-
-/*
- * Is the author-recency table of 0.3.0 there?  (A 0.2.0 catalog, before
- * ALTER EXTENSION UPDATE, has none: publish does not keep bounds and feed
- * uses the 0.2.0 plans.)
- */
-static bool
-BoundInstalled(void)
-{
-	return OidIsValid(FgRelationIdIfExists(FG_ITEM_BOUND_TABLE));
-}
-
-/*
- * Does a committed bound of the author already cover the item?  Read with
- * the latest snapshot: a bound committed before this check is seen by every
- * snapshot that sees this transaction's item, and bounds only grow.
- */
-static bool
-BoundCovers(int64 author, int64 item)
-{
-	Relation	heap = FgOpenTable(FG_ITEM_BOUND_TABLE, AccessShareLock);
-	Relation	index = FgOpenIndex(FG_ITEM_BOUND_PKEY, AccessShareLock);
-	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
-	IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
-	TupleTableSlot *slot = table_slot_create(heap, NULL);
-	ScanKeyData key;
-	bool		covers = false;
-
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum(author));
-	index_rescan(scan, &key, 1, NULL, 0);
-	if (index_getnext_slot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-
-		covers = DatumGetInt64(slot_getattr(slot, 2, &isnull)) >= item;
-	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	UnregisterSnapshot(snapshot);
-	index_close(index, NoLock);
-	table_close(heap, NoLock);
-	return covers;
-}
-
-/*
- * Make the author's bound at least the item, in this transaction (inside
- * SPI_connect).  Most publishes of an active author find it covered.
- */
-static void
-RaiseBound(int64 author, int64 item)
-{
-	Datum		values[2];
-
-	if (!BoundInstalled() || BoundCovers(author, item))
-		return;
-	values[0] = Int64GetDatum(author);
-	values[1] = Int64GetDatum(item);
-	FgSpiExecPlan(FgSpiPrepareKeep(&plan_raise_bound, sql_raise_bound, 2,
-								   item_types),
-				  values, SPI_OK_INSERT);
 }
 
 /*
@@ -417,33 +328,49 @@ fg_publish(PG_FUNCTION_ARGS)
 	int64		author = FgGetIdArg(fcinfo, 0, "author");
 	int64		item = FgGetIdArg(fcinfo, 1, "item");
 	bool		changed;
+	int			direct;
 
 	CheckAuthorActive(author);
 	SPI_connect();
-	for (;;)
+	direct = FgDirectItemInsert(author, item);
+	if (direct >= 0)
 	{
-		int64		owner;
-
-		changed = ChangeItem(author, item, 1);
+		changed = direct > 0;
 		if (changed)
-			break;
+		{
+			int64		deltas[5] = {0, 0, 0, 0, 1};
 
-		/*
-		 * The id exists (ON CONFLICT waited for its inserter).  If it was
-		 * deleted since, try again.
-		 */
-		if (!ItemOwner(item, &owner))
-			continue;
-		if (owner != author)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("item " INT64_FORMAT " was already published by another account",
-							item),
-					 errdetail("Item ids are unique across all authors.")));
-		break;
+			FgDirectStripeAddCommuting(author, deltas, 5);
+		}
+	}
+	else
+	{
+		/* The item table has indexes of a DBA's: write through SQL. */
+		for (;;)
+		{
+			int64		owner;
+
+			changed = InsertItemSql(author, item);
+			if (changed)
+				break;
+
+			/*
+			 * The id exists (ON CONFLICT waited for its inserter).  If it
+			 * was deleted since, try again.
+			 */
+			if (!ItemOwner(item, &owner))
+				continue;
+			if (owner != author)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("item " INT64_FORMAT " was already published by another account",
+								item),
+						 errdetail("Item ids are unique across all authors.")));
+			break;
+		}
 	}
 	if (changed)
-		RaiseBound(author, item);
+		FgBoundCover(author, item);
 	SPI_finish();
 	PG_RETURN_BOOL(changed);
 }
@@ -459,7 +386,13 @@ fg_unpublish(PG_FUNCTION_ARGS)
 	bool		changed;
 
 	SPI_connect();
-	changed = ChangeItem(author, item, -1);
+	changed = FgDirectItemDelete(author, item);
+	if (changed)
+	{
+		int64		deltas[5] = {0, 0, 0, 0, -1};
+
+		FgDirectStripeAddCommuting(author, deltas, 5);
+	}
 	SPI_finish();
 	PG_RETURN_BOOL(changed);
 }
@@ -491,6 +424,7 @@ int64
 FgRemoveAccountItems(int64 account)
 {
 	Datum		value = Int64GetDatum(account);
+	int64		n;
 
 	/* A catalog still at 0.1.0 (before ALTER EXTENSION UPDATE) has no items. */
 	if (!FgStatesInstalled())
@@ -499,7 +433,9 @@ FgRemoveAccountItems(int64 account)
 	FgSpiExecPlan(FgSpiPrepareKeep(&plan_remove_items, sql_remove_items, 1,
 								   item_types),
 				  &value, SPI_OK_SELECT);
-	return FgSpiGetInt64(0, 1);
+	n = FgSpiGetInt64(0, 1);
+	FgBoundRemove(account);
+	return n;
 }
 
 /*
@@ -625,6 +561,7 @@ typedef struct FeedPage
 	FeedHead   *top;
 	int			ntop;
 	char	   *visited;		/* per account: its items were read */
+	uint64	   *filter;			/* FG_FEED_FILTER_BITS bits: hashes of accounts */
 	FgScan	   *items;			/* over item_author_item */
 	bool		has_before;
 	int64		before;
@@ -663,6 +600,43 @@ FindAccount(const int64 *accounts, int n, int64 id)
 			hi = mid - 1;
 	}
 	return -1;
+}
+
+/* Bits of the account filter of the newest-items scan (a power of 2). */
+#define FG_FEED_FILTER_BITS 65536
+
+/*
+ * The filter bit of an id (a 64-bit mix, so that ids with common low bits
+ * spread).
+ */
+static inline uint32
+FilterBit(int64 id)
+{
+	uint64		x = (uint64) id;
+
+	x ^= x >> 33;
+	x *= UINT64CONST(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return (uint32) (x & (FG_FEED_FILTER_BITS - 1));
+}
+
+/*
+ * A bitmap of the accounts' filter bits: an author whose bit is clear is not
+ * one of them, without a binary search (most entries of a newest-items scan
+ * are someone else's).
+ */
+static uint64 *
+BuildFilter(const int64 *accounts, int n)
+{
+	uint64	   *filter = palloc0(FG_FEED_FILTER_BITS / 8);
+
+	for (int i = 0; i < n; i++)
+	{
+		uint32		b = FilterBit(accounts[i]);
+
+		filter[b / 64] |= UINT64CONST(1) << (b % 64);
+	}
+	return filter;
 }
 
 /*
@@ -738,6 +712,17 @@ FeedAccounts(int64 viewer, int *n)
 	table_close(edges, NoLock);
 	*n = out;
 	return ids;
+}
+
+/*
+ * May the author be one of the page's accounts?  (False: certainly not.)
+ */
+static inline bool
+FilterHas(FeedPage *fp, int64 author)
+{
+	uint32		b = FilterBit(author);
+
+	return (fp->filter[b / 64] & (UINT64CONST(1) << (b % 64))) != 0;
 }
 
 /*
@@ -819,6 +804,8 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 			*bound = item;
 			*bound_shown = false;
 		}
+		if (!FilterHas(fp, author))
+			continue;
 		pos = FindAccount(fp->accounts, fp->naccounts, author);
 		if (pos < 0)
 			continue;
@@ -1092,6 +1079,7 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 	{
 		bool		isnull;
 		int64		newest;
+		int64		author;
 		int			pos;
 
 		if ((++fp->stats.bounds & 1023) == 0)
@@ -1105,10 +1093,11 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 			done = false;
 			break;
 		}
-		pos = FindAccount(fp->accounts, fp->naccounts,
-						  DatumGetInt64(index_getattr(scan->xs_itup, 2,
-													  scan->xs_itupdesc,
-													  &isnull)));
+		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
+											 scan->xs_itupdesc, &isnull));
+		if (!FilterHas(fp, author))
+			continue;
+		pos = FindAccount(fp->accounts, fp->naccounts, author);
 		if (pos >= 0 && !fp->visited[pos])
 			FeedReadAccount(fp, pos);
 	}
@@ -1147,7 +1136,7 @@ static void
 FeedProbeBounds(FeedPage *fp)
 {
 	Relation	heap = FgOpenTable(FG_ITEM_BOUND_TABLE, AccessShareLock);
-	Relation	index = FgOpenIndex(FG_ITEM_BOUND_PKEY, AccessShareLock);
+	Relation	index = FgOpenIndex(FG_ITEM_BOUND_AUTHOR, AccessShareLock);
 	IndexScanDesc scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(), 1, 0);
 	FeedBound  *b = palloc_extended(Max(fp->naccounts, 1) * sizeof(FeedBound),
 									MCXT_ALLOC_HUGE);
@@ -1268,6 +1257,7 @@ fg_feed(PG_FUNCTION_ARGS)
 	}
 
 	fp.accounts = FeedAccounts(viewer, &fp.naccounts);
+	fp.filter = BuildFilter(fp.accounts, fp.naccounts);
 	fp.checked = palloc0(Max(fp.naccounts, 1));
 	fp.has_before = has_before;
 	fp.before = before;
@@ -1277,27 +1267,27 @@ fg_feed(PG_FUNCTION_ARGS)
 	{
 		/* nothing is below the lowest id */
 	}
-	else if (fp.naccounts > 0 && BoundInstalled())
+	else if (fp.naccounts > 0 && FgBoundInstalled() && !has_before)
+	{
+		/* A first page: the bounded plan. */
+		FeedBounded(&fp, heap);
+	}
+	else if (fp.naccounts > 0 && has_before)
 	{
 		/*
-		 * A later page first scans the newest items below the cursor (cheap
-		 * where the viewer's accounts publish densely, and as cheap deep as
-		 * at the top), then walks the bounds below where the scan stopped:
-		 * every account whose bound is above a cursor needs a descent.
+		 * A later page scans the newest items below the cursor: it reads
+		 * about the entries a first page's walk reads, as cheap deep as at
+		 * the top, with no descent.  Where the viewer's accounts publish too
+		 * thinly for that, it stops after about the cost of a descent per
+		 * account (FG_FEED_DEEP_RATIO entries each) and merges below where
+		 * it stopped: one descent per account.  (Every account whose bound
+		 * is above the cursor may have items below it: the bounds cannot
+		 * narrow a later page.)
 		 */
-		if (!has_before ||
-			!FeedScanNewest(&fp, heap, has_before, before,
-							(int64) FG_FEED_SCAN_RATIO * (fp.want + fp.naccounts),
+		if (!FeedScanNewest(&fp, heap, has_before, before,
+							(int64) FG_FEED_DEEP_RATIO * (fp.want + fp.naccounts),
 							&bound, &bound_shown))
-		{
-			if (has_before)
-			{
-				/* below the bound, or from it when the scan did not show it */
-				fp.before = (bound_shown || bound == PG_INT64_MAX) ? bound : bound + 1;
-				fp.has_before = true;
-			}
-			FeedBounded(&fp, heap);
-		}
+			FeedMerge(&fp, heap, bound, !bound_shown);
 	}
 	else if (fp.naccounts > 0 &&
 		!FeedScanNewest(&fp, heap, has_before, before,

@@ -3,6 +3,7 @@
 # R-MAT graph.
 #
 #   bash test/bench/feed.sh [--scale N] [--items M] [--duration S] [--reps R] [--smoke]
+#                           [--only feed|publish]
 #
 # Uses the database run.sh loaded (FG_BENCH_DB, default fg_bench_N; loaded
 # first with a minimal run.sh if missing), adds M items (default 5,000,000;
@@ -26,7 +27,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${BENCH_OUT:-$here/out}
-scale=18 items=5000000 duration=5 reps=3 smoke=0
+scale=18 items=5000000 duration=5 reps=3 smoke=0 only=all
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--scale) scale=$2; shift ;;
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--duration) duration=$2; shift ;;
 	--reps) reps=$2; shift ;;
 	--smoke) smoke=1 ;;
+	--only) only=$2; shift ;;
 	*) echo "feed.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -142,6 +144,7 @@ bench_once() {	# op side rep
 }
 say "== feed.sh: timing (pgbench -M prepared, $reps runs of ${duration}s per side)"
 for r in $(seq "$reps"); do
+	[ "$only" != publish ] || break
 	for t in $targets; do
 		bench_once "feed_$t" ext "$r"
 		bench_once "page20_$t" ext "$r"
@@ -153,6 +156,7 @@ for r in $(seq "$reps"); do
 done
 # publish last: its items would change the feeds timed above.
 for r in $(seq "$reps"); do
+	[ "$only" != feed ] || break
 	bench_once publish ext "$r"
 	bench_once publish base "$r"
 done
