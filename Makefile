@@ -35,6 +35,7 @@ OBJS = \
 	src/fg_feed.o \
 	src/fg_mutual.o \
 	src/fg_pages.o \
+	src/fg_probe.o \
 	\
 	src/idset.o \
 	src/idset_format.o \
