@@ -75,6 +75,15 @@ SELECT count(*) FROM (SELECT follow(5, g) FROM unnest('{2,3,999,240999,241001,90
 SELECT count(*) FROM known_followers(5, 1);
 SELECT count(*) FROM (SELECT follow(g, 1) FROM unnest('{2,240999}'::bigint[]) AS g) AS s;
 SELECT array_agg(x) FROM known_followers(5, 1) AS x;
+-- under SERIALIZABLE the probes predicate-lock the leaf pages they read, as
+-- an index scan does, so that a later insert of a key they missed conflicts
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT array_agg(x) FROM known_followers(5, 1) AS x;
+SELECT locktype, count(*) > 0 AS locked FROM pg_locks
+WHERE mode = 'SIReadLock' AND pid = pg_backend_pid()
+  AND relation = 'follow_graph.edge_followee_follower'::regclass
+GROUP BY 1;
+COMMIT;
 
 -- churn: 200 followers of 1 that the viewers follow unfollow and follow
 -- again three times (dead versions of the same index key, on heap pages no
