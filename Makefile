@@ -37,6 +37,7 @@ OBJS = \
 	src/fg_items.o \
 	src/fg_mutual.o \
 	src/fg_pages.o \
+	src/fg_probe.o \
 	\
 	src/idset.o \
 	src/idset_format.o \

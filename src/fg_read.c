@@ -27,6 +27,7 @@
 #include "utils/tuplestore.h"
 
 #include "fg.h"
+#include "fg_probe.h"
 
 /* How many steps a set walk takes before it re-descends the btree. */
 #define FG_GALLOP_STEPS 8
@@ -695,9 +696,28 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 	sb = FgScanBegin(heap, SideIndex(side_b), ForwardScanDirection, false);
 	SeekSide(sa, side_a, has_after, after);
 
-	if (size_a * FG_PROBE_RATIO < size_b)
+	if (size_a * FG_PROBE_RATIO < size_b && FgProbeSupported(sb->index))
 	{
-		/* Walk the small side, probe the large one. */
+		FgProbe		probe;
+
+		/*
+		 * Walk the small side, probe the large one, one leaf page per probe
+		 * (fg_probe.c).
+		 */
+		FgProbeBegin(&probe, heap, sb->index, side_b.owner);
+		while (n < page_size && FgScanNextId(sa, &a))
+		{
+			if (FgProbeFind(&probe, a))
+			{
+				EmitId(rsinfo, a);
+				n++;
+			}
+		}
+		FgProbeEnd(&probe);
+	}
+	else if (size_a * FG_PROBE_RATIO < size_b)
+	{
+		/* The same with a descent per probe (an index built otherwise). */
 		while (n < page_size && FgScanNextId(sa, &a))
 		{
 			if (FgScanProbe(sb, side_b.owner, a))

@@ -1,0 +1,441 @@
+/*
+ * fg_probe.c
+ *		Equality probes of many (owner, id) keys into one owner's range of a
+ *		two-column int8 btree of the edge table, reading one leaf page per
+ *		probe instead of descending from the root each time.
+ *
+ * known_followers(viewer, celebrity) walks the viewer's followees and looks
+ * each up among the celebrity's followers: a hundred probes into one owner's
+ * range, which covers a few hundred leaf pages under one or two pages of the
+ * level above.  An ordinary index scan pays a descent from the root per
+ * probe (three pages, about thirty comparisons through the fmgr).  Here the
+ * level-1 page above the range is read once and its downlinks copied; each
+ * probe then picks its leaf from the copy and reads that page alone,
+ * comparing the int8 keys inline.
+ *
+ * Correctness against concurrent changes of the tree is the Lehman-Yao
+ * argument nbtree's own scans rely on: keys only ever move right (a page
+ * split moves the upper half to a new right sibling, a page deletion hands
+ * the deleted page's key space to its right sibling), so a downlink copied
+ * earlier leads to the right leaf or to one left of it, from which we move
+ * right while the key is beyond the page's high key or the page is being
+ * deleted.  A deleted page is not recycled while a snapshot that could have
+ * seen its downlink is held, and ours is held for the whole call.  The copy
+ * serves keys between the one that led to it and its high key; any other key
+ * descends again.
+ *
+ * Visibility is judged as by FgScanNextId: from the visibility map when
+ * the heap page is all-visible (with the index-only scan's predicate lock on
+ * the heap page under SERIALIZABLE), else from the heap tuple.  The leaf
+ * page is predicate-locked as nbtree's scans do, so a serializable probe
+ * that finds nothing still conflicts with a later insert of the key.
+ */
+#include "postgres.h"
+
+#include "access/nbtree.h"
+#include "access/relscan.h"
+#include "access/tableam.h"
+#include "access/visibilitymap.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/predicate.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "fg.h"
+#include "fg_probe.h"
+
+/* 16 added the heap relation to _bt_getroot() (for the lock on recycling). */
+#if PG_VERSION_NUM >= 160000
+#define FgBtGetRoot(index, heap)	_bt_getroot((index), (heap), BT_READ)
+#else
+#define FgBtGetRoot(index, heap)	_bt_getroot((index), BT_READ)
+#endif
+
+/*
+ * Compare the key (a, b) with a tuple's key columns as _bt_compare does
+ * for a search key without a heap TID: truncated columns of a pivot are
+ * minus infinity, and a pivot equal on both columns whose heap TID was
+ * truncated is below the key (all its equals are to its right).
+ */
+static int
+KeyCompare(Relation index, int64 a, int64 b, IndexTuple itup, bool pivot)
+{
+	TupleDesc	desc = RelationGetDescr(index);
+	int			natts = pivot ? BTreeTupleGetNAtts(itup, index) : 2;
+	bool		isnull;
+	int64		v;
+
+	if (natts == 0)
+		return 1;
+	v = DatumGetInt64(index_getattr(itup, 1, desc, &isnull));
+	Assert(!isnull);
+	if (a != v)
+		return a < v ? -1 : 1;
+	if (natts == 1)
+		return 1;
+	v = DatumGetInt64(index_getattr(itup, 2, desc, &isnull));
+	Assert(!isnull);
+	if (b != v)
+		return b < v ? -1 : 1;
+	if (pivot && BTreeTupleGetHeapTID(itup) == NULL)
+		return 1;
+	return 0;
+}
+
+/*
+ * The same comparison against a pivot copied from a level-1 page.
+ */
+static int
+SepCompare(const FgProbeSep *sep, int64 a, int64 b)
+{
+	if (sep->natts == 0)
+		return 1;
+	if (a != sep->a)
+		return a < sep->a ? -1 : 1;
+	if (sep->natts == 1)
+		return 1;
+	if (b != sep->b)
+		return b < sep->b ? -1 : 1;
+	return sep->tid_truncated ? 1 : 0;
+}
+
+/*
+ * Copy a pivot tuple's key columns.
+ */
+static void
+CopySep(Relation index, IndexTuple itup, FgProbeSep *sep)
+{
+	TupleDesc	desc = RelationGetDescr(index);
+	bool		isnull;
+
+	sep->natts = BTreeTupleGetNAtts(itup, index);
+	sep->a = sep->natts >= 1 ?
+		DatumGetInt64(index_getattr(itup, 1, desc, &isnull)) : 0;
+	sep->b = sep->natts >= 2 ?
+		DatumGetInt64(index_getattr(itup, 2, desc, &isnull)) : 0;
+	sep->tid_truncated = BTreeTupleGetHeapTID(itup) == NULL;
+}
+
+/*
+ * Must we move right from this page to find (a, b)?  Yes past a page being
+ * deleted, or when the key is beyond the page's high key.
+ */
+static bool
+MustMoveRight(FgProbe *p, Page page, int64 a, int64 b)
+{
+	BTPageOpaque opaque = BTPageGetOpaque(page);
+
+	if (P_IGNORE(opaque))
+		return true;
+	if (P_RIGHTMOST(opaque))
+		return false;
+	return KeyCompare(p->index, a, b,
+					  (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)),
+					  true) > 0;
+}
+
+/*
+ * Step to the right sibling of the page in buf (which must have one).
+ */
+static Buffer
+MoveRight(FgProbe *p, Buffer buf)
+{
+	BTPageOpaque opaque = BTPageGetOpaque(BufferGetPage(buf));
+
+	if (P_RIGHTMOST(opaque))
+		elog(ERROR, "fell off the end of index \"%s\"",
+			 RelationGetRelationName(p->index));
+	return _bt_relandgetbuf(p->index, buf, opaque->btpo_next, BT_READ);
+}
+
+/*
+ * Descend from the root towards (a, b) and copy the downlinks of the level-1
+ * page on the way (or, in a one-page tree, remember the root leaf).
+ */
+static void
+Descend(FgProbe *p, int64 a, int64 b)
+{
+	Buffer		buf = FgBtGetRoot(p->index, p->heap);
+
+	p->nchild = 0;
+	p->have_copy = true;
+	p->low_a = a;
+	p->low_b = b;
+	p->high.natts = 0;
+	p->rightmost = true;
+	if (!BufferIsValid(buf))
+		return;					/* empty index: every probe misses */
+
+	for (;;)
+	{
+		Page		page = BufferGetPage(buf);
+		BTPageOpaque opaque = BTPageGetOpaque(page);
+		OffsetNumber low;
+		OffsetNumber high;
+		OffsetNumber maxoff;
+
+		CHECK_FOR_INTERRUPTS();
+		if (MustMoveRight(p, page, a, b))
+		{
+			buf = MoveRight(p, buf);
+			continue;
+		}
+		if (P_ISLEAF(opaque))
+		{
+			/* The root is a leaf: the tree is one page (for now). */
+			p->child[0] = BufferGetBlockNumber(buf);
+			p->sep[0].natts = 0;
+			p->nchild = 1;
+			_bt_relbuf(p->index, buf);
+			return;
+		}
+
+		maxoff = PageGetMaxOffsetNumber(page);
+		if (opaque->btpo_level == 1)
+		{
+			for (OffsetNumber off = P_FIRSTDATAKEY(opaque); off <= maxoff; off++)
+			{
+				IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
+
+				CopySep(p->index, itup, &p->sep[p->nchild]);
+				if (off == P_FIRSTDATAKEY(opaque))
+					p->sep[p->nchild].natts = 0;	/* minus infinity */
+				p->child[p->nchild] = BTreeTupleGetDownLink(itup);
+				p->nchild++;
+			}
+			p->rightmost = P_RIGHTMOST(opaque);
+			if (!p->rightmost)
+				CopySep(p->index,
+						(IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)),
+						&p->high);
+			_bt_relbuf(p->index, buf);
+			return;
+		}
+
+		/* The last downlink whose key is below (a, b); the first is -inf. */
+		low = P_FIRSTDATAKEY(opaque);
+		high = maxoff;
+		while (low < high)
+		{
+			OffsetNumber mid = low + (high - low + 1) / 2;
+
+			if (KeyCompare(p->index, a, b,
+						   (IndexTuple) PageGetItem(page, PageGetItemId(page, mid)),
+						   true) > 0)
+				low = mid;
+			else
+				high = mid - 1;
+		}
+		buf = _bt_relandgetbuf(p->index, buf,
+							   BTreeTupleGetDownLink((IndexTuple) PageGetItem(page, PageGetItemId(page, low))),
+							   BT_READ);
+	}
+}
+
+/*
+ * Can the probe use index?  A btree whose first two key columns are int8
+ * in ascending order, as every edge index is; otherwise (someone rebuilt
+ * it differently) the caller probes with an ordinary index scan.
+ */
+bool
+FgProbeSupported(Relation index)
+{
+	TupleDesc	desc = RelationGetDescr(index);
+
+	bool		heapkeyspace;
+	bool		allequalimage;
+
+	if (index->rd_rel->relam != BTREE_AM_OID ||
+		IndexRelationGetNumberOfKeyAttributes(index) != 2)
+		return false;
+	/* Suffix truncation and heap TID order (version 4 btrees) assumed. */
+	_bt_metaversion(index, &heapkeyspace, &allequalimage);
+	if (!heapkeyspace)
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (TupleDescAttr(desc, i)->atttypid != INT8OID ||
+			index->rd_indoption[i] != 0 ||
+			index->rd_indcollation[i] != InvalidOid)
+			return false;
+	return true;
+}
+
+/*
+ * Start probing owner's range of index (which FgProbeSupported accepted)
+ * under the active snapshot.
+ */
+void
+FgProbeBegin(FgProbe *p, Relation heap, Relation index, int64 owner)
+{
+	Assert(FgProbeSupported(index));
+	memset(p, 0, sizeof(FgProbe));
+	p->heap = heap;
+	p->index = index;
+	p->owner = owner;
+	p->snapshot = GetActiveSnapshot();
+	p->serializable = IsolationIsSerializable() && IsMVCCSnapshot(p->snapshot);
+	p->vmbuffer = InvalidBuffer;
+	p->fetch = table_index_fetch_begin(heap);
+	p->slot = table_slot_create(heap, NULL);
+	p->sep = palloc(sizeof(FgProbeSep) * MaxIndexTuplesPerPage);
+	p->child = palloc(sizeof(BlockNumber) * MaxIndexTuplesPerPage);
+	p->tids = palloc(sizeof(ItemPointerData) * MaxTIDsPerBTreePage);
+}
+
+/*
+ * Is any of the ntids heap tuples visible to the snapshot?
+ */
+static bool
+AnyVisible(FgProbe *p, int ntids)
+{
+	for (int i = 0; i < ntids; i++)
+	{
+		BlockNumber blk = ItemPointerGetBlockNumber(&p->tids[i]);
+		bool		call_again = false;
+		bool		all_dead = false;
+		bool		found;
+
+		if (VM_ALL_VISIBLE(p->heap, blk, &p->vmbuffer))
+		{
+			if (p->serializable)
+				PredicateLockPage(p->heap, blk, p->snapshot);
+			return true;
+		}
+		found = table_index_fetch_tuple(p->fetch, &p->tids[i], p->snapshot,
+										p->slot, &call_again, &all_dead);
+		ExecClearTuple(p->slot);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is there a visible entry (owner, id)?
+ */
+bool
+FgProbeFind(FgProbe *p, int64 id)
+{
+	int64		a = p->owner;
+	int			lo;
+	int			hi;
+	BlockNumber blk;
+	Buffer		buf;
+
+	CHECK_FOR_INTERRUPTS();
+	if (!p->have_copy ||
+		a < p->low_a || (a == p->low_a && id < p->low_b) ||
+		(!p->rightmost && SepCompare(&p->high, a, id) > 0))
+		Descend(p, a, id);
+	if (p->nchild == 0)
+		return false;
+
+	/* The last copied downlink below (a, id). */
+	lo = 0;
+	hi = p->nchild - 1;
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo + 1) / 2;
+
+		if (SepCompare(&p->sep[mid], a, id) > 0)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	blk = p->child[lo];
+	buf = _bt_relandgetbuf(p->index, InvalidBuffer, blk, BT_READ);
+
+	for (;;)
+	{
+		Page		page = BufferGetPage(buf);
+		BTPageOpaque opaque = BTPageGetOpaque(page);
+		OffsetNumber low;
+		OffsetNumber high;
+		OffsetNumber maxoff;
+		OffsetNumber off;
+		int			ntids = 0;
+		bool		more;
+
+		if (MustMoveRight(p, page, a, id))
+		{
+			buf = MoveRight(p, buf);
+			continue;
+		}
+		if (!P_ISLEAF(opaque))
+			elog(ERROR, "index \"%s\" block %u is not a leaf page",
+				 RelationGetRelationName(p->index), BufferGetBlockNumber(buf));
+		if (p->serializable)
+			PredicateLockPage(p->index, BufferGetBlockNumber(buf), p->snapshot);
+
+		/* The first item >= (a, id). */
+		maxoff = PageGetMaxOffsetNumber(page);
+		low = P_FIRSTDATAKEY(opaque);
+		high = maxoff + 1;
+		while (low < high)
+		{
+			OffsetNumber mid = low + (high - low) / 2;
+
+			if (KeyCompare(p->index, a, id,
+						   (IndexTuple) PageGetItem(page, PageGetItemId(page, mid)),
+						   false) > 0)
+				low = mid + 1;
+			else
+				high = mid;
+		}
+
+		/* The heap TIDs of every entry equal to (a, id) on this page. */
+		for (off = low; off <= maxoff; off++)
+		{
+			IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
+
+			if (KeyCompare(p->index, a, id, itup, false) != 0)
+				break;
+			if (BTreeTupleIsPosting(itup))
+			{
+				for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
+					if (ntids < MaxTIDsPerBTreePage)
+						p->tids[ntids++] = *BTreeTupleGetPostingN(itup, i);
+			}
+			else if (ntids < MaxTIDsPerBTreePage)
+				p->tids[ntids++] = itup->t_tid;
+		}
+
+		/* Equal entries may go on past a high key equal to the key. */
+		more = off > maxoff && !P_RIGHTMOST(opaque) &&
+			KeyCompare(p->index, a, id,
+					   (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)),
+					   true) == 0;
+		if (more)
+		{
+			BlockNumber next = opaque->btpo_next;
+
+			_bt_relbuf(p->index, buf);
+			if (AnyVisible(p, ntids))
+				return true;
+			buf = _bt_relandgetbuf(p->index, InvalidBuffer, next, BT_READ);
+			continue;
+		}
+		_bt_relbuf(p->index, buf);
+		return AnyVisible(p, ntids);
+	}
+}
+
+/*
+ * Release what the probes hold; the relations stay open for the caller.
+ */
+void
+FgProbeEnd(FgProbe *p)
+{
+	if (BufferIsValid(p->vmbuffer))
+		ReleaseBuffer(p->vmbuffer);
+	table_index_fetch_end(p->fetch);
+	ExecDropSingleTupleTableSlot(p->slot);
+	pfree(p->sep);
+	pfree(p->child);
+	pfree(p->tids);
+}
