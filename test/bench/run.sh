@@ -14,8 +14,10 @@
 #   --reuse          keep the database if it already holds this scale
 #   --smoke          tiny and quick: a few transactions per run, one rep,
 #                    results checked, no timing claims (CI)
-#   --all            afterwards run every other test/bench/*.sh with
-#                    --scale N [--smoke], FG_BENCH_DB and BENCH_OUT set
+#   --all            afterwards run the section benches that take the same
+#                    options (ALL_BENCHES below) with --scale N [--smoke],
+#                    FG_BENCH_DB and BENCH_OUT set; the other scripts in
+#                    test/bench take their own arguments (see each header)
 #   --growth         print the growth table from earlier runs and exit
 #   --report         no timing: print the table from this scale's last run
 #
@@ -53,6 +55,8 @@ if ! command -v "$PGBENCH" >/dev/null && [ -x /usr/lib/postgresql/15/bin/pgbench
 fi
 mkdir -p "$out"
 
+# The section benches --all runs: each takes --scale N and --smoke.
+ALL_BENCHES="states discovery feed reads reads_cpu sweep write_calls"
 OPS_ALL="follower_count following_count mutual_count followers_first followers_deep mutuals_all known_followers relationships is_following ceiling"
 ops=${ops:-$OPS_ALL}
 [ $report_only -eq 0 ] || ops=""
@@ -322,8 +326,8 @@ table=$(printf '%s\n' "$report" | awk '/^op\tclients/ { exit } { print }')
 [ $smoke -eq 1 ] && rm -f "$out/scale-$scale.tsv"
 
 if [ $all -eq 1 ]; then
-	for extra in "$here"/*.sh; do
-		case "$(basename "$extra")" in run.sh|ci.sh) continue ;; esac
+	for name in $ALL_BENCHES; do
+		extra=$here/$name.sh
 		say "== $(basename "$extra")"
 		# Each script gets the scale, --smoke, and the loaded database.
 		FG_BENCH_DB="$db" BENCH_OUT="$out" bash "$extra" --scale "$scale" \
