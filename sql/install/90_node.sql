@@ -101,9 +101,11 @@ $fn$;
 
 -- One pair write of the acting side: follow() or unfollow() here, plus a
 -- journal entry when the edge changed and the other side's partition is
--- not this node's.  version is NULL when no entry was written.
+-- not this node's.  version is NULL when no entry was written; journal says
+-- which journal holds it: 'edge' (node_journal, delivered by node_apply) or
+-- 'state' (a pending request: node_state_journal, node_state_apply).
 CREATE FUNCTION follow_graph.node_write(follower bigint, followee bigint, present boolean,
-	OUT changed boolean, OUT version bigint, OUT part integer)
+	OUT changed boolean, OUT version bigint, OUT part integer, OUT journal text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -111,6 +113,7 @@ AS $fn$
 DECLARE
 	cfg follow_graph.node_config;
 	mask integer;
+	s record;
 BEGIN
 	SELECT * INTO cfg FROM follow_graph.node_config;
 	IF NOT FOUND THEN
@@ -135,11 +138,19 @@ BEGIN
 	END IF;
 	part := hashint8(followee) & mask;
 	IF changed AND NOT part = ANY (cfg.owned) THEN
-		INSERT INTO follow_graph.node_journal AS j
-			(version, part, follower, followee, present, changed_at)
-		VALUES (nextval('follow_graph.node_version_seq'), part, follower, followee,
-				present, clock_timestamp())
-		RETURNING j.version INTO version;
+		s := follow_graph.node_rel_state(follower, followee);
+		IF s.state = 'request' THEN
+			-- A follow of a private account (as this node knows the flag).
+			journal := 'state';
+			version := follow_graph.node_state_put(part, 'rel', follower, followee, s.state, s.at);
+		ELSE
+			journal := 'edge';
+			INSERT INTO follow_graph.node_journal AS j
+				(version, part, follower, followee, present, changed_at)
+			VALUES (nextval('follow_graph.node_version_seq'), part, follower, followee,
+					present, CASE WHEN present THEN s.at ELSE clock_timestamp() END)
+			RETURNING j.version INTO version;
+		END IF;
 	END IF;
 END
 $fn$;
@@ -195,11 +206,10 @@ BEGIN
 			WHERE a.version < EXCLUDED.version
 		RETURNING true INTO fresh;
 		IF fresh THEN
-			IF e.p THEN
-				PERFORM follow_graph.follow(e.f, e.e);
-			ELSE
-				PERFORM follow_graph.unfollow(e.f, e.e);
-			END IF;
+			-- The follower's node's state of the pair (see 91_node_states.sql:
+			-- a block or an inactive account here decides how it is held).
+			PERFORM follow_graph.node_set_rel(e.f, e.e,
+				CASE WHEN e.p THEN 'edge' ELSE 'none' END, e.v, NULL);
 			applied := applied + 1;
 		END IF;
 	END LOOP;
