@@ -86,22 +86,23 @@ LANGUAGE plproxy AS $fn$
 $fn$;
 
 CREATE FUNCTION follow_graph.proxy_write(follower bigint, followee bigint, present boolean,
-	OUT changed boolean, OUT version bigint, OUT part integer, OUT journal text)
+	OUT changed boolean, OUT version bigint, OUT part integer, OUT journal text,
+	OUT at timestamptz)
 RETURNS SETOF record
 LANGUAGE plproxy AS $fn$
 	CLUSTER 'follow_graph_cluster';
 	RUN ON follow_graph.partition_hash(follower);
-	SELECT w.changed, w.version, w.part, w.journal FROM follow_graph.node_write(follower, followee, present) AS w;
+	SELECT w.changed, w.version, w.part, w.journal, w.at FROM follow_graph.node_write(follower, followee, present) AS w;
 $fn$;
 
 CREATE FUNCTION follow_graph.proxy_apply(part integer[], follower bigint[], followee bigint[],
-	present boolean[], version bigint[])
+	present boolean[], version bigint[], changed_at timestamptz[])
 RETURNS SETOF bigint
 LANGUAGE plproxy AS $fn$
 	CLUSTER 'follow_graph_cluster';
-	SPLIT part, follower, followee, present, version;
+	SPLIT part, follower, followee, present, version, changed_at;
 	RUN ON part;
-	SELECT follow_graph.node_apply(follower, followee, present, version);
+	SELECT follow_graph.node_apply(follower, followee, present, version, changed_at);
 $fn$;
 
 CREATE FUNCTION follow_graph.proxy_journal(node_part integer, max_entries integer)
@@ -158,7 +159,7 @@ $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.proxy_node_configure(integer, text, integer, integer[]),
 	follow_graph.proxy_write(bigint, bigint, boolean),
-	follow_graph.proxy_apply(integer[], bigint[], bigint[], boolean[], bigint[]),
+	follow_graph.proxy_apply(integer[], bigint[], bigint[], boolean[], bigint[], timestamptz[]),
 	follow_graph.proxy_journal(integer, integer),
 	follow_graph.proxy_ack(integer, bigint[]),
 	follow_graph.proxy_digest(integer),
@@ -291,6 +292,7 @@ DECLARE
 	es bigint[];
 	ps boolean[];
 	vs bigint[];
+	ts timestamptz[];
 	acked bigint[];
 	delivered bigint := 0;
 	round bigint;
@@ -308,8 +310,8 @@ BEGIN
 			BEGIN
 				SELECT array_agg(j.part ORDER BY j.version), array_agg(j.follower ORDER BY j.version),
 					   array_agg(j.followee ORDER BY j.version), array_agg(j.present ORDER BY j.version),
-					   array_agg(j.version ORDER BY j.version)
-				INTO parts, fs, es, ps, vs
+					   array_agg(j.version ORDER BY j.version), array_agg(j.changed_at ORDER BY j.version)
+				INTO parts, fs, es, ps, vs, ts
 				FROM follow_graph.proxy_journal(origin.node_part, batch) AS j;
 			EXCEPTION WHEN OTHERS THEN
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
@@ -331,7 +333,8 @@ BEGIN
 						ARRAY(SELECT fs[i] FROM unnest(target.idx) AS i),
 						ARRAY(SELECT es[i] FROM unnest(target.idx) AS i),
 						ARRAY(SELECT ps[i] FROM unnest(target.idx) AS i),
-						ARRAY(SELECT vs[i] FROM unnest(target.idx) AS i));
+						ARRAY(SELECT vs[i] FROM unnest(target.idx) AS i),
+						ARRAY(SELECT ts[i] FROM unnest(target.idx) AS i));
 					acked := acked || ARRAY(SELECT vs[i] FROM unnest(target.idx) AS i);
 				EXCEPTION WHEN OTHERS THEN
 					GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
@@ -664,10 +667,10 @@ BEGIN
 			IF w.journal = 'state' THEN
 				-- A pending request (the followee is private): a state entry.
 				PERFORM follow_graph.proxy_state_apply(ARRAY[w.part], ARRAY[w.version], ARRAY['rel'],
-					ARRAY[follower], ARRAY[followee], ARRAY['request'], ARRAY[NULL::timestamptz]);
+					ARRAY[follower], ARRAY[followee], ARRAY['request'], ARRAY[w.at]);
 			ELSE
 				PERFORM follow_graph.proxy_apply(ARRAY[w.part], ARRAY[follower], ARRAY[followee],
-					ARRAY[present], ARRAY[w.version]);
+					ARRAY[present], ARRAY[w.version], ARRAY[w.at]);
 			END IF;
 		EXCEPTION WHEN OTHERS THEN
 			NULL;	-- stays journaled on the acting node; drain() delivers it

@@ -622,13 +622,17 @@ CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
 -- == cluster node: states ==
 -- The same objects as sql/install/91_node_states.sql (relationship states
 -- replicated between cluster nodes), and the two functions of
--- sql/install/90_node.sql they change: node_write() gains the OUT column
--- journal (a follow of a private account journals a state entry), and
--- node_apply() applies through node_set_rel().
+-- sql/install/90_node.sql they change: node_write() gains the OUT columns
+-- journal (a follow of a private account journals a state entry) and at,
+-- and node_apply() takes the edges' times and applies through
+-- node_set_rel().
 
 DROP FUNCTION follow_graph.node_write(bigint, bigint, boolean);
+DROP FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]);
+
 CREATE FUNCTION follow_graph.node_write(follower bigint, followee bigint, present boolean,
-	OUT changed boolean, OUT version bigint, OUT part integer, OUT journal text)
+	OUT changed boolean, OUT version bigint, OUT part integer, OUT journal text,
+	OUT at timestamptz)
 RETURNS record
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -662,6 +666,7 @@ BEGIN
 	part := hashint8(followee) & mask;
 	IF changed AND NOT part = ANY (cfg.owned) THEN
 		s := follow_graph.node_rel_state(follower, followee);
+		at := s.at;
 		IF s.state = 'request' THEN
 			-- A follow of a private account (as this node knows the flag).
 			journal := 'state';
@@ -678,11 +683,8 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION follow_graph.node_write(bigint, bigint, boolean) FROM PUBLIC;
-COMMENT ON FUNCTION follow_graph.node_write(bigint, bigint, boolean) IS 'internal (cluster node): follow or unfollow on the acting side, journaling the change for the other side''s node';
-
-CREATE OR REPLACE FUNCTION follow_graph.node_apply(follower bigint[], followee bigint[],
-	present boolean[], version bigint[])
+CREATE FUNCTION follow_graph.node_apply(follower bigint[], followee bigint[],
+	present boolean[], version bigint[], changed_at timestamptz[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -701,7 +703,7 @@ BEGIN
 				  HINT = 'Run follow_graph.cluster_configure() on the router.';
 	END IF;
 	IF cardinality(follower) <> cardinality(followee) OR cardinality(follower) <> cardinality(present)
-	   OR cardinality(follower) <> cardinality(version) THEN
+	   OR cardinality(follower) <> cardinality(version) OR cardinality(follower) <> cardinality(changed_at) THEN
 		RAISE EXCEPTION 'journal arrays must have the same length'
 			USING ERRCODE = 'array_subscript_error';
 	END IF;
@@ -709,8 +711,8 @@ BEGIN
 	-- Newest entry per pair, pairs in one order so concurrent applies never
 	-- wait on each other in a cycle.
 	FOR e IN
-		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v
-		FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
+		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v, u.t
+		FROM unnest(follower, followee, present, version, changed_at) AS u (f, e, p, v, t)
 		ORDER BY u.f, u.e, u.v DESC
 	LOOP
 		IF e.f IS NULL OR e.e IS NULL OR e.p IS NULL OR e.v IS NULL OR e.f = e.e THEN
@@ -732,13 +734,18 @@ BEGIN
 			-- The follower's node's state of the pair (see 91_node_states.sql:
 			-- a block or an inactive account here decides how it is held).
 			PERFORM follow_graph.node_set_rel(e.f, e.e,
-				CASE WHEN e.p THEN 'edge' ELSE 'none' END, e.v, NULL);
+				CASE WHEN e.p THEN 'edge' ELSE 'none' END, e.v, CASE WHEN e.p THEN e.t END);
 			applied := applied + 1;
 		END IF;
 	END LOOP;
 	RETURN applied;
 END
 $fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.node_write(bigint, bigint, boolean),
+	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[], timestamptz[]) FROM PUBLIC;
+COMMENT ON FUNCTION follow_graph.node_write(bigint, bigint, boolean) IS 'internal (cluster node): follow or unfollow on the acting side, journaling the change for the other side''s node';
+COMMENT ON FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[], timestamptz[]) IS 'internal (cluster node): apply other nodes'' journal entries, newest version per pair, idempotently';
 
 -- State changes of this node waiting for delivery to other nodes.
 --   kind 'rel':     account -> other is now value (none, request, edge);
@@ -1222,6 +1229,20 @@ AS $fn$
 	WITH d AS (DELETE FROM follow_graph.node_state_journal AS j
 			   WHERE j.version = ANY (versions) RETURNING 1)
 	SELECT count(*) FROM d
+$fn$;
+
+-- node_status() (90_node.sql) counts the state journal too, so that a
+-- partition move refuses to run while state entries wait.
+CREATE OR REPLACE FUNCTION follow_graph.node_status()
+RETURNS TABLE (node_name text, partitions integer, owned integer[], journal bigint, version bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT c.node_name, c.partitions, c.owned,
+		   (SELECT count(*) FROM follow_graph.node_journal)
+		   + (SELECT count(*) FROM follow_graph.node_state_journal),
+		   (SELECT s.last_value FROM follow_graph.node_version_seq AS s)
+	FROM (SELECT 1) AS one LEFT JOIN follow_graph.node_config AS c ON true
 $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.node_rel_state(bigint, bigint),

@@ -103,9 +103,11 @@ $fn$;
 -- journal entry when the edge changed and the other side's partition is
 -- not this node's.  version is NULL when no entry was written; journal says
 -- which journal holds it: 'edge' (node_journal, delivered by node_apply) or
--- 'state' (a pending request: node_state_journal, node_state_apply).
+-- 'state' (a pending request: node_state_journal, node_state_apply); at is
+-- the edge's or request's time, which the other side takes too.
 CREATE FUNCTION follow_graph.node_write(follower bigint, followee bigint, present boolean,
-	OUT changed boolean, OUT version bigint, OUT part integer, OUT journal text)
+	OUT changed boolean, OUT version bigint, OUT part integer, OUT journal text,
+	OUT at timestamptz)
 RETURNS record
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -139,6 +141,7 @@ BEGIN
 	part := hashint8(followee) & mask;
 	IF changed AND NOT part = ANY (cfg.owned) THEN
 		s := follow_graph.node_rel_state(follower, followee);
+		at := s.at;
 		IF s.state = 'request' THEN
 			-- A follow of a private account (as this node knows the flag).
 			journal := 'state';
@@ -157,9 +160,11 @@ $fn$;
 
 -- Apply journal entries of other nodes (arrays of one length, any order):
 -- each pair takes the entry of highest version, and only if it is newer
--- than the version applied here before.  Returns how many changed a pair.
+-- than the version applied here before.  changed_at: the edge's
+-- followed_at on the follower's node, which the edge takes here too.
+-- Returns how many changed a pair.
 CREATE FUNCTION follow_graph.node_apply(follower bigint[], followee bigint[],
-	present boolean[], version bigint[])
+	present boolean[], version bigint[], changed_at timestamptz[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -178,7 +183,7 @@ BEGIN
 				  HINT = 'Run follow_graph.cluster_configure() on the router.';
 	END IF;
 	IF cardinality(follower) <> cardinality(followee) OR cardinality(follower) <> cardinality(present)
-	   OR cardinality(follower) <> cardinality(version) THEN
+	   OR cardinality(follower) <> cardinality(version) OR cardinality(follower) <> cardinality(changed_at) THEN
 		RAISE EXCEPTION 'journal arrays must have the same length'
 			USING ERRCODE = 'array_subscript_error';
 	END IF;
@@ -186,8 +191,8 @@ BEGIN
 	-- Newest entry per pair, pairs in one order so concurrent applies never
 	-- wait on each other in a cycle.
 	FOR e IN
-		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v
-		FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
+		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v, u.t
+		FROM unnest(follower, followee, present, version, changed_at) AS u (f, e, p, v, t)
 		ORDER BY u.f, u.e, u.v DESC
 	LOOP
 		IF e.f IS NULL OR e.e IS NULL OR e.p IS NULL OR e.v IS NULL OR e.f = e.e THEN
@@ -209,7 +214,7 @@ BEGIN
 			-- The follower's node's state of the pair (see 91_node_states.sql:
 			-- a block or an inactive account here decides how it is held).
 			PERFORM follow_graph.node_set_rel(e.f, e.e,
-				CASE WHEN e.p THEN 'edge' ELSE 'none' END, e.v, NULL);
+				CASE WHEN e.p THEN 'edge' ELSE 'none' END, e.v, CASE WHEN e.p THEN e.t END);
 			applied := applied + 1;
 		END IF;
 	END LOOP;
@@ -421,7 +426,7 @@ $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
 	follow_graph.node_write(bigint, bigint, boolean),
-	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]),
+	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[], timestamptz[]),
 	follow_graph.node_journal(integer),
 	follow_graph.node_ack(bigint[]),
 	follow_graph.node_digest(),
@@ -434,7 +439,7 @@ REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
 
 COMMENT ON FUNCTION follow_graph.node_configure(text, integer, integer[]) IS 'internal (cluster node): make this database a cluster node owning the given partitions';
 COMMENT ON FUNCTION follow_graph.node_write(bigint, bigint, boolean) IS 'internal (cluster node): follow or unfollow on the acting side, journaling the change for the other side''s node';
-COMMENT ON FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]) IS 'internal (cluster node): apply other nodes'' journal entries, newest version per pair, idempotently';
+COMMENT ON FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[], timestamptz[]) IS 'internal (cluster node): apply other nodes'' journal entries, newest version per pair, idempotently';
 COMMENT ON FUNCTION follow_graph.node_journal(integer) IS 'internal (cluster node): oldest journal entries waiting for delivery';
 COMMENT ON FUNCTION follow_graph.node_ack(bigint[]) IS 'internal (cluster node): drop delivered journal entries';
 COMMENT ON FUNCTION follow_graph.node_digest() IS 'internal (cluster node): edge count and order-independent digest per partition pair';

@@ -501,6 +501,20 @@ AS $fn$
 	SELECT count(*) FROM d
 $fn$;
 
+-- node_status() (90_node.sql) counts the state journal too, so that a
+-- partition move refuses to run while state entries wait.
+CREATE OR REPLACE FUNCTION follow_graph.node_status()
+RETURNS TABLE (node_name text, partitions integer, owned integer[], journal bigint, version bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT c.node_name, c.partitions, c.owned,
+		   (SELECT count(*) FROM follow_graph.node_journal)
+		   + (SELECT count(*) FROM follow_graph.node_state_journal),
+		   (SELECT s.last_value FROM follow_graph.node_version_seq AS s)
+	FROM (SELECT 1) AS one LEFT JOIN follow_graph.node_config AS c ON true
+$fn$;
+
 REVOKE ALL ON FUNCTION follow_graph.node_rel_state(bigint, bigint),
 	follow_graph.node_config_row(),
 	follow_graph.node_state_put(integer, text, bigint, bigint, text, timestamptz),

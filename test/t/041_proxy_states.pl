@@ -337,6 +337,16 @@ is($nodes[1]->safe_psql('postgres', "SELECT follow_graph.relationship($f1, $x)")
 my $times = join('|', map { $_->safe_psql('postgres', "SELECT followed_at FROM follow_graph.edge WHERE follower = $r1 AND followee = $x") } ($nodes[0], $nodes[2]));
 my ($t0, $t2) = split /\|/, $times;
 is($t0, $t2, 'followed_at of the accepted edge is the same on both nodes');
+# followed_at of plain follows across nodes: delivered at once, and by drain().
+$router->safe_psql('postgres', "SELECT follow_graph.follow($r2, $f2)");
+$nodes[0]->safe_psql('postgres', "SELECT follow_graph.node_write($r1, $f2, true)");
+$router->safe_psql('postgres', 'SELECT pg_sleep(0.01), follow_graph.drain()');
+for my $f ($r2, $r1)
+{
+	my ($ta, $tb) = map { $_->safe_psql('postgres', "SELECT followed_at FROM follow_graph.edge WHERE follower = $f AND followee = $f2") } ($nodes[0], $nodes[1]);
+	ok($ta ne '' && $ta eq $tb, "followed_at of $f -> $f2 is the follower's node's on both nodes ($ta, $tb)");
+}
+$router->safe_psql('postgres', "SELECT follow_graph.unfollow($r2, $f2), follow_graph.unfollow($r1, $f2)");
 $router->safe_psql('postgres', "SELECT follow_graph.follow($r2, $x), follow_graph.follow($g1, $x)");
 is($router->safe_psql('postgres', "SELECT follow_graph.set_private($x, false)"), '2',
 	'making the account public accepts the pending requests');
