@@ -25,7 +25,7 @@ port=${FG_PROXY_PORT:-55400}
 cluster="bash $here/../proxy/cluster.sh"
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
-trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null || true' EXIT
+trap 'rm -rf "$tmp"' EXIT
 as_postgres() {
 	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -39,14 +39,16 @@ for nd in node1 node2 node3; do
 done
 $cluster start >/dev/null
 
-# Accounts: blockers on node1 (node_part 0), blocked on node2 (node_part 1).
+# Accounts: blockers on node1 (node_part 0), blocked on node2 (node_part 1),
+# from a range of this run's own (blocks of earlier runs stay).
+base=$(( 100000000 + (RANDOM % 10000) * 1000000 ))
 router -c "DROP TABLE IF EXISTS win_pair;
 	CREATE TABLE win_pair AS
 	SELECT row_number() OVER () AS k, a.a, b.b FROM
-		(SELECT row_number() OVER () AS r, a FROM generate_series(30000000, 30100000) AS a
+		(SELECT row_number() OVER () AS r, a FROM generate_series($base, $base + 100000) AS a
 		 JOIN follow_graph.cluster_map() AS m ON m.part = follow_graph.partition_hash(a) & (SELECT count(*) - 1 FROM follow_graph.cluster_map())
 		 WHERE m.node_part = 0 LIMIT 3 * $n) AS a
-	JOIN (SELECT row_number() OVER () AS r, a AS b FROM generate_series(40000000, 40100000) AS a
+	JOIN (SELECT row_number() OVER () AS r, a AS b FROM generate_series($base + 200000, $base + 300000) AS a
 		 JOIN follow_graph.cluster_map() AS m ON m.part = follow_graph.partition_hash(a) & (SELECT count(*) - 1 FROM follow_graph.cluster_map())
 		 WHERE m.node_part = 1 LIMIT 3 * $n) AS b USING (r);
 	CREATE UNIQUE INDEX ON win_pair (k);
@@ -58,7 +60,7 @@ router -c "DROP TABLE IF EXISTS win_pair;
 # window FIRST LAST: the windows of pairs FIRST..LAST, in milliseconds.
 window() {
 	local q="SELECT blocker, blocked, extract(epoch FROM pg_xact_commit_timestamp(xmin)) FROM follow_graph.block
-		WHERE blocker BETWEEN 30000000 AND 30100000"
+		WHERE blocker BETWEEN $base AND $base + 100000"
 	$cluster psql node1 -At -F ' ' -c "$q" >"$tmp/n1"
 	$cluster psql node2 -At -F ' ' -c "$q" >"$tmp/n2"
 	router -F ' ' -c "SELECT a, b FROM win_pair WHERE k BETWEEN $1 AND $2" >"$tmp/pairs"
@@ -86,15 +88,23 @@ cat >"$tmp/storm.sql" <<'SQL'
 \set j random(1, 100000)
 SELECT follow_graph.follow((SELECT a FROM win_storm WHERE k = :i), (SELECT a FROM win_storm WHERE k = :j));
 SQL
-as_postgres "$bin/pgbench" -n -h 127.0.0.1 -p "$port" -U postgres -c "$clients" -j 2 -T 600 -f "$tmp/storm.sql" postgres >"$tmp/storm.log" 2>&1 &
+# The storm runs for STORM_SECS (default 20) seconds; the blocks start after
+# 2 and must end before it does (checked).
+storm_secs=${STORM_SECS:-20}
+as_postgres "$bin/pgbench" -n -h 127.0.0.1 -p "$port" -U postgres -c "$clients" -j 2 -T "$storm_secs" -f "$tmp/storm.sql" postgres >"$tmp/storm.log" 2>&1 &
 storm=$!
 sleep 2
+start=$(date +%s)
 router -c "SELECT count(follow_graph.block(a, b)) FROM win_pair WHERE k BETWEEN $n + 1 AND 2 * $n" >/dev/null
-kill "$storm" 2>/dev/null || true
-wait "$storm" 2>/dev/null || true
+[ $(( $(date +%s) - start + 2 )) -lt "$storm_secs" ] || echo "warning: the blocks outlasted the storm; raise STORM_SECS"
+wait "$storm" || true
+grep -E '^(tps|number of transactions actually processed)' "$tmp/storm.log" || true
 window $((n + 1)) $((2 * n))
 
 echo "== drain (no immediate delivery; drain() every $drain_ms ms)"
+# Acknowledge what the immediate deliveries left first, so that each drain()
+# below only has this phase's entries.
+router -c 'SELECT follow_graph.drain()' >/dev/null
 (
 	while true; do
 		router -c 'SELECT follow_graph.drain()' >/dev/null 2>&1 || true

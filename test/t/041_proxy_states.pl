@@ -171,6 +171,18 @@ for my $i (0 .. 2)
 		'0', 'verify() is empty on node ' . ($i + 1));
 }
 
+# Errors read as a single node's: same SQLSTATE, same message.
+for my $bad ('block(3, 3)', 'unblock(NULL, 2)', 'accept_request(4, NULL)', 'set_private(NULL, true)',
+	'deactivate_account(NULL)', 'remove_follower(5, 5)')
+{
+	my (undef, undef, $se) = $single->psql('postgres', "SELECT follow_graph.$bad", extra_params => ['-v', 'VERBOSITY=verbose']);
+	my (undef, undef, $re) = $router->psql('postgres', "SELECT follow_graph.$bad", extra_params => ['-v', 'VERBOSITY=verbose']);
+	my ($sm) = $se =~ /^(ERROR:.*)$/m;
+	my ($rm) = $re =~ /^(ERROR:.*)$/m;
+	ok(defined $sm, "$bad fails on a single node");
+	is($rm, $sm, "$bad: the same SQLSTATE and message through the router");
+}
+
 # The router's state writes are not PUBLIC, as on a node.
 $router->safe_psql('postgres', 'CREATE ROLE reader LOGIN');
 my ($rc, $out, $err) = $router->psql('postgres', 'SET ROLE reader; SELECT follow_graph.block(1, 2)');
