@@ -889,10 +889,12 @@ DECLARE
 	f constant bigint := follower;
 	e constant bigint := followee;
 	cur record;
+	was text;
 	bv bigint;
 	cfg follow_graph.node_config;
 BEGIN
 	cur := follow_graph.node_rel_state(f, e);
+	was := cur.state;
 	IF target = 'none' THEN
 		IF cur.state = 'none' THEN
 			RETURN false;
@@ -968,7 +970,7 @@ BEGIN
 			WHERE x.requester = f AND x.account = e AND x.requested_at <> at;
 		END IF;
 	END IF;
-	RETURN (follow_graph.node_rel_state(f, e)).state <> cur.state;
+	RETURN (follow_graph.node_rel_state(f, e)).state <> was;
 END
 $fn$;
 

@@ -178,7 +178,7 @@ SELECT follow_graph.node_configure('n1', 2, ARRAY[1, 0, 1]);
 SELECT * FROM follow_graph.node_write(901, 902, true);
 SELECT * FROM follow_graph.node_write(901, 902, false);
 SELECT follow_graph.node_apply(ARRAY[903, 903]::bigint[], ARRAY[904, 904]::bigint[],
-	ARRAY[true, false], ARRAY[1, 2]::bigint[]);
+	ARRAY[true, false], ARRAY[1, 2]::bigint[], ARRAY[NULL, NULL]::timestamptz[]);
 SELECT * FROM follow_graph.node_journal(10);
 SELECT follow_graph.node_ack('{1}'),
 	follow_graph.node_rejournal(ARRAY[901]::bigint[], ARRAY[902]::bigint[]);
@@ -188,6 +188,19 @@ SELECT follow_graph.node_version_floor(5), follow_graph.node_forget(),
 	follow_graph.node_copy_in(ARRAY[905]::bigint[], ARRAY[906]::bigint[]),
 	follow_graph.unfollow(905, 906);
 SELECT * FROM follow_graph.node_status();
+-- cluster node: relationship states (91_node_states.sql)
+SELECT result, version FROM follow_graph.node_state_write('block', 907, 908, NULL, NULL, NULL);
+SELECT * FROM follow_graph.node_rel_state(908, 907);
+SELECT result, version FROM follow_graph.node_state_write('unblock', 907, 908, NULL, NULL, NULL);
+SELECT (follow_graph.node_config_row()).node_name, follow_graph.node_active(907),
+	follow_graph.node_set_rel(907, 908, 'edge', 10, NULL),
+	follow_graph.node_state_send_rel(907, 908);
+SELECT follow_graph.node_set_rel(907, 908, 'none', 11, NULL);
+SELECT follow_graph.node_state_apply(ARRAY[12]::bigint[], ARRAY['block'], ARRAY[907]::bigint[],
+	ARRAY[908]::bigint[], ARRAY['off'], ARRAY[NULL]::timestamptz[]);
+SELECT follow_graph.node_state_put(0, 'block', 907, 908, 'off', NULL) OPERATOR(pg_catalog.>) 0 AS put;
+SELECT kind, account, other, value FROM follow_graph.node_state_journal(10);
+SELECT follow_graph.node_state_ack(ARRAY(SELECT version FROM follow_graph.node_state_journal(10)));
 -- functions of the extension not called above (none)
 SELECT p.oid::regprocedure AS not_called
 FROM pg_depend AS d JOIN pg_proc AS p ON p.oid = d.objid
