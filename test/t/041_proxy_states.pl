@@ -177,8 +177,8 @@ for my $bad ('block(3, 3)', 'unblock(NULL, 2)', 'accept_request(4, NULL)', 'set_
 {
 	my (undef, undef, $se) = $single->psql('postgres', "SELECT follow_graph.$bad", extra_params => ['-v', 'VERBOSITY=verbose']);
 	my (undef, undef, $re) = $router->psql('postgres', "SELECT follow_graph.$bad", extra_params => ['-v', 'VERBOSITY=verbose']);
-	my ($sm) = $se =~ /^(ERROR:.*)$/m;
-	my ($rm) = $re =~ /^(ERROR:.*)$/m;
+	my ($sm) = $se =~ /(ERROR:.*)$/m;
+	my ($rm) = $re =~ /(ERROR:.*)$/m;
 	ok(defined $sm, "$bad fails on a single node");
 	is($rm, $sm, "$bad: the same SQLSTATE and message through the router");
 }
