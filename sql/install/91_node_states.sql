@@ -158,26 +158,30 @@ AS $fn$
 DECLARE
 	f constant bigint := follower;
 	e constant bigint := followee;
+	st record;
 	cur record;
 	was text;
 	bv bigint;
+	changed boolean;
 	cfg follow_graph.node_config;
 BEGIN
-	cur := follow_graph.node_rel_state(f, e);
-	was := cur.state;
 	IF target = 'none' THEN
-		IF cur.state = 'none' THEN
-			RETURN false;
-		END IF;
 		RETURN follow_graph.unfollow(f, e);
 	END IF;
-	IF target NOT IN ('edge', 'request') THEN
+	IF target IS NULL OR target NOT IN ('edge', 'request') THEN
 		RAISE EXCEPTION 'invalid relation state "%"', target USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	-- Everything the common case needs, in one statement.
+	SELECT EXISTS (SELECT 1 FROM follow_graph.block AS b WHERE b.blocker = f AND b.blocked = e) AS fwd,
+		   EXISTS (SELECT 1 FROM follow_graph.block AS b WHERE b.blocker = e AND b.blocked = f) AS rev,
+		   coalesce((SELECT s.active FROM follow_graph.account_state AS s WHERE s.account = f), true)
+		   AND coalesce((SELECT s.active FROM follow_graph.account_state AS s WHERE s.account = e), true) AS active,
+		   coalesce((SELECT s.private FROM follow_graph.account_state AS s WHERE s.account = e), false) AS private
+	INTO st;
 	-- A replica of the follower's block: it is older than this state when
 	-- its version is lower (the unblock is on its way), else this state is
 	-- older than the block, which removed it on the follower's node too.
-	IF EXISTS (SELECT 1 FROM follow_graph.block AS b WHERE b.blocker = f AND b.blocked = e) THEN
+	IF st.fwd THEN
 		SELECT a.version INTO bv FROM follow_graph.node_state_applied AS a
 		WHERE a.kind = 'block' AND a.account = f AND a.other = e;
 		IF bv IS NOT NULL AND bv < version THEN
@@ -188,7 +192,7 @@ BEGIN
 	END IF;
 	-- The followee's block (owned here when the followee's partition is):
 	-- refuse, and send it again.
-	IF EXISTS (SELECT 1 FROM follow_graph.block AS b WHERE b.blocker = e AND b.blocked = f) THEN
+	IF st.rev THEN
 		cfg := follow_graph.node_config_row();
 		IF (hashint8(e) & (cfg.partitions - 1)) = ANY (cfg.owned)
 		   AND NOT (hashint8(f) & (cfg.partitions - 1)) = ANY (cfg.owned) THEN
@@ -196,9 +200,27 @@ BEGIN
 		END IF;
 		RETURN false;
 	END IF;
-	IF NOT follow_graph.node_active(f) OR NOT follow_graph.node_active(e) THEN
+	IF target = 'edge' AND st.active THEN
+		-- The common case: follow() makes the edge, or a request when the
+		-- followee is private here (accepted at once: the follower's node
+		-- saw the account public, so the edge came first).
+		changed := follow_graph.follow(f, e);
+		IF st.private AND EXISTS (SELECT 1 FROM follow_graph.request AS r
+								  WHERE r.requester = f AND r.account = e) THEN
+			changed := follow_graph.accept_request(e, f);
+		END IF;
+		-- The follower's node's time of the edge.
+		IF at IS NOT NULL THEN
+			UPDATE follow_graph.edge AS x SET followed_at = at
+			WHERE x.follower = f AND x.followee = e AND x.followed_at <> at;
+		END IF;
+		RETURN changed;
+	END IF;
+	cur := follow_graph.node_rel_state(f, e);
+	was := cur.state;
+	IF NOT st.active THEN
 		-- Hidden until both are active: no count changes.
-		IF cur.state = target THEN
+		IF was = target THEN
 			RETURN false;
 		END IF;
 		INSERT INTO follow_graph.hidden_edge AS h (follower, followee, seq, followed_at, pending)
@@ -209,36 +231,22 @@ BEGIN
 			SET seq = EXCLUDED.seq, followed_at = EXCLUDED.followed_at, pending = EXCLUDED.pending;
 		RETURN true;
 	END IF;
-	IF target = 'edge' THEN
-		IF cur.state = 'none' THEN
-			PERFORM follow_graph.follow(f, e);
-			cur := follow_graph.node_rel_state(f, e);
+	-- A request.
+	IF was = 'edge' THEN
+		-- The follower's node made a request: an edge here is older, unless
+		-- the followee is public here (its flag, which is authoritative
+		-- here, reaches the follower's node and accepts the request there).
+		IF NOT st.private THEN
+			RETURN false;
 		END IF;
-		IF cur.state = 'request' THEN
-			PERFORM follow_graph.accept_request(e, f);
-		END IF;
-		-- The follower's node's time of the edge.
-		IF at IS NOT NULL THEN
-			UPDATE follow_graph.edge AS x SET followed_at = at
-			WHERE x.follower = f AND x.followee = e AND x.followed_at <> at;
-		END IF;
-	ELSE
-		IF cur.state = 'edge' THEN
-			-- The follower's node made a request: an edge here is older, unless
-			-- the followee is public here (its flag, which is authoritative
-			-- here, reaches the follower's node and accepts the request there).
-			IF NOT follow_graph.is_private(e) THEN
-				RETURN false;
-			END IF;
-			PERFORM follow_graph.unfollow(f, e);
-		END IF;
-		IF cur.state <> 'request' THEN
-			PERFORM follow_graph.follow(f, e);
-		END IF;
-		IF at IS NOT NULL THEN
-			UPDATE follow_graph.request AS x SET requested_at = at
-			WHERE x.requester = f AND x.account = e AND x.requested_at <> at;
-		END IF;
+		PERFORM follow_graph.unfollow(f, e);
+	END IF;
+	IF was <> 'request' THEN
+		PERFORM follow_graph.follow(f, e);
+	END IF;
+	IF at IS NOT NULL THEN
+		UPDATE follow_graph.request AS x SET requested_at = at
+		WHERE x.requester = f AND x.account = e AND x.requested_at <> at;
 	END IF;
 	RETURN (follow_graph.node_rel_state(f, e)).state <> was;
 END
