@@ -677,14 +677,20 @@ $fn$;
 -- node_applied keeps the newest version applied per pair, so that a late
 -- or duplicated journal entry never undoes a newer one.  A row is needed
 -- only while an older entry for its pair may still arrive.  The origin of
--- every entry for a pair (f, e) applied here is the node owning p(f), and
+-- every entry for a pair (f, e) applied here, edge entries (node_journal)
+-- and relation entries of the state journal (node_state_journal, kind
+-- 'rel', 91_node_states.sql) alike, is the node owning p(f), and
 -- that node's versions only grow (a partition move raises the new owner's
 -- above every node's).  node_horizon() on an origin returns H such that
 -- every entry it wrote with a version <= H has been delivered and applied
 -- (no such entry is journaled, and no writer that could still commit one is
 -- running); node_prune() on a target records H as the floor of the origin's
 -- partitions and drops the rows at or below it; node_apply() ignores every
--- entry at or below its follower partition's floor.  An ignored entry is a
+-- entry at or below its follower partition's floor, and so does
+-- node_state_apply() for relation entries.  Blocks, commands and account
+-- flags are versioned in node_state_applied, which is not pruned (their
+-- origins differ per kind, and node_set_rel() compares a relation with its
+-- block's version).  An ignored entry is a
 -- duplicate or older than one already applied, so pruning keeps
 -- idempotence and commutativity under any reordering.
 --------------------------------------------------------------------------
@@ -702,7 +708,8 @@ SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_applied_floor', ''
 COMMENT ON TABLE follow_graph.node_applied_floor IS 'follow_graph cluster node (internal): per follower partition, the version at or below which every journal entry was applied here';
 
 -- The highest version H such that every journal entry this node wrote with
--- a version <= H has been acknowledged: taken as the sequence's last value,
+-- a version <= H, in node_journal or node_state_journal, has been
+-- acknowledged: taken as the sequence's last value,
 -- once every transaction that had an xid when it was read has ended (a
 -- writer may hold a smaller version it has not committed yet), lowered below the
 -- oldest entry still journaled.  NULL when such a transaction is still
@@ -739,7 +746,12 @@ BEGIN
 		END IF;
 		PERFORM pg_sleep(0.005);
 	END LOOP;
-	SELECT min(j.version) INTO oldest FROM follow_graph.node_journal AS j;
+	-- Both journals: relation entries of node_state_journal (requests and
+	-- relations sent back, 91_node_states.sql) are recorded in node_applied
+	-- under the same floors.
+	SELECT least((SELECT min(j.version) FROM follow_graph.node_journal AS j),
+				 (SELECT min(j.version) FROM follow_graph.node_state_journal AS j))
+	INTO oldest;
 	RETURN CASE WHEN oldest IS NULL THEN last ELSE least(last, oldest - 1) END;
 END
 $fn$;
@@ -1057,17 +1069,25 @@ END
 $fn$;
 
 -- Journal one state entry for partition part (the other side's); returns
--- its version.
+-- its version.  The transaction's xid is taken before the version, as
+-- node_horizon() (92_node_route.sql) requires of every journal writer (an
+-- account flag entry may be the first write of its transaction).
 CREATE FUNCTION follow_graph.node_state_put(part integer, kind text, account bigint,
 	other bigint, value text, at timestamptz)
 RETURNS bigint
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+	v bigint;
+BEGIN
+	PERFORM pg_current_xact_id();
 	INSERT INTO follow_graph.node_state_journal AS j
 		(version, part, kind, account, other, value, at, changed_at)
 	VALUES (nextval('follow_graph.node_version_seq'), $1, $2, $3, $4, $5, $6, clock_timestamp())
-	RETURNING j.version
+	RETURNING j.version INTO v;
+	RETURN v;
+END
 $fn$;
 
 -- Journal the relation follower -> followee as this node holds it, for the
@@ -1335,6 +1355,9 @@ BEGIN
 		RAISE EXCEPTION 'journal arrays must have the same length'
 			USING ERRCODE = 'array_subscript_error';
 	END IF;
+	-- node_prune() takes SHARE ROW EXCLUSIVE: the floors read below stay
+	-- the ones in force until this transaction ends.
+	LOCK TABLE follow_graph.node_applied IN ROW EXCLUSIVE MODE;
 	FOR e IN
 		SELECT u.v, u.k, u.a, u.o, u.val, u.t
 		FROM unnest(version, kind, account, other, value, at) AS u (v, k, a, o, val, t)
@@ -1346,8 +1369,13 @@ BEGIN
 		END IF;
 		fresh := false;
 		IF e.k = 'rel' THEN
+			-- As in node_apply(): nothing at or below the floor of the
+			-- follower's partition (92_node_route.sql; the origin of every
+			-- relation entry for a pair is the follower's node).
 			INSERT INTO follow_graph.node_applied AS x (follower, followee, version)
-			VALUES (e.a, e.o, e.v)
+			SELECT e.a, e.o, e.v
+			WHERE e.v > coalesce((SELECT fl.version FROM follow_graph.node_applied_floor AS fl
+								  WHERE fl.part = (hashint8(e.a) & mask)), 0)
 			ON CONFLICT ON CONSTRAINT node_applied_pkey DO UPDATE SET version = EXCLUDED.version
 				WHERE x.version < EXCLUDED.version
 			RETURNING true INTO fresh;

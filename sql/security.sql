@@ -195,6 +195,10 @@ SELECT coalesce(follow_graph.node_horizon(5000), 0) >= 0 AS horizon_ran;
 SELECT follow_graph.node_prune('{0,1}', '{5,5}') AS pruned;
 SELECT follow_graph.node_apply(ARRAY[903]::bigint[], ARRAY[904]::bigint[],
 	ARRAY[true], ARRAY[2]::bigint[], ARRAY[NULL]::timestamptz[]) AS late, follow_graph.is_following(903, 904);
+-- and so is a late relation entry of the state journal below the floor
+SELECT follow_graph.node_state_apply(ARRAY[3]::bigint[], ARRAY['rel'], ARRAY[903]::bigint[],
+	ARRAY[904]::bigint[], ARRAY['edge'], ARRAY[NULL]::timestamptz[]) AS late_rel,
+	follow_graph.is_following(903, 904);
 -- cluster node: relationship states (91_node_states.sql)
 SELECT result, version FROM follow_graph.node_state_write('block', 907, 908, NULL, NULL, NULL);
 SELECT * FROM follow_graph.node_rel_state(908, 907);

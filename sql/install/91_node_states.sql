@@ -99,17 +99,25 @@ END
 $fn$;
 
 -- Journal one state entry for partition part (the other side's); returns
--- its version.
+-- its version.  The transaction's xid is taken before the version, as
+-- node_horizon() (92_node_route.sql) requires of every journal writer (an
+-- account flag entry may be the first write of its transaction).
 CREATE FUNCTION follow_graph.node_state_put(part integer, kind text, account bigint,
 	other bigint, value text, at timestamptz)
 RETURNS bigint
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+	v bigint;
+BEGIN
+	PERFORM pg_current_xact_id();
 	INSERT INTO follow_graph.node_state_journal AS j
 		(version, part, kind, account, other, value, at, changed_at)
 	VALUES (nextval('follow_graph.node_version_seq'), $1, $2, $3, $4, $5, $6, clock_timestamp())
-	RETURNING j.version
+	RETURNING j.version INTO v;
+	RETURN v;
+END
 $fn$;
 
 -- Journal the relation follower -> followee as this node holds it, for the
@@ -377,6 +385,9 @@ BEGIN
 		RAISE EXCEPTION 'journal arrays must have the same length'
 			USING ERRCODE = 'array_subscript_error';
 	END IF;
+	-- node_prune() takes SHARE ROW EXCLUSIVE: the floors read below stay
+	-- the ones in force until this transaction ends.
+	LOCK TABLE follow_graph.node_applied IN ROW EXCLUSIVE MODE;
 	FOR e IN
 		SELECT u.v, u.k, u.a, u.o, u.val, u.t
 		FROM unnest(version, kind, account, other, value, at) AS u (v, k, a, o, val, t)
@@ -388,8 +399,13 @@ BEGIN
 		END IF;
 		fresh := false;
 		IF e.k = 'rel' THEN
+			-- As in node_apply(): nothing at or below the floor of the
+			-- follower's partition (92_node_route.sql; the origin of every
+			-- relation entry for a pair is the follower's node).
 			INSERT INTO follow_graph.node_applied AS x (follower, followee, version)
-			VALUES (e.a, e.o, e.v)
+			SELECT e.a, e.o, e.v
+			WHERE e.v > coalesce((SELECT fl.version FROM follow_graph.node_applied_floor AS fl
+								  WHERE fl.part = (hashint8(e.a) & mask)), 0)
 			ON CONFLICT ON CONSTRAINT node_applied_pkey DO UPDATE SET version = EXCLUDED.version
 				WHERE x.version < EXCLUDED.version
 			RETURNING true INTO fresh;
