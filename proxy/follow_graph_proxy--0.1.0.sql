@@ -1165,7 +1165,8 @@ COMMENT ON FUNCTION follow_graph.not_following_back(bigint, integer, bigint) IS 
 -- that their names and binary forms are the nodes' and PL/Proxy moves them
 -- in binary.  Names cannot clash: follow_graph itself is never installed in
 -- a router database (the guard above).  What follows is a copy of the pure
--- parts of sql/install/20_idset.sql (all but its graph sets, routed below)
+-- parts of sql/install/20_idset.sql (all but its graph sets, routed below),
+-- sql/install/21_idset_card.sql (cardinality(a & b) without building it)
 -- and sql/install/30_handle.sql (type, functions, operators, casts,
 -- opclasses, icu_library_version, handle_check), with MODULE_PATHNAME
 -- spelled out; test/t/042_proxy_routing.pl checks that the router and a
@@ -1513,6 +1514,24 @@ COMMENT ON FUNCTION follow_graph.idset_gin_triconsistent(internal, int2, follow_
 COMMENT ON OPERATOR CLASS follow_graph.idset_ops USING btree IS 'default btree opclass for idset (ORDER BY, DISTINCT, UNIQUE)';
 COMMENT ON OPERATOR CLASS follow_graph.idset_ops USING hash IS 'default hash opclass for idset (hash joins, hash aggregation)';
 COMMENT ON OPERATOR CLASS follow_graph.idset_ops USING gin IS 'default GIN opclass for idset: @> (set and element), <@, && and =';
+
+--------------------------------------------------------------------------
+-- IDSET: cardinality of an intersection without building it (0.3.0)
+--
+-- cardinality(a & b) is simplified by the planner (a support function on
+-- cardinality(idset)) into idset_intersect_cardinality(a, b), which counts
+-- the common elements where the codec can and never builds the result.
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) RETURNS bigint
+AS '$libdir/follow_graph', 'idset_intersect_cardinality' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) IS 'number of elements of a & b, counted without building it; cardinality(a & b) is rewritten into this';
+
+CREATE FUNCTION follow_graph.idset_cardinality_support(internal) RETURNS internal
+AS '$libdir/follow_graph', 'idset_cardinality_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION follow_graph.idset_cardinality_support(internal) IS 'planner support for cardinality(idset): turns cardinality(a & b) into idset_intersect_cardinality(a, b)';
+
+ALTER FUNCTION follow_graph.cardinality(follow_graph.idset) SUPPORT follow_graph.idset_cardinality_support;
 
 
 --------------------------------------------------------------------------
