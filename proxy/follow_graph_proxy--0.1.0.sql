@@ -86,22 +86,23 @@ LANGUAGE plproxy AS $fn$
 $fn$;
 
 CREATE FUNCTION follow_graph.proxy_write(follower bigint, followee bigint, present boolean,
-	OUT changed boolean, OUT version bigint, OUT part integer)
+	OUT changed boolean, OUT version bigint, OUT part integer, OUT journal text,
+	OUT at timestamptz)
 RETURNS SETOF record
 LANGUAGE plproxy AS $fn$
 	CLUSTER 'follow_graph_cluster';
 	RUN ON follow_graph.partition_hash(follower);
-	SELECT w.changed, w.version, w.part FROM follow_graph.node_write(follower, followee, present) AS w;
+	SELECT w.changed, w.version, w.part, w.journal, w.at FROM follow_graph.node_write(follower, followee, present) AS w;
 $fn$;
 
 CREATE FUNCTION follow_graph.proxy_apply(part integer[], follower bigint[], followee bigint[],
-	present boolean[], version bigint[])
+	present boolean[], version bigint[], changed_at timestamptz[])
 RETURNS SETOF bigint
 LANGUAGE plproxy AS $fn$
 	CLUSTER 'follow_graph_cluster';
-	SPLIT part, follower, followee, present, version;
+	SPLIT part, follower, followee, present, version, changed_at;
 	RUN ON part;
-	SELECT follow_graph.node_apply(follower, followee, present, version);
+	SELECT follow_graph.node_apply(follower, followee, present, version, changed_at);
 $fn$;
 
 CREATE FUNCTION follow_graph.proxy_journal(node_part integer, max_entries integer)
@@ -158,7 +159,7 @@ $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.proxy_node_configure(integer, text, integer, integer[]),
 	follow_graph.proxy_write(bigint, bigint, boolean),
-	follow_graph.proxy_apply(integer[], bigint[], bigint[], boolean[], bigint[]),
+	follow_graph.proxy_apply(integer[], bigint[], bigint[], boolean[], bigint[], timestamptz[]),
 	follow_graph.proxy_journal(integer, integer),
 	follow_graph.proxy_ack(integer, bigint[]),
 	follow_graph.proxy_digest(integer),
@@ -291,6 +292,7 @@ DECLARE
 	es bigint[];
 	ps boolean[];
 	vs bigint[];
+	ts timestamptz[];
 	acked bigint[];
 	delivered bigint := 0;
 	round bigint;
@@ -308,8 +310,8 @@ BEGIN
 			BEGIN
 				SELECT array_agg(j.part ORDER BY j.version), array_agg(j.follower ORDER BY j.version),
 					   array_agg(j.followee ORDER BY j.version), array_agg(j.present ORDER BY j.version),
-					   array_agg(j.version ORDER BY j.version)
-				INTO parts, fs, es, ps, vs
+					   array_agg(j.version ORDER BY j.version), array_agg(j.changed_at ORDER BY j.version)
+				INTO parts, fs, es, ps, vs, ts
 				FROM follow_graph.proxy_journal(origin.node_part, batch) AS j;
 			EXCEPTION WHEN OTHERS THEN
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
@@ -331,7 +333,8 @@ BEGIN
 						ARRAY(SELECT fs[i] FROM unnest(target.idx) AS i),
 						ARRAY(SELECT es[i] FROM unnest(target.idx) AS i),
 						ARRAY(SELECT ps[i] FROM unnest(target.idx) AS i),
-						ARRAY(SELECT vs[i] FROM unnest(target.idx) AS i));
+						ARRAY(SELECT vs[i] FROM unnest(target.idx) AS i),
+						ARRAY(SELECT ts[i] FROM unnest(target.idx) AS i));
 					acked := acked || ARRAY(SELECT vs[i] FROM unnest(target.idx) AS i);
 				EXCEPTION WHEN OTHERS THEN
 					GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
@@ -354,6 +357,8 @@ BEGIN
 		END LOOP;
 		EXIT WHEN round = 0 OR NOT full_batch;
 	END LOOP;
+	-- Relationship states (blocks, requests, account flags): see drain_states().
+	delivered := delivered + follow_graph.drain_states(batch);
 	-- Versions no late entry can need any more (see cluster_prune()).
 	PERFORM follow_graph.cluster_prune();
 	RETURN delivered;
@@ -662,8 +667,14 @@ BEGIN
 	END;
 	IF w.version IS NOT NULL THEN
 		BEGIN
-			PERFORM follow_graph.proxy_apply(ARRAY[w.part], ARRAY[follower], ARRAY[followee],
-				ARRAY[present], ARRAY[w.version]);
+			IF w.journal = 'state' THEN
+				-- A pending request (the followee is private): a state entry.
+				PERFORM follow_graph.proxy_state_apply(ARRAY[w.part], ARRAY[w.version], ARRAY['rel'],
+					ARRAY[follower], ARRAY[followee], ARRAY['request'], ARRAY[w.at]);
+			ELSE
+				PERFORM follow_graph.proxy_apply(ARRAY[w.part], ARRAY[follower], ARRAY[followee],
+					ARRAY[present], ARRAY[w.version], ARRAY[w.at]);
+			END IF;
 		EXCEPTION WHEN OTHERS THEN
 			NULL;	-- stays journaled on the acting node; drain() delivers it
 		END;
@@ -811,7 +822,6 @@ COMMENT ON FUNCTION follow_graph.followers(bigint, integer, bigint) IS 'follower
 COMMENT ON FUNCTION follow_graph.following(bigint, integer, bigint) IS 'accounts followed, newest first, keyset-paged by cursor (asked of the account''s node)';
 COMMENT ON FUNCTION follow_graph.mutuals(bigint, integer, bigint) IS 'mutual follows (Friends) in ascending id order, keyset-paged (asked of the account''s node)';
 COMMENT ON FUNCTION follow_graph.relationships(bigint, bigint[]) IS 'relationship flags of viewer with each distinct target (asked of the viewer''s node, one call)';
-
 -- == routing ==
 --------------------------------------------------------------------------
 -- ROUTING OF THE REST OF THE API (issue 16, second slice)
@@ -1155,7 +1165,8 @@ COMMENT ON FUNCTION follow_graph.not_following_back(bigint, integer, bigint) IS 
 -- that their names and binary forms are the nodes' and PL/Proxy moves them
 -- in binary.  Names cannot clash: follow_graph itself is never installed in
 -- a router database (the guard above).  What follows is a copy of the pure
--- parts of sql/install/20_idset.sql (all but its graph sets, routed below)
+-- parts of sql/install/20_idset.sql (all but its graph sets, routed below),
+-- sql/install/21_idset_card.sql (cardinality(a & b) without building it)
 -- and sql/install/30_handle.sql (type, functions, operators, casts,
 -- opclasses, icu_library_version, handle_check), with MODULE_PATHNAME
 -- spelled out; test/t/042_proxy_routing.pl checks that the router and a
@@ -1503,6 +1514,24 @@ COMMENT ON FUNCTION follow_graph.idset_gin_triconsistent(internal, int2, follow_
 COMMENT ON OPERATOR CLASS follow_graph.idset_ops USING btree IS 'default btree opclass for idset (ORDER BY, DISTINCT, UNIQUE)';
 COMMENT ON OPERATOR CLASS follow_graph.idset_ops USING hash IS 'default hash opclass for idset (hash joins, hash aggregation)';
 COMMENT ON OPERATOR CLASS follow_graph.idset_ops USING gin IS 'default GIN opclass for idset: @> (set and element), <@, && and =';
+
+--------------------------------------------------------------------------
+-- IDSET: cardinality of an intersection without building it (0.3.0)
+--
+-- cardinality(a & b) is simplified by the planner (a support function on
+-- cardinality(idset)) into idset_intersect_cardinality(a, b), which counts
+-- the common elements where the codec can and never builds the result.
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) RETURNS bigint
+AS '$libdir/follow_graph', 'idset_intersect_cardinality' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) IS 'number of elements of a & b, counted without building it; cardinality(a & b) is rewritten into this';
+
+CREATE FUNCTION follow_graph.idset_cardinality_support(internal) RETURNS internal
+AS '$libdir/follow_graph', 'idset_cardinality_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION follow_graph.idset_cardinality_support(internal) IS 'planner support for cardinality(idset): turns cardinality(a & b) into idset_intersect_cardinality(a, b)';
+
+ALTER FUNCTION follow_graph.cardinality(follow_graph.idset) SUPPORT follow_graph.idset_cardinality_support;
 
 
 --------------------------------------------------------------------------
@@ -2170,3 +2199,268 @@ $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.remove_account(bigint) FROM PUBLIC;
 COMMENT ON FUNCTION follow_graph.remove_account(bigint) IS 'remove every edge and row of an account on every node (journals drained first, router writes held); returns the edges removed';
+
+-- == states ==
+--------------------------------------------------------------------------
+-- RELATIONSHIP STATES (docs/scale-out.md, "Relationship states")
+--
+-- Each state write runs on the node of the acting account (the blocker,
+-- the account that accepts, rejects or removes, the muter, the account
+-- whose flag changes), which commits it with its journal entries; the
+-- router then delivers the entries right away (one call per other node
+-- involved), and drain() delivers what could not be.  The node functions
+-- are in follow_graph's sql/install/91_node_states.sql.
+--------------------------------------------------------------------------
+
+CREATE FUNCTION follow_graph.proxy_state_write(op text, a bigint, b bigint, flag boolean,
+	expires timestamptz, targets integer[])
+RETURNS TABLE (result bigint, version bigint, part integer, kind text, account bigint,
+			   other bigint, value text, at timestamptz)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(a);
+	SELECT w.result, w.version, w.part, w.kind, w.account, w.other, w.value, w.at
+	FROM follow_graph.node_state_write(op, a, b, flag, expires, targets) AS w;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_state_apply(part integer[], version bigint[], kind text[],
+	account bigint[], other bigint[], value text[], at timestamptz[])
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	SPLIT part, version, kind, account, other, value, at;
+	RUN ON part;
+	SELECT follow_graph.node_state_apply(version, kind, account, other, value, at);
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_state_journal(node_part integer, max_entries integer)
+RETURNS TABLE (origin integer, version bigint, part integer, kind text, account bigint,
+			   other bigint, value text, at timestamptz)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON node_part;
+	SELECT j.origin, j.version, j.part, j.kind, j.account, j.other, j.value, j.at
+	FROM follow_graph.node_state_journal(max_entries) AS j;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_state_ack(node_part integer, versions bigint[])
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON node_part;
+	SELECT follow_graph.node_state_ack(versions);
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.proxy_state_write(text, bigint, bigint, boolean, timestamptz, integer[]),
+	follow_graph.proxy_state_apply(integer[], bigint[], text[], bigint[], bigint[], text[], timestamptz[]),
+	follow_graph.proxy_state_journal(integer, integer),
+	follow_graph.proxy_state_ack(integer, bigint[]) FROM PUBLIC;
+
+-- One state write through the router: the acting node's call (errors as a
+-- single node's), then the immediate delivery of its journal entries (a
+-- node that cannot be reached gets them from drain()).  Returns the
+-- write's result.
+CREATE FUNCTION follow_graph.proxy_state_call(op text, a bigint, b bigint, flag boolean,
+	expires timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	targets integer[];
+	r bigint;
+	parts integer[];
+	vs bigint[];
+	ks text[];
+	acs bigint[];
+	os bigint[];
+	vals text[];
+	ats timestamptz[];
+	st text;
+	msg text;
+	det text;
+	hnt text;
+BEGIN
+	PERFORM pg_advisory_xact_lock_shared(7378474836284716121);
+	IF op IN ('private', 'deactivate', 'reactivate') THEN
+		targets := ARRAY(SELECT DISTINCT m.node_part FROM follow_graph.cluster_map() AS m ORDER BY 1);
+	END IF;
+	BEGIN
+		SELECT min(w.result), array_agg(w.part ORDER BY w.version) FILTER (WHERE w.version IS NOT NULL),
+			   array_agg(w.version ORDER BY w.version) FILTER (WHERE w.version IS NOT NULL),
+			   array_agg(w.kind ORDER BY w.version) FILTER (WHERE w.version IS NOT NULL),
+			   array_agg(w.account ORDER BY w.version) FILTER (WHERE w.version IS NOT NULL),
+			   array_agg(w.other ORDER BY w.version) FILTER (WHERE w.version IS NOT NULL),
+			   array_agg(w.value ORDER BY w.version) FILTER (WHERE w.version IS NOT NULL),
+			   array_agg(w.at ORDER BY w.version) FILTER (WHERE w.version IS NOT NULL)
+		INTO r, parts, vs, ks, acs, os, vals, ats
+		FROM follow_graph.proxy_state_write(op, a, b, flag, expires, targets) AS w;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+			det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+		PERFORM follow_graph.proxy_raise(st, msg, det, hnt, a);
+	END;
+	IF parts IS NOT NULL THEN
+		BEGIN
+			PERFORM follow_graph.proxy_state_apply(parts, vs, ks, acs, os, vals, ats);
+		EXCEPTION WHEN OTHERS THEN
+			NULL;	-- stays journaled on the acting node; drain() delivers it
+		END;
+	END IF;
+	RETURN r;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.proxy_state_call(text, bigint, bigint, boolean, timestamptz) FROM PUBLIC;
+
+-- Deliver every state entry the nodes hold, oldest first per node, like
+-- drain() for edges (called by drain()).  Returns the number delivered.
+CREATE FUNCTION follow_graph.drain_states(batch integer DEFAULT 1000)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	origin record;
+	target record;
+	j record;
+	acked bigint[];
+	delivered bigint := 0;
+	round bigint;
+	full_batch boolean;
+	msg text;
+BEGIN
+	IF batch IS NULL OR batch < 1 THEN
+		RAISE EXCEPTION 'batch must be positive' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM pg_advisory_xact_lock_shared(7378474836284716121);
+	LOOP
+		round := 0;
+		full_batch := false;
+		FOR origin IN SELECT DISTINCT m.node_part FROM follow_graph.cluster_map() AS m ORDER BY 1 LOOP
+			BEGIN
+				SELECT array_agg(x.part ORDER BY x.version) AS parts, array_agg(x.version ORDER BY x.version) AS vs,
+					   array_agg(x.kind ORDER BY x.version) AS ks, array_agg(x.account ORDER BY x.version) AS acs,
+					   array_agg(x.other ORDER BY x.version) AS os, array_agg(x.value ORDER BY x.version) AS vals,
+					   array_agg(x.at ORDER BY x.version) AS ats
+				INTO j
+				FROM follow_graph.proxy_state_journal(origin.node_part, batch) AS x;
+			EXCEPTION WHEN OTHERS THEN
+				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+				RAISE WARNING 'state journal of the node of partition % not read: %', origin.node_part, msg;
+				CONTINUE;
+			END;
+			CONTINUE WHEN j.parts IS NULL;
+			full_batch := full_batch OR cardinality(j.parts) >= batch;
+			acked := '{}';
+			FOR target IN
+				SELECT m.node_part, array_agg(u.i ORDER BY u.i) AS idx
+				FROM unnest(j.parts) WITH ORDINALITY AS u (part, i)
+				JOIN follow_graph.cluster_map() AS m ON m.part = u.part
+				GROUP BY m.node_part ORDER BY m.node_part
+			LOOP
+				BEGIN
+					PERFORM follow_graph.proxy_state_apply(
+						ARRAY(SELECT j.parts[i] FROM unnest(target.idx) AS i),
+						ARRAY(SELECT j.vs[i] FROM unnest(target.idx) AS i),
+						ARRAY(SELECT j.ks[i] FROM unnest(target.idx) AS i),
+						ARRAY(SELECT j.acs[i] FROM unnest(target.idx) AS i),
+						ARRAY(SELECT j.os[i] FROM unnest(target.idx) AS i),
+						ARRAY(SELECT j.vals[i] FROM unnest(target.idx) AS i),
+						ARRAY(SELECT j.ats[i] FROM unnest(target.idx) AS i));
+					acked := acked || ARRAY(SELECT j.vs[i] FROM unnest(target.idx) AS i);
+				EXCEPTION WHEN OTHERS THEN
+					GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+					RAISE WARNING 'state entries for the node of partition % not delivered: %',
+						target.node_part, msg;
+				END;
+			END LOOP;
+			IF cardinality(acked) > 0 THEN
+				BEGIN
+					PERFORM follow_graph.proxy_state_ack(origin.node_part, acked);
+					delivered := delivered + cardinality(acked);
+					round := round + cardinality(acked);
+				EXCEPTION WHEN OTHERS THEN
+					GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+					RAISE WARNING 'state journal of the node of partition % not acknowledged: %', origin.node_part, msg;
+				END;
+			END IF;
+		END LOOP;
+		-- Applying entries can journal new ones (relations sent back, blocks
+		-- sent again): keep going while a round delivers anything.
+		EXIT WHEN round = 0;
+	END LOOP;
+	RETURN delivered;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.drain_states(integer) FROM PUBLIC;
+
+COMMENT ON FUNCTION follow_graph.drain_states(integer) IS 'deliver every journaled state change (relations, blocks, commands, account flags) to the other nodes; returns the number delivered (drain() calls it)';
+
+-- The state writes, same names and signatures as on a node (not PUBLIC).
+CREATE FUNCTION follow_graph.block(blocker bigint, blocked bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_state_call('block', blocker, blocked, NULL, NULL) = 1 $fn$;
+
+CREATE FUNCTION follow_graph.unblock(blocker bigint, blocked bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_state_call('unblock', blocker, blocked, NULL, NULL) = 1 $fn$;
+
+CREATE FUNCTION follow_graph.accept_request(account bigint, requester bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_state_call('accept', account, requester, NULL, NULL) = 1 $fn$;
+
+CREATE FUNCTION follow_graph.reject_request(account bigint, requester bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_state_call('reject', account, requester, NULL, NULL) = 1 $fn$;
+
+CREATE FUNCTION follow_graph.remove_follower(account bigint, follower bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_state_call('remove', account, follower, NULL, NULL) = 1 $fn$;
+
+CREATE FUNCTION follow_graph.set_private(account bigint, private boolean)
+RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_state_call('private', account, NULL, private, NULL) $fn$;
+
+CREATE FUNCTION follow_graph.deactivate_account(account bigint)
+RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_state_call('deactivate', account, NULL, NULL, NULL) $fn$;
+
+CREATE FUNCTION follow_graph.reactivate_account(account bigint)
+RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT follow_graph.proxy_state_call('reactivate', account, NULL, NULL, NULL) $fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.block(bigint, bigint),
+	follow_graph.unblock(bigint, bigint),
+	follow_graph.accept_request(bigint, bigint),
+	follow_graph.reject_request(bigint, bigint),
+	follow_graph.remove_follower(bigint, bigint),
+	follow_graph.set_private(bigint, boolean),
+	follow_graph.deactivate_account(bigint),
+	follow_graph.reactivate_account(bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION follow_graph.block(bigint, bigint) IS 'blocker blocks blocked, removing the edges and pending requests between them (on the blocker''s node; the blocked account''s node through the journal); true if the block is new';
+COMMENT ON FUNCTION follow_graph.unblock(bigint, bigint) IS 'remove the block blocker -> blocked (on the blocker''s node; the other node through the journal); true if there was one';
+COMMENT ON FUNCTION follow_graph.accept_request(bigint, bigint) IS 'turn the pending request requester -> account into an edge (on the account''s node; the requester''s node through the journal); false if none was pending';
+COMMENT ON FUNCTION follow_graph.reject_request(bigint, bigint) IS 'drop the pending request requester -> account (on the account''s node; the requester''s node through the journal); false if none was pending';
+COMMENT ON FUNCTION follow_graph.remove_follower(bigint, bigint) IS 'account removes follower (on the account''s node; the follower''s node through the journal); true if there was an edge or request';
+COMMENT ON FUNCTION follow_graph.set_private(bigint, boolean) IS 'set an account''s private flag (on its node, then every other node through the journal); returns the number of requests accepted on its node';
+COMMENT ON FUNCTION follow_graph.deactivate_account(bigint) IS 'hide every edge and request of an account (on its node, then every other node through the journal); returns the number of edges hidden on its node';
+COMMENT ON FUNCTION follow_graph.reactivate_account(bigint) IS 'bring back the hidden edges and requests of an account (on its node, then every other node through the journal); returns the number made visible on its node';

@@ -179,7 +179,7 @@ SELECT follow_graph.node_configure('n1', 2, ARRAY[1, 0, 1]);
 SELECT * FROM follow_graph.node_write(901, 902, true);
 SELECT * FROM follow_graph.node_write(901, 902, false);
 SELECT follow_graph.node_apply(ARRAY[903, 903]::bigint[], ARRAY[904, 904]::bigint[],
-	ARRAY[true, false], ARRAY[1, 2]::bigint[]);
+	ARRAY[true, false], ARRAY[1, 2]::bigint[], ARRAY[NULL, NULL]::timestamptz[]);
 SELECT * FROM follow_graph.node_journal(10);
 SELECT follow_graph.node_ack('{1}'),
 	follow_graph.node_rejournal(ARRAY[901]::bigint[], ARRAY[902]::bigint[]);
@@ -194,7 +194,24 @@ SELECT * FROM follow_graph.node_status();
 SELECT coalesce(follow_graph.node_horizon(5000), 0) >= 0 AS horizon_ran;
 SELECT follow_graph.node_prune('{0,1}', '{5,5}') AS pruned;
 SELECT follow_graph.node_apply(ARRAY[903]::bigint[], ARRAY[904]::bigint[],
-	ARRAY[true], ARRAY[2]::bigint[]) AS late, follow_graph.is_following(903, 904);
+	ARRAY[true], ARRAY[2]::bigint[], ARRAY[NULL]::timestamptz[]) AS late, follow_graph.is_following(903, 904);
+-- and so is a late relation entry of the state journal below the floor
+SELECT follow_graph.node_state_apply(ARRAY[3]::bigint[], ARRAY['rel'], ARRAY[903]::bigint[],
+	ARRAY[904]::bigint[], ARRAY['edge'], ARRAY[NULL]::timestamptz[]) AS late_rel,
+	follow_graph.is_following(903, 904);
+-- cluster node: relationship states (91_node_states.sql)
+SELECT result, version FROM follow_graph.node_state_write('block', 907, 908, NULL, NULL, NULL);
+SELECT * FROM follow_graph.node_rel_state(908, 907);
+SELECT result, version FROM follow_graph.node_state_write('unblock', 907, 908, NULL, NULL, NULL);
+SELECT (follow_graph.node_config_row()).node_name, follow_graph.node_active(907),
+	follow_graph.node_set_rel(907, 908, 'edge', 10, NULL),
+	follow_graph.node_state_send_rel(907, 908);
+SELECT follow_graph.node_set_rel(907, 908, 'none', 11, NULL);
+SELECT follow_graph.node_state_apply(ARRAY[12]::bigint[], ARRAY['block'], ARRAY[907]::bigint[],
+	ARRAY[908]::bigint[], ARRAY['off'], ARRAY[NULL]::timestamptz[]);
+SELECT follow_graph.node_state_put(0, 'block', 907, 908, 'off', NULL) OPERATOR(pg_catalog.>) 0 AS put;
+SELECT kind, account, other, value FROM follow_graph.node_state_journal(10);
+SELECT follow_graph.node_state_ack(ARRAY(SELECT version FROM follow_graph.node_state_journal(10)));
 -- functions of the extension not called above (none)
 SELECT p.oid::regprocedure AS not_called
 FROM pg_depend AS d JOIN pg_proc AS p ON p.oid = d.objid

@@ -102,9 +102,13 @@ $fn$;
 
 -- One pair write of the acting side: follow() or unfollow() here, plus a
 -- journal entry when the edge changed and the other side's partition is
--- not this node's.  version is NULL when no entry was written.
+-- not this node's.  version is NULL when no entry was written; journal says
+-- which journal holds it: 'edge' (node_journal, delivered by node_apply) or
+-- 'state' (a pending request: node_state_journal, node_state_apply); at is
+-- the edge's or request's time, which the other side takes too.
 CREATE FUNCTION follow_graph.node_write(follower bigint, followee bigint, present boolean,
-	OUT changed boolean, OUT version bigint, OUT part integer)
+	OUT changed boolean, OUT version bigint, OUT part integer, OUT journal text,
+	OUT at timestamptz)
 RETURNS record
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -112,6 +116,7 @@ AS $fn$
 DECLARE
 	cfg follow_graph.node_config;
 	mask integer;
+	s record;
 BEGIN
 	SELECT * INTO cfg FROM follow_graph.node_config;
 	IF NOT FOUND THEN
@@ -136,11 +141,20 @@ BEGIN
 	END IF;
 	part := hashint8(followee) & mask;
 	IF changed AND NOT part = ANY (cfg.owned) THEN
-		INSERT INTO follow_graph.node_journal AS j
-			(version, part, follower, followee, present, changed_at)
-		VALUES (nextval('follow_graph.node_version_seq'), part, follower, followee,
-				present, clock_timestamp())
-		RETURNING j.version INTO version;
+		s := follow_graph.node_rel_state(follower, followee);
+		at := s.at;
+		IF s.state = 'request' THEN
+			-- A follow of a private account (as this node knows the flag).
+			journal := 'state';
+			version := follow_graph.node_state_put(part, 'rel', follower, followee, s.state, s.at);
+		ELSE
+			journal := 'edge';
+			INSERT INTO follow_graph.node_journal AS j
+				(version, part, follower, followee, present, changed_at)
+			VALUES (nextval('follow_graph.node_version_seq'), part, follower, followee,
+					present, CASE WHEN present THEN s.at ELSE clock_timestamp() END)
+			RETURNING j.version INTO version;
+		END IF;
 	END IF;
 END
 $fn$;
@@ -149,11 +163,14 @@ $fn$;
 -- each pair takes the entry of highest version, and only if it is newer
 -- than the version applied here before (node_applied) and than the floor
 -- of its follower's partition (node_applied_floor: every entry at or below
--- it was applied here before, see node_prune()).  Set-based: one statement
--- records the fresh versions, one applies them in pair order.  Returns how
+-- it was applied here before, see node_prune()).  changed_at: the edge's
+-- followed_at on the follower's node, which the edge takes here too.
+-- Set-based: one statement records the fresh versions, one applies them in
+-- pair order through node_set_rel() (91_node_states.sql: a block or an
+-- inactive account here decides how the relation is held).  Returns how
 -- many entries changed a pair's version.
 CREATE FUNCTION follow_graph.node_apply(follower bigint[], followee bigint[],
-	present boolean[], version bigint[])
+	present boolean[], version bigint[], changed_at timestamptz[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -165,6 +182,8 @@ DECLARE
 	fs bigint[];
 	es bigint[];
 	ps boolean[];
+	vs bigint[];
+	ts timestamptz[];
 BEGIN
 	SELECT * INTO cfg FROM follow_graph.node_config;
 	IF NOT FOUND THEN
@@ -173,7 +192,7 @@ BEGIN
 				  HINT = 'Run follow_graph.cluster_configure() on the router.';
 	END IF;
 	IF cardinality(follower) <> cardinality(followee) OR cardinality(follower) <> cardinality(present)
-	   OR cardinality(follower) <> cardinality(version) THEN
+	   OR cardinality(follower) <> cardinality(version) OR cardinality(follower) <> cardinality(changed_at) THEN
 		RAISE EXCEPTION 'journal arrays must have the same length'
 			USING ERRCODE = 'array_subscript_error';
 	END IF;
@@ -201,8 +220,8 @@ BEGIN
 	-- The newest entry per pair above its floor, recorded in pair order so
 	-- that concurrent applies never wait on each other in a cycle.
 	WITH b AS (
-		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v
-		FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
+		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v, u.t
+		FROM unnest(follower, followee, present, version, changed_at) AS u (f, e, p, v, t)
 		ORDER BY u.f, u.e, u.v DESC),
 	fresh AS (
 		INSERT INTO follow_graph.node_applied AS a (follower, followee, version)
@@ -214,18 +233,20 @@ BEGIN
 			WHERE a.version < EXCLUDED.version
 		RETURNING a.follower, a.followee, a.version)
 	SELECT array_agg(b.f ORDER BY b.f, b.e), array_agg(b.e ORDER BY b.f, b.e),
-		   array_agg(b.p ORDER BY b.f, b.e)
-	INTO fs, es, ps
+		   array_agg(b.p ORDER BY b.f, b.e), array_agg(b.v ORDER BY b.f, b.e),
+		   array_agg(b.t ORDER BY b.f, b.e)
+	INTO fs, es, ps, vs, ts
 	FROM fresh JOIN b ON b.f = fresh.follower AND b.e = fresh.followee;
 	IF fs IS NULL THEN
 		RETURN 0;
 	END IF;
 	-- One statement for the batch; the calls run after the sort, in pair
-	-- order.
+	-- order.  node_set_rel(), not follow(): an edge entry that meets a
+	-- block here is refused instead of raising 42501 and stopping the drain.
 	PERFORM count(s.r) FROM (
-		SELECT CASE WHEN u.p THEN follow_graph.follow(u.f, u.e)
-					ELSE follow_graph.unfollow(u.f, u.e) END AS r
-		FROM unnest(fs, es, ps) WITH ORDINALITY AS u (f, e, p, i)
+		SELECT follow_graph.node_set_rel(u.f, u.e, CASE WHEN u.p THEN 'edge' ELSE 'none' END,
+										 u.v, CASE WHEN u.p THEN u.t END) AS r
+		FROM unnest(fs, es, ps, vs, ts) WITH ORDINALITY AS u (f, e, p, v, t, i)
 		ORDER BY u.i) AS s;
 	RETURN cardinality(fs);
 END
@@ -438,7 +459,7 @@ $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
 	follow_graph.node_write(bigint, bigint, boolean),
-	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]),
+	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[], timestamptz[]),
 	follow_graph.node_journal(integer),
 	follow_graph.node_ack(bigint[]),
 	follow_graph.node_digest(),
@@ -451,7 +472,7 @@ REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
 
 COMMENT ON FUNCTION follow_graph.node_configure(text, integer, integer[]) IS 'internal (cluster node): make this database a cluster node owning the given partitions';
 COMMENT ON FUNCTION follow_graph.node_write(bigint, bigint, boolean) IS 'internal (cluster node): follow or unfollow on the acting side, journaling the change for the other side''s node';
-COMMENT ON FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]) IS 'internal (cluster node): apply other nodes'' journal entries, newest version per pair, idempotently';
+COMMENT ON FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[], timestamptz[]) IS 'internal (cluster node): apply other nodes'' journal entries, newest version per pair, idempotently';
 COMMENT ON FUNCTION follow_graph.node_journal(integer) IS 'internal (cluster node): oldest journal entries waiting for delivery';
 COMMENT ON FUNCTION follow_graph.node_ack(bigint[]) IS 'internal (cluster node): drop delivered journal entries';
 COMMENT ON FUNCTION follow_graph.node_digest() IS 'internal (cluster node): edge count and order-independent digest per partition pair';

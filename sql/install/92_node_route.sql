@@ -4,14 +4,20 @@
 -- node_applied keeps the newest version applied per pair, so that a late
 -- or duplicated journal entry never undoes a newer one.  A row is needed
 -- only while an older entry for its pair may still arrive.  The origin of
--- every entry for a pair (f, e) applied here is the node owning p(f), and
+-- every entry for a pair (f, e) applied here, edge entries (node_journal)
+-- and relation entries of the state journal (node_state_journal, kind
+-- 'rel', 91_node_states.sql) alike, is the node owning p(f), and
 -- that node's versions only grow (a partition move raises the new owner's
 -- above every node's).  node_horizon() on an origin returns H such that
 -- every entry it wrote with a version <= H has been delivered and applied
 -- (no such entry is journaled, and no writer that could still commit one is
 -- running); node_prune() on a target records H as the floor of the origin's
 -- partitions and drops the rows at or below it; node_apply() ignores every
--- entry at or below its follower partition's floor.  An ignored entry is a
+-- entry at or below its follower partition's floor, and so does
+-- node_state_apply() for relation entries.  Blocks, commands and account
+-- flags are versioned in node_state_applied, which is not pruned (their
+-- origins differ per kind, and node_set_rel() compares a relation with its
+-- block's version).  An ignored entry is a
 -- duplicate or older than one already applied, so pruning keeps
 -- idempotence and commutativity under any reordering.
 --------------------------------------------------------------------------
@@ -29,7 +35,8 @@ SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_applied_floor', ''
 COMMENT ON TABLE follow_graph.node_applied_floor IS 'follow_graph cluster node (internal): per follower partition, the version at or below which every journal entry was applied here';
 
 -- The highest version H such that every journal entry this node wrote with
--- a version <= H has been acknowledged: taken as the sequence's last value,
+-- a version <= H, in node_journal or node_state_journal, has been
+-- acknowledged: taken as the sequence's last value,
 -- once every transaction that had an xid when it was read has ended (a
 -- writer may hold a smaller version it has not committed yet), lowered below the
 -- oldest entry still journaled.  NULL when such a transaction is still
@@ -66,7 +73,12 @@ BEGIN
 		END IF;
 		PERFORM pg_sleep(0.005);
 	END LOOP;
-	SELECT min(j.version) INTO oldest FROM follow_graph.node_journal AS j;
+	-- Both journals: relation entries of node_state_journal (requests and
+	-- relations sent back, 91_node_states.sql) are recorded in node_applied
+	-- under the same floors.
+	SELECT least((SELECT min(j.version) FROM follow_graph.node_journal AS j),
+				 (SELECT min(j.version) FROM follow_graph.node_state_journal AS j))
+	INTO oldest;
 	RETURN CASE WHEN oldest IS NULL THEN last ELSE least(last, oldest - 1) END;
 END
 $fn$;

@@ -34,7 +34,7 @@ router() { $cluster psql router -At "$@"; }
 nodes_sql() { for n in node1 node2 node3; do $cluster psql "$n" -At "$@"; done; }
 
 # The installed node_apply(), put back on exit.
-$cluster psql node1 -At -c "SELECT pg_get_functiondef('follow_graph.node_apply(bigint[],bigint[],boolean[],bigint[])'::regprocedure) || ';'" >"$tmp/setbased.sql"
+$cluster psql node1 -At -c "SELECT pg_get_functiondef('follow_graph.node_apply(bigint[],bigint[],boolean[],bigint[],timestamptz[])'::regprocedure) || ';'" >"$tmp/setbased.sql"
 cp "$here/proxy_drain_baseline.sql" "$tmp/perentry.sql"
 trap 'nodes_sql -f "$tmp/setbased.sql" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 

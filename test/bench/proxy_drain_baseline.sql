@@ -2,9 +2,10 @@
 -- (one follow()/unfollow() and one INSERT ... ON CONFLICT per entry from a
 -- plpgsql loop), for test/bench/proxy_drain.sh's before/after comparison.
 -- Loaded over the installed one on the nodes; the script puts the installed
--- one back afterwards.
+-- one back afterwards.  (It takes the changed_at[] argument of the states
+-- slice, and ignores it.)
 CREATE OR REPLACE FUNCTION follow_graph.node_apply(follower bigint[], followee bigint[],
-	present boolean[], version bigint[])
+	present boolean[], version bigint[], changed_at timestamptz[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp

@@ -307,7 +307,8 @@ for my $chunk (0 .. 5)
 	my @c = @late[ map { $_ } grep { $_ % 6 == $chunk } 0 .. $#late ];
 	my $arr = sub { my ($i, $t) = @_; 'ARRAY[' . join(',', map { $_->[$i] eq 't' ? 'true' : $_->[$i] eq 'f' ? 'false' : $_->[$i] } @c) . "]::$t" };
 	is($nodes[1]->safe_psql('postgres', 'SELECT follow_graph.node_apply(' . join(', ',
-			$arr->(0, 'bigint[]'), $arr->(1, 'bigint[]'), $arr->(2, 'boolean[]'), $arr->(3, 'bigint[]')) . ')'),
+			$arr->(0, 'bigint[]'), $arr->(1, 'bigint[]'), $arr->(2, 'boolean[]'), $arr->(3, 'bigint[]'),
+			'array_fill(NULL::timestamptz, ARRAY[' . scalar(@c) . '])') . ')'),
 		'0', "late delivery $chunk: no entry applied");
 }
 is($router->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.cluster_verify()'), '0',
