@@ -116,3 +116,33 @@ SELECT follow(40, 41), follow(40, 42);
 SELECT following_count(40), follower_count(41);
 COMMIT;
 SELECT * FROM verify();
+
+-- a foreign key referencing the items (or any trigger of a DBA's on them):
+-- unpublish() deletes through SQL, so the key is enforced (23503) and an
+-- unreferenced item goes; publish() inserts through SQL and fires the
+-- trigger
+CREATE TABLE public.item_like (item bigint REFERENCES follow_graph.item (item));
+CREATE TABLE public.item_audit (item bigint);
+CREATE FUNCTION public.item_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.item_audit VALUES (NEW.item);
+	RETURN NEW;
+END $$;
+SELECT publish(50, 5000), publish(50, 5001);
+INSERT INTO public.item_like VALUES (5000);
+\set VERBOSITY terse
+SELECT unpublish(50, 5000);
+\set VERBOSITY default
+SELECT unpublish(50, 5001), unpublish(50, 5001);
+SELECT l.item, i.item AS item_row FROM public.item_like AS l
+	LEFT JOIN item AS i USING (item);
+SELECT item_count(50);
+CREATE TRIGGER item_audit AFTER INSERT ON follow_graph.item
+	FOR EACH ROW EXECUTE FUNCTION public.item_audit_row();
+SELECT publish(50, 5002), publish(50, 5002);
+SELECT * FROM public.item_audit;
+SELECT item_count(50);
+DROP TRIGGER item_audit ON follow_graph.item;
+DROP TABLE public.item_like, public.item_audit;
+DROP FUNCTION public.item_audit_row();
+SELECT * FROM verify();
