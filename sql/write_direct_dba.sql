@@ -116,3 +116,50 @@ SELECT follow(40, 41), follow(40, 42);
 SELECT following_count(40), follower_count(41);
 COMMIT;
 SELECT * FROM verify();
+
+-- a foreign key referencing the items (or any trigger of a DBA's on them):
+-- unpublish() deletes through SQL, so the key is enforced (23503) and an
+-- unreferenced item goes; publish() inserts through SQL and fires the
+-- trigger
+CREATE TABLE public.item_like (item bigint REFERENCES follow_graph.item (item));
+CREATE TABLE public.item_audit (item bigint);
+CREATE FUNCTION public.item_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.item_audit VALUES (NEW.item);
+	RETURN NEW;
+END $$;
+SELECT publish(50, 5000), publish(50, 5001);
+INSERT INTO public.item_like VALUES (5000);
+\set VERBOSITY terse
+SELECT unpublish(50, 5000);
+\set VERBOSITY default
+SELECT unpublish(50, 5001), unpublish(50, 5001);
+SELECT l.item, i.item AS item_row FROM public.item_like AS l
+	LEFT JOIN item AS i USING (item);
+SELECT item_count(50);
+CREATE TRIGGER item_audit AFTER INSERT ON follow_graph.item
+	FOR EACH ROW EXECUTE FUNCTION public.item_audit_row();
+SELECT publish(50, 5002), publish(50, 5002);
+SELECT * FROM public.item_audit;
+SELECT item_count(50);
+DROP TRIGGER item_audit ON follow_graph.item;
+DROP TABLE public.item_like, public.item_audit;
+DROP FUNCTION public.item_audit_row();
+SELECT * FROM verify();
+
+-- a first load into an empty edge table whose one CHECK is a DBA's
+-- replacement of edge_not_self: the rows are appended through SQL, which
+-- checks it (the in-memory path's multi-row inserts check nothing)
+BEGIN;
+SET LOCAL client_min_messages = warning;
+DROP EXTENSION follow_graph CASCADE;
+CREATE EXTENSION follow_graph;
+ALTER TABLE edge DROP CONSTRAINT edge_not_self,
+	ADD CONSTRAINT edge_small CHECK (followee < 1000);
+CREATE TEMP TABLE stage_check (follower bigint, followee bigint);
+INSERT INTO stage_check SELECT g, g % 900 + 1 FROM generate_series(1000, 12000) AS g;
+INSERT INTO stage_check VALUES (3, 5000);
+\set VERBOSITY terse
+SELECT import_edges('stage_check');
+\set VERBOSITY default
+ROLLBACK;

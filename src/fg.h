@@ -128,7 +128,8 @@ extern int64 FgRemoveAccountItems(int64 account);
 
 /* fg_items.c: direct writes of items and author-recency bounds */
 extern int	FgDirectItemInsert(int64 author, int64 item);
-extern bool FgDirectItemDelete(int64 author, int64 item);
+extern int	FgDirectItemDelete(int64 author, int64 item);
+extern bool FgDirectWriteOk(Relation heap);
 extern bool FgBoundInstalled(void);
 extern void FgBoundCover(int64 author, int64 item);
 extern void FgBoundRemove(int64 account);

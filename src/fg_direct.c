@@ -146,8 +146,8 @@ static SPIPlanPtr stripe_sql_plans[2][5];
  * gave it triggers (foreign keys referencing it included) or row level
  * security: only a SQL statement fires and enforces them.
  */
-static bool
-DirectWriteOk(Relation heap)
+bool
+FgDirectWriteOk(Relation heap)
 {
 	return heap->trigdesc == NULL && !heap->rd_rel->relrowsecurity;
 }
@@ -166,7 +166,7 @@ CounterDirectOk(Relation heap)
 	List	   *indexes;
 	bool		ok;
 
-	if (!DirectWriteOk(heap) || desc->natts > FG_COUNTER_ATT_ITEMS ||
+	if (!FgDirectWriteOk(heap) || desc->natts > FG_COUNTER_ATT_ITEMS ||
 		(desc->constr && desc->constr->num_check > 0))
 		return false;
 	for (int att = 0; att < desc->natts; att++)
@@ -500,7 +500,7 @@ FgDirectEdgeInsert(Relation heap, int64 follower, int64 followee)
 
 	Assert(follower != followee);	/* the table's only CHECK */
 	PreventCommandIfReadOnly("INSERT");
-	if (desc->natts != FG_EDGE_NATTS || !DirectWriteOk(heap) ||
+	if (desc->natts != FG_EDGE_NATTS || !FgDirectWriteOk(heap) ||
 		(desc->constr && desc->constr->num_check > 1) ||
 		(desc->constr && desc->constr->num_check == 1 &&
 		 strcmp(desc->constr->check[0].ccname, "edge_not_self") != 0))
@@ -584,7 +584,7 @@ FgDirectEdgeDelete(Relation heap, ItemPointer tid)
 	static const Oid types[1] = {TIDOID};
 
 	PreventCommandIfReadOnly("DELETE");
-	if (DirectWriteOk(heap))
+	if (FgDirectWriteOk(heap))
 		simple_heap_delete(heap, tid);
 	else
 	{

@@ -117,7 +117,9 @@ FgPairArrayUsable(const FgPairArray *pa, int64 expected)
 /*
  * Can the staged rows be appended to the edge table directly: the columns
  * follower, followee, seq, followed_at, no index (the rebuild plan dropped
- * its four), no trigger and no CHECK but the table's own?
+ * its four), no trigger or row level security, and no CHECK but the
+ * table's own edge_not_self (which the stage's rows satisfy; a multi-row
+ * insert checks none)?
  */
 static bool
 AppendOk(Relation heap)
@@ -127,8 +129,10 @@ AppendOk(Relation heap)
 	List	   *indexes;
 	bool		ok;
 
-	if (desc->natts != 4 || heap->trigdesc != NULL ||
-		(desc->constr && desc->constr->num_check > 1))
+	if (desc->natts != 4 || !FgDirectWriteOk(heap) ||
+		(desc->constr && desc->constr->num_check > 1) ||
+		(desc->constr && desc->constr->num_check == 1 &&
+		 strcmp(desc->constr->check[0].ccname, "edge_not_self") != 0))
 		return false;
 	for (int i = 0; i < 4; i++)
 	{

@@ -64,7 +64,8 @@ static SPIPlanPtr plan_bound_remove = NULL;
 
 /*
  * Has the table the two columns and exactly the indexes the direct writes
- * know (nothing a DBA added)?
+ * know, and no trigger (a foreign key referencing it included) or row level
+ * security of a DBA's, which only a SQL statement fires and enforces?
  */
 static bool
 LayoutOk(Relation heap, int nindexes)
@@ -73,7 +74,7 @@ LayoutOk(Relation heap, int nindexes)
 	List	   *indexes;
 	bool		ok;
 
-	if (desc->natts != FG_ITEM_NATTS ||
+	if (desc->natts != FG_ITEM_NATTS || !FgDirectWriteOk(heap) ||
 		(desc->constr && desc->constr->num_check > 0))
 		return false;
 	indexes = RelationGetIndexList(heap);
@@ -109,8 +110,9 @@ CheckRowVisible(Relation heap, TupleTableSlot *slot)
 /*
  * Insert the item (author, item) unless the id exists: 1 if inserted, 0 if
  * the author had published it already; 23505 if another author had.
- * Returns -1, having written nothing, if the item table has indexes of a
- * DBA's: the caller then writes through SQL.  The caller fixes the count.
+ * Returns -1, having written nothing, if the item table has indexes,
+ * triggers or row level security of a DBA's: the caller then writes
+ * through SQL.  The caller fixes the count.
  */
 int
 FgDirectItemInsert(int64 author, int64 item)
@@ -229,19 +231,30 @@ FgDirectItemInsert(int64 author, int64 item)
 
 /*
  * Delete the author's item, as DELETE ... WHERE item = $2 AND author = $1
- * does: true if deleted.  The caller fixes the count.
+ * does: 1 if deleted, 0 if not.  Returns -1, having written nothing, if
+ * the item table has triggers (a foreign key referencing it included) or
+ * row level security of a DBA's: the caller then deletes through SQL.  The
+ * caller fixes the count.
  */
-bool
+int
 FgDirectItemDelete(int64 author, int64 item)
 {
 	Relation	heap = FgOpenTable(FG_ITEM_TABLE, RowExclusiveLock);
-	Relation	pkey = FgOpenIndex(FG_ITEM_PKEY, RowExclusiveLock);
+	Relation	pkey;
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
-	Snapshot	snapshot = RegisterSnapshot(xact_snapshot ? GetTransactionSnapshot() :
-											GetLatestSnapshot());
-	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	Snapshot	snapshot;
+	TupleTableSlot *slot;
 	bool		deleted = false;
 
+	if (!FgDirectWriteOk(heap))
+	{
+		table_close(heap, NoLock);
+		return -1;
+	}
+	pkey = FgOpenIndex(FG_ITEM_PKEY, RowExclusiveLock);
+	snapshot = RegisterSnapshot(xact_snapshot ? GetTransactionSnapshot() :
+								GetLatestSnapshot());
+	slot = table_slot_create(heap, NULL);
 	PreventCommandIfReadOnly("DELETE");
 	if (FgFetchByKey(heap, pkey, snapshot, item, slot))
 	{
@@ -282,7 +295,7 @@ FgDirectItemDelete(int64 author, int64 item)
 	UnregisterSnapshot(snapshot);
 	index_close(pkey, NoLock);
 	table_close(heap, NoLock);
-	return deleted;
+	return deleted ? 1 : 0;
 }
 
 /*
@@ -352,8 +365,10 @@ FgBoundCover(int64 author, int64 item)
 
 	if (!covered)
 	{
+		bool		direct = LayoutOk(heap, 2);
+
 		PreventCommandIfReadOnly("INSERT");
-		if (LayoutOk(heap, 2))
+		if (direct)
 		{
 			Relation	newest = FgOpenIndex(FG_ITEM_BOUND_NEWEST, RowExclusiveLock);
 			Datum		values[2];
@@ -386,7 +401,13 @@ FgBoundCover(int64 author, int64 item)
 						  values, SPI_OK_INSERT);
 		}
 
-		/* The author's committed rows below the new one, unless taken. */
+		/*
+		 * The author's committed rows below the new one, unless taken (and
+		 * unless a DBA's trigger or policy would have to see the deletes:
+		 * then they stay).
+		 */
+		if (!FgDirectWriteOk(heap))
+			nbelow = 0;
 		for (int i = 0; i < nbelow; i++)
 		{
 			TM_FailureData tmfd;

@@ -288,7 +288,8 @@ FgProbeBegin(FgProbe *p, Relation heap, Relation index, int64 owner)
 }
 
 /*
- * Is any of the ntids heap tuples visible to the snapshot?
+ * Is any of the ntids heap tuples visible to the snapshot?  The caller
+ * holds a pin on the leaf page the TIDs came from.
  */
 static bool
 AnyVisible(FgProbe *p, int ntids)
@@ -360,6 +361,8 @@ FgProbeFind(FgProbe *p, int64 id)
 		OffsetNumber off;
 		int			ntids = 0;
 		bool		more;
+		bool		found;
+		BlockNumber next;
 
 		if (MustMoveRight(p, page, a, id))
 		{
@@ -410,18 +413,25 @@ FgProbeFind(FgProbe *p, int64 id)
 			KeyCompare(p->index, a, id,
 					   (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)),
 					   true) == 0;
-		if (more)
-		{
-			BlockNumber next = opaque->btpo_next;
+		next = opaque->btpo_next;
 
-			_bt_relbuf(p->index, buf);
-			if (AnyVisible(p, ntids))
-				return true;
-			buf = _bt_relandgetbuf(p->index, InvalidBuffer, next, BT_READ);
-			continue;
+		/*
+		 * Judge visibility with the page unlocked but still pinned, as an
+		 * index-only scan does: the pin keeps VACUUM (which needs a cleanup
+		 * lock on every leaf) from removing these entries, marking their
+		 * heap items unused and setting the heap page all-visible before
+		 * AnyVisible reads the visibility map (nbtree/README, "making
+		 * concurrent TID recycling safe").
+		 */
+		_bt_unlockbuf(p->index, buf);
+		found = AnyVisible(p, ntids);
+		if (found || !more)
+		{
+			ReleaseBuffer(buf);
+			return found;
 		}
-		_bt_relbuf(p->index, buf);
-		return AnyVisible(p, ntids);
+		ReleaseBuffer(buf);
+		buf = _bt_relandgetbuf(p->index, InvalidBuffer, next, BT_READ);
 	}
 }
 
