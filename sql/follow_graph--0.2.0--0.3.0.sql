@@ -617,11 +617,10 @@ COMMENT ON TABLE follow_graph.mutual IS 'follow_graph storage: both rows (a, b) 
 -- before the update pages on after it.  The new index is built under a
 -- temporary name first: DROP INDEX locks the edge table ACCESS EXCLUSIVE
 -- until the update commits, and every read of the edges waits from then
--- on, so the build (the long part) must come before it, and this step last.
+-- on, so the build (the long part) comes here and the swap at the very end.
 CREATE INDEX edge_followee_seq_0_3_0 ON follow_graph.edge (followee, seq)
 	INCLUDE (follower, followed_at);
-DROP INDEX follow_graph.edge_followee_seq;
-ALTER INDEX follow_graph.edge_followee_seq_0_3_0 RENAME TO edge_followee_seq;
+-- (the swap itself is the script's last step, at its end)
 
 -- == cluster node: routing and drain ==
 -- node_rejournal() takes its xid before its first version; then the
@@ -1532,3 +1531,10 @@ COMMENT ON FUNCTION follow_graph.node_state_write(text, bigint, bigint, boolean,
 COMMENT ON FUNCTION follow_graph.node_state_apply(bigint[], text[], bigint[], bigint[], text[], timestamptz[]) IS 'internal (cluster node): apply other nodes'' state entries, newest version per piece of state';
 COMMENT ON FUNCTION follow_graph.node_state_journal(integer) IS 'internal (cluster node): oldest state entries waiting for delivery';
 COMMENT ON FUNCTION follow_graph.node_state_ack(bigint[]) IS 'internal (cluster node): drop delivered state entries';
+
+-- == last: swap in the covering followers index ==
+-- (built in the "pages and the mutual range" section above) DROP INDEX
+-- locks the edge table ACCESS EXCLUSIVE until the update commits, so it
+-- comes after every other step: reads of the edges wait only from here.
+DROP INDEX follow_graph.edge_followee_seq;
+ALTER INDEX follow_graph.edge_followee_seq_0_3_0 RENAME TO edge_followee_seq;
