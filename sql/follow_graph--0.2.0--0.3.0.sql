@@ -854,6 +854,10 @@ BEGIN
 				  HINT = 'Run follow_graph.cluster_configure() on the router.';
 	END IF;
 	mask := cfg.partitions - 1;
+	IF present IS NULL THEN
+		RAISE EXCEPTION 'present must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	-- Bad arguments are left to follow() and unfollow(), for their errors.
 	IF follower IS NOT NULL AND followee IS NOT NULL AND follower <> followee THEN
 		IF NOT (hashint8(follower) & mask) = ANY (cfg.owned) THEN

@@ -439,5 +439,9 @@ is( $router->safe_psql('postgres',
 my ($other) = grep { $owner{$_} != 0 } @accounts;
 ($rc, $out, $err) = $nodes[0]->psql('postgres', "SELECT * FROM follow_graph.node_write($other, $other + 1000000, true)");
 like($err, qr/account $other is not stored on node node1/, 'a node refuses a write for an account it does not own');
+# A NULL present is an error, not an unfollow.  (Found in review.)
+my ($mine) = grep { $owner{$_} == 0 } @accounts;
+($rc, $out, $err) = $nodes[0]->psql('postgres', "SELECT * FROM follow_graph.node_write($mine, $mine + 1000000, NULL)");
+like($err, qr/ERROR:  present must not be null/, 'node_write() refuses a NULL present');
 
 done_testing();
