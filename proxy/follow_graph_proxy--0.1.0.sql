@@ -493,56 +493,51 @@ LANGUAGE plproxy AS $fn$
 	SELECT s.node_name, s.partitions, s.owned, s.journal, s.version FROM follow_graph.node_status() AS s;
 $fn$;
 
-CREATE FUNCTION follow_graph.proxy_at_configure(connstr text, node_name text, partitions integer, owned integer[])
-RETURNS SETOF integer
+CREATE FUNCTION follow_graph.proxy_at_move_out(connstr text, part integer)
+RETURNS TABLE (kind text, a bigint, b bigint, n bigint, t timestamptz, t2 timestamptz,
+			   f1 boolean, f2 boolean, sub text)
 LANGUAGE plproxy AS $fn$
 	CONNECT connstr;
-	SELECT 1 FROM follow_graph.node_configure(node_name, partitions, owned) AS c;
+	SELECT x.kind, x.a, x.b, x.n, x.t, x.t2, x.f1, x.f2, x.sub FROM follow_graph.node_move_out(part) AS x;
 $fn$;
 
-CREATE FUNCTION follow_graph.proxy_at_version_floor(connstr text, min_version bigint)
+CREATE FUNCTION follow_graph.proxy_at_move_in(connstr text, node_name text, partitions integer,
+	part integer, min_version bigint, kinds text[], firsts bigint[], seconds bigint[], nums bigint[],
+	times timestamptz[], times2 timestamptz[], flags1 boolean[], flags2 boolean[], subs text[])
 RETURNS SETOF bigint
 LANGUAGE plproxy AS $fn$
 	CONNECT connstr;
-	SELECT follow_graph.node_version_floor(min_version);
+	SELECT follow_graph.node_move_in(node_name, partitions, part, min_version, kinds, firsts,
+		seconds, nums, times, times2, flags1, flags2, subs);
 $fn$;
 
-CREATE FUNCTION follow_graph.proxy_at_edges(connstr text, follower_parts integer[], followee_parts integer[])
-RETURNS TABLE (follower bigint, followee bigint)
-LANGUAGE plproxy AS $fn$
-	CONNECT connstr;
-	SELECT x.follower, x.followee FROM follow_graph.node_edges(follower_parts, followee_parts) AS x;
-$fn$;
-
-CREATE FUNCTION follow_graph.proxy_at_copy_in(connstr text, follower bigint[], followee bigint[])
+CREATE FUNCTION follow_graph.proxy_at_release(connstr text, part integer)
 RETURNS SETOF bigint
 LANGUAGE plproxy AS $fn$
 	CONNECT connstr;
-	SELECT follow_graph.node_copy_in(follower, followee);
-$fn$;
-
-CREATE FUNCTION follow_graph.proxy_at_forget(connstr text)
-RETURNS SETOF bigint
-LANGUAGE plproxy AS $fn$
-	CONNECT connstr;
-	SELECT follow_graph.node_forget();
+	SELECT follow_graph.node_release(part);
 $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.proxy_at_status(text),
-	follow_graph.proxy_at_configure(text, text, integer, integer[]),
-	follow_graph.proxy_at_version_floor(text, bigint),
-	follow_graph.proxy_at_edges(text, integer[], integer[]),
-	follow_graph.proxy_at_copy_in(text, bigint[], bigint[]),
-	follow_graph.proxy_at_forget(text) FROM PUBLIC;
+	follow_graph.proxy_at_move_out(text, integer),
+	follow_graph.proxy_at_move_in(text, text, integer, integer, bigint, text[], bigint[], bigint[],
+		bigint[], timestamptz[], timestamptz[], boolean[], boolean[], text[]),
+	follow_graph.proxy_at_release(text, integer) FROM PUBLIC;
 
 -- Move one partition to the node at connstr (a node of the cluster or a new
 -- one with follow_graph installed).  Router writes and drain() wait while
 -- it runs (an advisory lock; writes through another router must be stopped
--- by hand).  Steps: drain every journal, raise the target's versions above
--- every node's, give it the partition, copy the partition's edges in (in
--- the old node's order), switch the map, take the partition from the old
--- node and drop there the edges it no longer owns a side of.  Returns the
--- number of edges copied.
+-- by hand).  Steps: drain every journal; read from the old node every row
+-- naming an account of the partition (edges, requests, hidden edges,
+-- blocks, mutes, dismissals, items, flags and versions: node_move_out);
+-- on the new node, in one transaction, take the partition, raise its
+-- versions above every node's and write those rows (node_move_in); on the
+-- old node, in one transaction, give the partition up and drop the rows it
+-- no longer owns an account of (node_release); switch the map.  If the old
+-- node cannot give the partition up, the new node gives it back.  A run
+-- after a failure is safe: the new node replaces a copy left by an earlier
+-- run, and when the old node already gave the partition up only the map
+-- is switched.  Returns the number of edges copied.
 CREATE FUNCTION follow_graph.cluster_move_partition(part integer, connstr text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -556,11 +551,11 @@ DECLARE
 	old_status record;
 	max_version bigint;
 	pending bigint;
-	fs bigint[];
-	es bigint[];
-	copied bigint;
+	r record;
+	copied bigint := 0;
 	usr text;
 	map_user text;
+	msg text;
 BEGIN
 	PERFORM pg_advisory_xact_lock(7378474836284716121);
 	SELECT count(*) INTO nparts FROM follow_graph.cluster_map();
@@ -599,25 +594,46 @@ BEGIN
 
 	SELECT * INTO target_status FROM follow_graph.proxy_at_status(target || usr);
 	SELECT * INTO old_status FROM follow_graph.proxy_at_status(old_conn || usr);
-	PERFORM follow_graph.proxy_at_version_floor(target || usr, coalesce(max_version, 1));
-	PERFORM follow_graph.proxy_at_configure(target || usr,
-		coalesce(target_status.node_name,
-				 'node' || ((SELECT count(DISTINCT m.connstr) FROM follow_graph.cluster_map() AS m) + 1)),
-		nparts,
-		ARRAY(SELECT DISTINCT p FROM unnest(coalesce(target_status.owned, '{}') || part) AS u (p) ORDER BY p));
-
-	SELECT array_agg(x.follower), array_agg(x.followee) INTO fs, es
-	FROM follow_graph.proxy_at_edges(old_conn || usr,
-		array_fill(part, ARRAY[nparts]) || ARRAY(SELECT generate_series(0, nparts - 1)),
-		ARRAY(SELECT generate_series(0, nparts - 1)) || array_fill(part, ARRAY[nparts])) AS x;
-	SELECT coalesce(sum(c), 0) INTO copied
-	FROM follow_graph.proxy_at_copy_in(target || usr, coalesce(fs, '{}'), coalesce(es, '{}')) AS c;
+	IF NOT part = ANY (coalesce(old_status.owned, '{}')) AND part = ANY (coalesce(target_status.owned, '{}')) THEN
+		-- An earlier run moved the rows and the old node gave the partition
+		-- up; only the map was left to switch.
+		NULL;
+	ELSE
+		SELECT array_agg(x.kind) AS kinds, array_agg(x.a) AS firsts, array_agg(x.b) AS seconds,
+			   array_agg(x.n) AS nums, array_agg(x.t) AS times, array_agg(x.t2) AS times2,
+			   array_agg(x.f1) AS flags1, array_agg(x.f2) AS flags2, array_agg(x.sub) AS subs
+		INTO r
+		FROM follow_graph.proxy_at_move_out(old_conn || usr, part) AS x;
+		SELECT coalesce(sum(c), 0) INTO copied
+		FROM follow_graph.proxy_at_move_in(target || usr,
+			coalesce(target_status.node_name,
+					 'node' || ((SELECT count(DISTINCT m.connstr) FROM follow_graph.cluster_map() AS m) + 1)),
+			nparts, part, coalesce(max_version, 1),
+			coalesce(r.kinds, '{}'), coalesce(r.firsts, '{}'), coalesce(r.seconds, '{}'),
+			coalesce(r.nums, '{}'), coalesce(r.times, '{}'), coalesce(r.times2, '{}'),
+			coalesce(r.flags1, '{}'), coalesce(r.flags2, '{}'), coalesce(r.subs, '{}')) AS c;
+		BEGIN
+			PERFORM follow_graph.proxy_at_release(old_conn || usr, part);
+		EXCEPTION WHEN OTHERS THEN
+			-- Two owners would each take the partition's pairs for their own
+			-- and journal nothing for the other: the new node gives it back.
+			GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+			BEGIN
+				PERFORM follow_graph.proxy_at_release(target || usr, part);
+			EXCEPTION WHEN OTHERS THEN
+				RAISE EXCEPTION 'partition % was copied to the new node but neither node gave it up', part
+					USING ERRCODE = 'object_not_in_prerequisite_state',
+						  DETAIL = msg,
+						  HINT = 'Both nodes own the partition: run follow_graph.cluster_move_partition() again before any write.';
+			END;
+			RAISE EXCEPTION 'the old node of partition % did not give it up', part
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = msg,
+					  HINT = 'Nothing moved; the new node gave the partition back.';
+		END;
+	END IF;
 
 	EXECUTE format('ALTER SERVER follow_graph_cluster OPTIONS (SET %I %L)', 'p' || part, target);
-
-	PERFORM follow_graph.proxy_at_configure(old_conn || usr, old_status.node_name, nparts,
-		array_remove(old_status.owned, part));
-	PERFORM follow_graph.proxy_at_forget(old_conn || usr);
 	RETURN copied;
 END
 $fn$;
@@ -629,7 +645,7 @@ REVOKE ALL ON FUNCTION follow_graph.cluster_configure(text[], integer, text),
 	follow_graph.cluster_repair() FROM PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.cluster_configure(text[], integer, text) IS 'create the cluster: partitions round-robin over the nodes (connection strings), each node told the partitions it owns';
-COMMENT ON FUNCTION follow_graph.cluster_move_partition(integer, text) IS 'move a partition to the node at connstr (router writes wait meanwhile); returns the number of edges copied';
+COMMENT ON FUNCTION follow_graph.cluster_move_partition(integer, text) IS 'move a partition, with every row its accounts own (edges, states, items), to the node at connstr (router writes wait meanwhile); returns the number of edges copied';
 COMMENT ON FUNCTION follow_graph.drain(integer) IS 'deliver every journaled edge change to the other side''s node; returns the number delivered';
 COMMENT ON FUNCTION follow_graph.cluster_verify() IS 'per partition pair, the edges one holder has and the other lacks; no rows means consistent (after drain())';
 COMMENT ON FUNCTION follow_graph.cluster_repair() IS 're-send the missing halves cluster_verify() reports from the follower''s node; returns the number of pairs re-sent';

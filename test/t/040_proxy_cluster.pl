@@ -354,11 +354,119 @@ my $snapshot = q{
 		(SELECT array_agg(r.target ORDER BY r.target) FROM follow_graph.relationships(a, ARRAY(SELECT generate_series(1, 40))) AS r
 		 WHERE r.following OR r.followed_by)
 	FROM generate_series(1, 40) AS a, follow_graph.counts(ARRAY[a]) AS c};
-my $before = $router->safe_psql('postgres', $snapshot);
 my $mover = $on_dead;
 my $from = $owner{$mover};
 my $to = ($from + 1) % 3;
+my $third = ($from + 2) % 3;
 my $part = $router->safe_psql('postgres', "SELECT follow_graph.partition_hash($mover) & 255");
+
+# (Accounts above 4400: the race of section 2 used lower ones.)
+# The moved partition's accounts get every kind of state, with accounts of
+# the old node, of the new node and of the third node: blocks both ways, a
+# private account with pending requests (one from a moved account), a
+# request from a moved account, mutes, a deactivated account with hidden
+# edges and a hidden request, items, a dismissal.
+my @in_part = grep { $_ > 4400 } sort { $a <=> $b } split /\n/, $router->safe_psql('postgres',
+	"SELECT a FROM generate_series(1, 6000) AS a WHERE (follow_graph.partition_hash(a) & 255) = $part");
+my ($m1, $m2, $m3) = @in_part[0 .. 2];
+my @pool = grep { $_ > 4400 } sort { $a <=> $b } keys %owner;
+my @on_to = grep { $owner{$_} == $to } @pool;
+my @on_third = grep { $owner{$_} == $third } @pool;
+my @on_from = grep { my $x = $_; $owner{$x} == $from && !grep { $_ == $x } @in_part } @pool;
+my ($x_to1, $x_to2) = @on_to[0 .. 1];
+my ($x_th1, $x_th2, $x_th3) = @on_third[0 .. 2];
+my ($x_from1) = @on_from;
+my @moved = ($mover, $m1, $m2, $m3);
+my @touched = (@moved, $x_to1, $x_to2, $x_th1, $x_th2, $x_th3, $x_from1);
+$router->safe_psql('postgres', qq{
+	SELECT follow_graph.follow($m1, $x_th1), follow_graph.follow($x_th1, $m1),
+		   follow_graph.follow($m1, $x_to1), follow_graph.follow($x_from1, $m1),
+		   follow_graph.follow($m2, $m1), follow_graph.follow($m2, $x_th3);
+	SELECT follow_graph.block($mover, $x_th2), follow_graph.block($x_to2, $m1),
+		   follow_graph.block($m2, $x_from1);
+	SELECT follow_graph.set_private($m2, true);
+	SELECT follow_graph.follow($x_th1, $m2), follow_graph.follow($x_to1, $m2),
+		   follow_graph.follow($m1, $m2);
+	SELECT follow_graph.set_private($x_th3, true);
+	SELECT follow_graph.follow($m1, $x_th3);
+	SELECT follow_graph.mute($mover, $x_th1), follow_graph.mute($m1, $x_to1, '2100-01-01 00:00+00'),
+		   follow_graph.mute($x_th2, $mover);
+	SELECT follow_graph.follow($m3, $x_th1), follow_graph.follow($x_to1, $m3),
+		   follow_graph.follow($m3, $m1), follow_graph.follow($x_from1, $m3),
+		   follow_graph.follow($m3, $m2), follow_graph.publish($m3, 9000004);
+	SELECT follow_graph.deactivate_account($m3);
+	SELECT follow_graph.publish($mover, 9000001), follow_graph.publish($mover, 9000005),
+		   follow_graph.publish($m1, 9000003), follow_graph.publish($x_th1, 9000002);
+	SELECT follow_graph.dismiss_suggestion($mover, $x_th1);
+	SELECT follow_graph.drain();});
+
+# Every read about the accounts involved, through the router.
+my $touched = join(', ', @touched);
+my $states_snapshot = qq{
+	SELECT a, c.followers, c.following, c.mutuals, c.requests,
+		follow_graph.is_private(a), follow_graph.is_active(a), follow_graph.request_count(a),
+		follow_graph.item_count(a),
+		(SELECT array_agg(f.follower ORDER BY f.follower) FROM follow_graph.followers(a, 1000) AS f),
+		(SELECT array_agg(f.followee ORDER BY f.followee) FROM follow_graph.following(a, 1000) AS f),
+		(SELECT array_agg(m) FROM follow_graph.mutuals(a, 1000) AS m),
+		(SELECT array_agg(r.requester ORDER BY r.requester) FROM follow_graph.follow_requests(a, 1000) AS r),
+		(SELECT array_agg(b.blocked ORDER BY b.blocked) FROM follow_graph.blocks(a, 1000) AS b),
+		(SELECT array_agg(m.muted || ' ' || coalesce(m.expires_at::text, '-')) FROM follow_graph.mutes(a, 1000) AS m),
+		(SELECT array_agg(i) FROM follow_graph.author_items(a, 1000) AS i),
+		(SELECT array_agg(f.author || ':' || f.item) FROM follow_graph.feed(a, 1000) AS f),
+		(SELECT array_agg(x ORDER BY x) FROM follow_graph.fans(a, 1000) AS x),
+		(SELECT array_agg(x ORDER BY x) FROM follow_graph.not_following_back(a, 1000) AS x),
+		(SELECT string_agg(r.target || ':' || row(r.*)::text, ',' ORDER BY r.target)
+		 FROM follow_graph.relationships(a, ARRAY[$touched]) AS r),
+		(SELECT string_agg(t || ':' || follow_graph.relationship(a, t) || ':' || follow_graph.is_blocking(a, t)
+						   || ':' || follow_graph.is_muting(a, t) || ':' || follow_graph.is_following(a, t), ',' ORDER BY t)
+		 FROM unnest(ARRAY[$touched]) AS t WHERE t <> a)
+	FROM unnest(ARRAY[$touched]) AS a, follow_graph.counts(ARRAY[a]) AS c ORDER BY a};
+
+# The rows a node holds that name an account of the partition (a block's
+# time is left out: each node keeps its own).
+sub part_rows
+{
+	my ($node) = @_;
+	my $in = "(hashint8(%s) & 255) = $part";
+	my ($i1, $i2) = map { sprintf($in, $_) } ('x.a', 'x.b');
+	return $node->safe_psql('postgres', qq{
+		SELECT string_agg(x.t || ' ' || x.a || ' ' || coalesce(x.b::text, '') || ' ' || x.v, ',' ORDER BY x.t, x.a, x.b, x.v)
+		FROM (SELECT 'edge' AS t, follower AS a, followee AS b, followed_at::text AS v FROM follow_graph.edge
+			  UNION ALL SELECT 'request', requester, account, requested_at::text FROM follow_graph.request
+			  UNION ALL SELECT 'hidden', follower, followee, pending::text || followed_at FROM follow_graph.hidden_edge
+			  UNION ALL SELECT 'block', blocker, blocked, '' FROM follow_graph.block
+			  UNION ALL SELECT 'mute', muter, NULL, muted || ' ' || muted_at || coalesce(expires_at::text, '') FROM follow_graph.mute
+			  UNION ALL SELECT 'dismissal', account, NULL, candidate || ' ' || dismissed_at FROM follow_graph.dismissal
+			  UNION ALL SELECT 'item', author, NULL, item::text FROM follow_graph.item
+			  UNION ALL SELECT 'bound', author, NULL, newest::text FROM follow_graph.item_bound) AS x
+		WHERE $i1 OR $i2});
+}
+
+# Rows of which a node owns no account.
+sub stray_rows
+{
+	my ($node) = @_;
+	return $node->safe_psql('postgres', q{
+		WITH c AS (SELECT partitions - 1 AS mask, owned FROM follow_graph.node_config)
+		SELECT count(*) FROM c, (
+			SELECT follower AS a, followee AS b FROM follow_graph.edge
+			UNION ALL SELECT requester, account FROM follow_graph.request
+			UNION ALL SELECT follower, followee FROM follow_graph.hidden_edge
+			UNION ALL SELECT blocker, blocked FROM follow_graph.block
+			UNION ALL SELECT muter, muter FROM follow_graph.mute
+			UNION ALL SELECT account, account FROM follow_graph.dismissal
+			UNION ALL SELECT author, author FROM follow_graph.item
+			UNION ALL SELECT author, author FROM follow_graph.item_bound) AS x
+		WHERE NOT (hashint8(x.a) & c.mask) = ANY (c.owned) AND NOT (hashint8(x.b) & c.mask) = ANY (c.owned)});
+}
+
+my $states_before = $router->safe_psql('postgres', $states_snapshot);
+like($states_before, qr/\{9000001,9000005\}|\{9000005,9000001\}/, 'the moved account\'s items are read before the move');
+my $rows_before = part_rows($nodes[$from]);
+like($rows_before, qr/^(?=.*block)(?=.*request)(?=.*hidden)(?=.*mute)(?=.*dismissal)(?=.*item)(?=.*bound)/,
+	'the old node holds blocks, requests, hidden edges, mutes, a dismissal and items of the partition');
+my $before = $router->safe_psql('postgres', $snapshot);
 my $copied = $router->safe_psql('postgres',
 	"SELECT follow_graph.cluster_move_partition($part, 'host=" . $nodes[$to]->host . " port=" . $nodes[$to]->port . " dbname=postgres')");
 ok($copied > 0, "cluster_move_partition() moved partition $part from node " . ($from + 1) . " to node " . ($to + 1) . " ($copied edges copied)");
@@ -368,6 +476,12 @@ is( join(',', map { $_->safe_psql('postgres', "SELECT $part = ANY (owned) FROM f
 	join(',', map { $_ == $to ? 't' : 'f' } 0 .. 2), 'only the new node owns the partition');
 is($router->safe_psql('postgres', $snapshot), $before,
 	'counts, followers, following, mutuals and relationships are the same after the move');
+is($router->safe_psql('postgres', $states_snapshot), $states_before,
+	'every read about the moved accounts and their counterparts (states, requests, mutes, items, feeds) is the same after the move');
+is(part_rows($nodes[$to]), $rows_before, 'the new node holds every row of the partition the old node held');
+is(stray_rows($nodes[$from]), '0', 'the old node keeps no row of which it owns no account');
+is(stray_rows($nodes[$to]), '0', 'neither does the new node');
+$owner{$_} = $to for @moved;
 is($router->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.cluster_verify()'),
 	'0', 'cluster_verify() is empty after the move');
 
