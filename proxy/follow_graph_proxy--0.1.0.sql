@@ -147,6 +147,40 @@ LANGUAGE plproxy AS $fn$
 	SELECT follow_graph.node_rejournal(follower, followee);
 $fn$;
 
+CREATE FUNCTION follow_graph.proxy_state_digest(node_part integer)
+RETURNS TABLE (kind text, part_a integer, part_b integer, n bigint, digest numeric)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON node_part;
+	SELECT d.kind, d.part_a, d.part_b, d.n, d.digest FROM follow_graph.node_state_digest() AS d;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_state_rows(node_part integer, kinds text[], parts_a integer[], parts_b integer[])
+RETURNS TABLE (kind text, a bigint, b bigint, private boolean, active boolean)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON node_part;
+	SELECT x.kind, x.a, x.b, x.private, x.active FROM follow_graph.node_state_rows(kinds, parts_a, parts_b) AS x;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_block_neighbours(node_part integer, blockers bigint[], blocked bigint[])
+RETURNS TABLE (kind text, follower bigint, followee bigint, blocker bigint, blocked bigint)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON node_part;
+	SELECT x.kind, x.follower, x.followee, x.blocker, x.blocked
+	FROM follow_graph.node_block_neighbours(blockers, blocked) AS x;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_state_resend(node_part integer, kinds text[], firsts bigint[],
+	seconds bigint[], targets integer[])
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON node_part;
+	SELECT follow_graph.node_state_resend(kinds, firsts, seconds, targets);
+$fn$;
+
 CREATE FUNCTION follow_graph.proxy_counts(accounts bigint[])
 RETURNS TABLE (account bigint, followers bigint, following bigint, mutuals bigint, requests bigint)
 LANGUAGE plproxy AS $fn$
@@ -164,7 +198,11 @@ REVOKE ALL ON FUNCTION follow_graph.proxy_node_configure(integer, text, integer,
 	follow_graph.proxy_ack(integer, bigint[]),
 	follow_graph.proxy_digest(integer),
 	follow_graph.proxy_edges(integer, integer[], integer[]),
-	follow_graph.proxy_rejournal(integer, bigint[], bigint[]) FROM PUBLIC;
+	follow_graph.proxy_rejournal(integer, bigint[], bigint[]),
+	follow_graph.proxy_state_digest(integer),
+	follow_graph.proxy_state_rows(integer, text[], integer[], integer[]),
+	follow_graph.proxy_block_neighbours(integer, bigint[], bigint[]),
+	follow_graph.proxy_state_resend(integer, text[], bigint[], bigint[], integer[]) FROM PUBLIC;
 -- proxy_counts() stays PUBLIC: the PUBLIC counts() calls it with the
 -- caller's rights, as the other reads run.
 
@@ -367,8 +405,12 @@ $fn$;
 
 -- Compare, per partition pair, the edges the follower's node and the
 -- followee's node hold (count and digest); for each pair that differs,
--- name the edges missing on one side.  Run drain() first: journaled
--- entries not yet delivered show up here as missing halves.
+-- name the edges missing on one side.  The same for the states both nodes
+-- of a pair hold (blocks, requests, hidden edges and hidden requests), and
+-- for the account flags every node holds (each node against the account's
+-- own); and name every relation that sits next to a block on any node.
+-- Run drain() first: journaled entries not yet delivered show up here as
+-- missing halves.
 CREATE FUNCTION follow_graph.cluster_verify()
 RETURNS TABLE (follower_part integer, followee_part integer, follower bigint,
 			   followee bigint, problem text)
@@ -377,6 +419,7 @@ SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
 	node record;
+	mask integer;
 	d_node integer[] := '{}';
 	d_fp integer[] := '{}';
 	d_ep integer[] := '{}';
@@ -387,7 +430,31 @@ DECLARE
 	x_e bigint[] := '{}';
 	bad_fp integer[];
 	bad_ep integer[];
+	s_node integer[] := '{}';
+	s_kind text[] := '{}';
+	s_pa integer[] := '{}';
+	s_pb integer[] := '{}';
+	s_n bigint[] := '{}';
+	s_dg numeric[] := '{}';
+	bad_kind text[];
+	bad_pa integer[];
+	bad_pb integer[];
+	r_node integer[] := '{}';
+	r_kind text[] := '{}';
+	r_a bigint[] := '{}';
+	r_b bigint[] := '{}';
+	r_priv boolean[] := '{}';
+	r_act boolean[] := '{}';
+	bl_a bigint[];
+	bl_b bigint[];
+	n_node integer[] := '{}';
+	n_kind text[] := '{}';
+	n_f bigint[] := '{}';
+	n_e bigint[] := '{}';
+	n_x bigint[] := '{}';
+	n_y bigint[] := '{}';
 BEGIN
+	SELECT count(*)::integer - 1 INTO mask FROM follow_graph.cluster_map();
 	FOR node IN SELECT DISTINCT m.node_part FROM follow_graph.cluster_map() AS m ORDER BY 1 LOOP
 		SELECT d_node || array_agg(node.node_part), d_fp || array_agg(d.follower_part),
 			   d_ep || array_agg(d.followee_part), d_n || array_agg(d.edges), d_dg || array_agg(d.digest)
@@ -395,6 +462,12 @@ BEGIN
 		FROM follow_graph.proxy_digest(node.node_part) AS d;
 		d_node := coalesce(d_node, '{}'); d_fp := coalesce(d_fp, '{}'); d_ep := coalesce(d_ep, '{}');
 		d_n := coalesce(d_n, '{}'); d_dg := coalesce(d_dg, '{}');
+		SELECT s_node || array_agg(node.node_part), s_kind || array_agg(d.kind), s_pa || array_agg(d.part_a),
+			   s_pb || array_agg(d.part_b), s_n || array_agg(d.n), s_dg || array_agg(d.digest)
+		INTO s_node, s_kind, s_pa, s_pb, s_n, s_dg
+		FROM follow_graph.proxy_state_digest(node.node_part) AS d;
+		s_node := coalesce(s_node, '{}'); s_kind := coalesce(s_kind, '{}'); s_pa := coalesce(s_pa, '{}');
+		s_pb := coalesce(s_pb, '{}'); s_n := coalesce(s_n, '{}'); s_dg := coalesce(s_dg, '{}');
 	END LOOP;
 
 	-- Partition pairs whose two holders disagree, or held by a node that
@@ -414,48 +487,151 @@ BEGIN
 		   OR EXISTS (SELECT 1 FROM d AS o WHERE o.fp = p.fp AND o.ep = p.ep
 					  AND o.node <> mf.node_part AND o.node <> me.node_part))
 	SELECT array_agg(b.fp), array_agg(b.ep) INTO bad_fp, bad_ep FROM bad AS b;
-	IF bad_fp IS NULL THEN
-		RETURN;
+
+	IF bad_fp IS NOT NULL THEN
+		FOR node IN SELECT DISTINCT m.node_part FROM follow_graph.cluster_map() AS m ORDER BY 1 LOOP
+			SELECT x_node || array_agg(node.node_part), x_f || array_agg(x.follower), x_e || array_agg(x.followee)
+			INTO x_node, x_f, x_e
+			FROM follow_graph.proxy_edges(node.node_part, bad_fp, bad_ep) AS x;
+			x_node := coalesce(x_node, '{}'); x_f := coalesce(x_f, '{}'); x_e := coalesce(x_e, '{}');
+		END LOOP;
+
+		RETURN QUERY
+		WITH x AS (SELECT * FROM unnest(x_node, x_f, x_e) AS x (node, f, e)),
+		m AS (SELECT c.part, c.node_part FROM follow_graph.cluster_map() AS c),
+		e AS (
+			SELECT x.node, x.f, x.e,
+				   follow_graph.partition_hash(x.f) & mask AS fp,
+				   follow_graph.partition_hash(x.e) & mask AS ep
+			FROM x),
+		o AS (
+			SELECT e.*, mf.node_part AS fnode, me.node_part AS enode
+			FROM e JOIN m AS mf ON mf.part = e.fp JOIN m AS me ON me.part = e.ep)
+		SELECT o.fp, o.ep, o.f, o.e,
+			   CASE WHEN o.node <> o.fnode AND o.node <> o.enode
+					THEN format('stored on the node of partition %s, which owns neither account', o.node)
+					WHEN o.node = o.fnode
+					THEN 'missing on the followee''s node'
+					ELSE 'missing on the follower''s node' END
+		FROM o
+		WHERE (o.node <> o.fnode AND o.node <> o.enode)
+		   OR (o.fnode <> o.enode
+			   AND NOT EXISTS (SELECT 1 FROM x AS y
+							   WHERE y.f = o.f AND y.e = o.e
+								 AND y.node = CASE WHEN o.node = o.fnode THEN o.enode ELSE o.fnode END))
+		ORDER BY 1, 2, 3, 4;
 	END IF;
 
-	FOR node IN SELECT DISTINCT m.node_part FROM follow_graph.cluster_map() AS m ORDER BY 1 LOOP
-		SELECT x_node || array_agg(node.node_part), x_f || array_agg(x.follower), x_e || array_agg(x.followee)
-		INTO x_node, x_f, x_e
-		FROM follow_graph.proxy_edges(node.node_part, bad_fp, bad_ep) AS x;
-		x_node := coalesce(x_node, '{}'); x_f := coalesce(x_f, '{}'); x_e := coalesce(x_e, '{}');
-	END LOOP;
-
-	RETURN QUERY
-	WITH x AS (SELECT * FROM unnest(x_node, x_f, x_e) AS x (node, f, e)),
+	-- States: pair kinds as the edges; flags of the accounts of a partition
+	-- on every node against the account's own node.
+	WITH d AS (SELECT * FROM unnest(s_node, s_kind, s_pa, s_pb, s_n, s_dg) AS d (node, k, pa, pb, n, dg)),
 	m AS (SELECT c.part, c.node_part FROM follow_graph.cluster_map() AS c),
-	e AS (
-		SELECT x.node, x.f, x.e,
-			   follow_graph.partition_hash(x.f) & (SELECT count(*)::integer - 1 FROM m) AS fp,
-			   follow_graph.partition_hash(x.e) & (SELECT count(*)::integer - 1 FROM m) AS ep
-		FROM x),
-	o AS (
-		SELECT e.*, mf.node_part AS fnode, me.node_part AS enode
-		FROM e JOIN m AS mf ON mf.part = e.fp JOIN m AS me ON me.part = e.ep)
-	SELECT o.fp, o.ep, o.f, o.e,
-		   CASE WHEN o.node <> o.fnode AND o.node <> o.enode
-				THEN format('stored on the node of partition %s, which owns neither account', o.node)
-				WHEN o.node = o.fnode
-				THEN 'missing on the followee''s node'
-				ELSE 'missing on the follower''s node' END
-	FROM o
-	WHERE (o.node <> o.fnode AND o.node <> o.enode)
-	   OR (o.fnode <> o.enode
-		   AND NOT EXISTS (SELECT 1 FROM x AS y
-						   WHERE y.f = o.f AND y.e = o.e
-							 AND y.node = CASE WHEN o.node = o.fnode THEN o.enode ELSE o.fnode END))
-	ORDER BY 1, 2, 3, 4;
+	nodes AS (SELECT DISTINCT m.node_part FROM m),
+	keys AS (SELECT DISTINCT d.k, d.pa, d.pb FROM d),
+	bad AS (
+		SELECT k.k, k.pa, k.pb
+		FROM keys AS k
+		JOIN m AS ma ON ma.part = k.pa
+		LEFT JOIN m AS mb ON mb.part = k.pb
+		LEFT JOIN d AS da ON da.k = k.k AND da.pa = k.pa AND da.pb = k.pb AND da.node = ma.node_part
+		LEFT JOIN d AS db ON db.k = k.k AND db.pa = k.pa AND db.pb = k.pb AND db.node = mb.node_part
+		WHERE (k.k <> 'flag'
+			   AND ((ma.node_part <> mb.node_part AND (da.n, da.dg) IS DISTINCT FROM (db.n, db.dg))
+					OR EXISTS (SELECT 1 FROM d AS o WHERE o.k = k.k AND o.pa = k.pa AND o.pb = k.pb
+							   AND o.node <> ma.node_part AND o.node <> mb.node_part)))
+		   OR (k.k = 'flag'
+			   AND EXISTS (SELECT 1 FROM nodes AS nd
+						   LEFT JOIN d AS o ON o.k = k.k AND o.pa = k.pa AND o.pb = k.pb AND o.node = nd.node_part
+						   WHERE (o.n, o.dg) IS DISTINCT FROM (da.n, da.dg))))
+	SELECT array_agg(b.k), array_agg(b.pa), array_agg(b.pb) INTO bad_kind, bad_pa, bad_pb FROM bad AS b;
+
+	IF bad_kind IS NOT NULL THEN
+		FOR node IN SELECT DISTINCT m.node_part FROM follow_graph.cluster_map() AS m ORDER BY 1 LOOP
+			SELECT r_node || array_agg(node.node_part), r_kind || array_agg(x.kind), r_a || array_agg(x.a),
+				   r_b || array_agg(x.b), r_priv || array_agg(x.private), r_act || array_agg(x.active)
+			INTO r_node, r_kind, r_a, r_b, r_priv, r_act
+			FROM follow_graph.proxy_state_rows(node.node_part, bad_kind, bad_pa, bad_pb) AS x;
+			r_node := coalesce(r_node, '{}'); r_kind := coalesce(r_kind, '{}'); r_a := coalesce(r_a, '{}');
+			r_b := coalesce(r_b, '{}'); r_priv := coalesce(r_priv, '{}'); r_act := coalesce(r_act, '{}');
+		END LOOP;
+
+		RETURN QUERY
+		WITH x AS (SELECT * FROM unnest(r_node, r_kind, r_a, r_b) AS x (node, k, a, b) WHERE x.k <> 'flag'),
+		m AS (SELECT c.part, c.node_part FROM follow_graph.cluster_map() AS c),
+		o AS (
+			SELECT x.*, follow_graph.partition_hash(x.a) & mask AS pa, follow_graph.partition_hash(x.b) & mask AS pb,
+				   ma.node_part AS anode, mb.node_part AS bnode
+			FROM x
+			JOIN m AS ma ON ma.part = follow_graph.partition_hash(x.a) & mask
+			JOIN m AS mb ON mb.part = follow_graph.partition_hash(x.b) & mask)
+		SELECT DISTINCT o.pa, o.pb, o.a, o.b,
+			   CASE WHEN o.node <> o.anode AND o.node <> o.bnode
+					THEN format('%s stored on the node of partition %s, which owns neither account', o.k, o.node)
+					ELSE format('%s missing on the %s node', o.k,
+								CASE WHEN o.node = o.anode
+									 THEN CASE o.k WHEN 'block' THEN 'blocked account''s'
+												   WHEN 'request' THEN 'requested account''s'
+												   ELSE 'followee''s' END
+									 ELSE CASE o.k WHEN 'block' THEN 'blocker''s'
+												   WHEN 'request' THEN 'requester''s'
+												   ELSE 'follower''s' END END) END
+		FROM o
+		WHERE (o.node <> o.anode AND o.node <> o.bnode)
+		   OR (o.anode <> o.bnode
+			   AND NOT EXISTS (SELECT 1 FROM x AS y
+							   WHERE y.k = o.k AND y.a = o.a AND y.b = o.b
+								 AND y.node = CASE WHEN o.node = o.anode THEN o.bnode ELSE o.anode END))
+		ORDER BY 1, 2, 3, 4, 5;
+
+		RETURN QUERY
+		WITH x AS (SELECT * FROM unnest(r_node, r_kind, r_a, r_priv, r_act) AS x (node, k, a, p, ac) WHERE x.k = 'flag'),
+		m AS (SELECT c.part, c.node_part FROM follow_graph.cluster_map() AS c),
+		nodes AS (SELECT DISTINCT m.node_part FROM m),
+		acc AS (SELECT DISTINCT x.a, follow_graph.partition_hash(x.a) & mask AS pa FROM x),
+		v AS (
+			SELECT acc.a, acc.pa, nd.node_part AS node, own.node_part AS own_node,
+				   coalesce(h.p, false) AS p, coalesce(h.ac, true) AS ac,
+				   coalesce(oh.p, false) AS own_p, coalesce(oh.ac, true) AS own_ac
+			FROM acc
+			JOIN m AS own ON own.part = acc.pa
+			CROSS JOIN nodes AS nd
+			LEFT JOIN x AS h ON h.a = acc.a AND h.node = nd.node_part
+			LEFT JOIN x AS oh ON oh.a = acc.a AND oh.node = own.node_part)
+		SELECT v.pa, NULL::integer, v.a, NULL::bigint,
+			   format('flags differ on the node of partition %s: private %s, active %s there, private %s, active %s on the account''s node',
+					  v.node, v.p::text, v.ac::text, v.own_p::text, v.own_ac::text)
+		FROM v
+		WHERE v.node <> v.own_node AND (v.p, v.ac) IS DISTINCT FROM (v.own_p, v.own_ac)
+		ORDER BY 1, 3, 5;
+	END IF;
+
+	-- Relations next to a block: each node's own, and next to the blocks
+	-- of mismatching pairs, wherever those are held.
+	SELECT array_agg(x.a ORDER BY x.a, x.b), array_agg(x.b ORDER BY x.a, x.b) INTO bl_a, bl_b
+	FROM (SELECT DISTINCT u.a, u.b FROM unnest(r_kind, r_a, r_b) AS u (k, a, b) WHERE u.k = 'block') AS x;
+	FOR node IN SELECT DISTINCT m.node_part FROM follow_graph.cluster_map() AS m ORDER BY 1 LOOP
+		SELECT n_node || array_agg(node.node_part), n_kind || array_agg(x.kind), n_f || array_agg(x.follower),
+			   n_e || array_agg(x.followee), n_x || array_agg(x.blocker), n_y || array_agg(x.blocked)
+		INTO n_node, n_kind, n_f, n_e, n_x, n_y
+		FROM follow_graph.proxy_block_neighbours(node.node_part, coalesce(bl_a, '{}'), coalesce(bl_b, '{}')) AS x;
+		n_node := coalesce(n_node, '{}'); n_kind := coalesce(n_kind, '{}'); n_f := coalesce(n_f, '{}');
+		n_e := coalesce(n_e, '{}'); n_x := coalesce(n_x, '{}'); n_y := coalesce(n_y, '{}');
+	END LOOP;
+	RETURN QUERY
+	SELECT follow_graph.partition_hash(x.f) & mask, follow_graph.partition_hash(x.e) & mask, x.f, x.e,
+		   format('%s next to the block %s -> %s on the node of partition %s', x.k, x.x, x.y, x.node)
+	FROM unnest(n_node, n_kind, n_f, n_e, n_x, n_y) AS x (node, k, f, e, x, y)
+	ORDER BY 1, 2, 3, 4, 5;
 END
 $fn$;
 
--- Re-send the halves cluster_verify() finds missing: the follower's node is
--- authoritative for follow() and unfollow(), so it journals the pair's
--- current state again with a fresh version, and drain() delivers it.
--- Returns the number of pairs re-sent.
+-- Re-send what cluster_verify() finds missing or in conflict, from the node
+-- authoritative for it, with fresh versions, and drain() delivers it: the
+-- follower's node journals an edge's or a request's (or hidden relation's)
+-- current state again, the blocker's node a block's (after block() there
+-- removed whatever sat next to it), the account's node its flags (to every
+-- other node).  A relation next to a block has both possible blocks
+-- re-sent.  Returns the number of pairs and entries re-sent.
 CREATE FUNCTION follow_graph.cluster_repair()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -464,20 +640,52 @@ AS $fn$
 DECLARE
 	grp record;
 	sent bigint := 0;
+	targets integer[];
+	v_fp integer[];
+	v_ep integer[];
+	v_f bigint[];
+	v_e bigint[];
+	v_pr text[];
 BEGIN
 	-- No write through this router while pairs are re-journaled: a write in
 	-- flight on a follower's node could commit after node_rejournal() read
 	-- the pair, under an older version than the re-sent (stale) state.
 	PERFORM pg_advisory_xact_lock(7378474836284716121);
 	PERFORM follow_graph.drain();
+	targets := ARRAY(SELECT DISTINCT m.node_part FROM follow_graph.cluster_map() AS m ORDER BY 1);
+	SELECT coalesce(array_agg(v.follower_part), '{}'), coalesce(array_agg(v.followee_part), '{}'),
+		   coalesce(array_agg(v.follower), '{}'), coalesce(array_agg(v.followee), '{}'),
+		   coalesce(array_agg(v.problem), '{}')
+	INTO v_fp, v_ep, v_f, v_e, v_pr
+	FROM follow_graph.cluster_verify() AS v;
 	FOR grp IN
 		SELECT m.node_part, array_agg(v.follower) AS fs, array_agg(v.followee) AS es
-		FROM follow_graph.cluster_verify() AS v
+		FROM unnest(v_fp, v_ep, v_f, v_e, v_pr) AS v (follower_part, followee_part, follower, followee, problem)
 		JOIN follow_graph.cluster_map() AS m ON m.part = v.follower_part
 		WHERE v.follower IS NOT NULL AND v.problem LIKE 'missing%'
 		GROUP BY m.node_part
 	LOOP
 		sent := sent + (SELECT sum(r) FROM follow_graph.proxy_rejournal(grp.node_part, grp.fs, grp.es) AS r);
+	END LOOP;
+	FOR grp IN
+		SELECT m.node_part, array_agg(x.k) AS ks, array_agg(x.a) AS fs, array_agg(x.b) AS es
+		FROM (SELECT CASE WHEN v.problem LIKE 'block missing%' THEN 'block'
+						  WHEN v.problem LIKE 'flags differ%' THEN 'flag'
+						  ELSE 'rel' END AS k,
+					 v.follower AS a, v.followee AS b, v.follower_part AS pa
+			  FROM unnest(v_fp, v_ep, v_f, v_e, v_pr) AS v (follower_part, followee_part, follower, followee, problem)
+			  WHERE v.problem ~ '^(block|request|hidden edge|hidden request) missing' OR v.problem LIKE 'flags differ%'
+			  UNION ALL
+			  SELECT 'block', v.follower, v.followee, v.follower_part
+			  FROM unnest(v_fp, v_ep, v_f, v_e, v_pr) AS v (follower_part, followee_part, follower, followee, problem) WHERE v.problem LIKE '% next to the block %'
+			  UNION ALL
+			  SELECT 'block', v.followee, v.follower, v.followee_part
+			  FROM unnest(v_fp, v_ep, v_f, v_e, v_pr) AS v (follower_part, followee_part, follower, followee, problem) WHERE v.problem LIKE '% next to the block %') AS x
+		JOIN follow_graph.cluster_map() AS m ON m.part = x.pa
+		GROUP BY m.node_part
+	LOOP
+		sent := sent + (SELECT sum(r) FROM follow_graph.proxy_state_resend(grp.node_part, grp.ks, grp.fs,
+																		   grp.es, targets) AS r);
 	END LOOP;
 	PERFORM follow_graph.drain();
 	RETURN sent;
@@ -647,8 +855,8 @@ REVOKE ALL ON FUNCTION follow_graph.cluster_configure(text[], integer, text),
 COMMENT ON FUNCTION follow_graph.cluster_configure(text[], integer, text) IS 'create the cluster: partitions round-robin over the nodes (connection strings), each node told the partitions it owns';
 COMMENT ON FUNCTION follow_graph.cluster_move_partition(integer, text) IS 'move a partition, with every row its accounts own (edges, states, items), to the node at connstr (router writes wait meanwhile); returns the number of edges copied';
 COMMENT ON FUNCTION follow_graph.drain(integer) IS 'deliver every journaled edge change to the other side''s node; returns the number delivered';
-COMMENT ON FUNCTION follow_graph.cluster_verify() IS 'per partition pair, the edges one holder has and the other lacks; no rows means consistent (after drain())';
-COMMENT ON FUNCTION follow_graph.cluster_repair() IS 're-send the missing halves cluster_verify() reports from the follower''s node; returns the number of pairs re-sent';
+COMMENT ON FUNCTION follow_graph.cluster_verify() IS 'per partition pair, the edges and states (blocks, requests, hidden relations) one holder has and the other lacks, account flags that differ from the account''s node, relations next to a block; no rows means consistent (after drain())';
+COMMENT ON FUNCTION follow_graph.cluster_repair() IS 're-send what cluster_verify() reports from the authoritative node (edges and relations from the follower''s, blocks from the blocker''s, flags from the account''s); returns the number re-sent';
 
 --------------------------------------------------------------------------
 -- WRITES (not executable by PUBLIC; same recipe as follow_graph's)

@@ -456,14 +456,175 @@ BEGIN
 END
 $fn$;
 
+-- Order-independent digests of the states both nodes of a pair hold, per
+-- partition pair (part_a, part_b) of the pair's accounts (a, b): 'block'
+-- (a blocks b), 'request' (a asked to follow b), 'hidden edge' and 'hidden
+-- request' (a -> b hidden by a deactivation); and of the account flags
+-- every node holds, per partition of the account ('flag', part_b -1; only
+-- accounts that are private or deactivated).  n rows, digest the sum of a
+-- 64-bit hash of each modulo 2^64, as node_digest() for the edges.
+CREATE FUNCTION follow_graph.node_state_digest()
+RETURNS TABLE (kind text, part_a integer, part_b integer, n bigint, digest numeric)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT x.k, hashint8(x.a) & (c.partitions - 1),
+		   CASE WHEN x.k = 'flag' THEN -1 ELSE hashint8(x.b) & (c.partitions - 1) END,
+		   count(*),
+		   mod(sum(hashint8extended(x.a, x.b)::numeric), 18446744073709551616::numeric)
+	FROM follow_graph.node_config AS c, (
+		SELECT 'block' AS k, b.blocker AS a, b.blocked AS b FROM follow_graph.block AS b
+		UNION ALL
+		SELECT 'request', r.requester, r.account FROM follow_graph.request AS r
+		UNION ALL
+		SELECT CASE WHEN h.pending THEN 'hidden request' ELSE 'hidden edge' END, h.follower, h.followee
+		FROM follow_graph.hidden_edge AS h
+		UNION ALL
+		SELECT 'flag', s.account, (s.private::integer * 2 + s.active::integer)::bigint
+		FROM follow_graph.account_state AS s WHERE s.private OR NOT s.active) AS x
+	GROUP BY 1, 2, 3
+$fn$;
+
+-- The state rows held here of the given (kind, part_a, part_b) triples of
+-- node_state_digest(); private and active are set for 'flag' rows only
+-- (b is NULL there).
+CREATE FUNCTION follow_graph.node_state_rows(kinds text[], parts_a integer[], parts_b integer[])
+RETURNS TABLE (kind text, a bigint, b bigint, private boolean, active boolean)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT x.k, x.a, x.b, x.p, x.ac
+	FROM follow_graph.node_config AS c, (
+		SELECT 'block' AS k, b.blocker AS a, b.blocked AS b, NULL::boolean AS p, NULL::boolean AS ac
+		FROM follow_graph.block AS b
+		UNION ALL
+		SELECT 'request', r.requester, r.account, NULL, NULL FROM follow_graph.request AS r
+		UNION ALL
+		SELECT CASE WHEN h.pending THEN 'hidden request' ELSE 'hidden edge' END, h.follower, h.followee,
+			   NULL, NULL
+		FROM follow_graph.hidden_edge AS h
+		UNION ALL
+		SELECT 'flag', s.account, NULL, s.private, s.active
+		FROM follow_graph.account_state AS s WHERE s.private OR NOT s.active) AS x
+	WHERE (x.k, hashint8(x.a) & (c.partitions - 1),
+		   CASE WHEN x.k = 'flag' THEN -1 ELSE hashint8(x.b) & (c.partitions - 1) END)
+		IN (SELECT * FROM unnest(kinds, parts_a, parts_b))
+	ORDER BY 1, 2, 3
+$fn$;
+
+-- The relations held here (edge, request, hidden edge, hidden request)
+-- next to a block: one held here, or one of the given pairs (blocker,
+-- blocked) held on another node.  A drained cluster has none.
+CREATE FUNCTION follow_graph.node_block_neighbours(blockers bigint[], blocked bigint[])
+RETURNS TABLE (kind text, follower bigint, followee bigint, blocker bigint, blocked bigint)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	WITH bl AS (
+		SELECT b.blocker AS x, b.blocked AS y FROM follow_graph.block AS b
+		UNION
+		SELECT u.x, u.y FROM unnest(blockers, blocked) AS u (x, y)
+		WHERE u.x IS NOT NULL AND u.y IS NOT NULL)
+	SELECT r.k, r.f, r.e, bl.x, bl.y
+	FROM (SELECT 'edge' AS k, e.follower AS f, e.followee AS e FROM follow_graph.edge AS e
+		  UNION ALL
+		  SELECT 'request', q.requester, q.account FROM follow_graph.request AS q
+		  UNION ALL
+		  SELECT CASE WHEN h.pending THEN 'hidden request' ELSE 'hidden edge' END, h.follower, h.followee
+		  FROM follow_graph.hidden_edge AS h) AS r
+	JOIN bl ON (bl.x = r.f AND bl.y = r.e) OR (bl.x = r.e AND bl.y = r.f)
+	ORDER BY 2, 3, 4, 5
+$fn$;
+
+-- Journal again, with fresh versions, the current state of pieces of state
+-- this node is authoritative for (cluster_repair()): 'block' a -> b (this
+-- node owns the blocker a: on, after block() here removed whatever sits
+-- next to it, or off), 'rel' a -> b (owns the follower a: the relation as
+-- held here) and 'flag' a (owns a: its private and active flags, for a
+-- partition of every other node, targets).  Returns how many entries were
+-- written.
+CREATE FUNCTION follow_graph.node_state_resend(kinds text[], firsts bigint[], seconds bigint[],
+	targets integer[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config := follow_graph.node_config_row();
+	mask constant integer := cfg.partitions - 1;
+	r record;
+	st record;
+	t integer;
+	sent bigint := 0;
+BEGIN
+	IF cardinality(kinds) <> cardinality(firsts) OR cardinality(kinds) <> cardinality(seconds) THEN
+		RAISE EXCEPTION 'kinds, firsts and seconds must have the same length'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	-- An xid before the first version (see node_horizon()).
+	PERFORM pg_current_xact_id();
+	FOR r IN
+		SELECT DISTINCT u.k, u.a, u.b FROM unnest(kinds, firsts, seconds) AS u (k, a, b)
+		WHERE u.a IS NOT NULL AND (hashint8(u.a) & mask) = ANY (cfg.owned)
+		ORDER BY 1, 2, 3
+	LOOP
+		CASE r.k
+		WHEN 'block' THEN
+			CONTINUE WHEN r.b IS NULL OR r.b = r.a;
+			IF EXISTS (SELECT 1 FROM follow_graph.block AS x WHERE x.blocker = r.a AND x.blocked = r.b) THEN
+				IF follow_graph.node_active(r.a) AND follow_graph.node_active(r.b) THEN
+					PERFORM follow_graph.block(r.a, r.b);
+				ELSE
+					DELETE FROM follow_graph.hidden_edge AS h
+					WHERE (h.follower, h.followee) IN ((r.a, r.b), (r.b, r.a));
+				END IF;
+				IF NOT (hashint8(r.b) & mask) = ANY (cfg.owned) THEN
+					PERFORM follow_graph.node_state_put(hashint8(r.b) & mask, 'block', r.a, r.b, 'on', NULL);
+					sent := sent + 1;
+				END IF;
+			ELSIF NOT (hashint8(r.b) & mask) = ANY (cfg.owned) THEN
+				PERFORM follow_graph.node_state_put(hashint8(r.b) & mask, 'block', r.a, r.b, 'off', NULL);
+				sent := sent + 1;
+			END IF;
+		WHEN 'rel' THEN
+			CONTINUE WHEN r.b IS NULL OR r.b = r.a;
+			IF follow_graph.node_state_send_rel(r.a, r.b) IS NOT NULL THEN
+				sent := sent + 1;
+			END IF;
+		WHEN 'flag' THEN
+			SELECT coalesce((SELECT s.private FROM follow_graph.account_state AS s WHERE s.account = r.a), false) AS private,
+				   follow_graph.node_active(r.a) AS active
+			INTO st;
+			FOR t IN SELECT DISTINCT u.p FROM unnest(targets) AS u (p)
+					 WHERE u.p IS NOT NULL AND NOT (u.p & mask) = ANY (cfg.owned) ORDER BY 1 LOOP
+				PERFORM follow_graph.node_state_put(t, 'private', r.a, 0, st.private::text, NULL);
+				PERFORM follow_graph.node_state_put(t, 'active', r.a, 0, st.active::text, NULL);
+				sent := sent + 2;
+			END LOOP;
+		ELSE
+			RAISE EXCEPTION 'unknown state kind "%"', r.k USING ERRCODE = 'invalid_parameter_value';
+		END CASE;
+	END LOOP;
+	RETURN sent;
+END
+$fn$;
+
 REVOKE ALL ON FUNCTION follow_graph.node_recount(bigint[]),
 	follow_graph.node_move_out(integer),
 	follow_graph.node_move_in(text, integer, integer, bigint, text[], bigint[], bigint[], bigint[],
 		timestamptz[], timestamptz[], boolean[], boolean[], text[]),
-	follow_graph.node_release(integer) FROM PUBLIC;
+	follow_graph.node_release(integer),
+	follow_graph.node_state_digest(),
+	follow_graph.node_state_rows(text[], integer[], integer[]),
+	follow_graph.node_block_neighbours(bigint[], bigint[]),
+	follow_graph.node_state_resend(text[], bigint[], bigint[], integer[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.node_recount(bigint[]) IS 'internal (cluster node): recompute the counts and mutual rows of the given accounts from the rows stored here';
 COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): drop every row of which this node owns no account (after a partition moved away)';
 COMMENT ON FUNCTION follow_graph.node_move_out(integer) IS 'internal (cluster node): every row naming an account of a partition, with the flags and versions, for a partition move';
 COMMENT ON FUNCTION follow_graph.node_move_in(text, integer, integer, bigint, text[], bigint[], bigint[], bigint[], timestamptz[], timestamptz[], boolean[], boolean[], text[]) IS 'internal (cluster node): take a partition over with the rows node_move_out() gave on its old node';
 COMMENT ON FUNCTION follow_graph.node_release(integer) IS 'internal (cluster node): give a partition up and drop the rows of which this node owns no account';
+COMMENT ON FUNCTION follow_graph.node_state_digest() IS 'internal (cluster node): count and order-independent digest of the blocks, requests, hidden edges and account flags held here, per partition pair';
+COMMENT ON FUNCTION follow_graph.node_state_rows(text[], integer[], integer[]) IS 'internal (cluster node): the state rows of the given kinds and partition pairs';
+COMMENT ON FUNCTION follow_graph.node_block_neighbours(bigint[], bigint[]) IS 'internal (cluster node): relations held here next to a block held here or to one of the given pairs';
+COMMENT ON FUNCTION follow_graph.node_state_resend(text[], bigint[], bigint[], integer[]) IS 'internal (cluster node): journal the current state of blocks, relations and account flags this node owns again, with fresh versions';

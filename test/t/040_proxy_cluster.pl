@@ -558,4 +558,80 @@ my ($mine) = grep { $owner{$_} == 0 } @accounts;
 ($rc, $out, $err) = $nodes[0]->psql('postgres', "SELECT * FROM follow_graph.node_write($mine, $mine + 1000000, NULL)");
 like($err, qr/ERROR:  present must not be null/, 'node_write() refuses a NULL present');
 
+# ---------------------------------------------------------------------------
+# 6. cluster_verify() covers the states and cluster_repair() re-sends them:
+#    state rows damaged behind the API on one node.
+
+sub verify_rows
+{
+	return $router->safe_psql('postgres',
+		'SELECT follower, coalesce(followee::text, \'-\'), problem FROM follow_graph.cluster_verify()');
+}
+$router->safe_psql('postgres', 'SELECT follow_graph.drain()');
+is(verify_rows(), '', 'cluster_verify() is empty before the damage');
+is( join(',', map { $_->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.node_state_digest()') > 0 ? 't' : 'f' } @nodes),
+	't,t,t', 'every node gives state digests');
+
+# (a) A block's copy deleted on the blocked account's node.
+$nodes[$from]->safe_psql('postgres', "DELETE FROM follow_graph.block WHERE blocker = $m2 AND blocked = $x_from1");
+is(verify_rows(), "$m2|$x_from1|block missing on the blocked account's node",
+	'cluster_verify() names a block missing on one side');
+ok($router->safe_psql('postgres', 'SELECT follow_graph.cluster_repair()') >= 1, 'cluster_repair() re-sends it');
+is($nodes[$from]->safe_psql('postgres', "SELECT count(*) FROM follow_graph.block WHERE blocker = $m2 AND blocked = $x_from1"),
+	'1', 'the block is back on the blocked account\'s node');
+is(verify_rows(), '', 'cluster_verify() is empty after the repair');
+
+# (b) A stray block next to edges: the blocker's node (authoritative) has no
+#     such block; the blocked account's node has it beside both edges.
+is($router->safe_psql('postgres', "SELECT follow_graph.is_following($m1, $x_th1), follow_graph.is_following($x_th1, $m1)"),
+	't|t', "$m1 and $x_th1 follow each other");
+$nodes[$to]->safe_psql('postgres', "INSERT INTO follow_graph.block VALUES ($x_th1, $m1, nextval('follow_graph.state_seq'), now())");
+my $v = verify_rows();
+like($v, qr/^$x_th1\|$m1\|block missing on the blocker's node$/m, 'cluster_verify() names the stray block');
+like($v, qr/^$m1\|$x_th1\|edge next to the block $x_th1 -> $m1 on the node of partition $to$/m,
+	'and the edge next to it');
+like($v, qr/^$x_th1\|$m1\|edge next to the block $x_th1 -> $m1 on the node of partition $to$/m,
+	'and the reverse edge');
+ok($router->safe_psql('postgres', 'SELECT follow_graph.cluster_repair()') >= 1, 'cluster_repair() re-sends the block state');
+is(verify_rows(), '', 'cluster_verify() is empty after the repair');
+is($router->safe_psql('postgres', "SELECT follow_graph.is_blocking($x_th1, $m1), follow_graph.is_following($m1, $x_th1), follow_graph.is_following($x_th1, $m1)"),
+	'f|t|t', 'the blocker\'s node had the last word: no block, both edges kept');
+
+# (c) A real block whose blocked side still holds an edge next to it.
+$router->safe_psql('postgres', "SELECT follow_graph.block($x_th1, $m1)");
+$nodes[$to]->safe_psql('postgres', "INSERT INTO follow_graph.edge VALUES ($m1, $x_th1, nextval('follow_graph.edge_seq'), now())");
+$v = verify_rows();
+like($v, qr/^$m1\|$x_th1\|edge next to the block $x_th1 -> $m1 on the node of partition $to$/m,
+	'cluster_verify() names an edge next to a block (it is missing on the other node too)');
+ok($router->safe_psql('postgres', 'SELECT follow_graph.cluster_repair()') >= 1, 'cluster_repair() runs');
+is(verify_rows(), '', 'cluster_verify() is empty after the repair');
+is(join(',', map { $_->safe_psql('postgres', "SELECT count(*) FROM follow_graph.edge WHERE (follower, followee) IN (($m1, $x_th1), ($x_th1, $m1))") } @nodes),
+	'0,0,0', 'no edge is left next to the block on any node');
+$nodes[$to]->safe_psql('postgres', 'SELECT follow_graph.rebuild_counts()');
+
+# (d) A flag changed on a node that only holds a copy.
+$nodes[$third]->safe_psql('postgres', "UPDATE follow_graph.account_state SET private = false WHERE account = $m2");
+like(verify_rows(), qr/^$m2\|-\|flags differ on the node of partition $third: private false, active true there, private true, active true on the account's node$/,
+	'cluster_verify() names a flag that differs from the account\'s node');
+ok($router->safe_psql('postgres', 'SELECT follow_graph.cluster_repair()') >= 2, 'cluster_repair() re-sends the flags');
+is(verify_rows(), '', 'cluster_verify() is empty after the repair');
+is($nodes[$third]->safe_psql('postgres', "SELECT follow_graph.is_private($m2)"), 't', 'the copy is private again');
+
+# (e) A request's copy deleted on the requested account's node.
+$router->safe_psql('postgres', "SELECT follow_graph.follow($x_th2, $m2)");
+$nodes[$to]->safe_psql('postgres', "DELETE FROM follow_graph.request WHERE requester = $x_th2 AND account = $m2");
+is(verify_rows(), "$x_th2|$m2|request missing on the requested account's node",
+	'cluster_verify() names a request missing on one side');
+ok($router->safe_psql('postgres', 'SELECT follow_graph.cluster_repair()') >= 1, 'cluster_repair() re-sends the relation');
+is(verify_rows(), '', 'cluster_verify() is empty after the repair');
+is($router->safe_psql('postgres', "SELECT array_agg(requester ORDER BY requester) @> ARRAY[${x_th2}::bigint] FROM follow_graph.follow_requests($m2, 1000)"),
+	't', 'the request is listed again');
+# The deletions behind the API left counts off, as on a single node.
+$_->safe_psql('postgres', 'SELECT follow_graph.rebuild_counts()') for @nodes;
+for my $i (0 .. 2)
+{
+	is($nodes[$i]->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.verify()'),
+		'0', 'verify() is empty on node ' . ($i + 1) . ' after the repairs');
+}
+
 done_testing();
