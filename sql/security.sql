@@ -212,6 +212,23 @@ SELECT follow_graph.node_state_apply(ARRAY[12]::bigint[], ARRAY['block'], ARRAY[
 SELECT follow_graph.node_state_put(0, 'block', 907, 908, 'off', NULL) OPERATOR(pg_catalog.>) 0 AS put;
 SELECT kind, account, other, value FROM follow_graph.node_state_journal(10);
 SELECT follow_graph.node_state_ack(ARRAY(SELECT version FROM follow_graph.node_state_journal(10)));
+-- cluster node: moves and verify of states (93_node_move.sql): partition 0
+-- moved out and back in leaves the node as it was
+CREATE TEMP TABLE moved AS SELECT * FROM follow_graph.node_move_out(0);
+SELECT follow_graph.node_release(0) >= 0 AS released;
+SELECT owned FROM follow_graph.node_config;
+SELECT follow_graph.node_move_in(NULL, NULL, 0, 1,
+	ARRAY(SELECT kind FROM moved), ARRAY(SELECT a FROM moved), ARRAY(SELECT b FROM moved),
+	ARRAY(SELECT n FROM moved), ARRAY(SELECT t FROM moved), ARRAY(SELECT t2 FROM moved),
+	ARRAY(SELECT f1 FROM moved), ARRAY(SELECT f2 FROM moved), ARRAY(SELECT sub FROM moved)) >= 0 AS moved_in;
+SELECT owned FROM follow_graph.node_config;
+SELECT follow_graph.node_recount(ARRAY[901, 902]::bigint[]);
+SELECT pg_catalog.count(*) FROM follow_graph.verify();
+SELECT pg_catalog.count(*) >= 0 AS digests FROM follow_graph.node_state_digest();
+SELECT pg_catalog.count(*) FROM follow_graph.node_state_rows(ARRAY['block'], '{0}', '{1}');
+SELECT pg_catalog.count(*) FROM follow_graph.node_block_neighbours(ARRAY[907]::bigint[], ARRAY[908]::bigint[]);
+SELECT follow_graph.node_state_resend(ARRAY['block', 'rel', 'flag'], ARRAY[907, 907, 907]::bigint[],
+	ARRAY[908, 908, 0]::bigint[], '{0}');
 -- functions of the extension not called above (none)
 SELECT p.oid::regprocedure AS not_called
 FROM pg_depend AS d JOIN pg_proc AS p ON p.oid = d.objid
