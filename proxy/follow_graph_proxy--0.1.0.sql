@@ -701,12 +701,12 @@ LANGUAGE plproxy AS $fn$
 	SELECT s.node_name, s.partitions, s.owned, s.journal, s.version FROM follow_graph.node_status() AS s;
 $fn$;
 
-CREATE FUNCTION follow_graph.proxy_at_move_out(connstr text, part integer)
+CREATE FUNCTION follow_graph.proxy_at_move_out(connstr text, part integer, every_flag boolean)
 RETURNS TABLE (kind text, a bigint, b bigint, n bigint, t timestamptz, t2 timestamptz,
 			   f1 boolean, f2 boolean, sub text)
 LANGUAGE plproxy AS $fn$
 	CONNECT connstr;
-	SELECT x.kind, x.a, x.b, x.n, x.t, x.t2, x.f1, x.f2, x.sub FROM follow_graph.node_move_out(part) AS x;
+	SELECT x.kind, x.a, x.b, x.n, x.t, x.t2, x.f1, x.f2, x.sub FROM follow_graph.node_move_out(part, every_flag) AS x;
 $fn$;
 
 CREATE FUNCTION follow_graph.proxy_at_move_in(connstr text, node_name text, partitions integer,
@@ -727,7 +727,7 @@ LANGUAGE plproxy AS $fn$
 $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.proxy_at_status(text),
-	follow_graph.proxy_at_move_out(text, integer),
+	follow_graph.proxy_at_move_out(text, integer, boolean),
 	follow_graph.proxy_at_move_in(text, text, integer, integer, bigint, text[], bigint[], bigint[],
 		bigint[], timestamptz[], timestamptz[], boolean[], boolean[], text[]),
 	follow_graph.proxy_at_release(text, integer) FROM PUBLIC;
@@ -811,7 +811,7 @@ BEGIN
 			   array_agg(x.n) AS nums, array_agg(x.t) AS times, array_agg(x.t2) AS times2,
 			   array_agg(x.f1) AS flags1, array_agg(x.f2) AS flags2, array_agg(x.sub) AS subs
 		INTO r
-		FROM follow_graph.proxy_at_move_out(old_conn || usr, part) AS x;
+		FROM follow_graph.proxy_at_move_out(old_conn || usr, part, target_status.node_name IS NULL) AS x;
 		SELECT coalesce(sum(c), 0) INTO copied
 		FROM follow_graph.proxy_at_move_in(target || usr,
 			coalesce(target_status.node_name,

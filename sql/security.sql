@@ -214,7 +214,7 @@ SELECT kind, account, other, value FROM follow_graph.node_state_journal(10);
 SELECT follow_graph.node_state_ack(ARRAY(SELECT version FROM follow_graph.node_state_journal(10)));
 -- cluster node: moves and verify of states (93_node_move.sql): partition 0
 -- moved out and back in leaves the node as it was
-CREATE TEMP TABLE moved AS SELECT * FROM follow_graph.node_move_out(0);
+CREATE TEMP TABLE moved AS SELECT * FROM follow_graph.node_move_out(0, true);
 SELECT follow_graph.node_release(0) >= 0 AS released;
 SELECT owned FROM follow_graph.node_config;
 SELECT follow_graph.node_move_in(NULL, NULL, 0, 1,

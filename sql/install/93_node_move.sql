@@ -130,9 +130,11 @@ $fn$;
 
 -- Every row of this node that names an account of partition part, for a
 -- partition move (see node_move_in() for the kinds and columns); rows of
--- one kind come in their cursor order.  Also every account flag and every
--- version this node keeps, which the new node merges with its own.
-CREATE FUNCTION follow_graph.node_move_out(part integer)
+-- one kind come in their cursor order.  Also the versions this node keeps,
+-- which the new node merges with its own, and the flags of the
+-- partition's accounts (every_flag: of every account, for a new node,
+-- which knows none yet; a member has them all already).
+CREATE FUNCTION follow_graph.node_move_out(part integer, every_flag boolean)
 RETURNS TABLE (kind text, a bigint, b bigint, n bigint, t timestamptz, t2 timestamptz,
 			   f1 boolean, f2 boolean, sub text)
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -195,7 +197,8 @@ BEGIN
 	RETURN QUERY
 	SELECT 'flag', x.account, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::timestamptz,
 		   x.private, x.active, NULL::text
-	FROM follow_graph.account_state AS x;
+	FROM follow_graph.account_state AS x
+	WHERE every_flag OR (hashint8(x.account) & mask) = p;
 	RETURN QUERY
 	SELECT 'applied', x.follower, x.followee, x.version, NULL::timestamptz, NULL::timestamptz,
 		   NULL::boolean, NULL::boolean, NULL::text
@@ -205,8 +208,8 @@ BEGIN
 	SELECT 'state_applied', x.account, x.other, x.version, NULL::timestamptz, NULL::timestamptz,
 		   NULL::boolean, NULL::boolean, x.kind
 	FROM follow_graph.node_state_applied AS x
-	WHERE x.kind NOT IN ('block', 'cmd')
-	   OR (hashint8(x.account) & mask) = p OR (hashint8(x.other) & mask) = p;
+	WHERE (every_flag AND x.kind NOT IN ('block', 'cmd'))
+	   OR (hashint8(x.account) & mask) = p OR (x.kind IN ('block', 'cmd') AND (hashint8(x.other) & mask) = p);
 	RETURN QUERY
 	SELECT 'floor', x.part::bigint, NULL::bigint, x.version, NULL::timestamptz, NULL::timestamptz,
 		   NULL::boolean, NULL::boolean, NULL::text
@@ -610,7 +613,7 @@ END
 $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.node_recount(bigint[]),
-	follow_graph.node_move_out(integer),
+	follow_graph.node_move_out(integer, boolean),
 	follow_graph.node_move_in(text, integer, integer, bigint, text[], bigint[], bigint[], bigint[],
 		timestamptz[], timestamptz[], boolean[], boolean[], text[]),
 	follow_graph.node_release(integer),
@@ -621,7 +624,7 @@ REVOKE ALL ON FUNCTION follow_graph.node_recount(bigint[]),
 
 COMMENT ON FUNCTION follow_graph.node_recount(bigint[]) IS 'internal (cluster node): recompute the counts and mutual rows of the given accounts from the rows stored here';
 COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): drop every row of which this node owns no account (after a partition moved away)';
-COMMENT ON FUNCTION follow_graph.node_move_out(integer) IS 'internal (cluster node): every row naming an account of a partition, with the flags and versions, for a partition move';
+COMMENT ON FUNCTION follow_graph.node_move_out(integer, boolean) IS 'internal (cluster node): every row naming an account of a partition, with the flags and versions, for a partition move';
 COMMENT ON FUNCTION follow_graph.node_move_in(text, integer, integer, bigint, text[], bigint[], bigint[], bigint[], timestamptz[], timestamptz[], boolean[], boolean[], text[]) IS 'internal (cluster node): take a partition over with the rows node_move_out() gave on its old node';
 COMMENT ON FUNCTION follow_graph.node_release(integer) IS 'internal (cluster node): give a partition up and drop the rows of which this node owns no account';
 COMMENT ON FUNCTION follow_graph.node_state_digest() IS 'internal (cluster node): count and order-independent digest of the blocks, requests, hidden edges and account flags held here, per partition pair';

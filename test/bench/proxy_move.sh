@@ -50,7 +50,7 @@ for r in $(seq 1 "$rounds"); do
 		if [ $found = 1 ]; then next=$p; break; fi
 		case "$cur" in *"port=$p "*) found=1 ;; esac
 	done
-	rows=$(cl psql router -qAt -c "SELECT count(*) FROM follow_graph.proxy_at_move_out('$cur', 0)")
+	rows=$(cl psql router -qAt -c "SELECT count(*) FROM follow_graph.proxy_at_move_out('$cur', 0, false)")
 	t0=$(date +%s.%N)
 	copied=$(cl psql router -qAt -c "SET statement_timeout = 0; SELECT follow_graph.cluster_move_partition(0, '$(conn "$next")')")
 	t1=$(date +%s.%N)
