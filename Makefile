@@ -7,16 +7,27 @@
 EXTENSION   = follow_graph follow_graph_proxy
 EXTVERSION  = 0.3.0
 FG          = follow_graph
+PROXY       = follow_graph_proxy
+PROXYVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(PROXY).control)
 
 # The install script of the current version is assembled from ordered
 # fragments in sql/install/.  Released install scripts are frozen in sql/
 # (sql/follow_graph--0.1.0.sql as shipped), and every release adds an upgrade
 # script sql/follow_graph--OLD--NEW.sql; test/upgrade proves that updating
 # from each earlier release gives the catalog of a fresh install.
+#
+# The router's install script is built from proxy/follow_graph_proxy.sql.in:
+# each line "--@include sql/install/NN_x.sql" there is replaced by that
+# fragment, with MODULE_PATHNAME spelled $libdir/follow_graph (the router
+# loads follow_graph's library for the idset and handle types), so that the
+# types have one source.  Released router scripts and upgrade scripts, when
+# there are some, are frozen in proxy/ like follow_graph's in sql/.
 INSTALL_FRAGMENTS = $(sort $(wildcard sql/install/*.sql))
-DATA_built  = $(FG)--$(EXTVERSION).sql
-DATA        = $(filter-out sql/$(DATA_built),$(wildcard sql/$(FG)--*.sql)) \
-	$(wildcard proxy/follow_graph_proxy--*.sql)
+PROXY_SOURCE = proxy/$(PROXY).sql.in
+PROXY_INCLUDES := $(shell sed -n 's/^--@include //p' $(PROXY_SOURCE))
+DATA_built  = $(FG)--$(EXTVERSION).sql $(PROXY)--$(PROXYVERSION).sql
+DATA        = $(filter-out sql/$(FG)--$(EXTVERSION).sql,$(wildcard sql/$(FG)--*.sql)) \
+	$(filter-out proxy/$(PROXY)--$(PROXYVERSION).sql,$(wildcard proxy/$(PROXY)--*.sql))
 
 MODULE_big  = $(FG)
 OBJS = \
@@ -69,8 +80,9 @@ PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter $(FG_EXTRA_CFLAGS)
 SHLIB_LINK  = $(ICU_LIBS)
 
-# PGXS cleans the regression outputs; the isolation outputs go elsewhere.
-EXTRA_CLEAN = test/output_iso
+# PGXS cleans the regression outputs and DATA_built; the isolation outputs
+# go elsewhere, and so does the router script of a failed build.
+EXTRA_CLEAN = test/output_iso $(PROXY)--$(PROXYVERSION).sql.tmp
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -81,8 +93,17 @@ ICU_LIBS   := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
 override CPPFLAGS += $(ICU_CFLAGS)
 endif
 
-$(DATA_built): $(INSTALL_FRAGMENTS)
+$(FG)--$(EXTVERSION).sql: $(INSTALL_FRAGMENTS)
 	cat $^ > $@
+
+$(PROXY)--$(PROXYVERSION).sql: $(PROXY_SOURCE) $(PROXY_INCLUDES)
+	awk '/^--@include / { f = $$2; n = 0; \
+			while ((r = (getline line < f)) > 0) { \
+				gsub(/MODULE_PATHNAME/, "$$libdir/$(FG)", line); print line; n++ } \
+			if (r < 0 || n == 0) { print "cannot include " f > "/dev/stderr"; exit 1 } \
+			close(f); next } \
+		{ print }' $(PROXY_SOURCE) > $@.tmp
+	mv $@.tmp $@
 
 # TAP tests alone (installcheck runs them too, after the others).
 .PHONY: tapcheck bench

@@ -2,7 +2,10 @@
 -- test/upgrade checks that this script (after 0.1.0 -> 0.2.0 for a 0.1.0
 -- catalog) turns a 0.2.0 catalog into exactly what sql/install/*.sql builds
 -- for a fresh 0.3.0 install.  Each area appends its own section, headed
--- "-- == <area> ==", in the order of the install fragments.
+-- "-- == <area> ==", in the order of the install fragments, just before the
+-- last section (which stays last).  Every object is created once, in its
+-- final 0.3.0 form (no CREATE OR REPLACE or DROP of an object created
+-- earlier in this script): test/upgrade/run.sh checks it.
 
 \echo Use "ALTER EXTENSION follow_graph UPDATE TO '0.3.0'" to load this file. \quit
 
@@ -119,6 +122,17 @@ BEGIN
 END
 $guard$;
 
+-- == idset: cardinality of an intersection (issue 15) ==
+CREATE FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) RETURNS bigint
+AS 'MODULE_PATHNAME', 'idset_intersect_cardinality' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) IS 'number of elements of a & b, counted without building it; cardinality(a & b) is rewritten into this';
+
+CREATE FUNCTION follow_graph.idset_cardinality_support(internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'idset_cardinality_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION follow_graph.idset_cardinality_support(internal) IS 'planner support for cardinality(idset): turns cardinality(a & b) into idset_intersect_cardinality(a, b)';
+
+ALTER FUNCTION follow_graph.cardinality(follow_graph.idset) SUPPORT follow_graph.idset_cardinality_support;
+
 -- == home feed: author recency ==
 -- sql/install/85_feed_bound.sql (after discovery, so that the extension's
 -- config-table list matches an upgraded catalog): upper bounds of each
@@ -144,10 +158,46 @@ LOCK TABLE follow_graph.item IN SHARE MODE;
 INSERT INTO follow_graph.item_bound (author, newest)
 SELECT i.author, pg_catalog.max(i.item) FROM follow_graph.item AS i GROUP BY i.author;
 
+-- == pages and the mutual range (issue 15) ==
+-- The table of sql/install/85_mutual.sql, filled from the edges.  The edge
+-- table is locked in SHARE mode first: that waits for every writer in
+-- flight (they hold ROW EXCLUSIVE on it to commit) and keeps new ones out
+-- until the update commits, so no edge changes between the fill and the
+-- first writer that maintains the range.  The key is added after the fill
+-- (one sort instead of row-by-row inserts); the catalog is the same.
+LOCK TABLE follow_graph.edge IN SHARE MODE;
+CREATE TABLE follow_graph.mutual (
+	account		bigint	NOT NULL,
+	friend		bigint	NOT NULL
+);
+INSERT INTO follow_graph.mutual (account, friend)
+SELECT e.follower, e.followee
+FROM follow_graph.edge AS e
+JOIN follow_graph.edge AS r
+  ON r.follower OPERATOR(pg_catalog.=) e.followee
+ AND r.followee OPERATOR(pg_catalog.=) e.follower
+ORDER BY e.follower, e.followee;
+ALTER TABLE follow_graph.mutual ADD CONSTRAINT mutual_pkey PRIMARY KEY (account, friend);
+
+REVOKE ALL ON follow_graph.mutual FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.mutual', '');
+COMMENT ON TABLE follow_graph.mutual IS 'follow_graph storage: both rows (a, b) and (b, a) of every mutual pair, the Friends of each account in id order (write through the API only)';
+
+-- followers() pages index-only (src/fg_pages.c): the (followee, seq) index
+-- carries follower and followed_at, built again under the SHARE lock taken
+-- above.  Cursors are unchanged (seq stays), so a client's cursor taken
+-- before the update pages on after it.  The new index is built under a
+-- temporary name first: DROP INDEX locks the edge table ACCESS EXCLUSIVE
+-- until the update commits, and every read of the edges waits from then
+-- on, so the build (the long part) comes here and the swap at the very end.
+CREATE INDEX edge_followee_seq_0_3_0 ON follow_graph.edge (followee, seq)
+	INCLUDE (follower, followed_at);
+-- (the swap itself is the script's last step, at its end)
+
 -- == cluster node (issue 16) ==
--- The same objects as sql/install/90_node.sql (internal functions and tables
--- of a follow_graph_proxy data node; nothing runs until the router configures
--- the node).
+-- sql/install/90_node.sql as it is (the internal tables and functions of a
+-- follow_graph_proxy data node, in their 0.3.0 form; nothing runs until the
+-- router configures the node).  Nothing to migrate: 0.2.0 had no node.
 
 --------------------------------------------------------------------------
 -- CLUSTER NODE (internal; issue 16, docs/scale-out.md)
@@ -201,7 +251,8 @@ CREATE TABLE follow_graph.node_journal (
 );
 
 -- The newest version applied here for each pair whose other side lives on
--- another node (kept after an unfollow, as a tombstone).
+-- another node (kept after an unfollow, as a tombstone, until node_prune()
+-- drops it below its floor; see 92_node_route.sql).
 CREATE TABLE follow_graph.node_applied (
 	follower	bigint		NOT NULL,
 	followee	bigint		NOT NULL,
@@ -249,585 +300,6 @@ BEGIN
 			owned = EXCLUDED.owned;
 END
 $fn$;
-
--- One pair write of the acting side: follow() or unfollow() here, plus a
--- journal entry when the edge changed and the other side's partition is
--- not this node's.  version is NULL when no entry was written.
-CREATE FUNCTION follow_graph.node_write(follower bigint, followee bigint, present boolean,
-	OUT changed boolean, OUT version bigint, OUT part integer)
-RETURNS record
-LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cfg follow_graph.node_config;
-	mask integer;
-BEGIN
-	SELECT * INTO cfg FROM follow_graph.node_config;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	mask := cfg.partitions - 1;
-	-- Bad arguments are left to follow() and unfollow(), for their errors.
-	IF follower IS NOT NULL AND followee IS NOT NULL AND follower <> followee THEN
-		IF NOT (hashint8(follower) & mask) = ANY (cfg.owned) THEN
-			RAISE EXCEPTION 'account % is not stored on node %', follower, cfg.node_name
-				USING ERRCODE = 'object_not_in_prerequisite_state',
-					  DETAIL = format('Its partition %s is not one of this node''s.', hashint8(follower) & mask),
-					  HINT = 'The router''s partition map and the nodes'' disagree; see follow_graph.cluster_configure().';
-		END IF;
-	END IF;
-	IF present THEN
-		changed := follow_graph.follow(follower, followee);
-	ELSE
-		changed := follow_graph.unfollow(follower, followee);
-	END IF;
-	part := hashint8(followee) & mask;
-	IF changed AND NOT part = ANY (cfg.owned) THEN
-		INSERT INTO follow_graph.node_journal AS j
-			(version, part, follower, followee, present, changed_at)
-		VALUES (nextval('follow_graph.node_version_seq'), part, follower, followee,
-				present, clock_timestamp())
-		RETURNING j.version INTO version;
-	END IF;
-END
-$fn$;
-
--- Apply journal entries of other nodes (arrays of one length, any order):
--- each pair takes the entry of highest version, and only if it is newer
--- than the version applied here before.  Returns how many changed a pair.
-CREATE FUNCTION follow_graph.node_apply(follower bigint[], followee bigint[],
-	present boolean[], version bigint[])
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cfg follow_graph.node_config;
-	mask integer;
-	e record;
-	fresh boolean;
-	applied bigint := 0;
-BEGIN
-	SELECT * INTO cfg FROM follow_graph.node_config;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	IF cardinality(follower) <> cardinality(followee) OR cardinality(follower) <> cardinality(present)
-	   OR cardinality(follower) <> cardinality(version) THEN
-		RAISE EXCEPTION 'journal arrays must have the same length'
-			USING ERRCODE = 'array_subscript_error';
-	END IF;
-	mask := cfg.partitions - 1;
-	-- Newest entry per pair, pairs in one order so concurrent applies never
-	-- wait on each other in a cycle.
-	FOR e IN
-		SELECT DISTINCT ON (u.f, u.e) u.f, u.e, u.p, u.v
-		FROM unnest(follower, followee, present, version) AS u (f, e, p, v)
-		ORDER BY u.f, u.e, u.v DESC
-	LOOP
-		IF e.f IS NULL OR e.e IS NULL OR e.p IS NULL OR e.v IS NULL OR e.f = e.e THEN
-			RAISE EXCEPTION 'invalid journal entry (%, %, %, %)', e.f, e.e, e.p, e.v
-				USING ERRCODE = 'invalid_parameter_value';
-		END IF;
-		IF NOT ((hashint8(e.e) & mask) = ANY (cfg.owned) OR (hashint8(e.f) & mask) = ANY (cfg.owned)) THEN
-			RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %', e.f, e.e, cfg.node_name
-				USING ERRCODE = 'object_not_in_prerequisite_state',
-					  HINT = 'The router''s partition map and the nodes'' disagree; see follow_graph.cluster_configure().';
-		END IF;
-		fresh := false;
-		INSERT INTO follow_graph.node_applied AS a (follower, followee, version)
-		VALUES (e.f, e.e, e.v)
-		ON CONFLICT ON CONSTRAINT node_applied_pkey DO UPDATE SET version = EXCLUDED.version
-			WHERE a.version < EXCLUDED.version
-		RETURNING true INTO fresh;
-		IF fresh THEN
-			IF e.p THEN
-				PERFORM follow_graph.follow(e.f, e.e);
-			ELSE
-				PERFORM follow_graph.unfollow(e.f, e.e);
-			END IF;
-			applied := applied + 1;
-		END IF;
-	END LOOP;
-	RETURN applied;
-END
-$fn$;
-
--- Up to max_entries journal entries, oldest first, with a partition of
--- this node (origin) for the router to address the acknowledgement to.
-CREATE FUNCTION follow_graph.node_journal(max_entries integer)
-RETURNS TABLE (origin integer, version bigint, part integer, follower bigint,
-			   followee bigint, present boolean, changed_at timestamptz)
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-	SELECT c.owned[1], j.version, j.part, j.follower, j.followee, j.present, j.changed_at
-	FROM follow_graph.node_config AS c, follow_graph.node_journal AS j
-	ORDER BY j.version
-	LIMIT max_entries
-$fn$;
-
--- Drop delivered journal entries; returns how many were dropped.
-CREATE FUNCTION follow_graph.node_ack(versions bigint[])
-RETURNS bigint
-LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-	WITH d AS (DELETE FROM follow_graph.node_journal AS j
-			   WHERE j.version = ANY (versions) RETURNING 1)
-	SELECT count(*) FROM d
-$fn$;
-
--- Order-independent digest of the edges stored here, per partition pair:
--- the number of edges and the sum of a 64-bit hash of each (follower,
--- followee), modulo 2^64.  Two nodes holding the same edges of a partition
--- pair give the same row.
-CREATE FUNCTION follow_graph.node_digest()
-RETURNS TABLE (follower_part integer, followee_part integer, edges bigint, digest numeric)
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-	SELECT hashint8(e.follower) & (c.partitions - 1),
-		   hashint8(e.followee) & (c.partitions - 1),
-		   count(*),
-		   mod(sum(hashint8extended(e.follower, e.followee)::numeric), 18446744073709551616::numeric)
-	FROM follow_graph.node_config AS c, follow_graph.edge AS e
-	GROUP BY 1, 2
-$fn$;
-
--- The edges stored here of the given partition pairs, oldest first (for
--- verify, repair and partition moves).
-CREATE FUNCTION follow_graph.node_edges(follower_parts integer[], followee_parts integer[])
-RETURNS TABLE (follower bigint, followee bigint)
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-	SELECT e.follower, e.followee
-	FROM follow_graph.node_config AS c, follow_graph.edge AS e
-	WHERE (hashint8(e.follower) & (c.partitions - 1), hashint8(e.followee) & (c.partitions - 1))
-		IN (SELECT * FROM unnest(follower_parts, followee_parts))
-	ORDER BY e.seq
-$fn$;
-
--- Journal the current state of pairs whose follower this node owns, with a
--- fresh version (cluster_repair() re-sends the missing halves this way).
--- Returns how many entries were written.
-CREATE FUNCTION follow_graph.node_rejournal(follower bigint[], followee bigint[])
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cfg follow_graph.node_config;
-	n bigint;
-BEGIN
-	SELECT * INTO cfg FROM follow_graph.node_config;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	WITH pairs AS (
-		SELECT DISTINCT u.f, u.e, hashint8(u.e) & (cfg.partitions - 1) AS part
-		FROM unnest(follower, followee) AS u (f, e)
-		WHERE (hashint8(u.f) & (cfg.partitions - 1)) = ANY (cfg.owned)
-		  AND NOT (hashint8(u.e) & (cfg.partitions - 1)) = ANY (cfg.owned)
-		ORDER BY u.f, u.e),
-	ins AS (
-		INSERT INTO follow_graph.node_journal (version, part, follower, followee, present, changed_at)
-		SELECT nextval('follow_graph.node_version_seq'), p.part, p.f, p.e,
-			   EXISTS (SELECT 1 FROM follow_graph.edge AS x
-					   WHERE x.follower = p.f AND x.followee = p.e),
-			   clock_timestamp()
-		FROM pairs AS p
-		RETURNING 1)
-	SELECT count(*) INTO n FROM ins;
-	RETURN n;
-END
-$fn$;
-
--- This node's membership, journal length and last version (NULL name: not
--- a cluster node).
-CREATE FUNCTION follow_graph.node_status()
-RETURNS TABLE (node_name text, partitions integer, owned integer[], journal bigint, version bigint)
-LANGUAGE sql STABLE PARALLEL SAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-	SELECT c.node_name, c.partitions, c.owned,
-		   (SELECT count(*) FROM follow_graph.node_journal),
-		   (SELECT s.last_value FROM follow_graph.node_version_seq AS s)
-	FROM (SELECT 1) AS one LEFT JOIN follow_graph.node_config AS c ON true
-$fn$;
-
--- Make every later version of this node greater than min_version (a partition
--- move hands an account's writes to this node: its versions must beat the
--- ones the old node gave the same pairs).  Returns the last version.
-CREATE FUNCTION follow_graph.node_version_floor(min_version bigint)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	last bigint;
-BEGIN
-	SELECT s.last_value INTO last FROM follow_graph.node_version_seq AS s;
-	IF last < min_version THEN
-		last := setval('follow_graph.node_version_seq', min_version);
-	END IF;
-	RETURN last;
-END
-$fn$;
-
--- Copy edges in (a partition move), in array order, through follow(): the
--- edges already here are skipped.  One side of each must be this node's.
--- Returns how many were new.
-CREATE FUNCTION follow_graph.node_copy_in(follower bigint[], followee bigint[])
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cfg follow_graph.node_config;
-	mask integer;
-	n bigint := 0;
-BEGIN
-	SELECT * INTO cfg FROM follow_graph.node_config;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	IF cardinality(follower) <> cardinality(followee) THEN
-		RAISE EXCEPTION 'follower and followee must have the same length'
-			USING ERRCODE = 'array_subscript_error';
-	END IF;
-	mask := cfg.partitions - 1;
-	FOR i IN 1 .. coalesce(cardinality(follower), 0) LOOP
-		IF NOT ((hashint8(follower[i]) & mask) = ANY (cfg.owned)
-				OR (hashint8(followee[i]) & mask) = ANY (cfg.owned)) THEN
-			RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %',
-				follower[i], followee[i], cfg.node_name
-				USING ERRCODE = 'object_not_in_prerequisite_state';
-		END IF;
-		IF follow_graph.follow(follower[i], followee[i]) THEN
-			n := n + 1;
-		END IF;
-	END LOOP;
-	RETURN n;
-END
-$fn$;
-
--- After a partition moved away: remove, through unfollow(), every edge of
--- which this node owns neither side, and the versions of such pairs.
--- Returns how many edges were removed.
-CREATE FUNCTION follow_graph.node_forget()
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cfg follow_graph.node_config;
-	mask integer;
-	e record;
-	n bigint := 0;
-BEGIN
-	SELECT * INTO cfg FROM follow_graph.node_config;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	mask := cfg.partitions - 1;
-	FOR e IN
-		SELECT x.follower, x.followee FROM follow_graph.edge AS x
-		WHERE NOT (hashint8(x.follower) & mask) = ANY (cfg.owned)
-		  AND NOT (hashint8(x.followee) & mask) = ANY (cfg.owned)
-		ORDER BY x.follower, x.followee
-	LOOP
-		IF follow_graph.unfollow(e.follower, e.followee) THEN
-			n := n + 1;
-		END IF;
-	END LOOP;
-	DELETE FROM follow_graph.node_applied AS a
-	WHERE NOT (hashint8(a.follower) & mask) = ANY (cfg.owned)
-	  AND NOT (hashint8(a.followee) & mask) = ANY (cfg.owned);
-	RETURN n;
-END
-$fn$;
-
-REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
-	follow_graph.node_write(bigint, bigint, boolean),
-	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]),
-	follow_graph.node_journal(integer),
-	follow_graph.node_ack(bigint[]),
-	follow_graph.node_digest(),
-	follow_graph.node_edges(integer[], integer[]),
-	follow_graph.node_rejournal(bigint[], bigint[]),
-	follow_graph.node_status(),
-	follow_graph.node_version_floor(bigint),
-	follow_graph.node_copy_in(bigint[], bigint[]),
-	follow_graph.node_forget() FROM PUBLIC;
-
-COMMENT ON FUNCTION follow_graph.node_configure(text, integer, integer[]) IS 'internal (cluster node): make this database a cluster node owning the given partitions';
-COMMENT ON FUNCTION follow_graph.node_write(bigint, bigint, boolean) IS 'internal (cluster node): follow or unfollow on the acting side, journaling the change for the other side''s node';
-COMMENT ON FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]) IS 'internal (cluster node): apply other nodes'' journal entries, newest version per pair, idempotently';
-COMMENT ON FUNCTION follow_graph.node_journal(integer) IS 'internal (cluster node): oldest journal entries waiting for delivery';
-COMMENT ON FUNCTION follow_graph.node_ack(bigint[]) IS 'internal (cluster node): drop delivered journal entries';
-COMMENT ON FUNCTION follow_graph.node_digest() IS 'internal (cluster node): edge count and order-independent digest per partition pair';
-COMMENT ON FUNCTION follow_graph.node_edges(integer[], integer[]) IS 'internal (cluster node): the edges of the given partition pairs';
-COMMENT ON FUNCTION follow_graph.node_rejournal(bigint[], bigint[]) IS 'internal (cluster node): journal the current state of pairs again, with fresh versions';
-COMMENT ON FUNCTION follow_graph.node_status() IS 'internal (cluster node): name, partitions, journal length and last version of this node';
-COMMENT ON FUNCTION follow_graph.node_version_floor(bigint) IS 'internal (cluster node): make later journal versions of this node greater than the given one';
-COMMENT ON FUNCTION follow_graph.node_copy_in(bigint[], bigint[]) IS 'internal (cluster node): copy edges in, in order (partition moves)';
-COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): remove the edges of which this node owns neither account (after a partition moved away)';
-
--- == pages and the mutual range (issue 15) ==
--- The table of sql/install/85_mutual.sql, filled from the edges.  The edge
--- table is locked in SHARE mode first: that waits for every writer in
--- flight (they hold ROW EXCLUSIVE on it to commit) and keeps new ones out
--- until the update commits, so no edge changes between the fill and the
--- first writer that maintains the range.  The key is added after the fill
--- (one sort instead of row-by-row inserts); the catalog is the same.
-LOCK TABLE follow_graph.edge IN SHARE MODE;
-CREATE TABLE follow_graph.mutual (
-	account		bigint	NOT NULL,
-	friend		bigint	NOT NULL
-);
-INSERT INTO follow_graph.mutual (account, friend)
-SELECT e.follower, e.followee
-FROM follow_graph.edge AS e
-JOIN follow_graph.edge AS r
-  ON r.follower OPERATOR(pg_catalog.=) e.followee
- AND r.followee OPERATOR(pg_catalog.=) e.follower
-ORDER BY e.follower, e.followee;
-ALTER TABLE follow_graph.mutual ADD CONSTRAINT mutual_pkey PRIMARY KEY (account, friend);
-
-REVOKE ALL ON follow_graph.mutual FROM PUBLIC;
-SELECT pg_catalog.pg_extension_config_dump('follow_graph.mutual', '');
-COMMENT ON TABLE follow_graph.mutual IS 'follow_graph storage: both rows (a, b) and (b, a) of every mutual pair, the Friends of each account in id order (write through the API only)';
-
--- followers() pages index-only (src/fg_pages.c): the (followee, seq) index
--- carries follower and followed_at, built again under the SHARE lock taken
--- above.  Cursors are unchanged (seq stays), so a client's cursor taken
--- before the update pages on after it.  The new index is built under a
--- temporary name first: DROP INDEX locks the edge table ACCESS EXCLUSIVE
--- until the update commits, and every read of the edges waits from then
--- on, so the build (the long part) comes here and the swap at the very end.
-CREATE INDEX edge_followee_seq_0_3_0 ON follow_graph.edge (followee, seq)
-	INCLUDE (follower, followed_at);
--- (the swap itself is the script's last step, at its end)
-
--- == cluster node: routing and drain ==
--- node_rejournal() takes its xid before its first version; then the
--- objects of sql/install/92_node_route.sql (node_applied_floor,
--- node_horizon(), node_prune()).  The set-based node_apply() that ignores
--- entries at or below their partition's floor is created in the section
--- "cluster node: states" (its signature changes there).  No data to
--- migrate: node_applied rows are pruned by the router's next drain().
-
--- Journal the current state of pairs whose follower this node owns, with a
--- fresh version (cluster_repair() re-sends the missing halves this way).
--- Returns how many entries were written.
-CREATE OR REPLACE FUNCTION follow_graph.node_rejournal(follower bigint[], followee bigint[])
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cfg follow_graph.node_config;
-	n bigint;
-BEGIN
-	SELECT * INTO cfg FROM follow_graph.node_config;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	-- An xid before the first version is taken: node_horizon() waits for
-	-- the transactions that may commit a version it has counted.
-	PERFORM pg_current_xact_id();
-	WITH pairs AS (
-		SELECT DISTINCT u.f, u.e, hashint8(u.e) & (cfg.partitions - 1) AS part
-		FROM unnest(follower, followee) AS u (f, e)
-		WHERE (hashint8(u.f) & (cfg.partitions - 1)) = ANY (cfg.owned)
-		  AND NOT (hashint8(u.e) & (cfg.partitions - 1)) = ANY (cfg.owned)
-		ORDER BY u.f, u.e),
-	ins AS (
-		INSERT INTO follow_graph.node_journal (version, part, follower, followee, present, changed_at)
-		SELECT nextval('follow_graph.node_version_seq'), p.part, p.f, p.e,
-			   EXISTS (SELECT 1 FROM follow_graph.edge AS x
-					   WHERE x.follower = p.f AND x.followee = p.e),
-			   clock_timestamp()
-		FROM pairs AS p
-		RETURNING 1)
-	SELECT count(*) INTO n FROM ins;
-	RETURN n;
-END
-$fn$;
-
---------------------------------------------------------------------------
--- CLUSTER NODE: PRUNING node_applied (internal; issue 16, docs/scale-out.md)
---
--- node_applied keeps the newest version applied per pair, so that a late
--- or duplicated journal entry never undoes a newer one.  A row is needed
--- only while an older entry for its pair may still arrive.  The origin of
--- every entry for a pair (f, e) applied here, edge entries (node_journal)
--- and relation entries of the state journal (node_state_journal, kind
--- 'rel', 91_node_states.sql) alike, is the node owning p(f), and
--- that node's versions only grow (a partition move raises the new owner's
--- above every node's).  node_horizon() on an origin returns H such that
--- every entry it wrote with a version <= H has been delivered and applied
--- (no such entry is journaled, and no writer that could still commit one is
--- running); node_prune() on a target records H as the floor of the origin's
--- partitions and drops the rows at or below it; node_apply() ignores every
--- entry at or below its follower partition's floor, and so does
--- node_state_apply() for relation entries.  Blocks, commands and account
--- flags are versioned in node_state_applied, which is not pruned (their
--- origins differ per kind, and node_set_rel() compares a relation with its
--- block's version).  An ignored entry is a
--- duplicate or older than one already applied, so pruning keeps
--- idempotence and commutativity under any reordering.
---------------------------------------------------------------------------
-
--- Per partition of followers on other nodes: every entry at or below this
--- version was applied here before (see node_prune()).
-CREATE TABLE follow_graph.node_applied_floor (
-	part		integer		NOT NULL,
-	version		bigint		NOT NULL,
-	CONSTRAINT node_applied_floor_pkey PRIMARY KEY (part)
-);
-
-REVOKE ALL ON follow_graph.node_applied_floor FROM PUBLIC;
-SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_applied_floor', '');
-COMMENT ON TABLE follow_graph.node_applied_floor IS 'follow_graph cluster node (internal): per follower partition, the version at or below which every journal entry was applied here';
-
--- The highest version H such that every journal entry this node wrote with
--- a version <= H, in node_journal or node_state_journal, has been
--- acknowledged: taken as the sequence's last value,
--- once every transaction that had an xid when it was read has ended (a
--- writer may hold a smaller version it has not committed yet), lowered below the
--- oldest entry still journaled.  NULL when such a transaction is still
--- running after wait_ms (prune nothing this time).
-CREATE FUNCTION follow_graph.node_horizon(wait_ms integer DEFAULT 200)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	last bigint;
-	called boolean;
-	own_xid xid8;
-	oldest bigint;
-	deadline timestamptz := clock_timestamp() + make_interval(secs => wait_ms / 1000.0);
-BEGIN
-	IF NOT EXISTS (SELECT 1 FROM follow_graph.node_config) THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	SELECT s.last_value, s.is_called INTO last, called FROM follow_graph.node_version_seq AS s;
-	IF NOT called THEN
-		last := last - 1;
-	END IF;
-	-- An xid of our own, after every xid a writer holding a version <= last
-	-- took (a writer takes its xid before its version); they have all ended
-	-- when no xid older than ours runs.  Each statement of this VOLATILE
-	-- function takes a new snapshot.
-	own_xid := pg_current_xact_id();
-	WHILE pg_snapshot_xmin(pg_current_snapshot()) < own_xid LOOP
-		IF clock_timestamp() > deadline THEN
-			RETURN NULL;
-		END IF;
-		PERFORM pg_sleep(0.005);
-	END LOOP;
-	-- Both journals: relation entries of node_state_journal (requests and
-	-- relations sent back, 91_node_states.sql) are recorded in node_applied
-	-- under the same floors.
-	SELECT least((SELECT min(j.version) FROM follow_graph.node_journal AS j),
-				 (SELECT min(j.version) FROM follow_graph.node_state_journal AS j))
-	INTO oldest;
-	RETURN CASE WHEN oldest IS NULL THEN last ELSE least(last, oldest - 1) END;
-END
-$fn$;
-
--- Raise the floors of the given follower partitions to the given versions
--- (each an origin's node_horizon()) and drop every node_applied row at or
--- below its partition's floor.  Returns the number of rows dropped.
-CREATE FUNCTION follow_graph.node_prune(parts integer[], horizons bigint[])
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cfg follow_graph.node_config;
-	n bigint;
-BEGIN
-	SELECT * INTO cfg FROM follow_graph.node_config;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	IF cardinality(parts) <> cardinality(horizons) THEN
-		RAISE EXCEPTION 'parts and horizons must have the same length'
-			USING ERRCODE = 'array_subscript_error';
-	END IF;
-	IF EXISTS (SELECT 1 FROM unnest(parts, horizons) AS u (p, h)
-			   WHERE u.p IS NULL OR u.p < 0 OR u.p >= cfg.partitions) THEN
-		RAISE EXCEPTION 'parts must be between 0 and %', cfg.partitions - 1
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	-- No node_apply() between reading a floor and recording its versions.
-	LOCK TABLE follow_graph.node_applied IN SHARE ROW EXCLUSIVE MODE;
-	INSERT INTO follow_graph.node_applied_floor AS fl (part, version)
-	SELECT u.p, max(u.h) FROM unnest(parts, horizons) AS u (p, h)
-	WHERE u.h IS NOT NULL
-	GROUP BY u.p
-	ON CONFLICT ON CONSTRAINT node_applied_floor_pkey DO UPDATE
-		SET version = EXCLUDED.version WHERE fl.version < EXCLUDED.version;
-	WITH d AS (
-		DELETE FROM follow_graph.node_applied AS a
-		USING follow_graph.node_applied_floor AS fl
-		WHERE fl.part = (hashint8(a.follower) & (cfg.partitions - 1))
-		  AND a.version <= fl.version
-		RETURNING 1)
-	SELECT count(*) INTO n FROM d;
-	RETURN n;
-END
-$fn$;
-
-REVOKE ALL ON FUNCTION follow_graph.node_horizon(integer),
-	follow_graph.node_prune(integer[], bigint[]) FROM PUBLIC;
-
-COMMENT ON FUNCTION follow_graph.node_horizon(integer) IS 'internal (cluster node): the version at or below which every journal entry of this node was delivered';
-COMMENT ON FUNCTION follow_graph.node_prune(integer[], bigint[]) IS 'internal (cluster node): raise the floors of follower partitions and drop the node_applied rows at or below them';
-
--- == idset: cardinality of an intersection (issue 15) ==
-CREATE FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) RETURNS bigint
-AS 'MODULE_PATHNAME', 'idset_intersect_cardinality' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION follow_graph.idset_intersect_cardinality(follow_graph.idset, follow_graph.idset) IS 'number of elements of a & b, counted without building it; cardinality(a & b) is rewritten into this';
-
-CREATE FUNCTION follow_graph.idset_cardinality_support(internal) RETURNS internal
-AS 'MODULE_PATHNAME', 'idset_cardinality_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION follow_graph.idset_cardinality_support(internal) IS 'planner support for cardinality(idset): turns cardinality(a & b) into idset_intersect_cardinality(a, b)';
-
-ALTER FUNCTION follow_graph.cardinality(follow_graph.idset) SUPPORT follow_graph.idset_cardinality_support;
-
--- == cluster node: states ==
--- The same objects as sql/install/91_node_states.sql (relationship states
--- replicated between cluster nodes), and the two functions of
--- sql/install/90_node.sql they change: node_write() gains the OUT columns
--- journal (a follow of a private account journals a state entry) and at,
--- and node_apply() takes the edges' times (changed_at) and applies through
--- node_set_rel(), set-based and above the floors of 92_node_route.sql.
-
-DROP FUNCTION follow_graph.node_write(bigint, bigint, boolean);
-DROP FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[]);
 
 -- One pair write of the acting side: follow() or unfollow() here, plus a
 -- journal entry when the edge changed and the other side's partition is
@@ -985,10 +457,388 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION follow_graph.node_write(bigint, bigint, boolean),
-	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[], timestamptz[]) FROM PUBLIC;
+-- Up to max_entries journal entries, oldest first, with a partition of
+-- this node (origin) for the router to address the acknowledgement to.
+CREATE FUNCTION follow_graph.node_journal(max_entries integer)
+RETURNS TABLE (origin integer, version bigint, part integer, follower bigint,
+			   followee bigint, present boolean, changed_at timestamptz)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT c.owned[1], j.version, j.part, j.follower, j.followee, j.present, j.changed_at
+	FROM follow_graph.node_config AS c, follow_graph.node_journal AS j
+	ORDER BY j.version
+	LIMIT max_entries
+$fn$;
+
+-- Drop delivered journal entries; returns how many were dropped.
+CREATE FUNCTION follow_graph.node_ack(versions bigint[])
+RETURNS bigint
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	WITH d AS (DELETE FROM follow_graph.node_journal AS j
+			   WHERE j.version = ANY (versions) RETURNING 1)
+	SELECT count(*) FROM d
+$fn$;
+
+-- Order-independent digest of the edges stored here, per partition pair:
+-- the number of edges and the sum of a 64-bit hash of each (follower,
+-- followee), modulo 2^64.  Two nodes holding the same edges of a partition
+-- pair give the same row.
+CREATE FUNCTION follow_graph.node_digest()
+RETURNS TABLE (follower_part integer, followee_part integer, edges bigint, digest numeric)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT hashint8(e.follower) & (c.partitions - 1),
+		   hashint8(e.followee) & (c.partitions - 1),
+		   count(*),
+		   mod(sum(hashint8extended(e.follower, e.followee)::numeric), 18446744073709551616::numeric)
+	FROM follow_graph.node_config AS c, follow_graph.edge AS e
+	GROUP BY 1, 2
+$fn$;
+
+-- The edges stored here of the given partition pairs, oldest first (for
+-- verify, repair and partition moves).
+CREATE FUNCTION follow_graph.node_edges(follower_parts integer[], followee_parts integer[])
+RETURNS TABLE (follower bigint, followee bigint)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT e.follower, e.followee
+	FROM follow_graph.node_config AS c, follow_graph.edge AS e
+	WHERE (hashint8(e.follower) & (c.partitions - 1), hashint8(e.followee) & (c.partitions - 1))
+		IN (SELECT * FROM unnest(follower_parts, followee_parts))
+	ORDER BY e.seq
+$fn$;
+
+-- Journal the current state of pairs whose follower this node owns, with a
+-- fresh version (cluster_repair() re-sends the missing halves this way).
+-- Returns how many entries were written.
+CREATE FUNCTION follow_graph.node_rejournal(follower bigint[], followee bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	n bigint;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	-- An xid before the first version is taken: node_horizon() waits for
+	-- the transactions that may commit a version it has counted.
+	PERFORM pg_current_xact_id();
+	WITH pairs AS (
+		SELECT DISTINCT u.f, u.e, hashint8(u.e) & (cfg.partitions - 1) AS part
+		FROM unnest(follower, followee) AS u (f, e)
+		WHERE (hashint8(u.f) & (cfg.partitions - 1)) = ANY (cfg.owned)
+		  AND NOT (hashint8(u.e) & (cfg.partitions - 1)) = ANY (cfg.owned)
+		ORDER BY u.f, u.e),
+	ins AS (
+		INSERT INTO follow_graph.node_journal (version, part, follower, followee, present, changed_at)
+		SELECT nextval('follow_graph.node_version_seq'), p.part, p.f, p.e,
+			   EXISTS (SELECT 1 FROM follow_graph.edge AS x
+					   WHERE x.follower = p.f AND x.followee = p.e),
+			   clock_timestamp()
+		FROM pairs AS p
+		RETURNING 1)
+	SELECT count(*) INTO n FROM ins;
+	RETURN n;
+END
+$fn$;
+
+-- Make every later version of this node greater than min_version (a partition
+-- move hands an account's writes to this node: its versions must beat the
+-- ones the old node gave the same pairs).  Returns the last version.
+CREATE FUNCTION follow_graph.node_version_floor(min_version bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	last bigint;
+BEGIN
+	SELECT s.last_value INTO last FROM follow_graph.node_version_seq AS s;
+	IF last < min_version THEN
+		last := setval('follow_graph.node_version_seq', min_version);
+	END IF;
+	RETURN last;
+END
+$fn$;
+
+-- Copy edges in (a partition move), in array order, through follow(): the
+-- edges already here are skipped.  One side of each must be this node's.
+-- Returns how many were new.
+CREATE FUNCTION follow_graph.node_copy_in(follower bigint[], followee bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	mask integer;
+	n bigint := 0;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	IF cardinality(follower) <> cardinality(followee) THEN
+		RAISE EXCEPTION 'follower and followee must have the same length'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	mask := cfg.partitions - 1;
+	FOR i IN 1 .. coalesce(cardinality(follower), 0) LOOP
+		IF NOT ((hashint8(follower[i]) & mask) = ANY (cfg.owned)
+				OR (hashint8(followee[i]) & mask) = ANY (cfg.owned)) THEN
+			RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %',
+				follower[i], followee[i], cfg.node_name
+				USING ERRCODE = 'object_not_in_prerequisite_state';
+		END IF;
+		IF follow_graph.follow(follower[i], followee[i]) THEN
+			n := n + 1;
+		END IF;
+	END LOOP;
+	RETURN n;
+END
+$fn$;
+
+-- After a partition moved away: remove, through unfollow(), every edge of
+-- which this node owns neither side, and the versions of such pairs.
+-- Returns how many edges were removed.
+CREATE FUNCTION follow_graph.node_forget()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	mask integer;
+	e record;
+	n bigint := 0;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	mask := cfg.partitions - 1;
+	FOR e IN
+		SELECT x.follower, x.followee FROM follow_graph.edge AS x
+		WHERE NOT (hashint8(x.follower) & mask) = ANY (cfg.owned)
+		  AND NOT (hashint8(x.followee) & mask) = ANY (cfg.owned)
+		ORDER BY x.follower, x.followee
+	LOOP
+		IF follow_graph.unfollow(e.follower, e.followee) THEN
+			n := n + 1;
+		END IF;
+	END LOOP;
+	DELETE FROM follow_graph.node_applied AS a
+	WHERE NOT (hashint8(a.follower) & mask) = ANY (cfg.owned)
+	  AND NOT (hashint8(a.followee) & mask) = ANY (cfg.owned);
+	RETURN n;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
+	follow_graph.node_write(bigint, bigint, boolean),
+	follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[], timestamptz[]),
+	follow_graph.node_journal(integer),
+	follow_graph.node_ack(bigint[]),
+	follow_graph.node_digest(),
+	follow_graph.node_edges(integer[], integer[]),
+	follow_graph.node_rejournal(bigint[], bigint[]),
+	follow_graph.node_version_floor(bigint),
+	follow_graph.node_copy_in(bigint[], bigint[]),
+	follow_graph.node_forget() FROM PUBLIC;
+
+COMMENT ON FUNCTION follow_graph.node_configure(text, integer, integer[]) IS 'internal (cluster node): make this database a cluster node owning the given partitions';
 COMMENT ON FUNCTION follow_graph.node_write(bigint, bigint, boolean) IS 'internal (cluster node): follow or unfollow on the acting side, journaling the change for the other side''s node';
 COMMENT ON FUNCTION follow_graph.node_apply(bigint[], bigint[], boolean[], bigint[], timestamptz[]) IS 'internal (cluster node): apply other nodes'' journal entries, newest version per pair, idempotently';
+COMMENT ON FUNCTION follow_graph.node_journal(integer) IS 'internal (cluster node): oldest journal entries waiting for delivery';
+COMMENT ON FUNCTION follow_graph.node_ack(bigint[]) IS 'internal (cluster node): drop delivered journal entries';
+COMMENT ON FUNCTION follow_graph.node_digest() IS 'internal (cluster node): edge count and order-independent digest per partition pair';
+COMMENT ON FUNCTION follow_graph.node_edges(integer[], integer[]) IS 'internal (cluster node): the edges of the given partition pairs';
+COMMENT ON FUNCTION follow_graph.node_rejournal(bigint[], bigint[]) IS 'internal (cluster node): journal the current state of pairs again, with fresh versions';
+COMMENT ON FUNCTION follow_graph.node_version_floor(bigint) IS 'internal (cluster node): make later journal versions of this node greater than the given one';
+COMMENT ON FUNCTION follow_graph.node_copy_in(bigint[], bigint[]) IS 'internal (cluster node): copy edges in, in order (partition moves)';
+COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): remove the edges of which this node owns neither account (after a partition moved away)';
+
+-- == cluster node: routing and drain ==
+-- sql/install/92_node_route.sql as it is (node_applied_floor,
+-- node_horizon(), node_prune()).  Nothing to migrate: node_applied rows are
+-- pruned by the router's next drain().
+
+--------------------------------------------------------------------------
+-- CLUSTER NODE: PRUNING node_applied (internal; issue 16, docs/scale-out.md)
+--
+-- node_applied keeps the newest version applied per pair, so that a late
+-- or duplicated journal entry never undoes a newer one.  A row is needed
+-- only while an older entry for its pair may still arrive.  The origin of
+-- every entry for a pair (f, e) applied here, edge entries (node_journal)
+-- and relation entries of the state journal (node_state_journal, kind
+-- 'rel', 91_node_states.sql) alike, is the node owning p(f), and
+-- that node's versions only grow (a partition move raises the new owner's
+-- above every node's).  node_horizon() on an origin returns H such that
+-- every entry it wrote with a version <= H has been delivered and applied
+-- (no such entry is journaled, and no writer that could still commit one is
+-- running); node_prune() on a target records H as the floor of the origin's
+-- partitions and drops the rows at or below it; node_apply() ignores every
+-- entry at or below its follower partition's floor, and so does
+-- node_state_apply() for relation entries.  Blocks, commands and account
+-- flags are versioned in node_state_applied, which is not pruned (their
+-- origins differ per kind, and node_set_rel() compares a relation with its
+-- block's version).  An ignored entry is a
+-- duplicate or older than one already applied, so pruning keeps
+-- idempotence and commutativity under any reordering.
+--------------------------------------------------------------------------
+
+-- Per partition of followers on other nodes: every entry at or below this
+-- version was applied here before (see node_prune()).
+CREATE TABLE follow_graph.node_applied_floor (
+	part		integer		NOT NULL,
+	version		bigint		NOT NULL,
+	CONSTRAINT node_applied_floor_pkey PRIMARY KEY (part)
+);
+
+REVOKE ALL ON follow_graph.node_applied_floor FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_applied_floor', '');
+COMMENT ON TABLE follow_graph.node_applied_floor IS 'follow_graph cluster node (internal): per follower partition, the version at or below which every journal entry was applied here';
+
+-- The highest version H such that every journal entry this node wrote with
+-- a version <= H, in node_journal or node_state_journal, has been
+-- acknowledged: taken as the sequence's last value,
+-- once every transaction that had an xid when it was read has ended (a
+-- writer may hold a smaller version it has not committed yet), lowered below the
+-- oldest entry still journaled.  NULL when such a transaction is still
+-- running after wait_ms (prune nothing this time).
+CREATE FUNCTION follow_graph.node_horizon(wait_ms integer DEFAULT 200)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	last bigint;
+	called boolean;
+	own_xid xid8;
+	oldest bigint;
+	deadline timestamptz := clock_timestamp() + make_interval(secs => wait_ms / 1000.0);
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM follow_graph.node_config) THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	SELECT s.last_value, s.is_called INTO last, called FROM follow_graph.node_version_seq AS s;
+	IF NOT called THEN
+		last := last - 1;
+	END IF;
+	-- An xid of our own, after every xid a writer holding a version <= last
+	-- took (a writer takes its xid before its version); they have all ended
+	-- when no xid older than ours runs.  Each statement of this VOLATILE
+	-- function takes a new snapshot.
+	own_xid := pg_current_xact_id();
+	WHILE pg_snapshot_xmin(pg_current_snapshot()) < own_xid LOOP
+		IF clock_timestamp() > deadline THEN
+			RETURN NULL;
+		END IF;
+		PERFORM pg_sleep(0.005);
+	END LOOP;
+	-- Both journals: relation entries of node_state_journal (requests and
+	-- relations sent back, 91_node_states.sql) are recorded in node_applied
+	-- under the same floors.
+	SELECT least((SELECT min(j.version) FROM follow_graph.node_journal AS j),
+				 (SELECT min(j.version) FROM follow_graph.node_state_journal AS j))
+	INTO oldest;
+	RETURN CASE WHEN oldest IS NULL THEN last ELSE least(last, oldest - 1) END;
+END
+$fn$;
+
+-- Raise the floors of the given follower partitions to the given versions
+-- (each an origin's node_horizon()) and drop every node_applied row at or
+-- below its partition's floor.  Returns the number of rows dropped.
+CREATE FUNCTION follow_graph.node_prune(parts integer[], horizons bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	cfg follow_graph.node_config;
+	n bigint;
+BEGIN
+	SELECT * INTO cfg FROM follow_graph.node_config;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() on the router.';
+	END IF;
+	IF cardinality(parts) <> cardinality(horizons) THEN
+		RAISE EXCEPTION 'parts and horizons must have the same length'
+			USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF EXISTS (SELECT 1 FROM unnest(parts, horizons) AS u (p, h)
+			   WHERE u.p IS NULL OR u.p < 0 OR u.p >= cfg.partitions) THEN
+		RAISE EXCEPTION 'parts must be between 0 and %', cfg.partitions - 1
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- No node_apply() between reading a floor and recording its versions.
+	LOCK TABLE follow_graph.node_applied IN SHARE ROW EXCLUSIVE MODE;
+	INSERT INTO follow_graph.node_applied_floor AS fl (part, version)
+	SELECT u.p, max(u.h) FROM unnest(parts, horizons) AS u (p, h)
+	WHERE u.h IS NOT NULL
+	GROUP BY u.p
+	ON CONFLICT ON CONSTRAINT node_applied_floor_pkey DO UPDATE
+		SET version = EXCLUDED.version WHERE fl.version < EXCLUDED.version;
+	WITH d AS (
+		DELETE FROM follow_graph.node_applied AS a
+		USING follow_graph.node_applied_floor AS fl
+		WHERE fl.part = (hashint8(a.follower) & (cfg.partitions - 1))
+		  AND a.version <= fl.version
+		RETURNING 1)
+	SELECT count(*) INTO n FROM d;
+	RETURN n;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.node_horizon(integer),
+	follow_graph.node_prune(integer[], bigint[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION follow_graph.node_horizon(integer) IS 'internal (cluster node): the version at or below which every journal entry of this node was delivered';
+COMMENT ON FUNCTION follow_graph.node_prune(integer[], bigint[]) IS 'internal (cluster node): raise the floors of follower partitions and drop the node_applied rows at or below them';
+
+-- == cluster node: states ==
+-- sql/install/91_node_states.sql as it is (relationship states replicated
+-- between cluster nodes; node_status(), which counts their journal too).
+-- It comes after routing and drain here: neither needs the other's objects
+-- to be created (node_horizon() reads the state journal only when it runs).
+
+--------------------------------------------------------------------------
+-- CLUSTER NODE: RELATIONSHIP STATES (internal; issue 16, docs/scale-out.md)
+--
+-- A pair (a, b) is stored on p(a)'s node A and on p(b)'s node B.  Each
+-- piece of state has one authoritative node, and the other node holds a
+-- replica brought up to date through the journal (node_state_journal,
+-- versions from node_version_seq, applied newest-first per piece):
+--   relation a -> b (none, request, edge)  A, the follower's node
+--   block a -> b                           A, the blocker's node
+--   private and active flags of a          A, sent to every other node
+-- Writes acting on the other side of a relation (accept_request,
+-- reject_request, remove_follower on b's node) change b's replica at once
+-- and send A a command; A applies it and, like after any change a foreign
+-- entry makes to a relation it is authoritative for, journals the
+-- relation's new state back.  A replica never holds an edge next to a
+-- block: an edge state that meets a block is refused, and the block's
+-- owner re-sends the block so that the authoritative side drops the edge.
+--------------------------------------------------------------------------
 
 -- State changes of this node waiting for delivery to other nodes.
 --   kind 'rel':     account -> other is now value (none, request, edge);
@@ -1500,9 +1350,10 @@ AS $fn$
 	SELECT count(*) FROM d
 $fn$;
 
--- node_status() (90_node.sql) counts the state journal too, so that a
--- partition move refuses to run while state entries wait.
-CREATE OR REPLACE FUNCTION follow_graph.node_status()
+-- This node's membership, journal length (both journals: a partition move
+-- refuses to run while edge or state entries wait) and last version (NULL
+-- name: not a cluster node).
+CREATE FUNCTION follow_graph.node_status()
 RETURNS TABLE (node_name text, partitions integer, owned integer[], journal bigint, version bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -1516,6 +1367,7 @@ $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.node_rel_state(bigint, bigint),
 	follow_graph.node_config_row(),
+	follow_graph.node_status(),
 	follow_graph.node_state_put(integer, text, bigint, bigint, text, timestamptz),
 	follow_graph.node_state_send_rel(bigint, bigint),
 	follow_graph.node_active(bigint),
@@ -1527,6 +1379,7 @@ REVOKE ALL ON FUNCTION follow_graph.node_rel_state(bigint, bigint),
 
 COMMENT ON FUNCTION follow_graph.node_rel_state(bigint, bigint) IS 'internal (cluster node): the relation follower -> followee held here (edge, request or none) and its time';
 COMMENT ON FUNCTION follow_graph.node_config_row() IS 'internal (cluster node): this node''s configuration (55000 when it is not a cluster node)';
+COMMENT ON FUNCTION follow_graph.node_status() IS 'internal (cluster node): name, partitions, journal length and last version of this node';
 COMMENT ON FUNCTION follow_graph.node_state_put(integer, text, bigint, bigint, text, timestamptz) IS 'internal (cluster node): journal one state entry';
 COMMENT ON FUNCTION follow_graph.node_state_send_rel(bigint, bigint) IS 'internal (cluster node): journal the relation held here for the followee''s node, when this node is authoritative for it';
 COMMENT ON FUNCTION follow_graph.node_active(bigint) IS 'internal (cluster node): whether an account is active here';

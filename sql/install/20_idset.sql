@@ -288,21 +288,6 @@ COMMENT ON AGGREGATE follow_graph.union_agg(follow_graph.idset) IS 'union of the
 COMMENT ON AGGREGATE follow_graph.intersect_agg(follow_graph.idset) IS 'intersection of the non-null input sets';
 
 --------------------------------------------------------------------------
--- IDSET GRAPH SETS
---------------------------------------------------------------------------
-
-CREATE FUNCTION follow_graph.followers_set(account bigint) RETURNS follow_graph.idset
-AS 'MODULE_PATHNAME', 'idset_followers_set' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION follow_graph.following_set(account bigint) RETURNS follow_graph.idset
-AS 'MODULE_PATHNAME', 'idset_following_set' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION follow_graph.mutuals_set(account bigint) RETURNS follow_graph.idset
-AS 'MODULE_PATHNAME', 'idset_mutuals_set' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-
-COMMENT ON FUNCTION follow_graph.followers_set(bigint) IS 'every follower of account, as an idset';
-COMMENT ON FUNCTION follow_graph.following_set(bigint) IS 'every account that account follows, as an idset';
-COMMENT ON FUNCTION follow_graph.mutuals_set(bigint) IS 'mutual follows (Friends) of account, as an idset';
-
---------------------------------------------------------------------------
 -- IDSET INDEXING
 --------------------------------------------------------------------------
 

@@ -352,19 +352,6 @@ BEGIN
 END
 $fn$;
 
--- This node's membership, journal length and last version (NULL name: not
--- a cluster node).
-CREATE FUNCTION follow_graph.node_status()
-RETURNS TABLE (node_name text, partitions integer, owned integer[], journal bigint, version bigint)
-LANGUAGE sql STABLE PARALLEL SAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-	SELECT c.node_name, c.partitions, c.owned,
-		   (SELECT count(*) FROM follow_graph.node_journal),
-		   (SELECT s.last_value FROM follow_graph.node_version_seq AS s)
-	FROM (SELECT 1) AS one LEFT JOIN follow_graph.node_config AS c ON true
-$fn$;
-
 -- Make every later version of this node greater than min_version (a partition
 -- move hands an account's writes to this node: its versions must beat the
 -- ones the old node gave the same pairs).  Returns the last version.
@@ -469,7 +456,6 @@ REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
 	follow_graph.node_digest(),
 	follow_graph.node_edges(integer[], integer[]),
 	follow_graph.node_rejournal(bigint[], bigint[]),
-	follow_graph.node_status(),
 	follow_graph.node_version_floor(bigint),
 	follow_graph.node_copy_in(bigint[], bigint[]),
 	follow_graph.node_forget() FROM PUBLIC;
@@ -482,7 +468,6 @@ COMMENT ON FUNCTION follow_graph.node_ack(bigint[]) IS 'internal (cluster node):
 COMMENT ON FUNCTION follow_graph.node_digest() IS 'internal (cluster node): edge count and order-independent digest per partition pair';
 COMMENT ON FUNCTION follow_graph.node_edges(integer[], integer[]) IS 'internal (cluster node): the edges of the given partition pairs';
 COMMENT ON FUNCTION follow_graph.node_rejournal(bigint[], bigint[]) IS 'internal (cluster node): journal the current state of pairs again, with fresh versions';
-COMMENT ON FUNCTION follow_graph.node_status() IS 'internal (cluster node): name, partitions, journal length and last version of this node';
 COMMENT ON FUNCTION follow_graph.node_version_floor(bigint) IS 'internal (cluster node): make later journal versions of this node greater than the given one';
 COMMENT ON FUNCTION follow_graph.node_copy_in(bigint[], bigint[]) IS 'internal (cluster node): copy edges in, in order (partition moves)';
 COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): remove the edges of which this node owns neither account (after a partition moved away)';

@@ -527,9 +527,10 @@ AS $fn$
 	SELECT count(*) FROM d
 $fn$;
 
--- node_status() (90_node.sql) counts the state journal too, so that a
--- partition move refuses to run while state entries wait.
-CREATE OR REPLACE FUNCTION follow_graph.node_status()
+-- This node's membership, journal length (both journals: a partition move
+-- refuses to run while edge or state entries wait) and last version (NULL
+-- name: not a cluster node).
+CREATE FUNCTION follow_graph.node_status()
 RETURNS TABLE (node_name text, partitions integer, owned integer[], journal bigint, version bigint)
 LANGUAGE sql STABLE PARALLEL SAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -543,6 +544,7 @@ $fn$;
 
 REVOKE ALL ON FUNCTION follow_graph.node_rel_state(bigint, bigint),
 	follow_graph.node_config_row(),
+	follow_graph.node_status(),
 	follow_graph.node_state_put(integer, text, bigint, bigint, text, timestamptz),
 	follow_graph.node_state_send_rel(bigint, bigint),
 	follow_graph.node_active(bigint),
@@ -554,6 +556,7 @@ REVOKE ALL ON FUNCTION follow_graph.node_rel_state(bigint, bigint),
 
 COMMENT ON FUNCTION follow_graph.node_rel_state(bigint, bigint) IS 'internal (cluster node): the relation follower -> followee held here (edge, request or none) and its time';
 COMMENT ON FUNCTION follow_graph.node_config_row() IS 'internal (cluster node): this node''s configuration (55000 when it is not a cluster node)';
+COMMENT ON FUNCTION follow_graph.node_status() IS 'internal (cluster node): name, partitions, journal length and last version of this node';
 COMMENT ON FUNCTION follow_graph.node_state_put(integer, text, bigint, bigint, text, timestamptz) IS 'internal (cluster node): journal one state entry';
 COMMENT ON FUNCTION follow_graph.node_state_send_rel(bigint, bigint) IS 'internal (cluster node): journal the relation held here for the followee''s node, when this node is authoritative for it';
 COMMENT ON FUNCTION follow_graph.node_active(bigint) IS 'internal (cluster node): whether an account is active here';

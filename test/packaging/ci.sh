@@ -160,6 +160,10 @@ check() {
 	for f in "$src"/sql/follow_graph--*.sql; do
 		want+=("$share/$(basename "$f")")
 	done
+	# The router: its control file and the install script the Makefile
+	# builds from proxy/follow_graph_proxy.sql.in.
+	want+=("$share/follow_graph_proxy.control" "$share/follow_graph_proxy--$(sed -n \
+		"s/^default_version *= *'\(.*\)'/\1/p" "$src/follow_graph_proxy.control").sql")
 	for f in "${want[@]}"; do
 		dpkg -L "$pkg" | grep -qxF "$f" || die "the package lacks $f"
 		[ -f "$f" ] || die "$f is not installed"

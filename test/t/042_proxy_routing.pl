@@ -169,13 +169,66 @@ same(q{SELECT '{5,3,3}'::follow_graph.idset, follow_graph.idset_to_array('{9,1}'
 		'@Alice'::text::follow_graph.handle},
 	'the router has the idset and handle types');
 
-my $fns = q{SELECT p.oid::regprocedure::text FROM pg_proc AS p
-	WHERE p.pronamespace = 'follow_graph'::regnamespace
-	  AND p.oid::regprocedure::text ~ '(idset|handle|jaccard|union_agg|intersect_agg|icu_|cardinality|unnest)'
-	  AND p.proname NOT IN ('handle_refresh_icu_version', 'handle_invalid_values')
-	ORDER BY 1};
-is($router->safe_psql('postgres', $fns), $single->safe_psql('postgres', $fns),
-	'the router defines every idset and handle function a node has (but the handle maintenance)');
+# The router's types are built from the node's install fragments (the
+# Makefile puts sql/install/20_idset.sql, 21_idset_card.sql and 30_handle.sql
+# in place of the --@include lines of proxy/follow_graph_proxy.sql.in): a
+# node and the router must define the same idset and handle objects, down
+# to their attributes, so that a new type object in another fragment (not
+# included) or a node-local one in these (dragged into the router) shows.
+# The node-local ones are named: the graph sets (22_idset_graph.sql, routed
+# on the router) and the handle maintenance (31_handle_maint.sql).
+my $nodelocal = q{'^(follow_graph\.)?(followers_set|following_set|mutuals_set|handle_refresh_icu_version|handle_invalid_values|handle_icu_version|handle_icu_indexes)\M'};
+my $typed = q{(idset|handle|jaccard|union_agg|intersect_agg|icu_|cardinality|unnest)};
+my %types = (
+	'functions' => qq{SELECT p.oid::regprocedure, l.lanname, p.probin, p.prosrc, p.provolatile,
+			p.proisstrict, p.proparallel, p.proleakproof, p.prosupport, p.prokind, p.procost,
+			p.prorows, pg_get_function_result(p.oid), p.proacl
+		FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
+		WHERE p.pronamespace = 'follow_graph'::regnamespace
+		  AND (p.proname ~ '^$typed' OR p.oid::regprocedure::text ~ 'follow_graph\\.(idset|handle)\\M'
+			   OR p.prorettype::regtype::text ~ '^follow_graph\\.(idset|handle)'
+			   OR (l.lanname = 'c' AND p.prosrc ~ '^(idset|handle)_'))
+		  AND p.proname !~ $nodelocal
+		ORDER BY p.oid::regprocedure::text},
+	'types' => q{SELECT t.oid::regtype, t.typlen, t.typbyval, t.typalign, t.typstorage,
+			t.typinput, t.typoutput, t.typreceive, t.typsend, t.typelem::regtype, t.typcategory
+		FROM pg_type AS t WHERE t.typnamespace = 'follow_graph'::regnamespace AND t.typtype = 'b'
+		  AND (t.typelem = 0 OR t.typelem::regtype::text ~ '^follow_graph\.(idset|handle)$')
+		ORDER BY t.oid::regtype::text},
+	'operators' => q{SELECT o.oid::regoperator, o.oprcode::regprocedure, o.oprcom::regoperator,
+			o.oprnegate::regoperator, o.oprrest, o.oprjoin, o.oprcanhash, o.oprcanmerge
+		FROM pg_operator AS o WHERE o.oprnamespace = 'follow_graph'::regnamespace
+		ORDER BY o.oid::regoperator::text},
+	'operator classes' => q{SELECT c.opcname, a.amname, c.opcintype::regtype, c.opcdefault,
+			c.opckeytype::regtype,
+			(SELECT string_agg(format('%s %s', o.amopstrategy, o.amopopr::regoperator), ', '
+							   ORDER BY o.amopstrategy, o.amopopr::regoperator::text)
+			 FROM pg_amop AS o WHERE o.amopfamily = c.opcfamily),
+			(SELECT string_agg(format('%s %s', p.amprocnum, p.amproc::regprocedure), ', '
+							   ORDER BY p.amprocnum, p.amproc::regprocedure::text)
+			 FROM pg_amproc AS p WHERE p.amprocfamily = c.opcfamily)
+		FROM pg_opclass AS c JOIN pg_am AS a ON a.oid = c.opcmethod
+		WHERE c.opcnamespace = 'follow_graph'::regnamespace
+		ORDER BY 1, 2},
+	'casts' => q{SELECT c.castsource::regtype, c.casttarget::regtype, c.castfunc::regprocedure,
+			c.castcontext, c.castmethod
+		FROM pg_cast AS c
+		WHERE c.castsource::regtype::text ~ '^follow_graph\.' OR c.casttarget::regtype::text ~ '^follow_graph\.'
+		ORDER BY c.castsource::regtype::text, c.casttarget::regtype::text},
+	'comments' => qq{SELECT x.what, x.description FROM (
+			SELECT pg_describe_object(d.classoid, d.objoid, d.objsubid) AS what, d.description
+			FROM pg_description AS d
+			WHERE d.classoid IN ('pg_type'::regclass, 'pg_operator'::regclass, 'pg_opclass'::regclass,
+								 'pg_cast'::regclass, 'pg_proc'::regclass)) AS x
+		WHERE x.what ~ 'follow_graph\\.$typed' AND substring(x.what from '^[a-z ]+ (.*)\$') !~ $nodelocal
+		ORDER BY 1, 2});
+for my $what (sort keys %types)
+{
+	my $n = $single->safe_psql('postgres', $types{$what});
+	isnt($n, '', "a node has idset and handle $what");
+	is($router->safe_psql('postgres', $types{$what}), $n,
+		"the router defines the idset and handle $what a node has, the same (but the node-local ones)");
+}
 
 same_error('SELECT * FROM follow_graph.feed(1, 0)', 'feed(1, 0)');
 same_error('SELECT * FROM follow_graph.common_followers(1, 2, 0)', 'common_followers(1, 2, 0)');

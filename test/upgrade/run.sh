@@ -22,6 +22,12 @@
 #   5. catalog.sql of that database must equal catalog.sql of a database
 #      with a fresh CREATE EXTENSION follow_graph.
 #
+# The scripts not released yet (the install script of the current version,
+# and the upgrade script that the update from the newest release runs) run
+# under event triggers (ddl_log.sql): each function, aggregate, table,
+# index, view and sequence must be created once, in its final form, and not
+# dropped later in the same script (ddl_once.sql).
+#
 # Any difference is printed as a unified diff and fails the run (exit 1).
 # psql is taken from $PSQL or PATH; SQL files are fed on stdin so the server
 # user needs no access to the tree.
@@ -46,6 +52,16 @@ since() {
 		[ "$(printf '%s\n%s\n' "$r" "$1" | sort -V | tail -1)" = "$1" ] && echo "$r"
 	done | sort -V
 }
+# After a script run under ddl_log.sql: fail if it created an object more
+# than once (CREATE OR REPLACE included) or created and then dropped one.
+once() {
+	local twice
+	twice=$(q -d "$1" -At -f - <"$here/ddl_once.sql")
+	if [ -n "$twice" ]; then
+		echo "$twice"
+		fail "$2 creates the objects above more than once (or creates, then drops them): create each once, in its final form"
+	fi
+}
 # snapshot.sql, then snapshot-R.sql for every release R up to $2.
 snapshot() {
 	local r
@@ -68,7 +84,9 @@ mapfile -t releases < <(printf '%s\n' "${releases[@]}" | sort -V)
 echo "upgrade: current version $current; earlier releases: ${releases[*]}"
 
 q -d postgres -c 'DROP DATABASE IF EXISTS fg_upgrade_fresh' -c 'CREATE DATABASE fg_upgrade_fresh'
+q -d fg_upgrade_fresh -f - <"$here/ddl_log.sql"
 q -d fg_upgrade_fresh -c 'CREATE EXTENSION follow_graph'
+once fg_upgrade_fresh "the install script of $current"
 q -d fg_upgrade_fresh -At -f - <"$here/catalog.sql" >"$out/catalog-fresh.txt"
 
 for v in "${releases[@]}"; do
@@ -90,7 +108,11 @@ for v in "${releases[@]}"; do
 	problems=$(q -d "$db" -At -c 'SELECT count(*) FROM follow_graph.verify()')
 	[ "$problems" = 0 ] || fail "verify() reports $problems problems on $v before the update"
 	snapshot "$db" "$v" >"$out/data-$v-before.txt"
+	# The update from the newest release runs only scripts not released yet.
+	newest=$([ "$v" = "${releases[-1]}" ] && echo yes || echo no)
+	if [ $newest = yes ]; then q -d "$db" -f - <"$here/ddl_log.sql"; fi
 	q -d "$db" -c 'ALTER EXTENSION follow_graph UPDATE'
+	if [ $newest = yes ]; then once "$db" "the update from $v"; fi
 	got=$(q -d "$db" -At -c "SELECT extversion FROM pg_extension WHERE extname = 'follow_graph'")
 	[ "$got" = "$current" ] || fail "after the update from $v the version is $got, not $current"
 	snapshot "$db" "$v" >"$out/data-$v-after.txt"
