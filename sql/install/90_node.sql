@@ -410,40 +410,65 @@ BEGIN
 END
 $fn$;
 
--- After a partition moved away: remove, through unfollow(), every edge of
--- which this node owns neither side, and the versions of such pairs.
--- Returns how many edges were removed.
+-- After a partition moved away: drop every row of which this node owns no
+-- account (edges, requests, hidden edges, blocks; mutes, dismissals, items
+-- and item bounds of accounts of other nodes; their versions), set-based,
+-- and recount the accounts those rows named.  Account flags stay: every
+-- node knows every account's.  Returns how many edges were dropped.
+-- (node_recount() is in 93_node_move.sql, node_config_row() in
+-- 91_node_states.sql.)
 CREATE FUNCTION follow_graph.node_forget()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-	cfg follow_graph.node_config;
-	mask integer;
-	e record;
-	n bigint := 0;
+	cfg follow_graph.node_config := follow_graph.node_config_row();
+	mask constant integer := cfg.partitions - 1;
+	own constant integer[] := cfg.owned;
+	n bigint;
+	accs bigint[];
 BEGIN
-	SELECT * INTO cfg FROM follow_graph.node_config;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	mask := cfg.partitions - 1;
-	FOR e IN
-		SELECT x.follower, x.followee FROM follow_graph.edge AS x
-		WHERE NOT (hashint8(x.follower) & mask) = ANY (cfg.owned)
-		  AND NOT (hashint8(x.followee) & mask) = ANY (cfg.owned)
-		ORDER BY x.follower, x.followee
-	LOOP
-		IF follow_graph.unfollow(e.follower, e.followee) THEN
-			n := n + 1;
-		END IF;
-	END LOOP;
+	LOCK TABLE follow_graph.edge, follow_graph.request, follow_graph.hidden_edge,
+		follow_graph.block, follow_graph.mute, follow_graph.dismissal, follow_graph.item,
+		follow_graph.item_bound, follow_graph.counter, follow_graph.mutual
+		IN SHARE ROW EXCLUSIVE MODE;
+	WITH e AS (
+		DELETE FROM follow_graph.edge AS x
+		WHERE NOT (hashint8(x.follower) & mask) = ANY (own)
+		  AND NOT (hashint8(x.followee) & mask) = ANY (own)
+		RETURNING x.follower, x.followee),
+	r AS (
+		DELETE FROM follow_graph.request AS x
+		WHERE NOT (hashint8(x.requester) & mask) = ANY (own)
+		  AND NOT (hashint8(x.account) & mask) = ANY (own)
+		RETURNING x.requester, x.account),
+	i AS (
+		DELETE FROM follow_graph.item AS x
+		WHERE NOT (hashint8(x.author) & mask) = ANY (own)
+		RETURNING x.author)
+	SELECT (SELECT count(*) FROM e),
+		   ARRAY(SELECT e.follower FROM e UNION SELECT e.followee FROM e
+				 UNION SELECT r.requester FROM r UNION SELECT r.account FROM r
+				 UNION SELECT i.author FROM i)
+	INTO n, accs;
+	DELETE FROM follow_graph.hidden_edge AS x
+	WHERE NOT (hashint8(x.follower) & mask) = ANY (own)
+	  AND NOT (hashint8(x.followee) & mask) = ANY (own);
+	DELETE FROM follow_graph.block AS x
+	WHERE NOT (hashint8(x.blocker) & mask) = ANY (own)
+	  AND NOT (hashint8(x.blocked) & mask) = ANY (own);
+	DELETE FROM follow_graph.mute AS x WHERE NOT (hashint8(x.muter) & mask) = ANY (own);
+	DELETE FROM follow_graph.dismissal AS x WHERE NOT (hashint8(x.account) & mask) = ANY (own);
+	DELETE FROM follow_graph.item_bound AS x WHERE NOT (hashint8(x.author) & mask) = ANY (own);
 	DELETE FROM follow_graph.node_applied AS a
-	WHERE NOT (hashint8(a.follower) & mask) = ANY (cfg.owned)
-	  AND NOT (hashint8(a.followee) & mask) = ANY (cfg.owned);
+	WHERE NOT (hashint8(a.follower) & mask) = ANY (own)
+	  AND NOT (hashint8(a.followee) & mask) = ANY (own);
+	DELETE FROM follow_graph.node_state_applied AS a
+	WHERE a.kind IN ('block', 'cmd')
+	  AND NOT (hashint8(a.account) & mask) = ANY (own)
+	  AND NOT (hashint8(a.other) & mask) = ANY (own);
+	PERFORM follow_graph.node_recount(accs);
 	RETURN n;
 END
 $fn$;
@@ -470,4 +495,4 @@ COMMENT ON FUNCTION follow_graph.node_edges(integer[], integer[]) IS 'internal (
 COMMENT ON FUNCTION follow_graph.node_rejournal(bigint[], bigint[]) IS 'internal (cluster node): journal the current state of pairs again, with fresh versions';
 COMMENT ON FUNCTION follow_graph.node_version_floor(bigint) IS 'internal (cluster node): make later journal versions of this node greater than the given one';
 COMMENT ON FUNCTION follow_graph.node_copy_in(bigint[], bigint[]) IS 'internal (cluster node): copy edges in, in order (partition moves)';
-COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): remove the edges of which this node owns neither account (after a partition moved away)';
+COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): drop every row of which this node owns no account (after a partition moved away)';

@@ -66,68 +66,6 @@ BEGIN
 END
 $fn$;
 
--- After a partition moved away: drop every row of which this node owns no
--- account (edges, requests, hidden edges, blocks; mutes, dismissals, items
--- and item bounds of accounts of other nodes; their versions), set-based,
--- and recount the accounts those rows named.  Account flags stay: every
--- node knows every account's.  Returns how many edges were dropped.
--- (Replaces 90_node.sql's version, which dropped edges only.)
-CREATE OR REPLACE FUNCTION follow_graph.node_forget()
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cfg follow_graph.node_config := follow_graph.node_config_row();
-	mask constant integer := cfg.partitions - 1;
-	own constant integer[] := cfg.owned;
-	n bigint;
-	accs bigint[];
-BEGIN
-	LOCK TABLE follow_graph.edge, follow_graph.request, follow_graph.hidden_edge,
-		follow_graph.block, follow_graph.mute, follow_graph.dismissal, follow_graph.item,
-		follow_graph.item_bound, follow_graph.counter, follow_graph.mutual
-		IN SHARE ROW EXCLUSIVE MODE;
-	WITH e AS (
-		DELETE FROM follow_graph.edge AS x
-		WHERE NOT (hashint8(x.follower) & mask) = ANY (own)
-		  AND NOT (hashint8(x.followee) & mask) = ANY (own)
-		RETURNING x.follower, x.followee),
-	r AS (
-		DELETE FROM follow_graph.request AS x
-		WHERE NOT (hashint8(x.requester) & mask) = ANY (own)
-		  AND NOT (hashint8(x.account) & mask) = ANY (own)
-		RETURNING x.requester, x.account),
-	i AS (
-		DELETE FROM follow_graph.item AS x
-		WHERE NOT (hashint8(x.author) & mask) = ANY (own)
-		RETURNING x.author)
-	SELECT (SELECT count(*) FROM e),
-		   ARRAY(SELECT e.follower FROM e UNION SELECT e.followee FROM e
-				 UNION SELECT r.requester FROM r UNION SELECT r.account FROM r
-				 UNION SELECT i.author FROM i)
-	INTO n, accs;
-	DELETE FROM follow_graph.hidden_edge AS x
-	WHERE NOT (hashint8(x.follower) & mask) = ANY (own)
-	  AND NOT (hashint8(x.followee) & mask) = ANY (own);
-	DELETE FROM follow_graph.block AS x
-	WHERE NOT (hashint8(x.blocker) & mask) = ANY (own)
-	  AND NOT (hashint8(x.blocked) & mask) = ANY (own);
-	DELETE FROM follow_graph.mute AS x WHERE NOT (hashint8(x.muter) & mask) = ANY (own);
-	DELETE FROM follow_graph.dismissal AS x WHERE NOT (hashint8(x.account) & mask) = ANY (own);
-	DELETE FROM follow_graph.item_bound AS x WHERE NOT (hashint8(x.author) & mask) = ANY (own);
-	DELETE FROM follow_graph.node_applied AS a
-	WHERE NOT (hashint8(a.follower) & mask) = ANY (own)
-	  AND NOT (hashint8(a.followee) & mask) = ANY (own);
-	DELETE FROM follow_graph.node_state_applied AS a
-	WHERE a.kind IN ('block', 'cmd')
-	  AND NOT (hashint8(a.account) & mask) = ANY (own)
-	  AND NOT (hashint8(a.other) & mask) = ANY (own);
-	PERFORM follow_graph.node_recount(accs);
-	RETURN n;
-END
-$fn$;
-
 -- Every row of this node that names an account of partition part, for a
 -- partition move (see node_move_in() for the kinds and columns); rows of
 -- one kind come in their cursor order.  Also the versions this node keeps,
@@ -623,7 +561,6 @@ REVOKE ALL ON FUNCTION follow_graph.node_recount(bigint[]),
 	follow_graph.node_state_resend(text[], bigint[], bigint[], integer[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.node_recount(bigint[]) IS 'internal (cluster node): recompute the counts and mutual rows of the given accounts from the rows stored here';
-COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): drop every row of which this node owns no account (after a partition moved away)';
 COMMENT ON FUNCTION follow_graph.node_move_out(integer, boolean) IS 'internal (cluster node): every row naming an account of a partition, with the flags and versions, for a partition move';
 COMMENT ON FUNCTION follow_graph.node_move_in(text, integer, integer, bigint, text[], bigint[], bigint[], bigint[], timestamptz[], timestamptz[], boolean[], boolean[], text[]) IS 'internal (cluster node): take a partition over with the rows node_move_out() gave on its old node';
 COMMENT ON FUNCTION follow_graph.node_release(integer) IS 'internal (cluster node): give a partition up and drop the rows of which this node owns no account';
