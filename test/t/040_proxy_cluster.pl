@@ -467,6 +467,29 @@ my $rows_before = part_rows($nodes[$from]);
 like($rows_before, qr/^(?=.*block)(?=.*request)(?=.*hidden)(?=.*mute)(?=.*dismissal)(?=.*item)(?=.*bound)/,
 	'the old node holds blocks, requests, hidden edges, mutes, a dismissal and items of the partition');
 my $before = $router->safe_psql('postgres', $snapshot);
+
+# A move whose old node cannot give the partition up (a lock it waits for,
+# lock_timeout there) changes nothing: the new node gives it back.
+my $target_conn = 'host=' . $nodes[$to]->host . ' port=' . $nodes[$to]->port . ' dbname=postgres';
+$nodes[$from]->safe_psql('postgres', "ALTER DATABASE postgres SET lock_timeout = '1s'");
+my $holder = $nodes[$from]->background_psql('postgres');
+$holder->query_safe('BEGIN; LOCK TABLE follow_graph.mute IN ROW EXCLUSIVE MODE');
+($rc, $out, $err) = $router->psql('postgres', "SELECT follow_graph.cluster_move_partition($part, '$target_conn')",
+	extra_params => ['-v', 'VERBOSITY=verbose']);
+like($err, qr/ERROR:  55000: the old node of partition $part did not give it up/,
+	'a move whose old node cannot give the partition up fails with 55000');
+$holder->query_safe('COMMIT');
+$holder->quit;
+$nodes[$from]->safe_psql('postgres', 'ALTER DATABASE postgres RESET lock_timeout');
+is($router->safe_psql('postgres', "SELECT node_part FROM follow_graph.cluster_map() WHERE part = $part"),
+	$from, 'the map still names the old node');
+is($nodes[$to]->safe_psql('postgres', "SELECT $part = ANY (owned) FROM follow_graph.node_config"),
+	'f', 'the new node gave the partition back');
+is(stray_rows($nodes[$to]), '0', 'and dropped the rows it had copied');
+is($router->safe_psql('postgres', $states_snapshot), $states_before, 'every read is as before');
+is(part_rows($nodes[$from]), $rows_before, 'the old node still holds every row of the partition');
+
+# The move again: it runs through.
 my $copied = $router->safe_psql('postgres',
 	"SELECT follow_graph.cluster_move_partition($part, 'host=" . $nodes[$to]->host . " port=" . $nodes[$to]->port . " dbname=postgres')");
 ok($copied > 0, "cluster_move_partition() moved partition $part from node " . ($from + 1) . " to node " . ($to + 1) . " ($copied edges copied)");
