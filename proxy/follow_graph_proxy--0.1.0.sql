@@ -2464,3 +2464,517 @@ COMMENT ON FUNCTION follow_graph.remove_follower(bigint, bigint) IS 'account rem
 COMMENT ON FUNCTION follow_graph.set_private(bigint, boolean) IS 'set an account''s private flag (on its node, then every other node through the journal); returns the number of requests accepted on its node';
 COMMENT ON FUNCTION follow_graph.deactivate_account(bigint) IS 'hide every edge and request of an account (on its node, then every other node through the journal); returns the number of edges hidden on its node';
 COMMENT ON FUNCTION follow_graph.reactivate_account(bigint) IS 'bring back the hidden edges and requests of an account (on its node, then every other node through the journal); returns the number made visible on its node';
+-- == discovery and import ==
+--------------------------------------------------------------------------
+-- SUGGESTIONS, SIMILAR ACCOUNTS AND IMPORT (issue 16)
+--
+-- suggest_follows() and similar_accounts() are merged on the router from
+-- node-side halves (sql/install/94_node_discovery.sql of follow_graph) in
+-- the single node's order, so that with the same edges they give the single
+-- node's answer (docs/scale-out.md, Function by function):
+--   suggest_follows(a): the middles from a's node (1 call); per middle, its
+--   weight, follower count and window of followees from its node (SPLIT:
+--   one call per node of the middles); weights summed per candidate in
+--   middle id order; the best candidates filtered by a's node (1 call, one
+--   more per doubling of the batch when most of a batch is excluded); the
+--   follower counts of the kept ones from their nodes when a tie needs them
+--   (one call per node involved).
+--   similar_accounts(a): a's follower count and sample from a's node (1);
+--   per candidate, the sampled followers holding it, from the sampled
+--   followers' nodes (SPLIT); the candidates' follower counts from their
+--   nodes, best first in batches (one call per node involved per batch).
+-- The bounds are the router session's follow_graph.suggest_middles,
+-- suggest_fanout, similar_sample and similar_fanout (the defaults when
+-- unset), passed to the nodes.
+-- import_edges(source) reads the source with the caller's rights, groups it
+-- by pair as a single node does, and sends each node, in batches, the rows
+-- whose follower or followee it owns (SPLIT: one call per node per batch);
+-- each node imports them with its own import_edges(), nothing journaled.
+--------------------------------------------------------------------------
+
+-- A discovery bound: the router session's setting of the GUC, or its
+-- default when it is not set.
+CREATE FUNCTION follow_graph.proxy_bound(name text, fallback integer)
+RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+	SELECT COALESCE(NULLIF(current_setting('follow_graph.' OPERATOR(pg_catalog.||) name, true), '')::integer,
+					fallback)
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_r_suggest_middles(account bigint, max_middles integer)
+RETURNS TABLE (following bigint, middles bigint[])
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT r.following, r.middles FROM follow_graph.node_suggest_middles(account, max_middles) AS r;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_r_suggest_expand(account bigint, middles bigint[], fanout integer)
+RETURNS TABLE (middle bigint, weight float8, followers bigint, candidates bigint[])
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	SPLIT middles;
+	RUN ON follow_graph.partition_hash(middles);
+	SELECT r.middle, r.weight, r.followers, r.candidates
+	FROM follow_graph.node_suggest_expand(account, middles, fanout) AS r;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_r_suggest_keep(account bigint, candidates bigint[])
+RETURNS bigint[]
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT follow_graph.node_suggest_keep(account, candidates);
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_r_similar_sample(account bigint, max_sample integer)
+RETURNS TABLE (followers bigint, sample bigint[])
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	RUN ON follow_graph.partition_hash(account);
+	SELECT r.followers, r.sample FROM follow_graph.node_similar_sample(account, max_sample) AS r;
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_r_similar_expand(account bigint, sample bigint[], fanout integer)
+RETURNS TABLE (candidate bigint, co bigint)
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	SPLIT sample;
+	RUN ON follow_graph.partition_hash(sample);
+	SELECT r.candidate, r.co FROM follow_graph.node_similar_expand(account, sample, fanout) AS r;
+$fn$;
+
+-- max_results checked as a single node checks it.
+CREATE FUNCTION follow_graph.proxy_check_max_results(max_results integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+	IF max_results <= 0 THEN
+		RAISE EXCEPTION 'max_results must be positive'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('The max_results given was %s.', max_results);
+	END IF;
+END
+$fn$;
+
+-- The final order of ranked candidates (ids, scores best first and ids
+-- ascending within a score): runs of scores each within 1e-9 of the
+-- previous one are ties, ordered by follower_count descending, then id.
+-- The follower counts are asked of the candidates' nodes only when a tie
+-- among the first max_results needs them.  Returns positions into ids.
+CREATE FUNCTION follow_graph.proxy_rank(ids bigint[], scores float8[], max_results integer)
+RETURNS SETOF integer
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	eps constant float8 := 1e-9;
+	n integer := cardinality(ids);
+	grp integer[] := ARRAY[0];
+	tied boolean := false;
+BEGIN
+	FOR i IN 2 .. n LOOP
+		IF scores[i - 1] - scores[i] > eps THEN
+			grp := grp || (grp[i - 1] + 1);
+		ELSE
+			grp := grp || grp[i - 1];
+			-- A run of ties starting among the first max_results needs the
+			-- counts (it starts at or before i - 1).
+			tied := tied OR i - 1 <= max_results;
+		END IF;
+	END LOOP;
+	IF NOT tied THEN
+		RETURN QUERY SELECT g::integer FROM generate_series(1, least(n, max_results)) AS g;
+		RETURN;
+	END IF;
+	RETURN QUERY
+	SELECT u.i::integer
+	FROM unnest(ids, grp) WITH ORDINALITY AS u (id, g, i)
+	LEFT JOIN follow_graph.proxy_counts(ids) AS c ON c.account = u.id
+	ORDER BY u.g, COALESCE(c.followers, 0) DESC, u.id
+	LIMIT max_results;
+END
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_suggest(account bigint, max_results integer)
+RETURNS TABLE (candidate bigint, score float8, via bigint)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 10
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+	eps constant float8 := 1e-9;
+	hop record;
+	cands bigint[];
+	scores float8[];
+	vias bigint[];
+	kept bigint[];
+	acc_id bigint[] := '{}';
+	acc_score float8[] := '{}';
+	acc_via bigint[] := '{}';
+	nacc integer := 0;
+	n integer;
+	pos integer := 0;
+	chunk integer;
+	stop boolean := false;
+BEGIN
+	PERFORM follow_graph.proxy_check_max_results(max_results);
+	SELECT * INTO STRICT hop
+	FROM follow_graph.proxy_r_suggest_middles(account, follow_graph.proxy_bound('suggest_middles', 1000));
+	IF cardinality(hop.middles) = 0 THEN
+		RETURN;
+	END IF;
+
+	-- Each candidate's score: the weights of its middles summed in middle id
+	-- order (floating-point addition as the single node does it); via: the
+	-- middle with the most followers, the lowest id among equals.
+	SELECT array_agg(g.c ORDER BY g.s DESC, g.c), array_agg(g.s ORDER BY g.s DESC, g.c),
+		   array_agg(g.v ORDER BY g.s DESC, g.c)
+	INTO cands, scores, vias
+	FROM (SELECT x.c, sum(x.weight ORDER BY x.middle) AS s,
+				 (array_agg(x.middle ORDER BY x.followers DESC, x.middle))[1] AS v
+		  FROM (SELECT e.middle, e.weight, e.followers, u.c
+				FROM follow_graph.proxy_r_suggest_expand(account, hop.middles,
+						follow_graph.proxy_bound('suggest_fanout', 100)) AS e,
+					 unnest(e.candidates) AS u (c)) AS x
+		  GROUP BY x.c) AS g;
+	n := COALESCE(cardinality(cands), 0);
+
+	-- Best first, the excluded dropped (asked of the account's node a batch
+	-- at a time: most exclusions are accounts it follows), until max_results
+	-- are kept and the next score is below the last kept one by more than
+	-- the tie margin.
+	chunk := least(2 * max_results + hop.following + 64, 1000000);
+	WHILE pos < n AND NOT stop LOOP
+		IF nacc >= max_results AND acc_score[nacc] - scores[pos + 1] > eps THEN
+			EXIT;
+		END IF;
+		kept := follow_graph.proxy_r_suggest_keep(account, cands[pos + 1 : pos + chunk]);
+		FOR i IN pos + 1 .. least(pos + chunk, n) LOOP
+			IF nacc >= max_results AND acc_score[nacc] - scores[i] > eps THEN
+				stop := true;
+				EXIT;
+			END IF;
+			IF cands[i] = ANY (kept) THEN
+				nacc := nacc + 1;
+				acc_id[nacc] := cands[i];
+				acc_score[nacc] := scores[i];
+				acc_via[nacc] := vias[i];
+			END IF;
+		END LOOP;
+		pos := pos + chunk;
+		chunk := least(chunk * 2, 1000000);
+	END LOOP;
+	IF nacc = 0 THEN
+		RETURN;
+	END IF;
+	RETURN QUERY
+	SELECT acc_id[r], acc_score[r], acc_via[r]
+	FROM follow_graph.proxy_rank(acc_id, acc_score, max_results) WITH ORDINALITY AS o (r, k)
+	ORDER BY o.k;
+END
+$fn$;
+
+CREATE FUNCTION follow_graph.proxy_similar(account bigint, max_results integer)
+RETURNS TABLE (candidate bigint, jaccard float8)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 10
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_column
+DECLARE
+	eps constant float8 := 1e-9;
+	hop record;
+	cands bigint[];
+	cos bigint[];
+	fols bigint[] := '{}';
+	top float8[] := '{}';
+	done_id bigint[] := '{}';
+	done_score float8[] := '{}';
+	ndone integer := 0;
+	ntop integer := 0;
+	n integer;
+	k integer;
+	fa bigint;
+	nsample integer;
+	scale float8;
+	overlap float8;
+	denominator float8;
+	score float8;
+	chunk integer;
+	fetched integer := 0;
+BEGIN
+	PERFORM follow_graph.proxy_check_max_results(max_results);
+	SELECT * INTO STRICT hop
+	FROM follow_graph.proxy_r_similar_sample(account, follow_graph.proxy_bound('similar_sample', 1000));
+	fa := hop.followers;
+	nsample := cardinality(hop.sample);
+	IF nsample = 0 THEN
+		RETURN;
+	END IF;
+	SELECT array_agg(g.c ORDER BY g.co DESC, g.c), array_agg(g.co ORDER BY g.co DESC, g.c)
+	INTO cands, cos
+	FROM (SELECT x.candidate AS c, sum(x.co)::bigint AS co
+		  FROM follow_graph.proxy_r_similar_expand(account, hop.sample,
+				follow_graph.proxy_bound('similar_fanout', 100)) AS x
+		  GROUP BY x.candidate) AS g;
+	n := COALESCE(cardinality(cands), 0);
+	IF n = 0 THEN
+		RETURN;
+	END IF;
+
+	-- As on a single node: the overlap is estimated as co * fa / sample
+	-- size; overlap / fa bounds the Jaccard from above and falls with co, so
+	-- the walk stops once it is below the max_results-th best by more than
+	-- the tie margin.  Follower counts come from the candidates' nodes a
+	-- batch at a time, best first.
+	scale := CASE WHEN fa > nsample THEN fa::float8 / nsample::float8 ELSE 1.0 END;
+	k := least(max_results, n);
+	chunk := greatest(256, 8 * max_results);
+	FOR i IN 1 .. n LOOP
+		overlap := cos[i]::float8 * scale;
+		IF ntop = k AND fa > 0 AND top[1] - overlap / fa::float8 > eps THEN
+			EXIT;
+		END IF;
+		IF i > fetched THEN
+			fols := fols || ARRAY(
+				SELECT COALESCE(c.followers, 0)
+				FROM unnest(cands[fetched + 1 : fetched + chunk]) WITH ORDINALITY AS u (id, o)
+				LEFT JOIN follow_graph.proxy_counts(cands[fetched + 1 : fetched + chunk]) AS c
+					   ON c.account = u.id
+				ORDER BY u.o);
+			fetched := least(fetched + chunk, n);
+			chunk := least(chunk * 2, 1000000);
+		END IF;
+		overlap := least(overlap, least(fa, fols[i])::float8);
+		denominator := fa::float8 + fols[i]::float8 - overlap;
+		score := CASE WHEN denominator > 0 THEN overlap / denominator ELSE 0.0 END;
+		IF ntop < k THEN
+			top := ARRAY(SELECT t FROM unnest(top || score) AS t ORDER BY t);
+			ntop := ntop + 1;
+		ELSIF score > top[1] THEN
+			top := ARRAY(SELECT t FROM unnest(top[2:] || score) AS t ORDER BY t);
+		END IF;
+		ndone := ndone + 1;
+		done_id[ndone] := cands[i];
+		done_score[ndone] := score;
+	END LOOP;
+	SELECT array_agg(u.id ORDER BY u.s DESC, u.id), array_agg(u.s ORDER BY u.s DESC, u.id)
+	INTO done_id, done_score
+	FROM unnest(done_id, done_score) AS u (id, s);
+	RETURN QUERY
+	SELECT done_id[r], done_score[r]
+	FROM follow_graph.proxy_rank(done_id, done_score, max_results) WITH ORDINALITY AS o (r, q)
+	ORDER BY o.q;
+END
+$fn$;
+
+CREATE FUNCTION follow_graph.suggest_follows(account bigint, max_results integer DEFAULT 10)
+RETURNS TABLE (candidate bigint, score float8, via bigint)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 10
+AS $fn$ SELECT * FROM follow_graph.proxy_suggest($1, $2) $fn$;
+
+CREATE FUNCTION follow_graph.similar_accounts(account bigint, max_results integer DEFAULT 10)
+RETURNS TABLE (candidate bigint, jaccard float8)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 10
+AS $fn$ SELECT * FROM follow_graph.proxy_similar($1, $2) $fn$;
+
+GRANT EXECUTE ON FUNCTION follow_graph.proxy_r_suggest_middles(bigint, integer),
+	follow_graph.proxy_r_suggest_expand(bigint, bigint[], integer),
+	follow_graph.proxy_r_suggest_keep(bigint, bigint[]),
+	follow_graph.proxy_r_similar_sample(bigint, integer),
+	follow_graph.proxy_r_similar_expand(bigint, bigint[], integer) TO PUBLIC;
+-- (PUBLIC, as the other proxy_r_* reads: the PUBLIC reads call them with
+-- the caller's rights; the nodes run them as the router's node_user.)
+
+COMMENT ON FUNCTION follow_graph.suggest_follows(bigint, integer) IS 'accounts followed by the accounts account follows, by Adamic-Adar score (its node picks the middles, theirs read them, its node applies the exclusions)';
+COMMENT ON FUNCTION follow_graph.similar_accounts(bigint, integer) IS 'accounts whose followers overlap most with account''s, by Jaccard (its node samples its followers, theirs read their followees, the candidates'' nodes their counts)';
+
+-- A batch of import rows to the nodes: each row goes to its follower's node
+-- (key = follower) and, when that is another node, to its followee's node
+-- (key = followee).  Each node answers the new edges whose follower it owns.
+CREATE FUNCTION follow_graph.proxy_import(key bigint[], follower bigint[], followee bigint[],
+	followed_at timestamptz[])
+RETURNS SETOF bigint
+LANGUAGE plproxy AS $fn$
+	CLUSTER 'follow_graph_cluster';
+	SPLIT key, follower, followee, followed_at;
+	RUN ON follow_graph.partition_hash(key);
+	SELECT follow_graph.node_import(follower, followee, followed_at);
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.proxy_import(bigint[], bigint[], bigint[], timestamptz[]) FROM PUBLIC;
+
+-- Send one batch (SECURITY DEFINER: proxy_import is not PUBLIC).  Only a
+-- session whose login role may run import_edges() gets this far: the
+-- caller's own rights were used to read the source.
+CREATE FUNCTION follow_graph.proxy_import_batch(follower bigint[], followee bigint[],
+	followed_at timestamptz[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	nodes integer[];
+	mask integer;
+	keys bigint[];
+	fs bigint[];
+	es bigint[];
+	ts timestamptz[];
+	added bigint;
+	st text;
+	msg text;
+	det text;
+	hnt text;
+BEGIN
+	IF NOT has_function_privilege(session_user, 'follow_graph.import_edges(regclass)', 'EXECUTE') THEN
+		RAISE EXCEPTION 'permission denied for function import_edges'
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	SELECT array_agg(m.node_part ORDER BY m.part), count(*)::integer - 1 INTO nodes, mask
+	FROM follow_graph.cluster_map() AS m;
+	IF nodes IS NULL THEN
+		RAISE EXCEPTION 'this router has no cluster'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Run follow_graph.cluster_configure() first.';
+	END IF;
+	SELECT array_agg(r.k), array_agg(r.f), array_agg(r.e), array_agg(r.t)
+	INTO keys, fs, es, ts
+	FROM (SELECT u.f AS k, u.f, u.e, u.t FROM unnest(follower, followee, followed_at) AS u (f, e, t)
+		  UNION ALL
+		  SELECT u.e, u.f, u.e, u.t FROM unnest(follower, followee, followed_at) AS u (f, e, t)
+		  WHERE nodes[(follow_graph.partition_hash(u.f) & mask) + 1]
+				<> nodes[(follow_graph.partition_hash(u.e) & mask) + 1]) AS r;
+	IF keys IS NULL THEN
+		RETURN 0;
+	END IF;
+	BEGIN
+		SELECT sum(x)::bigint INTO added FROM follow_graph.proxy_import(keys, fs, es, ts) AS x;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+			det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+		PERFORM follow_graph.proxy_raise(st, msg, det, hnt, follower[1]);
+	END;
+	RETURN COALESCE(added, 0);
+END
+$fn$;
+
+GRANT EXECUTE ON FUNCTION follow_graph.proxy_import_batch(bigint[], bigint[], timestamptz[]) TO PUBLIC;
+
+-- import_edges(source): as on a single node, the source's distinct pairs
+-- (earliest followed_at, now() when NULL or absent) in followed_at order,
+-- self-follows skipped, a NULL id an error before anything is written.
+-- Sent in batches of follow_graph.proxy_import_batch_rows() pairs; each
+-- batch commits on each node as it goes (a failed import can be run again:
+-- edges that exist are skipped).  Returns the number of new edges.
+CREATE FUNCTION follow_graph.import_edges(source regclass)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	batch constant integer := 200000;
+	rel record;
+	src text;
+	has_at boolean;
+	att record;
+	bad record;
+	r record;
+	fs bigint[] := '{}';
+	es bigint[] := '{}';
+	ts timestamptz[] := '{}';
+	nb integer := 0;
+	added bigint := 0;
+	rows_read bigint := 0;
+	pairs bigint := 0;
+	self_rows bigint := 0;
+BEGIN
+	IF source IS NULL THEN
+		RAISE EXCEPTION 'source must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT c.relname, c.relkind, n.nspname INTO rel
+	FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+	WHERE c.oid = source;
+	IF rel.relkind NOT IN ('r', 'v', 'm', 'f', 'p') THEN
+		RAISE EXCEPTION 'cannot import from relation "%"', rel.relname
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = format('This operation is not supported for %s.',
+								  CASE rel.relkind WHEN 'i' THEN 'indexes' WHEN 'I' THEN 'partitioned indexes'
+									   WHEN 'S' THEN 'sequences' WHEN 'c' THEN 'composite types'
+									   WHEN 't' THEN 'TOAST tables' ELSE 'this kind of relation' END);
+	END IF;
+	FOR att IN SELECT w.name, w.want, a.atttypid FROM
+			(VALUES ('follower', 'bigint'::regtype), ('followee', 'bigint'::regtype),
+					('followed_at', 'timestamptz'::regtype)) AS w (name, want)
+			LEFT JOIN pg_attribute AS a ON a.attrelid = source AND a.attname = w.name
+				AND a.attnum > 0 AND NOT a.attisdropped LOOP
+		IF att.atttypid IS NULL AND att.name <> 'followed_at' THEN
+			RAISE EXCEPTION 'source "%" has no column "%"', rel.relname, att.name
+				USING ERRCODE = 'undefined_column',
+					  DETAIL = 'import_edges reads the columns follower bigint, followee bigint and, optionally, followed_at timestamptz.';
+		END IF;
+		IF att.atttypid IS NOT NULL AND att.atttypid <> att.want THEN
+			RAISE EXCEPTION 'column "%" of source "%" is of type %, not %', att.name, rel.relname,
+				format_type(att.atttypid, NULL), format_type(att.want, NULL)
+				USING ERRCODE = 'datatype_mismatch', HINT = 'Cast it in a view and import the view.';
+		END IF;
+		IF att.name = 'followed_at' THEN
+			has_at := att.atttypid IS NOT NULL;
+		END IF;
+	END LOOP;
+	src := format('%I.%I', rel.nspname, rel.relname);
+
+	-- cluster_move_partition() takes this lock exclusively: no partition
+	-- moves while an import runs.
+	PERFORM pg_advisory_xact_lock_shared(7378474836284716121);
+
+	-- A NULL id is reported before anything is written, as on a single node.
+	EXECUTE format('SELECT x.n, x.follower IS NULL AS f FROM'
+				   ' (SELECT row_number() OVER () AS n, s.follower, s.followee FROM %s AS s) AS x'
+				   ' WHERE x.follower IS NULL OR x.followee IS NULL LIMIT 1', src) INTO bad;
+	IF bad.n IS NOT NULL THEN
+		RAISE EXCEPTION 'row % of source % has a null %', bad.n, src,
+			CASE WHEN bad.f THEN 'follower' ELSE 'followee' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  DETAIL = 'Rows are numbered in the order a scan of the source returns them. Nothing was imported.';
+	END IF;
+
+	FOR r IN EXECUTE format(
+		'SELECT s.follower AS f, s.followee AS e, min(%1$s) AS t, count(*) AS n FROM %2$s AS s'
+		' GROUP BY s.follower, s.followee ORDER BY %3$s s.follower, s.followee',
+		CASE WHEN has_at THEN 'COALESCE(s.followed_at, now())' ELSE 'now()' END, src,
+		CASE WHEN has_at THEN 'min(COALESCE(s.followed_at, now())),' ELSE '' END) LOOP
+		rows_read := rows_read + r.n;
+		IF r.f = r.e THEN
+			self_rows := self_rows + r.n;
+			CONTINUE;
+		END IF;
+		pairs := pairs + 1;
+		nb := nb + 1;
+		fs[nb] := r.f;
+		es[nb] := r.e;
+		ts[nb] := r.t;
+		IF nb = batch THEN
+			added := added + follow_graph.proxy_import_batch(fs, es, ts);
+			fs := '{}';
+			es := '{}';
+			ts := '{}';
+			nb := 0;
+		END IF;
+	END LOOP;
+	IF nb > 0 THEN
+		added := added + follow_graph.proxy_import_batch(fs, es, ts);
+	END IF;
+	RAISE NOTICE 'imported % new edges from % source rows', added, rows_read
+		USING DETAIL = format('Skipped %s duplicate and %s self-follow rows, and %s pairs that existed, were blocked or have a deactivated account (stored hidden).',
+							  rows_read - pairs - self_rows, self_rows, pairs - added);
+	RETURN added;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION follow_graph.import_edges(regclass) FROM PUBLIC;
+
+COMMENT ON FUNCTION follow_graph.import_edges(regclass) IS 'load every (follower, followee[, followed_at]) row of a table or view into the nodes owning either side; returns the number of new edges';
