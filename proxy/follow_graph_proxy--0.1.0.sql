@@ -2564,9 +2564,11 @@ $fn$;
 -- The final order of ranked candidates (ids, scores best first and ids
 -- ascending within a score): runs of scores each within 1e-9 of the
 -- previous one are ties, ordered by follower_count descending, then id.
--- The follower counts are asked of the candidates' nodes only when a tie
--- among the first max_results needs them.  Returns positions into ids.
-CREATE FUNCTION follow_graph.proxy_rank(ids bigint[], scores float8[], max_results integer)
+-- followers: their follower counts, or NULL to ask the candidates' nodes
+-- for them, only when a tie among the first max_results needs them.
+-- Returns positions into ids.
+CREATE FUNCTION follow_graph.proxy_rank(ids bigint[], scores float8[], followers bigint[],
+	max_results integer)
 RETURNS SETOF integer
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -2591,11 +2593,16 @@ BEGIN
 		RETURN QUERY SELECT g::integer FROM generate_series(1, least(n, max_results)) AS g;
 		RETURN;
 	END IF;
+	IF followers IS NULL THEN
+		followers := ARRAY(SELECT COALESCE(c.followers, 0)
+						   FROM unnest(ids) WITH ORDINALITY AS u (id, i)
+						   LEFT JOIN follow_graph.proxy_counts(ids) AS c ON c.account = u.id
+						   ORDER BY u.i);
+	END IF;
 	RETURN QUERY
 	SELECT u.i::integer
-	FROM unnest(ids, grp) WITH ORDINALITY AS u (id, g, i)
-	LEFT JOIN follow_graph.proxy_counts(ids) AS c ON c.account = u.id
-	ORDER BY u.g, COALESCE(c.followers, 0) DESC, u.id
+	FROM unnest(ids, grp, followers) WITH ORDINALITY AS u (id, g, f, i)
+	ORDER BY u.g, u.f DESC, u.id
 	LIMIT max_results;
 END
 $fn$;
@@ -2674,7 +2681,7 @@ BEGIN
 	END IF;
 	RETURN QUERY
 	SELECT acc_id[r], acc_score[r], acc_via[r]
-	FROM follow_graph.proxy_rank(acc_id, acc_score, max_results) WITH ORDINALITY AS o (r, k)
+	FROM follow_graph.proxy_rank(acc_id, acc_score, NULL, max_results) WITH ORDINALITY AS o (r, k)
 	ORDER BY o.k;
 END
 $fn$;
@@ -2694,6 +2701,7 @@ DECLARE
 	top float8[] := '{}';
 	done_id bigint[] := '{}';
 	done_score float8[] := '{}';
+	done_fol bigint[] := '{}';
 	ndone integer := 0;
 	ntop integer := 0;
 	n integer;
@@ -2761,13 +2769,15 @@ BEGIN
 		ndone := ndone + 1;
 		done_id[ndone] := cands[i];
 		done_score[ndone] := score;
+		done_fol[ndone] := fols[i];
 	END LOOP;
-	SELECT array_agg(u.id ORDER BY u.s DESC, u.id), array_agg(u.s ORDER BY u.s DESC, u.id)
-	INTO done_id, done_score
-	FROM unnest(done_id, done_score) AS u (id, s);
+	SELECT array_agg(u.id ORDER BY u.s DESC, u.id), array_agg(u.s ORDER BY u.s DESC, u.id),
+		   array_agg(u.f ORDER BY u.s DESC, u.id)
+	INTO done_id, done_score, done_fol
+	FROM unnest(done_id, done_score, done_fol) AS u (id, s, f);
 	RETURN QUERY
 	SELECT done_id[r], done_score[r]
-	FROM follow_graph.proxy_rank(done_id, done_score, max_results) WITH ORDINALITY AS o (r, q)
+	FROM follow_graph.proxy_rank(done_id, done_score, done_fol, max_results) WITH ORDINALITY AS o (r, q)
 	ORDER BY o.q;
 END
 $fn$;
