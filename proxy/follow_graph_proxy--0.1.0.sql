@@ -2803,24 +2803,30 @@ GRANT EXECUTE ON FUNCTION follow_graph.proxy_r_suggest_middles(bigint, integer),
 COMMENT ON FUNCTION follow_graph.suggest_follows(bigint, integer) IS 'accounts followed by the accounts account follows, by Adamic-Adar score (its node picks the middles, theirs read them, its node applies the exclusions)';
 COMMENT ON FUNCTION follow_graph.similar_accounts(bigint, integer) IS 'accounts whose followers overlap most with account''s, by Jaccard (its node samples its followers, theirs read their followees, the candidates'' nodes their counts)';
 
--- A batch of import rows to the nodes: each row goes to its follower's node
--- (key = follower) and, when that is another node, to its followee's node
--- (key = followee).  Each node answers the new edges whose follower it owns.
-CREATE FUNCTION follow_graph.proxy_import(key bigint[], follower bigint[], followee bigint[],
-	followed_at timestamptz[])
+-- A batch of import rows to the nodes, in one call to each node involved:
+-- node_parts[i] addresses a node (its lowest partition) and follower[i],
+-- followee[i], followed_at[i] are the text of the arrays it gets (one
+-- SPLIT element per node: PL/Proxy splits an array element by element, too
+-- slowly for a million rows).  Each node answers the new edges whose
+-- follower it owns.
+CREATE FUNCTION follow_graph.proxy_import(node_parts integer[], follower text[], followee text[],
+	followed_at text[])
 RETURNS SETOF bigint
 LANGUAGE plproxy AS $fn$
 	CLUSTER 'follow_graph_cluster';
-	SPLIT key, follower, followee, followed_at;
-	RUN ON follow_graph.partition_hash(key);
-	SELECT follow_graph.node_import(follower, followee, followed_at);
+	SPLIT node_parts, follower, followee, followed_at;
+	RUN ON node_parts;
+	SELECT follow_graph.node_import(pg_catalog.array_to_string(follower, '')::bigint[],
+		pg_catalog.array_to_string(followee, '')::bigint[],
+		pg_catalog.array_to_string(followed_at, '')::timestamptz[]);
 $fn$;
 
-REVOKE ALL ON FUNCTION follow_graph.proxy_import(bigint[], bigint[], bigint[], timestamptz[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION follow_graph.proxy_import(integer[], text[], text[], text[]) FROM PUBLIC;
 
--- Send one batch (SECURITY DEFINER: proxy_import is not PUBLIC).  Only a
--- session whose login role may run import_edges() gets this far: the
--- caller's own rights were used to read the source.
+-- Send one batch: each row to its follower's node and, when that is another
+-- node, to its followee's node (SECURITY DEFINER: proxy_import is not
+-- PUBLIC).  Only a session whose login role may run import_edges() gets
+-- through; the caller's own rights were used to read the source.
 CREATE FUNCTION follow_graph.proxy_import_batch(follower bigint[], followee bigint[],
 	followed_at timestamptz[])
 RETURNS bigint
@@ -2830,10 +2836,10 @@ AS $fn$
 DECLARE
 	nodes integer[];
 	mask integer;
-	keys bigint[];
-	fs bigint[];
-	es bigint[];
-	ts timestamptz[];
+	np integer[];
+	fs text[];
+	es text[];
+	ts text[];
 	added bigint;
 	st text;
 	msg text;
@@ -2851,18 +2857,22 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Run follow_graph.cluster_configure() first.';
 	END IF;
-	SELECT array_agg(r.k), array_agg(r.f), array_agg(r.e), array_agg(r.t)
-	INTO keys, fs, es, ts
-	FROM (SELECT u.f AS k, u.f, u.e, u.t FROM unnest(follower, followee, followed_at) AS u (f, e, t)
+	WITH r AS (SELECT nodes[(follow_graph.partition_hash(u.f) & mask) + 1] AS nf,
+					  nodes[(follow_graph.partition_hash(u.e) & mask) + 1] AS ne, u.f, u.e, u.t
+			   FROM unnest(follower, followee, followed_at) AS u (f, e, t)),
+	x AS (SELECT r.nf AS n, r.f, r.e, r.t FROM r
 		  UNION ALL
-		  SELECT u.e, u.f, u.e, u.t FROM unnest(follower, followee, followed_at) AS u (f, e, t)
-		  WHERE nodes[(follow_graph.partition_hash(u.f) & mask) + 1]
-				<> nodes[(follow_graph.partition_hash(u.e) & mask) + 1]) AS r;
-	IF keys IS NULL THEN
+		  SELECT r.ne, r.f, r.e, r.t FROM r WHERE r.ne <> r.nf),
+	g AS (SELECT x.n, array_agg(x.f)::text AS fa, array_agg(x.e)::text AS ea,
+				 array_agg(x.t)::text AS ta
+		  FROM x GROUP BY x.n)
+	SELECT array_agg(g.n), array_agg(g.fa), array_agg(g.ea), array_agg(g.ta) INTO np, fs, es, ts
+	FROM g;
+	IF np IS NULL THEN
 		RETURN 0;
 	END IF;
 	BEGIN
-		SELECT sum(x)::bigint INTO added FROM follow_graph.proxy_import(keys, fs, es, ts) AS x;
+		SELECT sum(x)::bigint INTO added FROM follow_graph.proxy_import(np, fs, es, ts) AS x;
 	EXCEPTION WHEN OTHERS THEN
 		GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
 			det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
@@ -2877,26 +2887,23 @@ GRANT EXECUTE ON FUNCTION follow_graph.proxy_import_batch(bigint[], bigint[], ti
 -- import_edges(source): as on a single node, the source's distinct pairs
 -- (earliest followed_at, now() when NULL or absent) in followed_at order,
 -- self-follows skipped, a NULL id an error before anything is written.
--- Sent in batches of follow_graph.proxy_import_batch_rows() pairs; each
--- batch commits on each node as it goes (a failed import can be run again:
--- edges that exist are skipped).  Returns the number of new edges.
+-- Sent in batches of 1,000,000 pairs in that order (a first load into empty
+-- nodes then takes their rebuild plan in one batch); each batch commits on
+-- each node as it goes (a failed import can be run again: edges that exist
+-- are skipped).  Returns the number of new edges.
 CREATE FUNCTION follow_graph.import_edges(source regclass)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-	batch constant integer := 200000;
+	batch constant integer := 1000000;
 	rel record;
 	src text;
 	has_at boolean;
 	att record;
 	bad record;
-	r record;
-	fs bigint[] := '{}';
-	es bigint[] := '{}';
-	ts timestamptz[] := '{}';
-	nb integer := 0;
+	b record;
 	added bigint := 0;
 	rows_read bigint := 0;
 	pairs bigint := 0;
@@ -2952,32 +2959,27 @@ BEGIN
 				  DETAIL = 'Rows are numbered in the order a scan of the source returns them. Nothing was imported.';
 	END IF;
 
-	FOR r IN EXECUTE format(
-		'SELECT s.follower AS f, s.followee AS e, min(%1$s) AS t, count(*) AS n FROM %2$s AS s'
-		' GROUP BY s.follower, s.followee ORDER BY %3$s s.follower, s.followee',
+	-- The distinct pairs ranked as a single node ranks them (its future
+	-- seq order), cut into batches of consecutive ranks.
+	FOR b IN EXECUTE format(
+		'SELECT array_agg(g.f) FILTER (WHERE g.f <> g.e) AS fs,'
+		'       array_agg(g.e) FILTER (WHERE g.f <> g.e) AS es,'
+		'       array_agg(g.t) FILTER (WHERE g.f <> g.e) AS ts,'
+		'       sum(g.n)::bigint AS n, COALESCE(sum(g.n) FILTER (WHERE g.f = g.e), 0)::bigint AS self,'
+		'       count(*) FILTER (WHERE g.f <> g.e) AS pairs'
+		' FROM (SELECT s.follower AS f, s.followee AS e, min(%1$s) AS t, count(*) AS n,'
+		'              row_number() OVER (ORDER BY %3$s s.follower, s.followee) AS rn'
+		'       FROM %2$s AS s GROUP BY s.follower, s.followee) AS g'
+		' GROUP BY (g.rn - 1) / %4$s ORDER BY (g.rn - 1) / %4$s',
 		CASE WHEN has_at THEN 'COALESCE(s.followed_at, now())' ELSE 'now()' END, src,
-		CASE WHEN has_at THEN 'min(COALESCE(s.followed_at, now())),' ELSE '' END) LOOP
-		rows_read := rows_read + r.n;
-		IF r.f = r.e THEN
-			self_rows := self_rows + r.n;
-			CONTINUE;
-		END IF;
-		pairs := pairs + 1;
-		nb := nb + 1;
-		fs[nb] := r.f;
-		es[nb] := r.e;
-		ts[nb] := r.t;
-		IF nb = batch THEN
-			added := added + follow_graph.proxy_import_batch(fs, es, ts);
-			fs := '{}';
-			es := '{}';
-			ts := '{}';
-			nb := 0;
+		CASE WHEN has_at THEN 'min(COALESCE(s.followed_at, now())),' ELSE '' END, batch) LOOP
+		rows_read := rows_read + b.n;
+		self_rows := self_rows + b.self;
+		pairs := pairs + b.pairs;
+		IF b.pairs > 0 THEN
+			added := added + follow_graph.proxy_import_batch(b.fs, b.es, b.ts);
 		END IF;
 	END LOOP;
-	IF nb > 0 THEN
-		added := added + follow_graph.proxy_import_batch(fs, es, ts);
-	END IF;
 	RAISE NOTICE 'imported % new edges from % source rows', added, rows_read
 		USING DETAIL = format('Skipped %s duplicate and %s self-follow rows, and %s pairs that existed, were blocked or have a deactivated account (stored hidden).',
 							  rows_read - pairs - self_rows, self_rows, pairs - added);
