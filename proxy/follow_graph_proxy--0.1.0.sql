@@ -2627,6 +2627,7 @@ DECLARE
 	n integer;
 	pos integer := 0;
 	chunk integer;
+	i integer;
 	stop boolean := false;
 BEGIN
 	PERFORM follow_graph.proxy_check_max_results(max_results);
@@ -2655,23 +2656,27 @@ BEGIN
 	-- at a time: most exclusions are accounts it follows), until max_results
 	-- are kept and the next score is below the last kept one by more than
 	-- the tie margin.
-	chunk := least(2 * max_results + hop.following + 64, 1000000);
+	-- (The stop test is made at the kept candidates only: at an excluded
+	-- one it holds exactly when it holds at the next kept one, the scores
+	-- falling and the kept ones unchanged in between.)
+	chunk := least(2::bigint * max_results + hop.following + 64, 1000000);
 	WHILE pos < n AND NOT stop LOOP
 		IF nacc >= max_results AND acc_score[nacc] - scores[pos + 1] > eps THEN
 			EXIT;
 		END IF;
 		kept := follow_graph.proxy_r_suggest_keep(account, cands[pos + 1 : pos + chunk]);
-		FOR i IN pos + 1 .. least(pos + chunk, n) LOOP
+		FOR i IN SELECT pos + u.i
+				 FROM unnest(cands[pos + 1 : pos + chunk]) WITH ORDINALITY AS u (c, i)
+				 JOIN unnest(kept) AS k (c) ON k.c = u.c
+				 ORDER BY u.i LOOP
 			IF nacc >= max_results AND acc_score[nacc] - scores[i] > eps THEN
 				stop := true;
 				EXIT;
 			END IF;
-			IF cands[i] = ANY (kept) THEN
-				nacc := nacc + 1;
-				acc_id[nacc] := cands[i];
-				acc_score[nacc] := scores[i];
-				acc_via[nacc] := vias[i];
-			END IF;
+			nacc := nacc + 1;
+			acc_id[nacc] := cands[i];
+			acc_score[nacc] := scores[i];
+			acc_via[nacc] := vias[i];
 		END LOOP;
 		pos := pos + chunk;
 		chunk := least(chunk * 2, 1000000);
@@ -2741,7 +2746,7 @@ BEGIN
 	-- batch at a time, best first.
 	scale := CASE WHEN fa > nsample THEN fa::float8 / nsample::float8 ELSE 1.0 END;
 	k := least(max_results, n);
-	chunk := greatest(256, 8 * max_results);
+	chunk := least(greatest(256, 8::bigint * max_results), 1000000);
 	FOR i IN 1 .. n LOOP
 		overlap := cos[i]::float8 * scale;
 		IF ntop = k AND fa > 0 AND top[1] - overlap / fa::float8 > eps THEN

@@ -114,8 +114,8 @@ like(" $seven", qr/ 9:/, '... but not 9, whose mute has expired');
 same(q{SET follow_graph.suggest_middles = 3; SET follow_graph.suggest_fanout = 2;
 	SET follow_graph.similar_sample = 3; SET follow_graph.similar_fanout = 2;} . $discovery,
 	'with bounds that bite (3 middles or sampled followers, windows of 2) the answers are the same here');
-same(q{SELECT a, (SELECT count(*) FROM follow_graph.suggest_follows(a, 1000)),
-		(SELECT count(*) FROM follow_graph.similar_accounts(a, 1000))
+same(q{SELECT a, (SELECT count(*) FROM follow_graph.suggest_follows(a, 2147483647)),
+		(SELECT count(*) FROM follow_graph.similar_accounts(a, 2147483647))
 	FROM generate_series(1, 40) AS a ORDER BY 1},
 	'every candidate when max_results is above their number');
 same(q{SELECT count(*) FROM follow_graph.suggest_follows(NULL, 3)
@@ -233,5 +233,11 @@ is($router->safe_psql('postgres', q{SELECT follow_graph.import_edges('src2')}, c
 	'2', 'a login role granted import_edges imports through the router');
 is($router->safe_psql('postgres', 'SELECT follow_graph.mutual_count(201), follow_graph.mutual_count(202)'),
 	'1|1', '... a mutual pair across nodes counted on both');
+$router->safe_psql('postgres', q{CREATE TABLE src3 AS
+	SELECT (300 + g)::bigint AS follower, (301 + g)::bigint AS followee FROM generate_series(1, 200) AS g});
+cmp_ok(remote_calls(q{SELECT follow_graph.import_edges('src3')}), '<=', 3,
+	'import_edges of one batch: at most one call per node');
+is($router->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.cluster_verify()'), '0',
+	'cluster_verify() is empty at the end');
 
 done_testing();
