@@ -2881,7 +2881,18 @@ BEGIN
 	EXCEPTION WHEN OTHERS THEN
 		GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
 			det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-		PERFORM follow_graph.proxy_raise(st, msg, det, hnt, follower[1]);
+		-- PL/Proxy's connection errors (see proxy_raise), about no account.
+		IF msg ~ '\] (PQconnectStart|PQconnectPoll): |connect timeout to: ' THEN
+			RAISE EXCEPTION 'a node of the cluster is unavailable'
+				USING ERRCODE = 'connection_failure', DETAIL = msg,
+					  HINT = 'The batches sent before this one are imported, and this one on the nodes that were reached.  Run import_edges() again once the node is back: edges that exist are skipped.';
+		END IF;
+		IF msg ~ '\] (PQsendQuery|PQsendQueryParams|PQflush|PQconsumeInput): |query timeout|Unfinished connection|Lost result' THEN
+			RAISE EXCEPTION 'the connection to a node of the cluster was lost during the import'
+				USING ERRCODE = 'transaction_resolution_unknown', DETAIL = msg,
+					  HINT = 'Run import_edges() again once the node is back: edges that exist are skipped.';
+		END IF;
+		PERFORM follow_graph.proxy_raise(st, msg, det, hnt, NULL);
 	END;
 	RETURN COALESCE(added, 0);
 END

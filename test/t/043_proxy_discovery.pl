@@ -237,6 +237,26 @@ $router->safe_psql('postgres', q{CREATE TABLE src3 AS
 	SELECT (300 + g)::bigint AS follower, (301 + g)::bigint AS followee FROM generate_series(1, 200) AS g});
 cmp_ok(remote_calls(q{SELECT follow_graph.import_edges('src3')}), '<=', 3,
 	'import_edges of one batch: at most one call per node');
+
+# A node down: the import fails with 08006; run again once it is back, it
+# completes what is missing.
+$router->safe_psql('postgres', q{CREATE TABLE src4 AS
+	SELECT (600 + g)::bigint AS follower, (600 + (g * 7) % 50 + 1)::bigint AS followee
+	FROM generate_series(1, 50) AS g WHERE g <> (g * 7) % 50 + 1});
+$nodes[2]->stop('immediate');
+($rc, $out, $err) = $router->psql('postgres', q{SELECT follow_graph.import_edges('src4')},
+	extra_params => ['-v', 'VERBOSITY=verbose']);
+like($err, qr/ERROR:  08006: a node of the cluster is unavailable/,
+	'import_edges with a node down fails with 08006');
+$nodes[2]->start;
+my $again = $router->safe_psql('postgres', q{SELECT follow_graph.import_edges('src4')});
+$single->safe_psql('postgres', q{CREATE TABLE src4 AS
+	SELECT (600 + g)::bigint AS follower, (600 + (g * 7) % 50 + 1)::bigint AS followee
+	FROM generate_series(1, 50) AS g WHERE g <> (g * 7) % 50 + 1});
+$single->safe_psql('postgres', q{SELECT follow_graph.import_edges('src4')});
+same(q{SELECT * FROM follow_graph.counts(ARRAY(SELECT generate_series(601, 650)::bigint))},
+	'... and run again once the node is back, the counts are the single node\'s');
+cmp_ok($again, '>', 0, '... the second run imported what the first could not');
 is($router->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.cluster_verify()'), '0',
 	'cluster_verify() is empty at the end');
 
