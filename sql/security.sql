@@ -212,6 +212,16 @@ SELECT follow_graph.node_state_apply(ARRAY[12]::bigint[], ARRAY['block'], ARRAY[
 SELECT follow_graph.node_state_put(0, 'block', 907, 908, 'off', NULL) OPERATOR(pg_catalog.>) 0 AS put;
 SELECT kind, account, other, value FROM follow_graph.node_state_journal(10);
 SELECT follow_graph.node_state_ack(ARRAY(SELECT version FROM follow_graph.node_state_journal(10)));
+-- cluster node: the halves of the router's discovery and import
+SELECT * FROM follow_graph.node_suggest_middles(1, 10);
+SELECT middle, weight > 0 AS weighted, followers, candidates
+FROM follow_graph.node_suggest_expand(1, ARRAY[2, 3]::bigint[], 10);
+SELECT follow_graph.node_suggest_keep(1, ARRAY[1, 2, 3, 4, 5]::bigint[]);
+SELECT * FROM follow_graph.node_similar_sample(2, 10);
+SELECT * FROM follow_graph.node_similar_expand(2, ARRAY[1, 5]::bigint[], 10) ORDER BY 1;
+SELECT follow_graph.node_import(ARRAY[911, 912]::bigint[], ARRAY[912, 911]::bigint[],
+	ARRAY[pg_catalog.now(), pg_catalog.now()]);
+SELECT follow_graph.mutual_count(911);
 -- cluster node: moves and verify of states (93_node_move.sql): partition 0
 -- moved out and back in leaves the node as it was
 CREATE TEMP TABLE moved AS SELECT * FROM follow_graph.node_move_out(0, true);

@@ -1148,3 +1148,303 @@ fg_not_following_back(PG_FUNCTION_ARGS)
 {
 	return DifferencePage(fcinfo, false);
 }
+
+/*
+ * Node-side halves of the router's suggest_follows() and similar_accounts()
+ * (follow_graph_proxy; sql/install/94_node_discovery.sql).  Each runs on the
+ * node holding the accounts it reads, with the single node's walks above,
+ * so that the router, merging them in the single node's order, gives the
+ * single node's answer: the account's node picks the middles (or the
+ * sampled followers), each middle's node reads its window and its counts,
+ * the account's node applies the exclusions.
+ */
+PG_FUNCTION_INFO_V1(fg_node_suggest_middles);
+PG_FUNCTION_INFO_V1(fg_node_suggest_expand);
+PG_FUNCTION_INFO_V1(fg_node_suggest_keep);
+PG_FUNCTION_INFO_V1(fg_node_similar_sample);
+PG_FUNCTION_INFO_V1(fg_node_similar_expand);
+
+/*
+ * A bound passed by the router, checked as its GUC is checked.
+ */
+static int
+NodeBoundArg(FunctionCallInfo fcinfo, int argno, const char *name, int max)
+{
+	int32		value;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	value = PG_GETARG_INT32(argno);
+	if (value < 1 || value > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between 1 and %d", name, max),
+				 errdetail("The %s given was %d.", name, value)));
+	return value;
+}
+
+/*
+ * An int8[] of n ids.
+ */
+static Datum
+IdArrayDatum(const int64 *ids, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum(ids[i]);
+	return PointerGetDatum(construct_array(elems, n, INT8OID, sizeof(int64),
+										   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * One row (a count and an id array) of a function returning a composite.
+ */
+static Datum
+CountAndIds(FunctionCallInfo fcinfo, int64 count, const int64 *ids, int n)
+{
+	TupleDesc	desc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	desc = BlessTupleDesc(desc);
+	values[0] = Int64GetDatum(count);
+	values[1] = IdArrayDatum(ids, n);
+	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+/*
+ * The first hop from account, as the single node reads it: up to max of its
+ * followees (followers = false) or followers, read whole when they fit, else
+ * the most recent.  Returns the account's count of that side; *ids (sorted
+ * by id) and *n get the accounts read.
+ */
+static int64
+FirstHop(int64 account, bool followers, int max, int64 **ids, int *n)
+{
+	FgCounterReader cr;
+	FgNeighbourScans ns;
+	FgCounts	counts;
+	Relation	heap = FgOpenEdges();
+	int64		count;
+
+	FgCounterReaderBegin(&cr, false);
+	NeighbourScansBegin(&ns, heap, followers);
+	FgCounterRead(&cr, account, &counts);
+	count = followers ? counts.followers : counts.following;
+	*ids = palloc(sizeof(int64) * max);
+	*n = ReadNeighbours(&ns, account, count, max, true, *ids);
+	qsort(*ids, *n, sizeof(int64), FgCompareInt64);
+	NeighbourScansEnd(&ns);
+	FgCounterReaderEnd(&cr);
+	table_close(heap, NoLock);
+	return count;
+}
+
+/*
+ * node_suggest_middles(account, max_middles): the account's following
+ * count and its middles (the most recent max_middles followees), by id.
+ */
+Datum
+fg_node_suggest_middles(PG_FUNCTION_ARGS)
+{
+	int64		account = FgGetIdArg(fcinfo, 0, "account");
+	int			max = NodeBoundArg(fcinfo, 1, "suggest_middles", 10000);
+	int64	   *ids;
+	int			n;
+	int64		following = FirstHop(account, false, max, &ids, &n);
+
+	PG_RETURN_DATUM(CountAndIds(fcinfo, following, ids, n));
+}
+
+/*
+ * node_suggest_expand(account, middles, fanout): for each distinct middle,
+ * its Adamic-Adar weight, its follower count and the window of its
+ * followees the single node reads (account left out).  The middles are
+ * this node's accounts: their counts and lists are exact here.
+ */
+Datum
+fg_node_suggest_expand(PG_FUNCTION_ARGS)
+{
+	int64		account = FgGetIdArg(fcinfo, 0, "account");
+	int			fanout = NodeBoundArg(fcinfo, 2, "suggest_fanout", 10000);
+	ReturnSetInfo *rsinfo;
+	FgArrayItem *middles;
+	FgCounterReader cr;
+	FgNeighbourScans ns;
+	Relation	heap;
+	int64	   *out;
+	int			nmiddles;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("middles must not be null")));
+	middles = FgDistinctIds(PG_GETARG_ARRAYTYPE_P(1), "middles", false, 0, &nmiddles);
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	heap = FgOpenEdges();
+	FgCounterReaderBegin(&cr, false);
+	NeighbourScansBegin(&ns, heap, false);
+	out = palloc(sizeof(int64) * fanout);
+	for (int i = 0; i < nmiddles; i++)
+	{
+		int64		m = middles[i].id;
+		FgCounts	counts;
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		int			n;
+		int			k = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		FgCounterRead(&cr, m, &counts);
+		n = ReadNeighbours(&ns, m, counts.following, fanout, false, out);
+		for (int j = 0; j < n; j++)
+			if (out[j] != account)
+				out[k++] = out[j];
+		values[0] = Int64GetDatum(m);
+		values[1] = Float8GetDatum(1.0 / log(2.0 + (double) counts.following));
+		values[2] = Int64GetDatum(counts.followers);
+		values[3] = IdArrayDatum(out, k);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	NeighbourScansEnd(&ns);
+	FgCounterReaderEnd(&cr);
+	table_close(heap, NoLock);
+	return (Datum) 0;
+}
+
+/*
+ * node_suggest_keep(account, candidates): the distinct candidates the
+ * single node would keep in account's suggestions (not excluded), by id.
+ * Runs on the account's node, which holds its follows, requests, blocks
+ * either way, mutes and dismissals, and every account's active flag.
+ */
+Datum
+fg_node_suggest_keep(PG_FUNCTION_ARGS)
+{
+	int64		account = FgGetIdArg(fcinfo, 0, "account");
+	FgArrayItem *cands;
+	FgExclusions ex;
+	Relation	heap;
+	int64	   *kept;
+	int			ncands;
+	int			n = 0;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("candidates must not be null")));
+	cands = FgDistinctIds(PG_GETARG_ARRAYTYPE_P(1), "candidates", false, 0, &ncands);
+	kept = palloc(sizeof(int64) * Max(ncands, 1));
+	heap = FgOpenEdges();
+	ExclusionsBegin(&ex, heap, account);
+	for (int i = 0; i < ncands; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!Excluded(&ex, cands[i].id))
+			kept[n++] = cands[i].id;
+	}
+	ExclusionsEnd(&ex);
+	table_close(heap, NoLock);
+	PG_RETURN_DATUM(IdArrayDatum(kept, n));
+}
+
+/*
+ * node_similar_sample(account, max_sample): the account's follower count
+ * and its sample (the most recent max_sample followers), by id.
+ */
+Datum
+fg_node_similar_sample(PG_FUNCTION_ARGS)
+{
+	int64		account = FgGetIdArg(fcinfo, 0, "account");
+	int			max = NodeBoundArg(fcinfo, 1, "similar_sample", 100000);
+	int64	   *ids;
+	int			n;
+	int64		followers = FirstHop(account, true, max, &ids, &n);
+
+	PG_RETURN_DATUM(CountAndIds(fcinfo, followers, ids, n));
+}
+
+/*
+ * node_similar_expand(account, sample, fanout): per candidate, how many of
+ * the distinct sampled followers (this node's accounts) have it in the
+ * window of their followees the single node reads (account left out).
+ */
+Datum
+fg_node_similar_expand(PG_FUNCTION_ARGS)
+{
+	int64		account = FgGetIdArg(fcinfo, 0, "account");
+	int			fanout = NodeBoundArg(fcinfo, 2, "similar_fanout", 10000);
+	ReturnSetInfo *rsinfo;
+	FgArrayItem *sample;
+	FgCounterReader cr;
+	FgNeighbourScans ns;
+	Relation	heap;
+	MemoryContext cxt;
+	MemoryContext old;
+	cand_hash_hash *hash;
+	cand_hash_iterator it;
+	FgCandidate *entry;
+	int64	   *out;
+	int			nsample;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sample must not be null")));
+	sample = FgDistinctIds(PG_GETARG_ARRAYTYPE_P(1), "sample", false, 0, &nsample);
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "node_similar_expand work",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+
+	heap = FgOpenEdges();
+	FgCounterReaderBegin(&cr, false);
+	NeighbourScansBegin(&ns, heap, false);
+	hash = cand_hash_create(cxt, Max(nsample * 8, 64), NULL);
+	out = palloc(sizeof(int64) * fanout);
+	for (int i = 0; i < nsample; i++)
+	{
+		FgCounts	counts;
+		int			n;
+
+		CHECK_FOR_INTERRUPTS();
+		FgCounterRead(&cr, sample[i].id, &counts);
+		n = ReadNeighbours(&ns, sample[i].id, counts.following, fanout, false, out);
+		for (int j = 0; j < n; j++)
+		{
+			bool		found;
+
+			if (out[j] == account)
+				continue;
+			entry = cand_hash_insert(hash, out[j], &found);
+			if (!found)
+				entry->co = 0;
+			entry->co++;
+		}
+	}
+	NeighbourScansEnd(&ns);
+	FgCounterReaderEnd(&cr);
+	table_close(heap, NoLock);
+
+	MemoryContextSwitchTo(old);
+	cand_hash_start_iterate(hash, &it);
+	while ((entry = cand_hash_iterate(hash, &it)) != NULL)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = Int64GetDatum(entry->id);
+		values[1] = Int64GetDatum(entry->co);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}
