@@ -371,45 +371,6 @@ BEGIN
 END
 $fn$;
 
--- Copy edges in (a partition move), in array order, through follow(): the
--- edges already here are skipped.  One side of each must be this node's.
--- Returns how many were new.
-CREATE FUNCTION follow_graph.node_copy_in(follower bigint[], followee bigint[])
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	cfg follow_graph.node_config;
-	mask integer;
-	n bigint := 0;
-BEGIN
-	SELECT * INTO cfg FROM follow_graph.node_config;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'this database is not a follow_graph cluster node'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'Run follow_graph.cluster_configure() on the router.';
-	END IF;
-	IF cardinality(follower) <> cardinality(followee) THEN
-		RAISE EXCEPTION 'follower and followee must have the same length'
-			USING ERRCODE = 'array_subscript_error';
-	END IF;
-	mask := cfg.partitions - 1;
-	FOR i IN 1 .. coalesce(cardinality(follower), 0) LOOP
-		IF NOT ((hashint8(follower[i]) & mask) = ANY (cfg.owned)
-				OR (hashint8(followee[i]) & mask) = ANY (cfg.owned)) THEN
-			RAISE EXCEPTION 'neither account of the pair (%, %) is stored on node %',
-				follower[i], followee[i], cfg.node_name
-				USING ERRCODE = 'object_not_in_prerequisite_state';
-		END IF;
-		IF follow_graph.follow(follower[i], followee[i]) THEN
-			n := n + 1;
-		END IF;
-	END LOOP;
-	RETURN n;
-END
-$fn$;
-
 -- After a partition moved away: drop every row of which this node owns no
 -- account (edges, requests, hidden edges, blocks; mutes, dismissals, items
 -- and item bounds of accounts of other nodes; their versions), set-based,
@@ -482,7 +443,6 @@ REVOKE ALL ON FUNCTION follow_graph.node_configure(text, integer, integer[]),
 	follow_graph.node_edges(integer[], integer[]),
 	follow_graph.node_rejournal(bigint[], bigint[]),
 	follow_graph.node_version_floor(bigint),
-	follow_graph.node_copy_in(bigint[], bigint[]),
 	follow_graph.node_forget() FROM PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.node_configure(text, integer, integer[]) IS 'internal (cluster node): make this database a cluster node owning the given partitions';
@@ -494,5 +454,4 @@ COMMENT ON FUNCTION follow_graph.node_digest() IS 'internal (cluster node): edge
 COMMENT ON FUNCTION follow_graph.node_edges(integer[], integer[]) IS 'internal (cluster node): the edges of the given partition pairs';
 COMMENT ON FUNCTION follow_graph.node_rejournal(bigint[], bigint[]) IS 'internal (cluster node): journal the current state of pairs again, with fresh versions';
 COMMENT ON FUNCTION follow_graph.node_version_floor(bigint) IS 'internal (cluster node): make later journal versions of this node greater than the given one';
-COMMENT ON FUNCTION follow_graph.node_copy_in(bigint[], bigint[]) IS 'internal (cluster node): copy edges in, in order (partition moves)';
 COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): drop every row of which this node owns no account (after a partition moved away)';
