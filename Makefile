@@ -34,6 +34,7 @@ OBJS = \
 	src/fg_states_read.o \
 	src/fg_discovery.o \
 	src/fg_feed.o \
+	src/fg_bound_walk.o \
 	src/fg_items.o \
 	src/fg_mutual.o \
 	src/fg_pages.o \
@@ -74,6 +75,8 @@ EXTRA_CLEAN = test/output_iso
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+src/fg_feed.o src/fg_bound_walk.o: src/fg_bound_walk.h
 
 ifneq ($(with_icu),yes)
 ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)

@@ -58,6 +58,7 @@
 #include "utils/tuplestore.h"
 
 #include "fg.h"
+#include "fg_bound_walk.h"
 
 /* Budget of the newest-items scan, in entries per account and page row. */
 #define FG_FEED_SCAN_RATIO 16
@@ -690,9 +691,31 @@ FeedAccounts(int64 viewer, int *n)
 	}
 	FgScanEnd(s);
 
-	/* The viewer's own items, kept in order. */
-	ids[count++] = viewer;
-	qsort(ids, count, sizeof(int64), CompareInt64);
+	/*
+	 * The viewer's own items, kept in order: the followees come sorted, so
+	 * the viewer goes in its place (a qsort of the nearly sorted list costs
+	 * more than the scan).  If the index ever yields them out of order, sort.
+	 */
+	{
+		int			at = count;
+		bool		sorted = true;
+
+		for (int i = 1; i < count && sorted; i++)
+			sorted = ids[i - 1] < ids[i];
+		if (sorted)
+		{
+			while (at > 0 && ids[at - 1] > viewer)
+				at--;
+			memmove(&ids[at + 1], &ids[at], (count - at) * sizeof(int64));
+			ids[at] = viewer;
+			count++;
+		}
+		else
+		{
+			ids[count++] = viewer;
+			qsort(ids, count, sizeof(int64), CompareInt64);
+		}
+	}
 
 	/* Active mutes, in ascending id order. */
 	s = FgScanBegin(mutes, FG_MUTE_PKEY, ForwardScanDirection, true);
@@ -1049,9 +1072,19 @@ FeedReadAccount(FeedPage *fp, int pos)
 	fp->visited[pos] = 1;
 	if (!FeedAccountShown(fp, pos))
 		return;
-	FgScanSeek(fp->items, fp->accounts[pos],
-			   fp->has_before ? BTLessStrategyNumber : InvalidStrategy,
-			   fp->before);
+
+	/*
+	 * Once the page is full only items above its worst can enter: with that
+	 * bound as a key the btree stops reading the leaf there (a backward scan
+	 * reads a whole leaf page's worth of matches otherwise, hundreds for an
+	 * author who publishes much).  A first page has no cursor (FeedBounded).
+	 */
+	Assert(!fp->has_before);
+	if (fp->ntop == fp->want)
+		FgScanSeek(fp->items, fp->accounts[pos], BTGreaterStrategyNumber,
+				   fp->top[0].item);
+	else
+		FgScanSeek(fp->items, fp->accounts[pos], InvalidStrategy, 0);
 	fp->stats.descents++;
 	while (taken < fp->want && FgScanNextId(fp->items, &item))
 	{
@@ -1072,56 +1105,94 @@ FeedCeiling(FeedPage *fp, int64 b)
 	return fp->has_before ? Min(b, fp->before - 1) : b;
 }
 
+/* What the walk does after one bound. */
+typedef enum FeedWalkStep
+{
+	FEED_WALK_ON,				/* go on to the next bound */
+	FEED_WALK_SETTLED,			/* the page is settled */
+	FEED_WALK_BUDGET			/* the walk read its budget */
+} FeedWalkStep;
+
+/*
+ * One bound of the walk: stop if the page beats it, else read the author's
+ * items if the author is one of the viewer's accounts not read yet.
+ */
+static inline FeedWalkStep
+FeedWalkBound(FeedPage *fp, int64 budget, int64 newest, int64 author)
+{
+	int			pos;
+
+	if ((++fp->stats.bounds & 1023) == 0)
+		CHECK_FOR_INTERRUPTS();
+	if (TopBeats(fp, FeedCeiling(fp, newest)))
+		return FEED_WALK_SETTLED;
+	if (fp->stats.bounds > budget)
+		return FEED_WALK_BUDGET;
+	if (!FilterHas(fp, author))
+		return FEED_WALK_ON;
+	pos = FindAccount(fp->accounts, fp->naccounts, author);
+	if (pos >= 0 && !fp->visited[pos])
+		FeedReadAccount(fp, pos);
+	return FEED_WALK_ON;
+}
+
 /*
  * Sorted access: walk the authors from the highest bound down (the index
  * only: a bound is a hint, every version counts) and read the items of the
  * viewer's accounts met on the way, until the bound falls to the page's
  * worst item.  Returns true if that settled the page; false if the walk read
- * its budget first.
+ * its budget first.  The index's leaf pages are read one at a time
+ * (fg_bound_walk.c), or through an ordinary index scan if a DBA rebuilt the
+ * index in another shape.
  */
 static bool
 FeedWalkBounds(FeedPage *fp, int64 budget)
 {
 	Relation	heap = FgOpenTable(FG_ITEM_BOUND_TABLE, AccessShareLock);
 	Relation	index = FgOpenIndex(FG_ITEM_BOUND_NEWEST, AccessShareLock);
-	IndexScanDesc scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(), 1, 0);
-	ScanKeyData key;
-	bool		done = true;
+	FeedWalkStep step = FEED_WALK_ON;
 
-	scan->xs_want_itup = true;
-	ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
-				Int64GetDatum(PG_INT64_MAX));
-	index_rescan(scan, &key, 1, NULL, 0);
-	while (index_getnext_tid(scan, BackwardScanDirection) != NULL)
+	if (FgBoundWalkSupported(index))
 	{
-		bool		isnull;
-		int64		newest;
-		int64		author;
-		int			pos;
+		FgBoundWalk w;
+		int			n;
 
-		if ((++fp->stats.bounds & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		newest = DatumGetInt64(index_getattr(scan->xs_itup, 1,
-											 scan->xs_itupdesc, &isnull));
-		if (TopBeats(fp, FeedCeiling(fp, newest)))
-			break;
-		if (fp->stats.bounds > budget)
+		FgBoundWalkBegin(&w, index);
+		while (step == FEED_WALK_ON && (n = FgBoundWalkPage(&w)) > 0)
 		{
-			done = false;
-			break;
+			for (int i = 0; i < n && step == FEED_WALK_ON; i++)
+				step = FeedWalkBound(fp, budget, w.newest[i], w.author[i]);
 		}
-		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
-											 scan->xs_itupdesc, &isnull));
-		if (!FilterHas(fp, author))
-			continue;
-		pos = FindAccount(fp->accounts, fp->naccounts, author);
-		if (pos >= 0 && !fp->visited[pos])
-			FeedReadAccount(fp, pos);
+		FgBoundWalkEnd(&w);
 	}
-	index_endscan(scan);
+	else
+	{
+		IndexScanDesc scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(),
+											  1, 0);
+		ScanKeyData key;
+
+		scan->xs_want_itup = true;
+		ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
+					Int64GetDatum(PG_INT64_MAX));
+		index_rescan(scan, &key, 1, NULL, 0);
+		while (step == FEED_WALK_ON &&
+			   index_getnext_tid(scan, BackwardScanDirection) != NULL)
+		{
+			bool		isnull;
+			int64		newest = DatumGetInt64(index_getattr(scan->xs_itup, 1,
+															 scan->xs_itupdesc,
+															 &isnull));
+			int64		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
+															 scan->xs_itupdesc,
+															 &isnull));
+
+			step = FeedWalkBound(fp, budget, newest, author);
+		}
+		index_endscan(scan);
+	}
 	index_close(index, NoLock);
 	table_close(heap, NoLock);
-	return done;
+	return step != FEED_WALK_BUDGET;
 }
 
 /* An account and its bound, for the lookups of FeedProbeBounds. */

@@ -1,0 +1,33 @@
+/*
+ * fg_bound_walk.h
+ *		The leaf pages of item_bound_newest, highest bound first, one page
+ *		at a time (fg_bound_walk.c).
+ */
+#ifndef FG_BOUND_WALK_H
+#define FG_BOUND_WALK_H
+
+#include "storage/bufmgr.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
+
+/* A walk over the leaf pages of (newest) INCLUDE (author), right to left. */
+typedef struct FgBoundWalk
+{
+	Relation	index;
+	Snapshot	snapshot;
+	bool		serializable;	/* take SSI predicate locks on the leaves */
+	BlockNumber next;			/* the leaf read last; InvalidBlockNumber
+								 * before the first page */
+	BlockNumber left;			/* its left sibling when it was read */
+	bool		done;			/* no page left of the last one */
+	int			n;				/* entries of the page read last */
+	int64	   *newest;			/* its bounds, highest first */
+	int64	   *author;			/* and their authors */
+} FgBoundWalk;
+
+extern bool FgBoundWalkSupported(Relation index);
+extern void FgBoundWalkBegin(FgBoundWalk *w, Relation index);
+extern int	FgBoundWalkPage(FgBoundWalk *w);
+extern void FgBoundWalkEnd(FgBoundWalk *w);
+
+#endif							/* FG_BOUND_WALK_H */
