@@ -43,6 +43,7 @@
 #include "access/visibilitymap.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -1143,7 +1144,7 @@ FeedWalkBound(FeedPage *fp, int64 budget, int64 newest, int64 author)
  * worst item.  Returns true if that settled the page; false if the walk read
  * its budget first.  The index's leaf pages are read one at a time
  * (fg_bound_walk.c), or through an ordinary index scan if a DBA rebuilt the
- * index in another shape.
+ * index in another shape (highest first either way: DESC is walked forward).
  */
 static bool
 FeedWalkBounds(FeedPage *fp, int64 budget)
@@ -1169,6 +1170,8 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 	{
 		IndexScanDesc scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(),
 											  1, 0);
+		ScanDirection dir = (index->rd_indoption[0] & INDOPTION_DESC) ?
+			ForwardScanDirection : BackwardScanDirection;
 		ScanKeyData key;
 
 		scan->xs_want_itup = true;
@@ -1176,7 +1179,7 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 					Int64GetDatum(PG_INT64_MAX));
 		index_rescan(scan, &key, 1, NULL, 0);
 		while (step == FEED_WALK_ON &&
-			   index_getnext_tid(scan, BackwardScanDirection) != NULL)
+			   index_getnext_tid(scan, dir) != NULL)
 		{
 			bool		isnull;
 			int64		newest = DatumGetInt64(index_getattr(scan->xs_itup, 1,
