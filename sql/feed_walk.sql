@@ -95,7 +95,8 @@ ORDER BY v, ps;
 
 -- Every bound gone: VACUUM deletes every leaf page but the rightmost,
 -- which stays, empty; then one new bound.
-SELECT count(*) FROM (SELECT remove_account(a) FROM generate_series(1000, 4999) AS a) AS s;
+SELECT count(*) FROM (SELECT remove_account(a) FROM generate_series(1000, 1999) AS a) AS s;
+SELECT count(*) FROM (SELECT remove_account(a) FROM generate_series(4000, 4999) AS a) AS s;
 VACUUM follow_graph.item_bound;
 SELECT * FROM feed(1, 5);
 SELECT publish(1, 999999);
