@@ -60,6 +60,7 @@
 
 #include "fg.h"
 #include "fg_bound_walk.h"
+#include "fg_probe.h"
 
 /* Budget of the newest-items scan, in entries per account and page row. */
 #define FG_FEED_SCAN_RATIO 16
@@ -667,6 +668,7 @@ FeedAccounts(int64 viewer, int *n)
 {
 	Relation	edges = FgOpenEdges();
 	Relation	mutes = FgOpenTable(FG_MUTE_TABLE, AccessShareLock);
+	Relation	pkey;
 	FgScan	   *s;
 	int64		id;
 	int			cap = 64;
@@ -678,19 +680,41 @@ FeedAccounts(int64 viewer, int *n)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int			out;
 
-	/* Followees in ascending id order, from the primary key. */
-	s = FgScanBegin(edges, FG_EDGE_PKEY, ForwardScanDirection, false);
-	FgScanSeek(s, viewer, InvalidStrategy, 0);
-	while (FgScanNextId(s, &id))
+	/*
+	 * Followees in ascending id order, from the primary key: its leaf pages
+	 * read directly (fg_probe.c), or an index scan if a DBA rebuilt it in
+	 * another shape.
+	 */
+	pkey = FgOpenIndex(FG_EDGE_PKEY, AccessShareLock);
+	if (FgProbeSupported(pkey))
 	{
-		if (count + 1 >= cap)
-		{
-			cap *= 2;
-			ids = repalloc_huge(ids, cap * sizeof(int64));
-		}
-		ids[count++] = id;
+		FgProbe		probe;
+
+		FgProbeBegin(&probe, edges, pkey, viewer);
+		FgProbeOwnerIds(&probe, &ids, &count, &cap);
+		FgProbeEnd(&probe);
 	}
-	FgScanEnd(s);
+	else
+	{
+		s = FgScanBegin(edges, FG_EDGE_PKEY, ForwardScanDirection, false);
+		FgScanSeek(s, viewer, InvalidStrategy, 0);
+		while (FgScanNextId(s, &id))
+		{
+			if (count >= cap)
+			{
+				cap *= 2;
+				ids = repalloc_huge(ids, cap * sizeof(int64));
+			}
+			ids[count++] = id;
+		}
+		FgScanEnd(s);
+	}
+	index_close(pkey, NoLock);
+	if (count >= cap)
+	{
+		cap++;
+		ids = repalloc_huge(ids, cap * sizeof(int64));	/* room for the viewer */
+	}
 
 	/*
 	 * The viewer's own items, kept in order: the followees come sorted, so
