@@ -35,6 +35,27 @@ $$;
 SELECT follow(1, 1000);
 SELECT * FROM feed(1, 5);
 
+-- Every page of feed(v, ps) from cursor start (later pages walk item_pkey's
+-- leaf pages from the cursor down), and of the reference, equal?  Returns
+-- the number of pages that differ.
+CREATE FUNCTION pg_temp.pages_differ(v bigint, ps int, start bigint DEFAULT NULL) RETURNS int
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	cur bigint := start;
+	got text[];
+	want text[];
+	bad int := 0;
+BEGIN
+	LOOP
+		got := ARRAY(SELECT row(f.author, f.item)::text FROM follow_graph.feed(v, ps, cur) AS f);
+		want := ARRAY(SELECT row(e.author, e.item)::text FROM pg_temp.expected(v, ps, cur) AS e);
+		IF got IS DISTINCT FROM want THEN bad := bad + 1; END IF;
+		EXIT WHEN cardinality(want) < ps;
+		cur := (SELECT min(e.item) FROM pg_temp.expected(v, ps, cur) AS e);
+	END LOOP;
+	RETURN bad;
+END $$;
+
 -- 4,000 authors (1000..4999) publish one item each, author a the item
 -- 100000 + a, so the bounds sort as the authors do; 1000 and 1001 also
 -- publish 300 older items each (their items span leaf pages of
@@ -53,6 +74,12 @@ SELECT pg_relation_size('follow_graph.item_bound_newest') / current_setting('blo
 SELECT pg_temp.first_ok(v, ps) AS ok, v, ps
 FROM (VALUES (1), (2), (3)) AS x(v), (VALUES (1), (7), (50), (300)) AS y(ps)
 ORDER BY v, ps;
+-- later pages, from cursors between items, on an item, above and below all
+SELECT v, pg_temp.pages_differ(v, 50) AS p50, pg_temp.pages_differ(v, 7, 104321) AS p7,
+	   pg_temp.pages_differ(v, 300, 101500) AS p300, pg_temp.pages_differ(v, 20, 50300) AS p20,
+	   pg_temp.pages_differ(v, 5, 9223372036854775807) AS ptop,
+	   pg_temp.pages_differ(v, 5, -9223372036854775808) AS pbottom
+FROM (VALUES (1), (2), (3)) AS x(v) ORDER BY v;
 -- how far each walked (feed()'s DEBUG1 report): 2's page of 50 walks
 -- 3,400 bounds, a dozen leaf pages
 SET client_min_messages = debug1;
@@ -69,6 +96,8 @@ VACUUM follow_graph.item_bound;
 SELECT pg_temp.first_ok(v, ps) AS ok, v, ps
 FROM (VALUES (1), (2), (3)) AS x(v), (VALUES (1), (50), (300)) AS y(ps)
 ORDER BY v, ps;
+SELECT v, pg_temp.pages_differ(v, 50) AS p50, pg_temp.pages_differ(v, 9, 104000) AS p9
+FROM (VALUES (1), (2), (3)) AS x(v) ORDER BY v;
 -- new bounds land right of the old ones
 SELECT count(*) FROM (SELECT publish(a, 200000 + a) FROM generate_series(4000, 4999, 3) AS a) AS s;
 SELECT pg_temp.first_ok(v, ps) AS ok, v, ps
@@ -77,7 +106,8 @@ ORDER BY v, ps;
 
 -- Under SERIALIZABLE the leaves read are predicate-locked; same answers.
 BEGIN ISOLATION LEVEL SERIALIZABLE;
-SELECT pg_temp.first_ok(1, 50) AS ok1, pg_temp.first_ok(2, 50) AS ok2, pg_temp.first_ok(3, 300) AS ok3;
+SELECT pg_temp.first_ok(1, 50) AS ok1, pg_temp.first_ok(2, 50) AS ok2, pg_temp.first_ok(3, 300) AS ok3,
+	   pg_temp.pages_differ(3, 50) AS pages3;
 COMMIT;
 
 -- A DBA rebuilds the index descending: feed() walks it with an ordinary

@@ -54,6 +54,13 @@
 #define FgPrefetch(p)	((void) 0)
 #endif
 
+/* 16 added the heap relation to _bt_getroot() (for the lock on recycling). */
+#if PG_VERSION_NUM >= 160000
+#define FgBtGetRoot(index, heap)	_bt_getroot((index), (heap), BT_READ)
+#else
+#define FgBtGetRoot(index, heap)	_bt_getroot((index), BT_READ)
+#endif
+
 /* Right steps before returning to the page we came from (as nbtree does). */
 #define FG_WALK_LEFT_TRIES 4
 
@@ -66,13 +73,19 @@ bool
 FgBoundWalkSupported(Relation index)
 {
 	TupleDesc	desc = RelationGetDescr(index);
+	bool		heapkeyspace;
+	bool		allequalimage;
 
-	return index->rd_rel->relam == BTREE_AM_OID &&
-		IndexRelationGetNumberOfKeyAttributes(index) == 1 &&
-		IndexRelationGetNumberOfAttributes(index) == 2 &&
-		TupleDescAttr(desc, 0)->atttypid == INT8OID &&
-		TupleDescAttr(desc, 1)->atttypid == INT8OID &&
-		index->rd_indoption[0] == 0;
+	if (index->rd_rel->relam != BTREE_AM_OID ||
+		IndexRelationGetNumberOfKeyAttributes(index) != 1 ||
+		IndexRelationGetNumberOfAttributes(index) != 2 ||
+		TupleDescAttr(desc, 0)->atttypid != INT8OID ||
+		TupleDescAttr(desc, 1)->atttypid != INT8OID ||
+		index->rd_indoption[0] != 0)
+		return false;
+	/* Suffix truncation and heap TID order (version 4 btrees) assumed. */
+	_bt_metaversion(index, &heapkeyspace, &allequalimage);
+	return heapkeyspace;
 }
 
 /*
@@ -80,16 +93,110 @@ FgBoundWalkSupported(Relation index)
  * active snapshot.
  */
 void
-FgBoundWalkBegin(FgBoundWalk *w, Relation index)
+FgBoundWalkBegin(FgBoundWalk *w, Relation heap, Relation index,
+				 bool has_below, int64 below)
 {
 	Assert(FgBoundWalkSupported(index));
 	memset(w, 0, sizeof(FgBoundWalk));
+	w->heap = heap;
 	w->index = index;
+	w->has_below = has_below;
+	w->below = below;
+	w->buf = InvalidBuffer;
 	w->snapshot = GetActiveSnapshot();
 	w->serializable = IsolationIsSerializable() && IsMVCCSnapshot(w->snapshot);
 	w->next = InvalidBlockNumber;
 	w->newest = palloc(sizeof(int64) * MaxIndexTuplesPerPage);
 	w->author = palloc(sizeof(int64) * MaxIndexTuplesPerPage);
+	w->tid = palloc(sizeof(ItemPointerData) * MaxIndexTuplesPerPage);
+}
+
+/*
+ * Is the key k above the tuple's key?  As _bt_compare for a search key
+ * without a heap TID: a pivot equal to k whose heap TID was truncated is
+ * below k (every entry equal to k is right of it).
+ */
+static inline bool
+KeyAbove(Relation index, int64 k, IndexTuple itup, bool pivot)
+{
+	bool		isnull;
+	int64		v;
+
+	if (pivot && BTreeTupleGetNAtts(itup, index) == 0)
+		return true;			/* minus infinity */
+	v = DatumGetInt64(index_getattr(itup, 1, RelationGetDescr(index), &isnull));
+	if (k != v)
+		return k > v;
+	return pivot && BTreeTupleGetHeapTID(itup) == NULL;
+}
+
+/*
+ * The leaf page where the first entry >= k is or would be, read-locked, and
+ * that entry's offset in *off (past the last entry if none on the page);
+ * InvalidBuffer for an empty index.  A descent from the root, moving right
+ * past concurrent splits as nbtree's own descent does.
+ */
+static Buffer
+DescendTo(FgBoundWalk *w, int64 k, OffsetNumber *off)
+{
+	Buffer		buf = FgBtGetRoot(w->index, w->heap);
+
+	if (!BufferIsValid(buf))
+		return InvalidBuffer;
+	for (;;)
+	{
+		Page		page = BufferGetPage(buf);
+		BTPageOpaque opaque = BTPageGetOpaque(page);
+		OffsetNumber low = P_FIRSTDATAKEY(opaque);
+		OffsetNumber high = PageGetMaxOffsetNumber(page);
+
+		CHECK_FOR_INTERRUPTS();
+		if (P_IGNORE(opaque) ||
+			(!P_RIGHTMOST(opaque) &&
+			 KeyAbove(w->index, k,
+					  (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)),
+					  true)))
+		{
+			if (P_RIGHTMOST(opaque))
+				elog(ERROR, "fell off the end of index \"%s\"",
+					 RelationGetRelationName(w->index));
+			buf = _bt_relandgetbuf(w->index, buf, opaque->btpo_next, BT_READ);
+			continue;
+		}
+		if (P_ISLEAF(opaque))
+		{
+			/* The first entry >= k. */
+			high++;
+			while (low < high)
+			{
+				OffsetNumber mid = low + (high - low) / 2;
+
+				if (KeyAbove(w->index, k,
+							 (IndexTuple) PageGetItem(page, PageGetItemId(page, mid)),
+							 false))
+					low = mid + 1;
+				else
+					high = mid;
+			}
+			*off = low;
+			return buf;
+		}
+		/* The last downlink whose key is below k; the first is -inf. */
+		while (low < high)
+		{
+			OffsetNumber mid = low + (high - low + 1) / 2;
+
+			if (KeyAbove(w->index, k,
+						 (IndexTuple) PageGetItem(page, PageGetItemId(page, mid)),
+						 true))
+				low = mid;
+			else
+				high = mid - 1;
+		}
+		buf = _bt_relandgetbuf(w->index, buf,
+							   BTreeTupleGetDownLink((IndexTuple) PageGetItem(page, PageGetItemId(page, low))),
+							   BT_READ);
+	}
 }
 
 /*
@@ -188,7 +295,7 @@ StepLeft(FgBoundWalk *w)
  * Copy the entries of a locked leaf page, highest first.
  */
 static void
-CopyEntries(FgBoundWalk *w, Page page)
+CopyEntries(FgBoundWalk *w, Page page, OffsetNumber last)
 {
 	BTPageOpaque opaque = BTPageGetOpaque(page);
 	TupleDesc	desc = RelationGetDescr(w->index);
@@ -205,7 +312,7 @@ CopyEntries(FgBoundWalk *w, Page page)
 		 p < (char *) page + header->pd_special; p += FG_CACHE_LINE)
 		FgPrefetch(p);
 
-	for (OffsetNumber off = PageGetMaxOffsetNumber(page); off >= first; off--)
+	for (OffsetNumber off = last; off >= first; off--)
 	{
 		IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
 		bool		isnull;
@@ -216,6 +323,7 @@ CopyEntries(FgBoundWalk *w, Page page)
 		Assert(!isnull);
 		w->author[n] = DatumGetInt64(index_getattr(itup, 2, desc, &isnull));
 		Assert(!isnull);
+		w->tid[n] = itup->t_tid;
 		n++;
 	}
 	w->n = n;
@@ -229,13 +337,27 @@ CopyEntries(FgBoundWalk *w, Page page)
 int
 FgBoundWalkPage(FgBoundWalk *w)
 {
+	if (BufferIsValid(w->buf))
+	{
+		ReleaseBuffer(w->buf);
+		w->buf = InvalidBuffer;
+	}
 	while (!w->done)
 	{
 		Buffer		buf;
 		Page		page;
 		BTPageOpaque opaque;
+		OffsetNumber last = InvalidOffsetNumber;
+		bool		limited = false;
 
-		if (w->next == InvalidBlockNumber)
+		if (w->next == InvalidBlockNumber && w->has_below)
+		{
+			/* the entries below the start key on its leaf */
+			buf = DescendTo(w, w->below, &last);
+			last = OffsetNumberPrev(last);
+			limited = true;
+		}
+		else if (w->next == InvalidBlockNumber)
 			buf = FgBtRightmostLeaf(w->index, w->snapshot);
 		else
 			buf = StepLeft(w);
@@ -255,12 +377,24 @@ FgBoundWalkPage(FgBoundWalk *w)
 		w->next = BufferGetBlockNumber(buf);
 		if (w->serializable)
 			PredicateLockPage(w->index, w->next, w->snapshot);
-		CopyEntries(w, page);
+		CopyEntries(w, page,
+					limited ? last : PageGetMaxOffsetNumber(page));
 		w->done = P_LEFTMOST(opaque);
 		w->left = opaque->btpo_prev;
-		_bt_relbuf(w->index, buf);
+
+		/*
+		 * Unlocked, still pinned while the caller judges the entries' heap
+		 * tuples: the pin keeps VACUUM from removing them and recycling the
+		 * TIDs meanwhile (nbtree/README, "making concurrent TID recycling
+		 * safe"), as an index-only scan's does.
+		 */
+		_bt_unlockbuf(w->index, buf);
 		if (w->n > 0)
+		{
+			w->buf = buf;
 			return w->n;
+		}
+		ReleaseBuffer(buf);
 	}
 	w->n = 0;
 	return 0;
@@ -272,6 +406,9 @@ FgBoundWalkPage(FgBoundWalk *w)
 void
 FgBoundWalkEnd(FgBoundWalk *w)
 {
+	if (BufferIsValid(w->buf))
+		ReleaseBuffer(w->buf);
+	pfree(w->tid);
 	pfree(w->newest);
 	pfree(w->author);
 }

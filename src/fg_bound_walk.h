@@ -7,13 +7,18 @@
 #define FG_BOUND_WALK_H
 
 #include "storage/bufmgr.h"
+#include "storage/itemptr.h"
 #include "utils/relcache.h"
 #include "utils/snapshot.h"
 
 /* A walk over the leaf pages of (newest) INCLUDE (author), right to left. */
 typedef struct FgBoundWalk
 {
+	Relation	heap;
 	Relation	index;
+	bool		has_below;		/* start below this key, not at the top */
+	int64		below;
+	Buffer		buf;			/* the page read last, pinned */
 	Snapshot	snapshot;
 	bool		serializable;	/* take SSI predicate locks on the leaves */
 	BlockNumber next;			/* the leaf read last; InvalidBlockNumber
@@ -22,11 +27,13 @@ typedef struct FgBoundWalk
 	bool		done;			/* no page left of the last one */
 	int			n;				/* entries of the page read last */
 	int64	   *newest;			/* its bounds, highest first */
-	int64	   *author;			/* and their authors */
+	int64	   *author;			/* and their INCLUDE column */
+	ItemPointerData *tid;		/* and their heap TIDs */
 } FgBoundWalk;
 
 extern bool FgBoundWalkSupported(Relation index);
-extern void FgBoundWalkBegin(FgBoundWalk *w, Relation index);
+extern void FgBoundWalkBegin(FgBoundWalk *w, Relation heap, Relation index,
+							 bool has_below, int64 below);
 extern int	FgBoundWalkPage(FgBoundWalk *w);
 extern void FgBoundWalkEnd(FgBoundWalk *w);
 

@@ -833,69 +833,141 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 {
 	Relation	index = FgOpenIndex(FG_ITEM_PKEY, AccessShareLock);
 	Snapshot	snapshot = GetActiveSnapshot();
-	IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
-	TupleTableSlot *slot = table_slot_create(heap, NULL);
 	Buffer		vmbuffer = InvalidBuffer;
-	ScanKeyData key;
-	ItemPointer tid = NULL;
+	bool		exhausted = false;
 	bool		done;
 
-	scan->xs_want_itup = true;
-	if (has_before)
-		ScanKeyInit(&key, 1, BTLessStrategyNumber, F_INT8LT,
-					Int64GetDatum(before));
-	else
-		ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
-					Int64GetDatum(PG_INT64_MAX));
-	index_rescan(scan, &key, 1, NULL, 0);
-
-	while (fp->want > 0 && fp->stats.scanned < budget &&
-		   (tid = index_getnext_tid(scan, BackwardScanDirection)) != NULL)
+	if (FgBoundWalkSupported(index))
 	{
-		bool		isnull;
-		int64		item;
-		int64		author;
-		int			pos;
+		/* The index's leaf pages read directly, right to left. */
+		FgBoundWalk w;
+		IndexFetchTableData *fetch = table_index_fetch_begin(heap);
+		TupleTableSlot *slot = table_slot_create(heap, NULL);
+		bool		serializable = IsolationIsSerializable();
 
-		if ((++fp->stats.scanned & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		item = DatumGetInt64(index_getattr(scan->xs_itup, 1,
-										   scan->xs_itupdesc, &isnull));
-		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
-											 scan->xs_itupdesc, &isnull));
-		/* another version of the id just shown leaves it shown */
-		if (fp->stats.scanned == 1 || item != *bound)
+		FgBoundWalkBegin(&w, heap, index, has_before, before);
+		while (fp->want > 0 && fp->stats.scanned < budget)
 		{
-			*bound = item;
-			*bound_shown = false;
-		}
-		if (!FilterHas(fp, author))
-			continue;
-		pos = FindAccount(fp->accounts, fp->naccounts, author);
-		if (pos < 0)
-			continue;
+			int			n = FgBoundWalkPage(&w);
 
-		/* One of ours: is this version visible? */
-		if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
-		{
-			if (!index_fetch_heap(scan, slot))
-				continue;
-			ExecClearTuple(slot);
+			if (n == 0)
+			{
+				exhausted = true;
+				break;
+			}
+			for (int i = 0; i < n && fp->want > 0 && fp->stats.scanned < budget; i++)
+			{
+				int64		item = w.newest[i];
+				int64		author = w.author[i];
+				BlockNumber blk;
+				int			pos;
+
+				if ((++fp->stats.scanned & 1023) == 0)
+					CHECK_FOR_INTERRUPTS();
+				/* another version of the id just shown leaves it shown */
+				if (fp->stats.scanned == 1 || item != *bound)
+				{
+					*bound = item;
+					*bound_shown = false;
+				}
+				if (!FilterHas(fp, author))
+					continue;
+				pos = FindAccount(fp->accounts, fp->naccounts, author);
+				if (pos < 0)
+					continue;
+
+				/* One of ours: is this version visible? */
+				blk = ItemPointerGetBlockNumber(&w.tid[i]);
+				if (!VM_ALL_VISIBLE(heap, blk, &vmbuffer))
+				{
+					bool		call_again = false;
+					bool		all_dead = false;
+					bool		visible;
+
+					visible = table_index_fetch_tuple(fetch, &w.tid[i], snapshot,
+													  slot, &call_again, &all_dead);
+					ExecClearTuple(slot);
+					if (!visible)
+						continue;
+				}
+				else if (serializable)
+					PredicateLockPage(heap, blk, snapshot);
+				if (FeedAccountShown(fp, pos))
+				{
+					EmitFeedRow(fp, pos, item);
+					*bound_shown = true;
+				}
+			}
 		}
-		else if (IsolationIsSerializable())
-			PredicateLockPage(heap, ItemPointerGetBlockNumber(tid), snapshot);
-		if (FeedAccountShown(fp, pos))
-		{
-			EmitFeedRow(fp, pos, item);
-			*bound_shown = true;
-		}
+		FgBoundWalkEnd(&w);
+		ExecDropSingleTupleTableSlot(slot);
+		table_index_fetch_end(fetch);
 	}
-	done = fp->want == 0 || (fp->stats.scanned < budget && tid == NULL);
+	else
+	{
+		IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
+		TupleTableSlot *slot = table_slot_create(heap, NULL);
+		ScanKeyData key;
+		ItemPointer tid = NULL;
+
+		scan->xs_want_itup = true;
+		if (has_before)
+			ScanKeyInit(&key, 1, BTLessStrategyNumber, F_INT8LT,
+						Int64GetDatum(before));
+		else
+			ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
+						Int64GetDatum(PG_INT64_MAX));
+		index_rescan(scan, &key, 1, NULL, 0);
+
+		while (fp->want > 0 && fp->stats.scanned < budget &&
+			   (tid = index_getnext_tid(scan, BackwardScanDirection)) != NULL)
+		{
+			bool		isnull;
+			int64		item;
+			int64		author;
+			int			pos;
+
+			if ((++fp->stats.scanned & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			item = DatumGetInt64(index_getattr(scan->xs_itup, 1,
+											   scan->xs_itupdesc, &isnull));
+			author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
+												 scan->xs_itupdesc, &isnull));
+			/* another version of the id just shown leaves it shown */
+			if (fp->stats.scanned == 1 || item != *bound)
+			{
+				*bound = item;
+				*bound_shown = false;
+			}
+			if (!FilterHas(fp, author))
+				continue;
+			pos = FindAccount(fp->accounts, fp->naccounts, author);
+			if (pos < 0)
+				continue;
+
+			/* One of ours: is this version visible? */
+			if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
+			{
+				if (!index_fetch_heap(scan, slot))
+					continue;
+				ExecClearTuple(slot);
+			}
+			else if (IsolationIsSerializable())
+				PredicateLockPage(heap, ItemPointerGetBlockNumber(tid), snapshot);
+			if (FeedAccountShown(fp, pos))
+			{
+				EmitFeedRow(fp, pos, item);
+				*bound_shown = true;
+			}
+		}
+		exhausted = fp->want > 0 && fp->stats.scanned < budget && tid == NULL;
+		ExecDropSingleTupleTableSlot(slot);
+		index_endscan(scan);
+	}
+	done = fp->want == 0 || exhausted;
 
 	if (BufferIsValid(vmbuffer))
 		ReleaseBuffer(vmbuffer);
-	ExecDropSingleTupleTableSlot(slot);
-	index_endscan(scan);
 	index_close(index, NoLock);
 	return done;
 }
@@ -1182,7 +1254,7 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 		FgBoundWalk w;
 		int			n;
 
-		FgBoundWalkBegin(&w, index);
+		FgBoundWalkBegin(&w, heap, index, false, 0);
 		while (step == FEED_WALK_ON && (n = FgBoundWalkPage(&w)) > 0)
 		{
 			for (int i = 0; i < n && step == FEED_WALK_ON; i++)

@@ -478,6 +478,9 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 	Descend(p, a, PG_INT64_MIN);
 	if (p->nchild == 0)
 	{
+		/* an empty index: lock the relation, as a btree scan would */
+		if (p->serializable)
+			PredicateLockRelation(p->index, p->snapshot);
 		pfree(vals);
 		pfree(ends);
 		return;
