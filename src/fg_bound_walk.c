@@ -1,21 +1,26 @@
 /*
  * fg_bound_walk.c
- *		A first page's walk of item_bound_newest, (newest) INCLUDE (author),
- *		from the highest bound down, one leaf page at a time.
+ *		A btree on one int8 key with one int8 INCLUDE column, read from the
+ *		highest key down (or from below a start key), one leaf page at a
+ *		time: item_bound_newest (newest) INCLUDE (author) for a first page of
+ *		feed(), item_pkey (item) INCLUDE (author) for a later one.
  *
- * feed() reads a few thousand bounds per first page and looks at each for a
+ * feed() reads thousands of such entries per page and looks at each for a
  * few nanoseconds (a bit test of the viewer's filter).  Through
  * index_getnext_tid() every entry costs a trip through the index AM (the
  * scan keys checked, the tuple copied, the scan position advanced), which
  * was a third of a first page's time.  Here each leaf page is read under its
- * share lock into two arrays, highest bound first, and the caller loops over
- * them.
+ * share lock into arrays, highest key first, with the entries' heap TIDs,
+ * and the caller loops over them.  The page stays pinned (not locked) until
+ * the next page is read, so that the caller can judge the heap tuples of
+ * the entries it keeps as an index-only scan does: the pin keeps VACUUM
+ * from recycling their TIDs meanwhile.
  *
- * The walk needs no heap access: every index entry, live or dead, is a hint
- * (fg_items.c: a bound too high costs one needless look; the row covering
- * an item the snapshot sees is committed before the snapshot, so its entry
- * is in the index, possibly beside dead ones).  Entries marked LP_DEAD are
- * read too, for the same reason.
+ * The walk of item_bound_newest needs no heap access: every index entry,
+ * live or dead, is a hint (fg_items.c: a bound too high costs one needless
+ * look; the row covering an item the snapshot sees was committed before the
+ * snapshot, so its entry is in the index, possibly beside dead ones).
+ * Entries marked LP_DEAD are read too, for the same reason.
  *
  * Moving left is nbtree's own protocol (nbtree/README, "scans moving
  * left"): keys only move right, so the page whose right link is the page

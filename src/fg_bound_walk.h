@@ -1,7 +1,8 @@
 /*
  * fg_bound_walk.h
- *		The leaf pages of item_bound_newest, highest bound first, one page
- *		at a time (fg_bound_walk.c).
+ *		The leaf pages of an int8 btree with an int8 INCLUDE column
+ *		(item_bound_newest, item_pkey), highest key first, one page at a
+ *		time (fg_bound_walk.c).
  */
 #ifndef FG_BOUND_WALK_H
 #define FG_BOUND_WALK_H
@@ -11,7 +12,7 @@
 #include "utils/relcache.h"
 #include "utils/snapshot.h"
 
-/* A walk over the leaf pages of (newest) INCLUDE (author), right to left. */
+/* A walk over the leaf pages of (key) INCLUDE (value), right to left. */
 typedef struct FgBoundWalk
 {
 	Relation	heap;
@@ -26,7 +27,7 @@ typedef struct FgBoundWalk
 	BlockNumber left;			/* its left sibling when it was read */
 	bool		done;			/* no page left of the last one */
 	int			n;				/* entries of the page read last */
-	int64	   *newest;			/* its bounds, highest first */
+	int64	   *newest;			/* its keys, highest first */
 	int64	   *author;			/* and their INCLUDE column */
 	ItemPointerData *tid;		/* and their heap TIDs */
 } FgBoundWalk;

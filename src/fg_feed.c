@@ -22,7 +22,9 @@
  *	2. later page: walk item_pkey backwards from the cursor and keep the
  *	   entries whose author (read from the index tuple) is one of the
  *	   viewer's accounts (a bitmap filter, then a binary search); no heap
- *	   visit for other authors.  Past FG_FEED_DEEP_RATIO * (page_size +
+ *	   visit for other authors.  Both walks read the leaf pages directly
+ *	   (fg_bound_walk.c), and the viewer's followees come from edge_pkey's
+ *	   leaf pages (FgProbeOwnerIds in fg_probe.c).  Past FG_FEED_DEEP_RATIO * (page_size +
  *	   accounts) entries, a k-way merge below where the scan stopped: one
  *	   backward probe of item_author_item per account, the heads in a
  *	   binary max-heap, a popped account's scan streaming its items while
