@@ -45,6 +45,7 @@ OBJS = \
 	src/fg_states_read.o \
 	src/fg_discovery.o \
 	src/fg_feed.o \
+	src/fg_bound_walk.o \
 	src/fg_items.o \
 	src/fg_mutual.o \
 	src/fg_pages.o \
@@ -86,6 +87,9 @@ EXTRA_CLEAN = test/output_iso $(PROXY)--$(PROXYVERSION).sql.tmp
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+src/fg_feed.o src/fg_bound_walk.o: src/fg_bound_walk.h
+src/fg_feed.o src/fg_probe.o src/fg_read.o: src/fg_probe.h
 
 ifneq ($(with_icu),yes)
 ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)

@@ -22,7 +22,9 @@
  *	2. later page: walk item_pkey backwards from the cursor and keep the
  *	   entries whose author (read from the index tuple) is one of the
  *	   viewer's accounts (a bitmap filter, then a binary search); no heap
- *	   visit for other authors.  Past FG_FEED_DEEP_RATIO * (page_size +
+ *	   visit for other authors.  Both walks read the leaf pages directly
+ *	   (fg_bound_walk.c), and the viewer's followees come from edge_pkey's
+ *	   leaf pages (FgProbeOwnerIds in fg_probe.c).  Past FG_FEED_DEEP_RATIO * (page_size +
  *	   accounts) entries, a k-way merge below where the scan stopped: one
  *	   backward probe of item_author_item per account, the heads in a
  *	   binary max-heap, a popped account's scan streaming its items while
@@ -43,6 +45,7 @@
 #include "access/visibilitymap.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -58,6 +61,8 @@
 #include "utils/tuplestore.h"
 
 #include "fg.h"
+#include "fg_bound_walk.h"
+#include "fg_probe.h"
 
 /* Budget of the newest-items scan, in entries per account and page row. */
 #define FG_FEED_SCAN_RATIO 16
@@ -665,6 +670,7 @@ FeedAccounts(int64 viewer, int *n)
 {
 	Relation	edges = FgOpenEdges();
 	Relation	mutes = FgOpenTable(FG_MUTE_TABLE, AccessShareLock);
+	Relation	pkey;
 	FgScan	   *s;
 	int64		id;
 	int			cap = 64;
@@ -676,23 +682,67 @@ FeedAccounts(int64 viewer, int *n)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int			out;
 
-	/* Followees in ascending id order, from the primary key. */
-	s = FgScanBegin(edges, FG_EDGE_PKEY, ForwardScanDirection, false);
-	FgScanSeek(s, viewer, InvalidStrategy, 0);
-	while (FgScanNextId(s, &id))
+	/*
+	 * Followees in ascending id order, from the primary key: its leaf pages
+	 * read directly (fg_probe.c), or an index scan if a DBA rebuilt it in
+	 * another shape.
+	 */
+	pkey = FgOpenIndex(FG_EDGE_PKEY, AccessShareLock);
+	if (FgProbeSupported(pkey))
 	{
-		if (count + 1 >= cap)
-		{
-			cap *= 2;
-			ids = repalloc_huge(ids, cap * sizeof(int64));
-		}
-		ids[count++] = id;
-	}
-	FgScanEnd(s);
+		FgProbe		probe;
 
-	/* The viewer's own items, kept in order. */
-	ids[count++] = viewer;
-	qsort(ids, count, sizeof(int64), CompareInt64);
+		FgProbeBegin(&probe, edges, pkey, viewer);
+		FgProbeOwnerIds(&probe, &ids, &count, &cap);
+		FgProbeEnd(&probe);
+	}
+	else
+	{
+		s = FgScanBegin(edges, FG_EDGE_PKEY, ForwardScanDirection, false);
+		FgScanSeek(s, viewer, InvalidStrategy, 0);
+		while (FgScanNextId(s, &id))
+		{
+			if (count >= cap)
+			{
+				cap *= 2;
+				ids = repalloc_huge(ids, cap * sizeof(int64));
+			}
+			ids[count++] = id;
+		}
+		FgScanEnd(s);
+	}
+	index_close(pkey, NoLock);
+	if (count >= cap)
+	{
+		cap++;
+		ids = repalloc_huge(ids, cap * sizeof(int64));	/* room for the viewer */
+	}
+
+	/*
+	 * The viewer's own items, kept in order: the followees come sorted, so
+	 * the viewer goes in its place (a qsort of the nearly sorted list costs
+	 * more than the scan).  If the index ever yields them out of order, sort.
+	 */
+	{
+		int			at = count;
+		bool		sorted = true;
+
+		for (int i = 1; i < count && sorted; i++)
+			sorted = ids[i - 1] < ids[i];
+		if (sorted)
+		{
+			while (at > 0 && ids[at - 1] > viewer)
+				at--;
+			memmove(&ids[at + 1], &ids[at], (count - at) * sizeof(int64));
+			ids[at] = viewer;
+			count++;
+		}
+		else
+		{
+			ids[count++] = viewer;
+			qsort(ids, count, sizeof(int64), CompareInt64);
+		}
+	}
 
 	/* Active mutes, in ascending id order. */
 	s = FgScanBegin(mutes, FG_MUTE_PKEY, ForwardScanDirection, true);
@@ -785,69 +835,141 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 {
 	Relation	index = FgOpenIndex(FG_ITEM_PKEY, AccessShareLock);
 	Snapshot	snapshot = GetActiveSnapshot();
-	IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
-	TupleTableSlot *slot = table_slot_create(heap, NULL);
 	Buffer		vmbuffer = InvalidBuffer;
-	ScanKeyData key;
-	ItemPointer tid = NULL;
+	bool		exhausted = false;
 	bool		done;
 
-	scan->xs_want_itup = true;
-	if (has_before)
-		ScanKeyInit(&key, 1, BTLessStrategyNumber, F_INT8LT,
-					Int64GetDatum(before));
-	else
-		ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
-					Int64GetDatum(PG_INT64_MAX));
-	index_rescan(scan, &key, 1, NULL, 0);
-
-	while (fp->want > 0 && fp->stats.scanned < budget &&
-		   (tid = index_getnext_tid(scan, BackwardScanDirection)) != NULL)
+	if (FgBoundWalkSupported(index))
 	{
-		bool		isnull;
-		int64		item;
-		int64		author;
-		int			pos;
+		/* The index's leaf pages read directly, right to left. */
+		FgBoundWalk w;
+		IndexFetchTableData *fetch = table_index_fetch_begin(heap);
+		TupleTableSlot *slot = table_slot_create(heap, NULL);
+		bool		serializable = IsolationIsSerializable();
 
-		if ((++fp->stats.scanned & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		item = DatumGetInt64(index_getattr(scan->xs_itup, 1,
-										   scan->xs_itupdesc, &isnull));
-		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
-											 scan->xs_itupdesc, &isnull));
-		/* another version of the id just shown leaves it shown */
-		if (fp->stats.scanned == 1 || item != *bound)
+		FgBoundWalkBegin(&w, heap, index, has_before, before);
+		while (fp->want > 0 && fp->stats.scanned < budget)
 		{
-			*bound = item;
-			*bound_shown = false;
-		}
-		if (!FilterHas(fp, author))
-			continue;
-		pos = FindAccount(fp->accounts, fp->naccounts, author);
-		if (pos < 0)
-			continue;
+			int			n = FgBoundWalkPage(&w);
 
-		/* One of ours: is this version visible? */
-		if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
-		{
-			if (!index_fetch_heap(scan, slot))
-				continue;
-			ExecClearTuple(slot);
+			if (n == 0)
+			{
+				exhausted = true;
+				break;
+			}
+			for (int i = 0; i < n && fp->want > 0 && fp->stats.scanned < budget; i++)
+			{
+				int64		item = w.newest[i];
+				int64		author = w.author[i];
+				BlockNumber blk;
+				int			pos;
+
+				if ((++fp->stats.scanned & 1023) == 0)
+					CHECK_FOR_INTERRUPTS();
+				/* another version of the id just shown leaves it shown */
+				if (fp->stats.scanned == 1 || item != *bound)
+				{
+					*bound = item;
+					*bound_shown = false;
+				}
+				if (!FilterHas(fp, author))
+					continue;
+				pos = FindAccount(fp->accounts, fp->naccounts, author);
+				if (pos < 0)
+					continue;
+
+				/* One of ours: is this version visible? */
+				blk = ItemPointerGetBlockNumber(&w.tid[i]);
+				if (!VM_ALL_VISIBLE(heap, blk, &vmbuffer))
+				{
+					bool		call_again = false;
+					bool		all_dead = false;
+					bool		visible;
+
+					visible = table_index_fetch_tuple(fetch, &w.tid[i], snapshot,
+													  slot, &call_again, &all_dead);
+					ExecClearTuple(slot);
+					if (!visible)
+						continue;
+				}
+				else if (serializable)
+					PredicateLockPage(heap, blk, snapshot);
+				if (FeedAccountShown(fp, pos))
+				{
+					EmitFeedRow(fp, pos, item);
+					*bound_shown = true;
+				}
+			}
 		}
-		else if (IsolationIsSerializable())
-			PredicateLockPage(heap, ItemPointerGetBlockNumber(tid), snapshot);
-		if (FeedAccountShown(fp, pos))
-		{
-			EmitFeedRow(fp, pos, item);
-			*bound_shown = true;
-		}
+		FgBoundWalkEnd(&w);
+		ExecDropSingleTupleTableSlot(slot);
+		table_index_fetch_end(fetch);
 	}
-	done = fp->want == 0 || (fp->stats.scanned < budget && tid == NULL);
+	else
+	{
+		IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
+		TupleTableSlot *slot = table_slot_create(heap, NULL);
+		ScanKeyData key;
+		ItemPointer tid = NULL;
+
+		scan->xs_want_itup = true;
+		if (has_before)
+			ScanKeyInit(&key, 1, BTLessStrategyNumber, F_INT8LT,
+						Int64GetDatum(before));
+		else
+			ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
+						Int64GetDatum(PG_INT64_MAX));
+		index_rescan(scan, &key, 1, NULL, 0);
+
+		while (fp->want > 0 && fp->stats.scanned < budget &&
+			   (tid = index_getnext_tid(scan, BackwardScanDirection)) != NULL)
+		{
+			bool		isnull;
+			int64		item;
+			int64		author;
+			int			pos;
+
+			if ((++fp->stats.scanned & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			item = DatumGetInt64(index_getattr(scan->xs_itup, 1,
+											   scan->xs_itupdesc, &isnull));
+			author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
+												 scan->xs_itupdesc, &isnull));
+			/* another version of the id just shown leaves it shown */
+			if (fp->stats.scanned == 1 || item != *bound)
+			{
+				*bound = item;
+				*bound_shown = false;
+			}
+			if (!FilterHas(fp, author))
+				continue;
+			pos = FindAccount(fp->accounts, fp->naccounts, author);
+			if (pos < 0)
+				continue;
+
+			/* One of ours: is this version visible? */
+			if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
+			{
+				if (!index_fetch_heap(scan, slot))
+					continue;
+				ExecClearTuple(slot);
+			}
+			else if (IsolationIsSerializable())
+				PredicateLockPage(heap, ItemPointerGetBlockNumber(tid), snapshot);
+			if (FeedAccountShown(fp, pos))
+			{
+				EmitFeedRow(fp, pos, item);
+				*bound_shown = true;
+			}
+		}
+		exhausted = fp->want > 0 && fp->stats.scanned < budget && tid == NULL;
+		ExecDropSingleTupleTableSlot(slot);
+		index_endscan(scan);
+	}
+	done = fp->want == 0 || exhausted;
 
 	if (BufferIsValid(vmbuffer))
 		ReleaseBuffer(vmbuffer);
-	ExecDropSingleTupleTableSlot(slot);
-	index_endscan(scan);
 	index_close(index, NoLock);
 	return done;
 }
@@ -1049,9 +1171,19 @@ FeedReadAccount(FeedPage *fp, int pos)
 	fp->visited[pos] = 1;
 	if (!FeedAccountShown(fp, pos))
 		return;
-	FgScanSeek(fp->items, fp->accounts[pos],
-			   fp->has_before ? BTLessStrategyNumber : InvalidStrategy,
-			   fp->before);
+
+	/*
+	 * Once the page is full only items above its worst can enter: with that
+	 * bound as a key the btree stops reading the leaf there (a backward scan
+	 * reads a whole leaf page's worth of matches otherwise, hundreds for an
+	 * author who publishes much).  A first page has no cursor (FeedBounded).
+	 */
+	Assert(!fp->has_before);
+	if (fp->ntop == fp->want)
+		FgScanSeek(fp->items, fp->accounts[pos], BTGreaterStrategyNumber,
+				   fp->top[0].item);
+	else
+		FgScanSeek(fp->items, fp->accounts[pos], InvalidStrategy, 0);
 	fp->stats.descents++;
 	while (taken < fp->want && FgScanNextId(fp->items, &item))
 	{
@@ -1072,56 +1204,96 @@ FeedCeiling(FeedPage *fp, int64 b)
 	return fp->has_before ? Min(b, fp->before - 1) : b;
 }
 
+/* What the walk does after one bound. */
+typedef enum FeedWalkStep
+{
+	FEED_WALK_ON,				/* go on to the next bound */
+	FEED_WALK_SETTLED,			/* the page is settled */
+	FEED_WALK_BUDGET			/* the walk read its budget */
+} FeedWalkStep;
+
+/*
+ * One bound of the walk: stop if the page beats it, else read the author's
+ * items if the author is one of the viewer's accounts not read yet.
+ */
+static inline FeedWalkStep
+FeedWalkBound(FeedPage *fp, int64 budget, int64 newest, int64 author)
+{
+	int			pos;
+
+	if ((++fp->stats.bounds & 1023) == 0)
+		CHECK_FOR_INTERRUPTS();
+	if (TopBeats(fp, FeedCeiling(fp, newest)))
+		return FEED_WALK_SETTLED;
+	if (fp->stats.bounds > budget)
+		return FEED_WALK_BUDGET;
+	if (!FilterHas(fp, author))
+		return FEED_WALK_ON;
+	pos = FindAccount(fp->accounts, fp->naccounts, author);
+	if (pos >= 0 && !fp->visited[pos])
+		FeedReadAccount(fp, pos);
+	return FEED_WALK_ON;
+}
+
 /*
  * Sorted access: walk the authors from the highest bound down (the index
  * only: a bound is a hint, every version counts) and read the items of the
  * viewer's accounts met on the way, until the bound falls to the page's
  * worst item.  Returns true if that settled the page; false if the walk read
- * its budget first.
+ * its budget first.  The index's leaf pages are read one at a time
+ * (fg_bound_walk.c), or through an ordinary index scan if a DBA rebuilt the
+ * index in another shape (highest first either way: DESC is walked forward).
  */
 static bool
 FeedWalkBounds(FeedPage *fp, int64 budget)
 {
 	Relation	heap = FgOpenTable(FG_ITEM_BOUND_TABLE, AccessShareLock);
 	Relation	index = FgOpenIndex(FG_ITEM_BOUND_NEWEST, AccessShareLock);
-	IndexScanDesc scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(), 1, 0);
-	ScanKeyData key;
-	bool		done = true;
+	FeedWalkStep step = FEED_WALK_ON;
 
-	scan->xs_want_itup = true;
-	ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
-				Int64GetDatum(PG_INT64_MAX));
-	index_rescan(scan, &key, 1, NULL, 0);
-	while (index_getnext_tid(scan, BackwardScanDirection) != NULL)
+	if (FgBoundWalkSupported(index))
 	{
-		bool		isnull;
-		int64		newest;
-		int64		author;
-		int			pos;
+		FgBoundWalk w;
+		int			n;
 
-		if ((++fp->stats.bounds & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		newest = DatumGetInt64(index_getattr(scan->xs_itup, 1,
-											 scan->xs_itupdesc, &isnull));
-		if (TopBeats(fp, FeedCeiling(fp, newest)))
-			break;
-		if (fp->stats.bounds > budget)
+		FgBoundWalkBegin(&w, heap, index, false, 0);
+		while (step == FEED_WALK_ON && (n = FgBoundWalkPage(&w)) > 0)
 		{
-			done = false;
-			break;
+			for (int i = 0; i < n && step == FEED_WALK_ON; i++)
+				step = FeedWalkBound(fp, budget, w.newest[i], w.author[i]);
 		}
-		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
-											 scan->xs_itupdesc, &isnull));
-		if (!FilterHas(fp, author))
-			continue;
-		pos = FindAccount(fp->accounts, fp->naccounts, author);
-		if (pos >= 0 && !fp->visited[pos])
-			FeedReadAccount(fp, pos);
+		FgBoundWalkEnd(&w);
 	}
-	index_endscan(scan);
+	else
+	{
+		IndexScanDesc scan = FgIndexBeginScan(heap, index, GetActiveSnapshot(),
+											  1, 0);
+		ScanDirection dir = (index->rd_indoption[0] & INDOPTION_DESC) ?
+			ForwardScanDirection : BackwardScanDirection;
+		ScanKeyData key;
+
+		scan->xs_want_itup = true;
+		ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
+					Int64GetDatum(PG_INT64_MAX));
+		index_rescan(scan, &key, 1, NULL, 0);
+		while (step == FEED_WALK_ON &&
+			   index_getnext_tid(scan, dir) != NULL)
+		{
+			bool		isnull;
+			int64		newest = DatumGetInt64(index_getattr(scan->xs_itup, 1,
+															 scan->xs_itupdesc,
+															 &isnull));
+			int64		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
+															 scan->xs_itupdesc,
+															 &isnull));
+
+			step = FeedWalkBound(fp, budget, newest, author);
+		}
+		index_endscan(scan);
+	}
 	index_close(index, NoLock);
 	table_close(heap, NoLock);
-	return done;
+	return step != FEED_WALK_BUDGET;
 }
 
 /* An account and its bound, for the lookups of FeedProbeBounds. */

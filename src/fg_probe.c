@@ -449,3 +449,165 @@ FgProbeEnd(FgProbe *p)
 	pfree(p->child);
 	pfree(p->tids);
 }
+
+/*
+ * Every visible id of the owner's range, ascending, appended to *ids (of
+ * capacity *cap, grown with repalloc_huge; *n ids so far).  The range is
+ * read one leaf page at a time from the first entry at or above
+ * (owner, -inf), rightwards: the entries and heap TIDs of a page are copied
+ * under its share lock, then judged visible with the page still pinned, as
+ * FgProbeFind does, and the page's right link is followed while the range
+ * may go on (nbtree's forward scan protocol: a split only moves entries
+ * right, to a page between this one and the right link it had, which the
+ * copy already covered).  For feed(), which reads a viewer's whole followee
+ * set per call: an index scan costs the scan keys, a copy and a call per
+ * entry.
+ */
+void
+FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
+{
+	int64		a = p->owner;
+	int64	   *vals = palloc(sizeof(int64) * MaxTIDsPerBTreePage);
+	int		   *ends = palloc(sizeof(int) * MaxTIDsPerBTreePage);
+	int			lo;
+	int			hi;
+	bool		first = true;
+	Buffer		buf;
+
+	CHECK_FOR_INTERRUPTS();
+	Descend(p, a, PG_INT64_MIN);
+	if (p->nchild == 0)
+	{
+		/* an empty index: lock the relation, as a btree scan would */
+		if (p->serializable)
+			PredicateLockRelation(p->index, p->snapshot);
+		pfree(vals);
+		pfree(ends);
+		return;
+	}
+	lo = 0;
+	hi = p->nchild - 1;
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo + 1) / 2;
+
+		if (SepCompare(&p->sep[mid], a, PG_INT64_MIN) > 0)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	buf = _bt_relandgetbuf(p->index, InvalidBuffer, p->child[lo], BT_READ);
+
+	for (;;)
+	{
+		Page		page = BufferGetPage(buf);
+		BTPageOpaque opaque = BTPageGetOpaque(page);
+		TupleDesc	desc = RelationGetDescr(p->index);
+		OffsetNumber off;
+		OffsetNumber maxoff;
+		int			nvals = 0;
+		int			ntids = 0;
+		bool		more;
+		BlockNumber next;
+
+		CHECK_FOR_INTERRUPTS();
+		if (first ? MustMoveRight(p, page, a, PG_INT64_MIN) : P_IGNORE(opaque))
+		{
+			/* past the key, or a page being deleted: its right sibling */
+			buf = MoveRight(p, buf);
+			continue;
+		}
+		if (!P_ISLEAF(opaque))
+			elog(ERROR, "index \"%s\" block %u is not a leaf page",
+				 RelationGetRelationName(p->index), BufferGetBlockNumber(buf));
+		if (p->serializable)
+			PredicateLockPage(p->index, BufferGetBlockNumber(buf), p->snapshot);
+
+		maxoff = PageGetMaxOffsetNumber(page);
+		off = P_FIRSTDATAKEY(opaque);
+		if (first)
+		{
+			/* The first entry >= (a, -inf). */
+			OffsetNumber high = maxoff + 1;
+
+			while (off < high)
+			{
+				OffsetNumber mid = off + (high - off) / 2;
+
+				if (KeyCompare(p->index, a, PG_INT64_MIN,
+							   (IndexTuple) PageGetItem(page, PageGetItemId(page, mid)),
+							   false) > 0)
+					off = mid + 1;
+				else
+					high = mid;
+			}
+			first = false;
+		}
+
+		/* The owner's entries on this page: ids and their heap TIDs. */
+		for (; off <= maxoff; off++)
+		{
+			IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
+			bool		isnull;
+
+			if (DatumGetInt64(index_getattr(itup, 1, desc, &isnull)) != a)
+				break;
+			vals[nvals] = DatumGetInt64(index_getattr(itup, 2, desc, &isnull));
+			if (BTreeTupleIsPosting(itup))
+			{
+				for (int i = 0; i < BTreeTupleGetNPosting(itup); i++)
+					p->tids[ntids++] = *BTreeTupleGetPostingN(itup, i);
+			}
+			else
+				p->tids[ntids++] = itup->t_tid;
+			ends[nvals++] = ntids;
+		}
+		more = off > maxoff && !P_RIGHTMOST(opaque);
+		next = opaque->btpo_next;
+
+		/* Visibility with the page pinned, unlocked (see FgProbeFind). */
+		_bt_unlockbuf(p->index, buf);
+		for (int v = 0, t = 0; v < nvals; t = ends[v], v++)
+		{
+			ItemPointerData *tids = &p->tids[t];
+			int			count = ends[v] - t;
+			bool		visible = false;
+
+			for (int i = 0; i < count && !visible; i++)
+			{
+				BlockNumber blk = ItemPointerGetBlockNumber(&tids[i]);
+
+				if (VM_ALL_VISIBLE(p->heap, blk, &p->vmbuffer))
+				{
+					if (p->serializable)
+						PredicateLockPage(p->heap, blk, p->snapshot);
+					visible = true;
+				}
+				else
+				{
+					bool		call_again = false;
+					bool		all_dead = false;
+
+					visible = table_index_fetch_tuple(p->fetch, &tids[i],
+													  p->snapshot, p->slot,
+													  &call_again, &all_dead);
+					ExecClearTuple(p->slot);
+				}
+			}
+			if (!visible)
+				continue;
+			if (*n >= *cap)
+			{
+				*cap *= 2;
+				*ids = repalloc_huge(*ids, sizeof(int64) * *cap);
+			}
+			(*ids)[(*n)++] = vals[v];
+		}
+		ReleaseBuffer(buf);
+		if (!more)
+			break;
+		buf = _bt_relandgetbuf(p->index, InvalidBuffer, next, BT_READ);
+	}
+	pfree(vals);
+	pfree(ends);
+}
