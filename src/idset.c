@@ -556,10 +556,12 @@ idset_intersect(PG_FUNCTION_ARGS)
 }
 
 /*
- * idset_intersect_cardinality(a, b): |a & b|.  Counts without building the
- * intersection where the codec can (see IdsetIntersectStoredCount()), else
- * intersects as & does.  cardinality(a & b) is rewritten into it by
- * idset_cardinality_support().
+ * idset_intersect_cardinality(a, b): |a & b|, never building the
+ * intersection when the sizes differ by at most IDSET_GALLOP_RATIO: two
+ * large values stored out of line are read from TOAST a segment at a time
+ * (IdsetStreamCount()), others are detoasted and counted block by block
+ * (IdsetIntersectStoredCount()).  A skewed pair is intersected as & does.
+ * cardinality(a & b) is rewritten into it by idset_cardinality_support().
  */
 Datum
 idset_intersect_cardinality(PG_FUNCTION_ARGS)
@@ -568,17 +570,21 @@ idset_intersect_cardinality(PG_FUNCTION_ARGS)
 	IdsetArg	b;
 	const IdsetArg *small;
 	const IdsetArg *large;
+	int64		total;
 	size_t		count;
 	IdsetVec	r;
 
+	if (IdsetStreamCount(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
+						 IDSET_GALLOP_RATIO, &total))
+		PG_RETURN_INT64(total);
 	OpenArgs(fcinfo, &a, &b);
 	small = a.reader.count <= b.reader.count ? &a : &b;
 	large = small == &a ? &b : &a;
 	if (small->reader.count == 0)
 		PG_RETURN_INT64(0);
-	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO &&
-		IdsetIntersectStoredCount(&small->reader, &large->reader, &count))
+	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO)
 	{
+		count = IdsetIntersectStoredCount(&small->reader, &large->reader);
 		if (count == SIZE_MAX)
 			IdsetCorrupt();
 		PG_RETURN_INT64((int64) count);

@@ -185,6 +185,7 @@ extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
  *	IdsetIntersectStored	min(ra->count, rb->count)
  *	IdsetIntersectReader	na (the decoded side)
  *	...Limit(..., limit)	min(the bound above, limit); stop at limit matches
+ *	IdsetIntersectStored*	none when out is NULL: they only count
  *	IdsetUnion				na + nb
  *	IdsetDifference			na
  *
@@ -209,8 +210,8 @@ extern size_t IdsetIntersectReaderLimit(const int64_t *a, size_t na,
 										size_t limit);
 extern bool IdsetOverlap(const int64_t *a, size_t na, const int64_t *b,
 						 size_t nb);
-extern bool IdsetIntersectStoredCount(const IdsetReader *ra,
-									  const IdsetReader *rb, size_t *count);
+extern size_t IdsetIntersectStoredCount(const IdsetReader *ra,
+										const IdsetReader *rb);
 
 #ifdef PG_VERSION_NUM
 
@@ -247,6 +248,10 @@ extern void IdsetCheckCount(size_t n);
 extern void IdsetCheckText(const int64 *v, size_t n);
 pg_noreturn extern void IdsetCorrupt(void);
 extern void IdsetClose(IdsetArg *a, Datum d);
+
+/* idset_stream.c */
+extern bool IdsetStreamCount(Datum da, Datum db, uint32 max_ratio,
+							 int64 *count);
 
 #endif							/* PG_VERSION_NUM */
 
