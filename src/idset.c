@@ -549,7 +549,12 @@ idset_intersect(PG_FUNCTION_ARGS)
 	IdsetArg	a;
 	IdsetArg	b;
 	IdsetVec	r;
+	int64		n;
 
+	/* Two large values stored out of line: read by segments. */
+	if (IdsetStreamIntersect(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
+							 IDSET_GALLOP_RATIO, &n, &r.v))
+		PG_RETURN_POINTER(IdsetFromValues(r.v, (size_t) n));
 	OpenArgs(fcinfo, &a, &b);
 	r = IntersectArgs(&a, &b);
 	PG_RETURN_POINTER(IdsetFromValues(r.v, r.n));
@@ -559,7 +564,7 @@ idset_intersect(PG_FUNCTION_ARGS)
  * idset_intersect_cardinality(a, b): |a & b|, never building the
  * intersection when the sizes differ by at most IDSET_GALLOP_RATIO: two
  * large values stored out of line are read from TOAST a segment at a time
- * (IdsetStreamCount()), others are detoasted and counted block by block
+ * (IdsetStreamIntersect()), others are detoasted and counted block by block
  * (IdsetIntersectStoredCount()).  A skewed pair is intersected as & does.
  * cardinality(a & b) is rewritten into it by idset_cardinality_support().
  */
@@ -574,8 +579,8 @@ idset_intersect_cardinality(PG_FUNCTION_ARGS)
 	size_t		count;
 	IdsetVec	r;
 
-	if (IdsetStreamCount(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
-						 IDSET_GALLOP_RATIO, &total))
+	if (IdsetStreamIntersect(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
+							 IDSET_GALLOP_RATIO, &total, NULL))
 		PG_RETURN_INT64(total);
 	OpenArgs(fcinfo, &a, &b);
 	small = a.reader.count <= b.reader.count ? &a : &b;

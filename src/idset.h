@@ -250,8 +250,8 @@ pg_noreturn extern void IdsetCorrupt(void);
 extern void IdsetClose(IdsetArg *a, Datum d);
 
 /* idset_stream.c */
-extern bool IdsetStreamCount(Datum da, Datum db, uint32 max_ratio,
-							 int64 *count);
+extern bool IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio,
+								 int64 *count, int64 **out);
 
 #endif							/* PG_VERSION_NUM */
 

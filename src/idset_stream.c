@@ -1,7 +1,7 @@
 /*
  * idset_stream.c
- *		|a ∩ b| of two large stored idsets read from TOAST a segment at a
- *		time, without detoasting either whole.
+ *		|a ∩ b| and a ∩ b of two large stored idsets read from TOAST a
+ *		segment at a time, without detoasting either whole.
  *
  * Detoasting a million-element set copies megabytes into freshly mapped
  * memory; on a 1M x 1M intersection that copy and its page faults took
@@ -13,8 +13,9 @@
  * IDSET_SEGMENT_BLOCKS blocks, fetches that segment's packed gaps and those
  * of the blocks of b that can meet it (found in b's directory) as TOAST
  * slices into two buffers reused for every segment (they stay in the
- * caches), and counts each pair of segments with IdsetIntersectStoredCount()
- * on sub-values built in the buffers, which are ordinary stored values, so
+ * caches), and counts (or intersects) each pair of segments with
+ * IdsetIntersectStoredCount() (IdsetIntersectStored()) on sub-values built
+ * in the buffers, which are ordinary stored values, so
  * every check of the codec still applies.  Blocks of b below a's segment,
  * and segments of a below b's first value or above b's last, are never
  * fetched.
@@ -248,13 +249,18 @@ ReaderLast(const IdsetReader *r)
 }
 
 /*
- * |a ∩ b| of two idset datums by segments (see the file header); false,
- * with nothing computed, when either is not an uncompressed out-of-line
- * blocked value or their sizes differ by more than max_ratio (then the
- * caller detoasts and intersects as before).
+ * |a ∩ b| of two idset datums by segments (see the file header), and with
+ * out, a ∩ b itself: *out is set to a fresh array (as many slots as the set
+ * walked in segments has values) holding the *count common values,
+ * ascending (each segment's matches are values of its own range of that
+ * set, so appending them keeps the order).  False, with nothing computed,
+ * when either is not an uncompressed out-of-line blocked value or their
+ * sizes differ by more than max_ratio (then the caller detoasts and
+ * intersects as before).
  */
 bool
-IdsetStreamCount(Datum da, Datum db, uint32 max_ratio, int64 *count)
+IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
+					 int64 **out)
 {
 	StreamSet	a;
 	StreamSet	b;
@@ -288,6 +294,14 @@ IdsetStreamCount(Datum da, Datum db, uint32 max_ratio, int64 *count)
 		a = b;
 		b = t;
 	}
+
+	/*
+	 * A segment's intersection may write as many slots as a has values in
+	 * it (see idset.h), after the matches of the segments before it: a's
+	 * count bounds both.
+	 */
+	if (out != NULL)
+		*out = IdsetAllocValues(a.count);
 	LoadSegment(&b, b.nblocks - 1, b.nblocks, &rb);
 	blast = ReaderLast(&rb);
 	for (uint32 a0 = 0; a0 < a.nblocks;)
@@ -317,7 +331,10 @@ IdsetStreamCount(Datum da, Datum db, uint32 max_ratio, int64 *count)
 		if (b1 > b0)
 		{
 			LoadSegment(&b, b0, b1, &rb);
-			k = IdsetIntersectStoredCount(&ra, &rb);
+			if (out == NULL)
+				k = IdsetIntersectStoredCount(&ra, &rb);
+			else
+				k = IdsetIntersectStored(&ra, &rb, *out + total);
 			if (k == SIZE_MAX)
 				IdsetCorrupt();
 			total += (int64) k;

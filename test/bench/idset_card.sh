@@ -6,8 +6,8 @@
 #   bash test/bench/idset_card.sh
 #
 # Each round opens a new session and runs, alternately, cardinality(a & b)
-# and rb_and_cardinality on the dense pair, then on the sparse 62-bit pair
-# against rb64_and_cardinality (IDSET_CARD_REPS times each, default 9), and
+# and rb_and_cardinality on the dense pair, a & b and rb_and on it, then
+# cardinality(a & b) on the sparse 62-bit pair against rb64_and_cardinality (IDSET_CARD_REPS times each, default 9), and
 # prints the medians and ratios (baseline / idset).  IDSET_CARD_ROUNDS
 # (default 3) rounds.  To compare two builds of the library in one run,
 # IDSET_CARD_LIBS="old.so new.so" installs each in turn as follow_graph.so
@@ -21,7 +21,10 @@ libs=${IDSET_CARD_LIBS:-current}
 for r in $(seq 1 "$rounds"); do
 	for lib in $libs; do
 		if [ "$lib" != current ]; then
-			cp "$lib" "${IDSET_CARD_PKGLIBDIR:?}/follow_graph.so"
+			# A new file renamed over the old one: backends still running
+			# keep the old one mapped (overwriting it in place crashes them).
+			cp "$lib" "${IDSET_CARD_PKGLIBDIR:?}/.follow_graph.so.new"
+			mv -f "$IDSET_CARD_PKGLIBDIR/.follow_graph.so.new" "$IDSET_CARD_PKGLIBDIR/follow_graph.so"
 		fi
 		printf 'round %s %s load %s: ' "$r" "$(basename "$lib")" "$(cut -d' ' -f1 /proc/loadavg)"
 		psql -X -d "$db" -v ON_ERROR_STOP=1 -v reps="$reps" -Atq <<'SQL'
@@ -51,6 +54,11 @@ SELECT format('dense %s ms vs rb %s ms = %sx; ', round(r[1]::numeric, 2), round(
 FROM pg_temp.bench2(
 	$q$SELECT cardinality(a.s & b.s) FROM bench_sets a, bench_sets b WHERE a.name = 'a' AND b.name = 'b'$q$,
 	$q$SELECT rb_and_cardinality(a.rb, b.rb) FROM bench_sets a, bench_sets b WHERE a.name = 'a' AND b.name = 'b'$q$, :reps * 3) r \gset
+\echo -n :format
+SELECT format('dense a & b %s ms vs rb_and %s ms = %sx; ', round(r[1]::numeric, 2), round(r[2]::numeric, 2), round((r[2] / r[1])::numeric, 2))
+FROM pg_temp.bench2(
+	$q$SELECT pg_column_size(a.s & b.s) FROM bench_sets a, bench_sets b WHERE a.name = 'a' AND b.name = 'b'$q$,
+	$q$SELECT pg_column_size(rb_and(a.rb, b.rb)) FROM bench_sets a, bench_sets b WHERE a.name = 'a' AND b.name = 'b'$q$, :reps * 3) r \gset
 \echo -n :format
 SELECT format('sparse %s ms vs rb64 %s ms = %sx', round(r[1]::numeric, 2), round(r[2]::numeric, 2), round((r[2] / r[1])::numeric, 1))
 FROM pg_temp.bench2(
