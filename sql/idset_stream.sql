@@ -9,7 +9,7 @@
 -- a segment of one set wholly below or above the other, interleaved and
 -- dense/sparse mixes, the largest 62-bit ids and both ends of bigint,
 -- empty sets, and the values the streaming path leaves to detoasting
--- (inline, compressed, sizes more than 32x apart).
+-- (inline, compressed, sizes more than 32x apart: 'skew' against 'dense').
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS follow_graph CASCADE;
 CREATE EXTENSION follow_graph;
@@ -54,13 +54,14 @@ INSERT INTO sets VALUES
 	('ends', pg_temp.run(-9223372036854775808, 50000, 7) |
 		pg_temp.run(9223372036854775807 - 5 * 49999, 50000, 5)),
 	('small', pg_temp.run(1, 2000, 50)),
+	('skew', pg_temp.rnd(1, 3000, 1e7)),
 	('tiny', '{3,5,7,9,100000}');
 -- Sparse pair sharing a third of their ids.
 UPDATE sets SET s = s | (SELECT idset(array_agg(x)) FROM (SELECT unnest(s::bigint[]) x FROM sets WHERE name = 'sparse-a' LIMIT 20000) t)
 WHERE name = 'sparse-b';
 -- The large values are stored out of line and uncompressed (STORAGE external).
 SELECT name FROM sets
-WHERE cardinality(s) >= 30000 AND (pg_column_size(s) < 2100 OR pg_column_compression(s) IS NOT NULL);
+WHERE (cardinality(s) >= 30000 OR name = 'skew') AND (pg_column_size(s) < 2100 OR pg_column_compression(s) IS NOT NULL);
 
 -- The reference: x | '{}' is a value in memory, not stored out of line, so
 -- its intersection with y detoasts y and takes the paths of 0.3.0 before
@@ -86,7 +87,7 @@ WHERE (x.name, y.name) IN (('seg', 'seg+1'), ('seg-1', 'seg'), ('dense', 'above'
 	('above', 'dense'), ('dense', 'touch'), ('dense', 'upper-half'), ('evens', 'odds'),
 	('dense', 'evens'), ('dense', 'mid'), ('sparse-a', 'sparse-b'), ('top62', 'top62-b'),
 	('ends', 'max'), ('min', 'ends'), ('max', 'min'), ('dense', 'empty'), ('empty', 'dense'),
-	('one-more', 'dense'), ('dense', 'small'), ('small', 'seg'))
+	('one-more', 'dense'), ('dense', 'small'), ('small', 'seg'), ('skew', 'rnd-a'))
 ORDER BY 1, 2;
 
 -- Compressed values (another storage) are detoasted as before.

@@ -104,8 +104,25 @@ FetchSlice(StreamSet *s, int32 off, int32 len, char *dest)
 }
 
 /*
- * Open d for streaming: true if it is stored out of line, uncompressed, in
- * the blocked form; then its header and directory are loaded.
+ * Is d stored out of line without compression?  (Only looks at the
+ * pointer.)
+ */
+static bool
+StreamCandidate(Datum d)
+{
+	struct varlena *p = (struct varlena *) DatumGetPointer(d);
+	struct varatt_external ptr;
+
+	if (!VARATT_IS_EXTERNAL_ONDISK(p))
+		return false;
+	VARATT_EXTERNAL_GET_POINTER(ptr, p);
+	return !ExternalIsCompressed(ptr);
+}
+
+/*
+ * Open d for streaming: true if it is stored out of line, uncompressed;
+ * then its header is loaded, and if it has the blocked form, its count and
+ * number of blocks are set (s->count stays 0 for the raw form).
  */
 static bool
 StreamOpen(StreamSet *s, Datum d)
@@ -113,7 +130,6 @@ StreamOpen(StreamSet *s, Datum d)
 	struct varlena *p = (struct varlena *) DatumGetPointer(d);
 	struct varatt_external ptr;
 	char		head[VARHDRSZ + IDSET_HEADER_SIZE];
-	size_t		dirlen;
 
 	memset(s, 0, sizeof(*s));
 	if (!VARATT_IS_EXTERNAL_ONDISK(p))
@@ -131,12 +147,20 @@ StreamOpen(StreamSet *s, Datum d)
 		head[VARHDRSZ + 3] != 0)
 		IdsetCorrupt();
 	if (head[VARHDRSZ + 1] != IDSET_FORMAT_BLOCKED)
-		return true;			/* raw: the caller detoasts (s->dir NULL) */
+		return true;			/* raw: the caller detoasts (count 0) */
 	memcpy(&s->count, head + VARHDRSZ + 4, 4);
 	if (s->count == 0 || s->count > IDSET_MAX_ELEMENTS)
 		IdsetCorrupt();
 	s->nblocks = (s->count + IDSET_BLOCK_SIZE - 1) / IDSET_BLOCK_SIZE;
-	dirlen = (size_t) s->nblocks * IDSET_BLOCK_DIR_SIZE;
+	return true;
+}
+
+/* Load the block directory of an opened blocked value. */
+static void
+StreamLoadDirectory(StreamSet *s)
+{
+	size_t		dirlen = (size_t) s->nblocks * IDSET_BLOCK_DIR_SIZE;
+
 	if (dirlen > (size_t) s->extsize - IDSET_HEADER_SIZE)
 		IdsetCorrupt();
 	s->dir = (char *) palloc(VARHDRSZ + dirlen) + VARHDRSZ;
@@ -144,7 +168,6 @@ StreamOpen(StreamSet *s, Datum d)
 	if ((size_t) DirEnd(s, s->nblocks - 1) !=
 		(size_t) s->extsize - IDSET_HEADER_SIZE - dirlen)
 		IdsetCorrupt();
-	return true;
 }
 
 /* Close what StreamOpen() opened. */
@@ -270,21 +293,18 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 	int64		blast;
 	bool		ok = false;
 
-	if (!StreamOpen(&a, da))
-	{
-		StreamClose(&a);
+	/* Nothing is read unless both are candidates and sizes allow. */
+	if (!StreamCandidate(da) || !StreamCandidate(db))
 		return false;
-	}
-	if (!StreamOpen(&b, db))
-	{
-		StreamClose(&a);
-		StreamClose(&b);
-		return false;
-	}
-	if (a.dir == NULL || b.dir == NULL ||
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (!StreamOpen(&a, da) || !StreamOpen(&b, db) ||
+		a.count == 0 || b.count == 0 ||
 		Max(a.count, b.count) / Min(a.count, b.count) > max_ratio)
 		goto done;
 	ok = true;
+	StreamLoadDirectory(&a);
+	StreamLoadDirectory(&b);
 
 	/* Walk the set with fewer blocks in segments; b is the other. */
 	if (a.nblocks > b.nblocks)
