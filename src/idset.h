@@ -125,6 +125,9 @@ extern size_t IdsetEncodedSize(const int64_t *v, size_t n, int *format);
 extern size_t IdsetEncode(const int64_t *v, size_t n, uint8_t *out);
 extern IdsetStatus IdsetReaderInit(IdsetReader *r, const uint8_t *buf,
 								   size_t len);
+extern IdsetStatus IdsetReaderInitSplit(IdsetReader *r, const uint8_t *head,
+										size_t headlen, const uint8_t *packed,
+										size_t packed_len);
 extern int64_t IdsetBlockFirst(const IdsetReader *r, uint32_t b);
 extern int	IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out);
 extern int	IdsetDecodeBlock32(const IdsetReader *r, uint32_t b, int64_t base,
