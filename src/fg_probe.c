@@ -57,6 +57,35 @@
 #endif
 
 /*
+ * Key column attno (1 or 2) of an index tuple of an index FgProbeSupported()
+ * accepted: both are int8 and never null, so they sit at offsets 0 and 8 of
+ * the tuple's data whatever follows them (INCLUDE columns, a null bitmap),
+ * and are read there instead of through index_getattr(), which the probe's
+ * binary searches called twice per step (the largest item of its profile).
+ */
+static inline int64
+KeyAtt(Relation index, IndexTuple itup, int attno)
+{
+	int64		v;
+
+	Assert(attno == 1 || attno == 2);
+	memcpy(&v, (char *) itup + IndexInfoFindDataOffset(itup->t_info) +
+		   (attno - 1) * sizeof(int64), sizeof(int64));
+#ifdef USE_ASSERT_CHECKING
+	{
+		bool		isnull;
+
+		Assert(DatumGetInt64(index_getattr(itup, attno,
+										   RelationGetDescr(index),
+										   &isnull)) == v && !isnull);
+	}
+#else
+	(void) index;
+#endif
+	return v;
+}
+
+/*
  * Compare the key (a, b) with a tuple's key columns as _bt_compare does
  * for a search key without a heap TID: truncated columns of a pivot are
  * minus infinity, and a pivot equal on both columns whose heap TID was
@@ -65,21 +94,17 @@
 static int
 KeyCompare(Relation index, int64 a, int64 b, IndexTuple itup, bool pivot)
 {
-	TupleDesc	desc = RelationGetDescr(index);
 	int			natts = pivot ? BTreeTupleGetNAtts(itup, index) : 2;
-	bool		isnull;
 	int64		v;
 
 	if (natts == 0)
 		return 1;
-	v = DatumGetInt64(index_getattr(itup, 1, desc, &isnull));
-	Assert(!isnull);
+	v = KeyAtt(index, itup, 1);
 	if (a != v)
 		return a < v ? -1 : 1;
 	if (natts == 1)
 		return 1;
-	v = DatumGetInt64(index_getattr(itup, 2, desc, &isnull));
-	Assert(!isnull);
+	v = KeyAtt(index, itup, 2);
 	if (b != v)
 		return b < v ? -1 : 1;
 	if (pivot && BTreeTupleGetHeapTID(itup) == NULL)
@@ -110,14 +135,9 @@ SepCompare(const FgProbeSep *sep, int64 a, int64 b)
 static void
 CopySep(Relation index, IndexTuple itup, FgProbeSep *sep)
 {
-	TupleDesc	desc = RelationGetDescr(index);
-	bool		isnull;
-
 	sep->natts = BTreeTupleGetNAtts(itup, index);
-	sep->a = sep->natts >= 1 ?
-		DatumGetInt64(index_getattr(itup, 1, desc, &isnull)) : 0;
-	sep->b = sep->natts >= 2 ?
-		DatumGetInt64(index_getattr(itup, 2, desc, &isnull)) : 0;
+	sep->a = sep->natts >= 1 ? KeyAtt(index, itup, 1) : 0;
+	sep->b = sep->natts >= 2 ? KeyAtt(index, itup, 2) : 0;
 	sep->tid_truncated = BTreeTupleGetHeapTID(itup) == NULL;
 }
 

@@ -549,17 +549,24 @@ idset_intersect(PG_FUNCTION_ARGS)
 	IdsetArg	a;
 	IdsetArg	b;
 	IdsetVec	r;
+	int64		n;
 
+	/* Two large values stored out of line: read by segments. */
+	if (IdsetStreamIntersect(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
+							 IDSET_GALLOP_RATIO, &n, &r.v))
+		PG_RETURN_POINTER(IdsetFromValues(r.v, (size_t) n));
 	OpenArgs(fcinfo, &a, &b);
 	r = IntersectArgs(&a, &b);
 	PG_RETURN_POINTER(IdsetFromValues(r.v, r.n));
 }
 
 /*
- * idset_intersect_cardinality(a, b): |a & b|.  Counts without building the
- * intersection where the codec can (see IdsetIntersectStoredCount()), else
- * intersects as & does.  cardinality(a & b) is rewritten into it by
- * idset_cardinality_support().
+ * idset_intersect_cardinality(a, b): |a & b|, never building the
+ * intersection when the sizes differ by at most IDSET_GALLOP_RATIO: two
+ * large values stored out of line are read from TOAST a segment at a time
+ * (IdsetStreamIntersect()), others are detoasted and counted block by block
+ * (IdsetIntersectStoredCount()).  A skewed pair is intersected as & does.
+ * cardinality(a & b) is rewritten into it by idset_cardinality_support().
  */
 Datum
 idset_intersect_cardinality(PG_FUNCTION_ARGS)
@@ -568,17 +575,21 @@ idset_intersect_cardinality(PG_FUNCTION_ARGS)
 	IdsetArg	b;
 	const IdsetArg *small;
 	const IdsetArg *large;
+	int64		total;
 	size_t		count;
 	IdsetVec	r;
 
+	if (IdsetStreamIntersect(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
+							 IDSET_GALLOP_RATIO, &total, NULL))
+		PG_RETURN_INT64(total);
 	OpenArgs(fcinfo, &a, &b);
 	small = a.reader.count <= b.reader.count ? &a : &b;
 	large = small == &a ? &b : &a;
 	if (small->reader.count == 0)
 		PG_RETURN_INT64(0);
-	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO &&
-		IdsetIntersectStoredCount(&small->reader, &large->reader, &count))
+	if (large->reader.count / small->reader.count <= IDSET_GALLOP_RATIO)
 	{
+		count = IdsetIntersectStoredCount(&small->reader, &large->reader);
 		if (count == SIZE_MAX)
 			IdsetCorrupt();
 		PG_RETURN_INT64((int64) count);

@@ -125,6 +125,9 @@ extern size_t IdsetEncodedSize(const int64_t *v, size_t n, int *format);
 extern size_t IdsetEncode(const int64_t *v, size_t n, uint8_t *out);
 extern IdsetStatus IdsetReaderInit(IdsetReader *r, const uint8_t *buf,
 								   size_t len);
+extern IdsetStatus IdsetReaderInitSplit(IdsetReader *r, const uint8_t *head,
+										size_t headlen, const uint8_t *packed,
+										size_t packed_len);
 extern int64_t IdsetBlockFirst(const IdsetReader *r, uint32_t b);
 extern int	IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out);
 extern int	IdsetDecodeBlock32(const IdsetReader *r, uint32_t b, int64_t base,
@@ -185,6 +188,7 @@ extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
  *	IdsetIntersectStored	min(ra->count, rb->count)
  *	IdsetIntersectReader	na (the decoded side)
  *	...Limit(..., limit)	min(the bound above, limit); stop at limit matches
+ *	IdsetIntersectStored*	none when out is NULL: they only count
  *	IdsetUnion				na + nb
  *	IdsetDifference			na
  *
@@ -209,8 +213,8 @@ extern size_t IdsetIntersectReaderLimit(const int64_t *a, size_t na,
 										size_t limit);
 extern bool IdsetOverlap(const int64_t *a, size_t na, const int64_t *b,
 						 size_t nb);
-extern bool IdsetIntersectStoredCount(const IdsetReader *ra,
-									  const IdsetReader *rb, size_t *count);
+extern size_t IdsetIntersectStoredCount(const IdsetReader *ra,
+										const IdsetReader *rb);
 
 #ifdef PG_VERSION_NUM
 
@@ -247,6 +251,10 @@ extern void IdsetCheckCount(size_t n);
 extern void IdsetCheckText(const int64 *v, size_t n);
 pg_noreturn extern void IdsetCorrupt(void);
 extern void IdsetClose(IdsetArg *a, Datum d);
+
+/* idset_stream.c */
+extern bool IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio,
+								 int64 *count, int64 **out);
 
 #endif							/* PG_VERSION_NUM */
 

@@ -587,7 +587,8 @@ IntersectStoredMerge(BlockCursor *ca, BlockCursor *cb, int64_t *out,
 
 			/* Store within cap only, as in IntersectBitmap(). */
 			IDSET_ASSERT(k < cap);
-			out[k] = x;
+			if (out != NULL)
+				out[k] = x;
 			k += (x == y);
 			i += (x <= y);
 			j += (y <= x);
@@ -796,41 +797,15 @@ IntersectStored32(const IdsetReader *ra, const IdsetReader *rb, int64_t *out,
 #endif							/* IDSET_HAVE_AVX2 */
 
 /*
- * |a ∩ b| of two stored sets without writing the intersection, when a
- * counting path applies (AVX2 in use, both sets within 2^32 of each
- * other); false otherwise, and the caller intersects.  *count is SIZE_MAX
- * if a block is malformed.
+ * |a ∩ b| of two stored sets without writing the intersection: the same
+ * paths as IdsetIntersectStored() (32-bit runs with AVX2 when the sets lie
+ * within 2^32 of each other, else bitmap windows or the block merge), each
+ * only counting.  SIZE_MAX if a block is malformed.
  */
-bool
-IdsetIntersectStoredCount(const IdsetReader *ra, const IdsetReader *rb,
-						  size_t *count)
+size_t
+IdsetIntersectStoredCount(const IdsetReader *ra, const IdsetReader *rb)
 {
-#if IDSET_HAVE_AVX2
-	size_t		cap = MinSize(ra->count, rb->count);
-
-	if (cap == 0)
-	{
-		*count = 0;
-		return true;
-	}
-	if (idset_use_avx2)
-	{
-		bool		done;
-		bool		bad = false;
-		size_t		k = IntersectStored32(ra, rb, NULL, cap, &done, &bad);
-
-		if (done)
-		{
-			*count = bad ? SIZE_MAX : k;
-			return true;
-		}
-	}
-#else
-	(void) ra;
-	(void) rb;
-	(void) count;
-#endif
-	return false;
+	return IdsetIntersectStoredLimit(ra, rb, NULL, SIZE_MAX);
 }
 
 /*
@@ -851,7 +826,8 @@ IdsetIntersectStored(const IdsetReader *ra, const IdsetReader *rb,
 
 /*
  * IdsetIntersectStored() that stops after limit matches (out needs
- * min(counts, limit) slots): limit 1 answers "do they overlap?".
+ * min(counts, limit) slots): limit 1 answers "do they overlap?".  With out
+ * NULL it only counts.
  */
 size_t
 IdsetIntersectStoredLimit(const IdsetReader *ra, const IdsetReader *rb,
@@ -949,7 +925,8 @@ IdsetIntersectStoredLimit(const IdsetReader *ra, const IdsetReader *rb,
 
 				/* Store within cap only, as in IntersectBitmap(). */
 				IDSET_ASSERT(k < cap);
-				out[k] = cb.vals[p];
+				if (out != NULL)
+					out[k] = cb.vals[p];
 				k += (bits[off >> 6] >> (off & 63)) & 1;
 				if (unlikely_codec(k == cap))
 					return k;

@@ -506,6 +506,38 @@ IdsetReaderInit(IdsetReader *r, const uint8_t *buf, size_t len)
 }
 
 /*
+ * IdsetReaderInit() for a blocked value held in two pieces: its header and
+ * directory at head (headlen bytes) and its packed gaps at packed
+ * (packed_len bytes), as idset_stream.c reads them.  The same checks.
+ */
+IdsetStatus
+IdsetReaderInitSplit(IdsetReader *r, const uint8_t *head, size_t headlen,
+					 const uint8_t *packed, size_t packed_len)
+{
+	memset(r, 0, sizeof(*r));
+	if (headlen < IDSET_HEADER_SIZE || head[0] != IDSET_VERSION ||
+		head[1] != IDSET_FORMAT_BLOCKED || head[2] != 0 || head[3] != 0)
+		return IDSET_ERR_CORRUPT;
+	r->count = LoadU32(head + 4);
+	if (r->count == 0 || r->count > IDSET_MAX_ELEMENTS)
+		return IDSET_ERR_CORRUPT;
+	r->format = IDSET_FORMAT_BLOCKED;
+	r->nblocks = (r->count + IDSET_BLOCK_SIZE - 1) / IDSET_BLOCK_SIZE;
+	if (headlen != IDSET_HEADER_SIZE + (size_t) r->nblocks * IDSET_BLOCK_DIR_SIZE)
+		return IDSET_ERR_CORRUPT;
+	r->buf = head;
+	r->len = headlen + packed_len;
+	r->firsts = head + IDSET_HEADER_SIZE;
+	r->ends = r->firsts + (size_t) r->nblocks * sizeof(int64_t);
+	r->widths = r->ends + (size_t) r->nblocks * sizeof(uint32_t);
+	r->packed = packed;
+	r->packed_len = packed_len;
+	if (LoadU32(r->ends + (size_t) (r->nblocks - 1) * sizeof(uint32_t)) != packed_len)
+		return IDSET_ERR_CORRUPT;
+	return IDSET_OK;
+}
+
+/*
  * First value of block b.
  */
 int64_t

@@ -310,11 +310,11 @@ IdsetIntersectRuns32Avx2(const uint32_t *a, int na, int *pi,
  * append the matches of a (ascending; at most one per value) to out while k
  * is below cap, then move past whichever four end lower (both if they end
  * equal).  Returns the new count and leaves *pi and *pj where it stopped,
- * or returns cap as soon as out is full.  A value of a that stays for the
+ * or returns cap as soon as out is full; without out (NULL), only counts.  A value of a that stays for the
  * next step can only meet larger values of b, so no match is reported
  * twice and the output stays ascending.
  */
-__attribute__((target("avx2")))
+__attribute__((target("avx2,popcnt")))
 size_t
 IdsetIntersectRunsAvx2(const int64_t *a, int na, int *pi, const int64_t *b,
 					   int nb, int *pj, int64_t *out, size_t k, size_t cap)
@@ -337,12 +337,17 @@ IdsetIntersectRunsAvx2(const int64_t *a, int na, int *pi, const int64_t *b,
 		m = _mm256_or_si256(m, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x4e)));
 		m = _mm256_or_si256(m, _mm256_cmpeq_epi64(va, _mm256_permute4x64_epi64(vb, 0x93)));
 		mask = _mm256_movemask_pd(_mm256_castsi256_pd(m));
-		while (unlikely_codec(mask != 0))
+		if (out == NULL)
+			k += (size_t) __builtin_popcount((unsigned) mask);
+		else
 		{
-			out[k++] = a[i + __builtin_ctz((unsigned) mask)];
-			if (k == cap)
-				return k;
-			mask &= mask - 1;
+			while (unlikely_codec(mask != 0))
+			{
+				out[k++] = a[i + __builtin_ctz((unsigned) mask)];
+				if (k == cap)
+					return k;
+				mask &= mask - 1;
+			}
 		}
 		i += (amax <= bmax) << 2;
 		j += (bmax <= amax) << 2;

@@ -516,6 +516,9 @@ CheckIntersections(const int64_t *a, size_t na, const int64_t *b, size_t nb)
 		CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
 		kg = IdsetIntersectStored(&rb, &ra, got);
 		CHECK(kg == kw && (kw == 0 || memcmp(got, want, kw * sizeof(int64_t)) == 0));
+		/* Counting only (no output) takes the same paths. */
+		CHECK(IdsetIntersectStoredCount(&ra, &rb) == kw);
+		CHECK(IdsetIntersectStoredCount(&rb, &ra) == kw);
 	}
 	free(got);
 	got = Slots(na);
