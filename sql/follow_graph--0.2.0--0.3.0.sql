@@ -659,11 +659,12 @@ COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): drop
 
 -- == cluster node: routing and drain ==
 -- sql/install/92_node_route.sql as it is (node_applied_floor,
--- node_horizon(), node_prune()).  Nothing to migrate: node_applied rows are
--- pruned by the router's next drain().
+-- node_horizon(), node_prune()).  Nothing to migrate: node_applied and
+-- node_state_applied rows are pruned by the router's next drain().
 
 --------------------------------------------------------------------------
--- CLUSTER NODE: PRUNING node_applied (internal; issue 16, docs/scale-out.md)
+-- CLUSTER NODE: PRUNING node_applied AND node_state_applied (internal;
+-- issue 16, docs/scale-out.md)
 --
 -- node_applied keeps the newest version applied per pair, so that a late
 -- or duplicated journal entry never undoes a newer one.  A row is needed
@@ -679,15 +680,20 @@ COMMENT ON FUNCTION follow_graph.node_forget() IS 'internal (cluster node): drop
 -- partitions and drops the rows at or below it; node_apply() ignores every
 -- entry at or below its follower partition's floor, and so does
 -- node_state_apply() for relation entries.  Blocks, commands and account
--- flags are versioned in node_state_applied, which is not pruned (their
--- origins differ per kind, and node_set_rel() compares a relation with its
--- block's version).  An ignored entry is a
+-- flags are versioned in node_state_applied, pruned by the same floors
+-- keyed by the partition of each entry's origin: a block of a -> b and a
+-- flag of a come from p(a)'s node, a command on the relation a -> b (made
+-- by b: accept, reject, remove) from p(b)'s; node_state_apply() ignores
+-- such an entry at or below that partition's floor, and node_set_rel()
+-- takes a replicated block whose version was dropped as at or below the
+-- floor of its blocker's partition.  An ignored entry is a
 -- duplicate or older than one already applied, so pruning keeps
 -- idempotence and commutativity under any reordering.
 --------------------------------------------------------------------------
 
--- Per partition of followers on other nodes: every entry at or below this
--- version was applied here before (see node_prune()).
+-- Per partition of other nodes (an entry's origin: its follower's
+-- partition for a relation, see above for the other kinds): every entry at
+-- or below this version was applied here before (see node_prune()).
 CREATE TABLE follow_graph.node_applied_floor (
 	part		integer		NOT NULL,
 	version		bigint		NOT NULL,
@@ -696,7 +702,7 @@ CREATE TABLE follow_graph.node_applied_floor (
 
 REVOKE ALL ON follow_graph.node_applied_floor FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_applied_floor', '');
-COMMENT ON TABLE follow_graph.node_applied_floor IS 'follow_graph cluster node (internal): per follower partition, the version at or below which every journal entry was applied here';
+COMMENT ON TABLE follow_graph.node_applied_floor IS 'follow_graph cluster node (internal): per partition of an origin node, the version at or below which every journal entry was applied here';
 
 -- The highest version H such that every journal entry this node wrote with
 -- a version <= H, in node_journal or node_state_journal, has been
@@ -749,7 +755,9 @@ $fn$;
 
 -- Raise the floors of the given follower partitions to the given versions
 -- (each an origin's node_horizon()) and drop every node_applied row at or
--- below its partition's floor.  Returns the number of rows dropped.
+-- below its follower partition's floor, and every node_state_applied row at
+-- or below the floor of its origin's partition.  Returns the number of
+-- rows dropped.
 CREATE FUNCTION follow_graph.node_prune(parts integer[], horizons bigint[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
@@ -774,7 +782,8 @@ BEGIN
 		RAISE EXCEPTION 'parts must be between 0 and %', cfg.partitions - 1
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	-- No node_apply() between reading a floor and recording its versions.
+	-- No node_apply() or node_state_apply() between reading a floor and
+	-- recording its versions.
 	LOCK TABLE follow_graph.node_applied IN SHARE ROW EXCLUSIVE MODE;
 	INSERT INTO follow_graph.node_applied_floor AS fl (part, version)
 	SELECT u.p, max(u.h) FROM unnest(parts, horizons) AS u (p, h)
@@ -789,6 +798,14 @@ BEGIN
 		  AND a.version <= fl.version
 		RETURNING 1)
 	SELECT count(*) INTO n FROM d;
+	WITH d AS (
+		DELETE FROM follow_graph.node_state_applied AS a
+		USING follow_graph.node_applied_floor AS fl
+		WHERE fl.part = (hashint8(CASE WHEN a.kind = 'cmd' THEN a.other ELSE a.account END)
+						 & (cfg.partitions - 1))
+		  AND a.version <= fl.version
+		RETURNING 1)
+	SELECT n + count(*) INTO n FROM d;
 	RETURN n;
 END
 $fn$;
@@ -797,13 +814,14 @@ REVOKE ALL ON FUNCTION follow_graph.node_horizon(integer),
 	follow_graph.node_prune(integer[], bigint[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.node_horizon(integer) IS 'internal (cluster node): the version at or below which every journal entry of this node was delivered';
-COMMENT ON FUNCTION follow_graph.node_prune(integer[], bigint[]) IS 'internal (cluster node): raise the floors of follower partitions and drop the node_applied rows at or below them';
+COMMENT ON FUNCTION follow_graph.node_prune(integer[], bigint[]) IS 'internal (cluster node): raise the floors of partitions and drop the node_applied and node_state_applied rows at or below them';
 
 -- == cluster node: states ==
 -- sql/install/91_node_states.sql as it is (relationship states replicated
 -- between cluster nodes; node_status(), which counts their journal too).
 -- It comes after routing and drain here: neither needs the other's objects
--- to be created (node_horizon() reads the state journal only when it runs).
+-- to be created (node_horizon() reads the state journal, and node_prune()
+-- node_state_applied, only when they run).
 
 --------------------------------------------------------------------------
 -- CLUSTER NODE: RELATIONSHIP STATES (internal; issue 16, docs/scale-out.md)
@@ -847,7 +865,10 @@ CREATE TABLE follow_graph.node_state_journal (
 );
 
 -- The newest version applied here for each piece of state (kind, account,
--- other; other = 0 for account flags).  Relations use node_applied.
+-- other; other = 0 for account flags).  Relations use node_applied.  Pruned
+-- like node_applied (node_prune(), 92_node_route.sql), by the floor of the
+-- partition of the entry's origin: the other account's for a command, the
+-- account's for a block or a flag.
 CREATE TABLE follow_graph.node_state_applied (
 	kind		text		NOT NULL,
 	account		bigint		NOT NULL,
@@ -996,9 +1017,17 @@ BEGIN
 	-- A replica of the follower's block: it is older than this state when
 	-- its version is lower (the unblock is on its way), else this state is
 	-- older than the block, which removed it on the follower's node too.
+	-- A block whose version node_prune() dropped has a version at or below
+	-- the floor of the follower's partition (both come from the follower's
+	-- node), and this state is above that floor (older ones are ignored).
 	IF st.fwd THEN
 		SELECT a.version INTO bv FROM follow_graph.node_state_applied AS a
 		WHERE a.kind = 'block' AND a.account = f AND a.other = e;
+		IF bv IS NULL THEN
+			SELECT fl.version INTO bv
+			FROM follow_graph.node_config AS c, follow_graph.node_applied_floor AS fl
+			WHERE fl.part = (hashint8(f) & (c.partitions - 1));
+		END IF;
 		IF bv IS NOT NULL AND bv < version THEN
 			PERFORM follow_graph.unblock(f, e);
 		ELSE
@@ -1217,8 +1246,14 @@ BEGIN
 				WHERE x.version < EXCLUDED.version
 			RETURNING true INTO fresh;
 		ELSE
+			-- Likewise nothing at or below the floor of the origin's
+			-- partition: a command comes from the node of the account that
+			-- acted (e.o, the followee), a block from the blocker's (e.a), an
+			-- account flag from the account's (e.a).
 			INSERT INTO follow_graph.node_state_applied AS x (kind, account, other, version)
-			VALUES (e.k, e.a, e.o, e.v)
+			SELECT e.k, e.a, e.o, e.v
+			WHERE e.v > coalesce((SELECT fl.version FROM follow_graph.node_applied_floor AS fl
+								  WHERE fl.part = (hashint8(CASE WHEN e.k = 'cmd' THEN e.o ELSE e.a END) & mask)), 0)
 			ON CONFLICT ON CONSTRAINT node_state_applied_pkey DO UPDATE SET version = EXCLUDED.version
 				WHERE x.version < EXCLUDED.version
 			RETURNING true INTO fresh;

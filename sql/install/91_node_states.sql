@@ -40,7 +40,10 @@ CREATE TABLE follow_graph.node_state_journal (
 );
 
 -- The newest version applied here for each piece of state (kind, account,
--- other; other = 0 for account flags).  Relations use node_applied.
+-- other; other = 0 for account flags).  Relations use node_applied.  Pruned
+-- like node_applied (node_prune(), 92_node_route.sql), by the floor of the
+-- partition of the entry's origin: the other account's for a command, the
+-- account's for a block or a flag.
 CREATE TABLE follow_graph.node_state_applied (
 	kind		text		NOT NULL,
 	account		bigint		NOT NULL,
@@ -189,9 +192,17 @@ BEGIN
 	-- A replica of the follower's block: it is older than this state when
 	-- its version is lower (the unblock is on its way), else this state is
 	-- older than the block, which removed it on the follower's node too.
+	-- A block whose version node_prune() dropped has a version at or below
+	-- the floor of the follower's partition (both come from the follower's
+	-- node), and this state is above that floor (older ones are ignored).
 	IF st.fwd THEN
 		SELECT a.version INTO bv FROM follow_graph.node_state_applied AS a
 		WHERE a.kind = 'block' AND a.account = f AND a.other = e;
+		IF bv IS NULL THEN
+			SELECT fl.version INTO bv
+			FROM follow_graph.node_config AS c, follow_graph.node_applied_floor AS fl
+			WHERE fl.part = (hashint8(f) & (c.partitions - 1));
+		END IF;
 		IF bv IS NOT NULL AND bv < version THEN
 			PERFORM follow_graph.unblock(f, e);
 		ELSE
@@ -410,8 +421,14 @@ BEGIN
 				WHERE x.version < EXCLUDED.version
 			RETURNING true INTO fresh;
 		ELSE
+			-- Likewise nothing at or below the floor of the origin's
+			-- partition: a command comes from the node of the account that
+			-- acted (e.o, the followee), a block from the blocker's (e.a), an
+			-- account flag from the account's (e.a).
 			INSERT INTO follow_graph.node_state_applied AS x (kind, account, other, version)
-			VALUES (e.k, e.a, e.o, e.v)
+			SELECT e.k, e.a, e.o, e.v
+			WHERE e.v > coalesce((SELECT fl.version FROM follow_graph.node_applied_floor AS fl
+								  WHERE fl.part = (hashint8(CASE WHEN e.k = 'cmd' THEN e.o ELSE e.a END) & mask)), 0)
 			ON CONFLICT ON CONSTRAINT node_state_applied_pkey DO UPDATE SET version = EXCLUDED.version
 				WHERE x.version < EXCLUDED.version
 			RETURNING true INTO fresh;

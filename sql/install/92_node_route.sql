@@ -1,5 +1,6 @@
 --------------------------------------------------------------------------
--- CLUSTER NODE: PRUNING node_applied (internal; issue 16, docs/scale-out.md)
+-- CLUSTER NODE: PRUNING node_applied AND node_state_applied (internal;
+-- issue 16, docs/scale-out.md)
 --
 -- node_applied keeps the newest version applied per pair, so that a late
 -- or duplicated journal entry never undoes a newer one.  A row is needed
@@ -15,15 +16,20 @@
 -- partitions and drops the rows at or below it; node_apply() ignores every
 -- entry at or below its follower partition's floor, and so does
 -- node_state_apply() for relation entries.  Blocks, commands and account
--- flags are versioned in node_state_applied, which is not pruned (their
--- origins differ per kind, and node_set_rel() compares a relation with its
--- block's version).  An ignored entry is a
+-- flags are versioned in node_state_applied, pruned by the same floors
+-- keyed by the partition of each entry's origin: a block of a -> b and a
+-- flag of a come from p(a)'s node, a command on the relation a -> b (made
+-- by b: accept, reject, remove) from p(b)'s; node_state_apply() ignores
+-- such an entry at or below that partition's floor, and node_set_rel()
+-- takes a replicated block whose version was dropped as at or below the
+-- floor of its blocker's partition.  An ignored entry is a
 -- duplicate or older than one already applied, so pruning keeps
 -- idempotence and commutativity under any reordering.
 --------------------------------------------------------------------------
 
--- Per partition of followers on other nodes: every entry at or below this
--- version was applied here before (see node_prune()).
+-- Per partition of other nodes (an entry's origin: its follower's
+-- partition for a relation, see above for the other kinds): every entry at
+-- or below this version was applied here before (see node_prune()).
 CREATE TABLE follow_graph.node_applied_floor (
 	part		integer		NOT NULL,
 	version		bigint		NOT NULL,
@@ -32,7 +38,7 @@ CREATE TABLE follow_graph.node_applied_floor (
 
 REVOKE ALL ON follow_graph.node_applied_floor FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('follow_graph.node_applied_floor', '');
-COMMENT ON TABLE follow_graph.node_applied_floor IS 'follow_graph cluster node (internal): per follower partition, the version at or below which every journal entry was applied here';
+COMMENT ON TABLE follow_graph.node_applied_floor IS 'follow_graph cluster node (internal): per partition of an origin node, the version at or below which every journal entry was applied here';
 
 -- The highest version H such that every journal entry this node wrote with
 -- a version <= H, in node_journal or node_state_journal, has been
@@ -85,7 +91,9 @@ $fn$;
 
 -- Raise the floors of the given follower partitions to the given versions
 -- (each an origin's node_horizon()) and drop every node_applied row at or
--- below its partition's floor.  Returns the number of rows dropped.
+-- below its follower partition's floor, and every node_state_applied row at
+-- or below the floor of its origin's partition.  Returns the number of
+-- rows dropped.
 CREATE FUNCTION follow_graph.node_prune(parts integer[], horizons bigint[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
@@ -110,7 +118,8 @@ BEGIN
 		RAISE EXCEPTION 'parts must be between 0 and %', cfg.partitions - 1
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	-- No node_apply() between reading a floor and recording its versions.
+	-- No node_apply() or node_state_apply() between reading a floor and
+	-- recording its versions.
 	LOCK TABLE follow_graph.node_applied IN SHARE ROW EXCLUSIVE MODE;
 	INSERT INTO follow_graph.node_applied_floor AS fl (part, version)
 	SELECT u.p, max(u.h) FROM unnest(parts, horizons) AS u (p, h)
@@ -125,6 +134,14 @@ BEGIN
 		  AND a.version <= fl.version
 		RETURNING 1)
 	SELECT count(*) INTO n FROM d;
+	WITH d AS (
+		DELETE FROM follow_graph.node_state_applied AS a
+		USING follow_graph.node_applied_floor AS fl
+		WHERE fl.part = (hashint8(CASE WHEN a.kind = 'cmd' THEN a.other ELSE a.account END)
+						 & (cfg.partitions - 1))
+		  AND a.version <= fl.version
+		RETURNING 1)
+	SELECT n + count(*) INTO n FROM d;
 	RETURN n;
 END
 $fn$;
@@ -133,4 +150,4 @@ REVOKE ALL ON FUNCTION follow_graph.node_horizon(integer),
 	follow_graph.node_prune(integer[], bigint[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION follow_graph.node_horizon(integer) IS 'internal (cluster node): the version at or below which every journal entry of this node was delivered';
-COMMENT ON FUNCTION follow_graph.node_prune(integer[], bigint[]) IS 'internal (cluster node): raise the floors of follower partitions and drop the node_applied rows at or below them';
+COMMENT ON FUNCTION follow_graph.node_prune(integer[], bigint[]) IS 'internal (cluster node): raise the floors of partitions and drop the node_applied and node_state_applied rows at or below them';

@@ -13,6 +13,10 @@
 #     cluster_verify() are empty.
 #  4. A private account, a request and an accept across nodes; deactivation
 #     hides both directions on every node and reactivation brings them back.
+#  5. Pruning node_state_applied: drain() leaves no version row on any node;
+#     blocks, commands and account flags delivered late (reversed, shuffled
+#     and twice) after the prune change nothing; a relation entry that meets
+#     a replicated block whose version was pruned lifts it when it is newer.
 # Skipped when PL/Proxy is not installed for the server under test.
 use strict;
 use warnings;
@@ -163,6 +167,8 @@ is($router->safe_psql('postgres', "SELECT a, r.* FROM generate_series(1, 24) AS 
 	$single->safe_psql('postgres', "SELECT a, r.* FROM generate_series(1, 24) AS a, follow_graph.relationships(a, $all) AS r"),
 	'relationships() (blocks, requests, mutes) equal a single node');
 nodes_match_single('scenario');
+is(join(',', map { $_->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.node_state_applied') } @nodes),
+	'0,0,0', 'drain() pruned every node_state_applied row after the scenario');
 is($router->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.cluster_verify()'),
 	'0', 'cluster_verify() is empty after the scenario');
 for my $i (0 .. 2)
@@ -395,5 +401,115 @@ for my $i (0 .. 2)
 	is($nodes[$i]->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.verify()'),
 		'0', 'verify() is empty on node ' . ($i + 1) . ' at the end');
 }
+
+# ---------------------------------------------------------------------------
+# 5. Pruning node_state_applied.
+
+sub state_applied_counts
+{
+	return join(',', map { $_->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.node_state_applied') } @nodes);
+}
+is(state_applied_counts(), '0,0,0', 'drain() pruned every node_state_applied row');
+
+# Accounts of node1 (a) and node2 (b), unused so far.
+my @a5 = (grep { $owner{$_} == 0 && $_ > 5700 } sort { $a <=> $b } keys %owner)[0 .. 11];
+my @b5 = (grep { $owner{$_} == 1 && $_ > 5700 } sort { $a <=> $b } keys %owner)[0 .. 11];
+# b5[i] follows a5[i] for the removals below (node2 still up).
+$router->safe_psql('postgres', join(';', map { "SELECT follow_graph.follow($b5[$_], $a5[$_])" } 6 .. 11));
+
+# With node2 stopped, node1's state entries for it wait in node1's journal:
+# blocks and unblocks (origin: the blocker's node), private and active flags
+# (the account's node) and removals of followers (commands; origin: the
+# node of the account that removes, node1).  Each piece of state changes
+# several times, so that an older entry applied again would show.
+$nodes[1]->stop('immediate');
+my $ops5 = '';
+for my $i (0 .. 5)
+{
+	my ($a, $b) = ($a5[$i], $b5[$i]);
+	$ops5 .= "SELECT follow_graph.block($a, $b); SELECT follow_graph.unblock($a, $b); SELECT follow_graph.block($a, $b);";
+	$ops5 .= "SELECT follow_graph.unblock($a, $b);" if $i % 2 == 0;
+	$ops5 .= "SELECT follow_graph.set_private($a, true); SELECT follow_graph.set_private($a, false);";
+	$ops5 .= "SELECT follow_graph.set_private($a, true);" if $i % 2 == 1;
+	$ops5 .= "SELECT follow_graph.deactivate_account($a); SELECT follow_graph.reactivate_account($a);";
+	$ops5 .= "SELECT follow_graph.deactivate_account($a);" if $i == 5;
+}
+$ops5 .= "SELECT follow_graph.remove_follower($a5[$_], $b5[$_]);" for 6 .. 11;
+$router->safe_psql('postgres', $ops5);
+my $owned2 = $router->safe_psql('postgres',
+	"SELECT array_agg(m.part) FROM follow_graph.cluster_map() AS m WHERE m.node_part = 1");
+my $sentries = $nodes[0]->safe_psql('postgres', qq{
+	SELECT string_agg(format('%s|%s|%s|%s|%s|%s', version, kind, account, other, value, coalesce(at::text, '')), ';' ORDER BY version)
+	FROM follow_graph.node_state_journal WHERE part = ANY ('$owned2'::integer[])});
+my @sentries = map { [ split /\|/, $_, -1 ] } split /;/, $sentries;
+my %kinds;
+$kinds{ $_->[1] }++ for @sentries;
+is(join(',', map { "$_ $kinds{$_}" } sort keys %kinds), 'active 13,block 21,cmd 6,private 15',
+	'node1 journaled the blocks, flags and removals for node2');
+$nodes[1]->start;
+$router->safe_psql('postgres', 'SELECT follow_graph.drain()');
+is(journals_empty(), '0,0,0', 'the journals drain after node2 is back');
+is(state_applied_counts(), '0,0,0', 'drain() pruned every node_state_applied row, node2 included');
+cmp_ok($nodes[1]->safe_psql('postgres', "SELECT version FROM follow_graph.node_applied_floor WHERE part = hashint8($a5[0]) & 255"), '>=',
+	$sentries[-1][0], 'node2\'s floor of a node1 partition covers node1\'s last entry');
+# The removed followers follow again (node2 acting, delivered to node1).
+$router->safe_psql('postgres', join(';', map { "SELECT follow_graph.follow($b5[$_], $a5[$_])" } 6 .. 11));
+$router->safe_psql('postgres', 'SELECT follow_graph.drain()');
+is(state_applied_counts(), '0,0,0', 'still no node_state_applied row');
+my $rows5 = rows($nodes[1], 1);
+like($rows5, qr/(?:^|,)block $a5[1] $b5[1] (?:,|\n)/, 'node2 holds a block that ends on');
+unlike($rows5, qr/(?:^|,)block $a5[0] $b5[0] (?:,|\n)/, 'node2 holds no block that ends off');
+like($rows5, qr/(?:^|,)edge $b5[6] $a5[6] (?:,|\n)/, 'node2 holds an edge followed again after its removal');
+like($rows5, qr/flags .*\b$a5[1] true true\b/, 'node2 knows a private flag that ends true');
+like($rows5, qr/flags .*\b$a5[5] true false\b/, 'node2 knows an active flag that ends false');
+
+# Deliver every entry again: reversed, shuffled and twice.
+my @late5 = (reverse(@sentries), (sort { ($a->[0] * 7 + $a->[2] * 13) % 17 <=> ($b->[0] * 7 + $b->[2] * 13) % 17 } @sentries), @sentries);
+for my $chunk (0 .. 5)
+{
+	my @c = @late5[ grep { $_ % 6 == $chunk } 0 .. $#late5 ];
+	my $col = sub {
+		my ($i, $t, $q) = @_;
+		'ARRAY[' . join(',', map { $q ? ($_->[$i] eq '' ? 'NULL' : "'$_->[$i]'") : $_->[$i] } @c) . "]::$t";
+	};
+	is($nodes[1]->safe_psql('postgres', 'SELECT follow_graph.node_state_apply(' . join(', ',
+			$col->(0, 'bigint[]'), $col->(1, 'text[]', 1), $col->(2, 'bigint[]'), $col->(3, 'bigint[]'),
+			$col->(4, 'text[]', 1), $col->(5, 'timestamptz[]', 1)) . ')'),
+		'0', "late state delivery $chunk: no entry applied");
+}
+is(rows($nodes[1], 1), $rows5, 'node2 holds the same rows and flags after the late deliveries');
+is(state_applied_counts(), '0,0,0', 'the late deliveries recorded no version');
+is(journals_empty(), '0,0,0', 'and journaled nothing');
+is($router->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.cluster_verify()'),
+	'0', 'cluster_verify() is empty after the late state deliveries');
+is($nodes[1]->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.verify()'), '0', 'verify() is empty on node2');
+
+# A block of f (node1) on e (node2), delivered and its version pruned; then
+# on node1 an unblock and a follow whose edge entry overtakes the unblock.
+# The edge entry is newer than the pruned block (it is above the floor): it
+# lifts node2's copy of the block and applies, as it does when the block's
+# version is still there.
+my ($f5, $e5) = ($a5[0], $b5[1]);
+$router->safe_psql('postgres', "SELECT follow_graph.block($f5, $e5)");
+$router->safe_psql('postgres', 'SELECT follow_graph.drain()');
+is($nodes[1]->safe_psql('postgres', "SELECT count(*) FROM follow_graph.block WHERE blocker = $f5 AND blocked = $e5")
+	. ',' . state_applied_counts(), '1,0,0,0', 'node2 holds the block, its version pruned');
+$nodes[0]->safe_psql('postgres', "SELECT * FROM follow_graph.node_state_write('unblock', $f5, $e5, NULL, NULL, NULL)");
+$nodes[0]->safe_psql('postgres', "SELECT follow_graph.node_write($f5, $e5, true)");
+my $edge5 = $nodes[0]->safe_psql('postgres',
+	"SELECT version || ',' || changed_at FROM follow_graph.node_journal WHERE follower = $f5 AND followee = $e5");
+my ($ev5, $et5) = split /,/, $edge5;
+ok(defined $ev5 && $ev5 ne '', 'node1 journaled the edge');
+is($nodes[1]->safe_psql('postgres',
+		"SELECT follow_graph.node_apply(ARRAY[$f5]::bigint[], ARRAY[$e5]::bigint[], ARRAY[true], ARRAY[$ev5]::bigint[], ARRAY['$et5']::timestamptz[])"),
+	'1', 'the edge entry overtaking the unblock applies on node2');
+is($nodes[1]->safe_psql('postgres', "SELECT follow_graph.is_following($f5, $e5), (SELECT count(*) FROM follow_graph.block WHERE blocker = $f5)"),
+	't|0', 'node2 lifted its copy of the pruned block and holds the edge');
+$router->safe_psql('postgres', 'SELECT follow_graph.drain()');
+is(join(',', map { $_->safe_psql('postgres', "SELECT follow_graph.is_following($f5, $e5)") } @nodes[0, 1]),
+	't,t', 'both nodes hold the edge after drain()');
+is($router->safe_psql('postgres', 'SELECT count(*) FROM follow_graph.cluster_verify()'),
+	'0', 'cluster_verify() is empty at the end of the pruning cases');
+is(state_applied_counts(), '0,0,0', 'no node_state_applied row at the end');
 
 done_testing();
