@@ -131,7 +131,7 @@ extern IdsetStatus IdsetReaderInitSplit(IdsetReader *r, const uint8_t *head,
 extern int64_t IdsetBlockFirst(const IdsetReader *r, uint32_t b);
 extern int	IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out);
 extern int	IdsetDecodeBlock32(const IdsetReader *r, uint32_t b, int64_t base,
-							   uint32_t limit, uint32_t *out);
+							   uint32_t limit, uint32_t *out, uint32_t *lastp);
 extern IdsetStatus IdsetDecode(const uint8_t *buf, size_t len, int64_t *out,
 							   size_t cap, size_t *n);
 extern bool IdsetPeekCount(const uint8_t *buf, size_t len, uint32_t *count);
@@ -156,6 +156,8 @@ extern size_t IdsetFormatText(const int64_t *v, size_t n, char *out);
 #endif
 #define IDSET_SIMD_MAX_WIDTH	24
 #define IDSET_SIMD_PAD			32
+/* Slots past a block's values that IdsetDecodeBlock32() may overwrite. */
+#define IDSET_DECODE32_SLACK	8
 
 extern bool idset_use_avx2;
 extern bool IdsetSimdConfigure(bool allow);
@@ -165,12 +167,15 @@ extern void IdsetDecodeGapsAvx2(const uint8_t *packed, int w, int k,
 extern size_t IdsetIntersectRunsAvx2(const int64_t *a, int na, int *pi,
 									 const int64_t *b, int nb, int *pj,
 									 int64_t *out, size_t k, size_t cap);
-extern void IdsetDecodeGapsAvx2U32(const uint8_t *packed, int w, int k,
-								   uint32_t first, uint32_t *out);
+extern uint32_t IdsetDecodeGapsAvx2U32(const uint8_t *packed, int w, int k,
+									   uint32_t first, uint32_t *out);
 extern size_t IdsetIntersectRuns32Avx2(const uint32_t *a, int na, int *pi,
 									   const uint32_t *b, int nb, int *pj,
 									   int64_t base, int64_t *out, size_t k,
 									   size_t cap);
+extern size_t IdsetCountRuns32x2Avx2(const uint32_t *a, int *pi0, int na0,
+									 int *pi1, int na1, const uint32_t *b,
+									 int *pj0, int nb0, int *pj1, int nb1);
 #endif
 
 /* idset_algebra.c */
@@ -213,6 +218,13 @@ extern size_t IdsetIntersectReaderLimit(const int64_t *a, size_t na,
 										size_t limit);
 extern bool IdsetOverlap(const int64_t *a, size_t na, const int64_t *b,
 						 size_t nb);
+extern size_t IdsetFlat32Slots(const IdsetReader *r);
+extern bool IdsetSpan32(const IdsetReader *ra, const IdsetReader *rb,
+						int64_t *base, uint32_t *limit, bool *bad);
+extern size_t IdsetIntersectCountFlat32(const IdsetReader *ra,
+										const IdsetReader *rb, int64_t base,
+										uint32_t limit, uint32_t *sa,
+										uint32_t *sb);
 extern size_t IdsetIntersectStoredCount(const IdsetReader *ra,
 										const IdsetReader *rb);
 

@@ -607,9 +607,15 @@ IntersectStoredMerge(BlockCursor *ca, BlockCursor *cb, int64_t *out,
 
 #if IDSET_HAVE_AVX2
 
+/* Most blocks one refill of a Cursor32 decodes. */
+#define CURSOR32_BLOCKS		8
+
 /*
- * One decoded block at a time of a stored set, as 32-bit offsets from a
- * base shared with the other set (IntersectStored32()).
+ * Decoded blocks of a stored set, as 32-bit offsets from a base shared with
+ * the other set (IntersectStored32()).  A refill decodes up to
+ * CURSOR32_BLOCKS blocks into one run, so the eight-by-eight kernel runs
+ * across block boundaries instead of returning at every block; after a
+ * seek, one block, doubling on each refill that follows.
  */
 typedef struct Cursor32
 {
@@ -619,39 +625,56 @@ typedef struct Cursor32
 	uint32_t	block;			/* next block to load */
 	int			pos;
 	int			n;
+	int			batch;			/* blocks the next refill decodes */
 	bool		have_last;
 	uint32_t	last;			/* last offset of the last block loaded */
-	uint32_t	vals[IDSET_BLOCK_SIZE + 8];	/* a block and up to 7 kept values */
+	/* up to 7 kept values, the blocks, and the decoder's slack */
+	uint32_t	vals[8 + CURSOR32_BLOCKS * IDSET_BLOCK_SIZE + IDSET_DECODE32_SLACK];
 } Cursor32;
 
 /*
- * Decode the next block after the (at most seven) values left from pos on,
- * which move to the front.  False at the end, or if the block is malformed
- * or does not start above the last block loaded (*bad).
+ * Decode the next blocks (c->batch of them, fewer at the end) after the (at
+ * most seven) values left from pos on, which move to the front.  False at
+ * the end, or if a block is malformed or does not start above the block
+ * before it (*bad).
  */
 static bool
 Cursor32Fill(Cursor32 *c, bool *bad)
 {
 	int			rem = c->n - c->pos;
-	int			k;
+	int			n;
+	uint32_t	stop;
 
 	IDSET_ASSERT(rem >= 0 && rem < 8);
+	IDSET_ASSERT(c->batch >= 1 && c->batch <= CURSOR32_BLOCKS);
 	if (c->block >= c->r->nblocks)
 		return false;
 	if (rem > 0)
 		memmove(c->vals, c->vals + c->pos, (size_t) rem * sizeof(uint32_t));
-	k = IdsetDecodeBlock32(c->r, c->block, c->base, c->limit, c->vals + rem);
-	if (k <= 0 || (c->have_last && c->vals[rem] <= c->last))
+	n = rem;
+	stop = c->r->nblocks - c->block > (uint32_t) c->batch ?
+		c->block + (uint32_t) c->batch : c->r->nblocks;
+	while (c->block < stop)
 	{
-		*bad = true;
-		c->pos = c->n = 0;
-		return false;
+		uint32_t	last;
+		int			k = IdsetDecodeBlock32(c->r, c->block, c->base, c->limit,
+										   c->vals + n, &last);
+
+		if (k <= 0 || (c->have_last && c->vals[n] <= c->last))
+		{
+			*bad = true;
+			c->pos = c->n = 0;
+			return false;
+		}
+		n += k;
+		c->last = last;
+		c->have_last = true;
+		c->block++;
 	}
-	c->last = c->vals[rem + k - 1];
-	c->have_last = true;
-	c->block++;
+	IDSET_ASSERT(n <= 8 + CURSOR32_BLOCKS * IDSET_BLOCK_SIZE);
+	c->batch = c->batch < CURSOR32_BLOCKS ? c->batch * 2 : CURSOR32_BLOCKS;
 	c->pos = 0;
-	c->n = rem + k;
+	c->n = n;
 	return true;
 }
 
@@ -669,6 +692,7 @@ Cursor32Seek(Cursor32 *c, uint32_t x, bool *bad)
 		   IdsetBlockFirst(c->r, c->block + 1) <= target)
 		c->block++;
 	c->pos = c->n = 0;
+	c->batch = 1;
 	return Cursor32Fill(c, bad);
 }
 
@@ -729,6 +753,7 @@ IntersectStored32(const IdsetReader *ra, const IdsetReader *rb, int64_t *out,
 	cb.r = rb;
 	ca.base = cb.base = base;
 	ca.limit = cb.limit = (uint32_t) span;
+	ca.batch = cb.batch = 1;
 	if (!Cursor32Fill(&ca, bad) || !Cursor32Fill(&cb, bad))
 		return 0;
 	for (;;)
@@ -795,6 +820,185 @@ IntersectStored32(const IdsetReader *ra, const IdsetReader *rb, int64_t *out,
 }
 
 #endif							/* IDSET_HAVE_AVX2 */
+
+/* Index of the first of the n ascending values of v not below x. */
+static inline size_t
+IdsetLowerBound32(const uint32_t *v, size_t n, uint32_t x)
+{
+	size_t		lo = 0;
+
+	while (n > 0)
+	{
+		size_t		half = n / 2;
+
+		if (v[lo + half] < x)
+		{
+			lo += half + 1;
+			n -= half + 1;
+		}
+		else
+			n = half;
+	}
+	return lo;
+}
+
+/*
+ * Slots of scratch IdsetIntersectCountFlat32() needs for the values of r.
+ */
+size_t
+IdsetFlat32Slots(const IdsetReader *r)
+{
+	return (size_t) r->nblocks * IDSET_BLOCK_SIZE + IDSET_DECODE32_SLACK;
+}
+
+/*
+ * Can a ∩ b take the 32-bit path?  True when AVX2 is in use and every value
+ * of both lies within 2^32 of the smaller first value: then *base is that
+ * value and *limit the largest offset.  Decodes the last block of each;
+ * false with *bad if one is malformed.  Both must be non-empty.
+ */
+bool
+IdsetSpan32(const IdsetReader *ra, const IdsetReader *rb, int64_t *base,
+			uint32_t *limit, bool *bad)
+{
+#if IDSET_HAVE_AVX2
+	int64_t		la;
+	int64_t		lb;
+	uint64_t	span;
+
+	IDSET_ASSERT(ra->count > 0 && rb->count > 0);
+	if (!idset_use_avx2)
+		return false;
+	if (!LastValue(ra, &la) || !LastValue(rb, &lb))
+	{
+		*bad = true;
+		return false;
+	}
+	*base = IdsetBlockFirst(ra, 0) < IdsetBlockFirst(rb, 0) ?
+		IdsetBlockFirst(ra, 0) : IdsetBlockFirst(rb, 0);
+	la = la > lb ? la : lb;
+	span = IDSET_FLIP(la) - IDSET_FLIP(*base);
+	if (la < *base || span > UINT32_MAX)
+		return false;
+	*limit = (uint32_t) span;
+	return true;
+#else
+	(void) ra;
+	(void) rb;
+	(void) base;
+	(void) limit;
+	(void) bad;
+	return false;
+#endif
+}
+
+#if IDSET_HAVE_AVX2
+
+/*
+ * Decode every block of r as offsets from base into out
+ * (IdsetFlat32Slots(r) slots); the number of values, or -1 if a block is
+ * malformed, holds a value outside [base, base + limit] or does not start
+ * above the block before it.
+ */
+static int64_t
+DecodeFlat32(const IdsetReader *r, int64_t base, uint32_t limit,
+			 uint32_t *out)
+{
+	size_t		n = 0;
+	uint32_t	prev = 0;
+
+	for (uint32_t b = 0; b < r->nblocks; b++)
+	{
+		uint32_t	last;
+		int			k;
+
+		if ((b & 255) == 255)
+			IDSET_CHECK_INTERRUPTS();
+		k = IdsetDecodeBlock32(r, b, base, limit, out + n, &last);
+		if (k <= 0 || (n > 0 && out[n] <= prev))
+			return -1;
+		n += (size_t) k;
+		prev = last;
+	}
+	return (int64_t) n;
+}
+
+/*
+ * Common values of the sorted runs a[i .. na) and b[j .. nb): eight by
+ * eight, then one by one.
+ */
+static size_t
+CountRuns32(const uint32_t *a, int na, int i, const uint32_t *b, int nb,
+			int j)
+{
+	size_t		k = 0;
+
+	if (i + 8 <= na && j + 8 <= nb)
+		k = IdsetIntersectRuns32Avx2(a, na, &i, b, nb, &j, 0, NULL, 0,
+									 SIZE_MAX);
+	while (i < na && j < nb)
+	{
+		uint32_t	x = a[i];
+		uint32_t	y = b[j];
+
+		k += (x == y);
+		i += (x <= y);
+		j += (y <= x);
+	}
+	return k;
+}
+
+#endif							/* IDSET_HAVE_AVX2 */
+
+/*
+ * |a ∩ b| of two non-empty stored sets for which IdsetSpan32() gave base
+ * and limit: both are decoded whole to 32-bit offsets into the scratch
+ * arrays sa and sb (IdsetFlat32Slots() slots each), a is cut in two halves
+ * at its middle value, b where that value falls, and the two pairs of
+ * halves are counted at once (IdsetCountRuns32x2Avx2()), then each is
+ * finished alone.  For sets of a few hundred blocks (the segments of
+ * idset_stream.c), which a refill per block would otherwise interrupt.
+ * SIZE_MAX if a block is malformed.
+ */
+size_t
+IdsetIntersectCountFlat32(const IdsetReader *ra, const IdsetReader *rb,
+						  int64_t base, uint32_t limit, uint32_t *sa,
+						  uint32_t *sb)
+{
+#if IDSET_HAVE_AVX2
+	int64_t		na = DecodeFlat32(ra, base, limit, sa);
+	int64_t		nb = DecodeFlat32(rb, base, limit, sb);
+	int			mid;
+	int			bmid;
+	int			i0 = 0;
+	int			j0 = 0;
+	int			i1;
+	int			j1;
+	size_t		k;
+
+	if (na <= 0 || nb <= 0)
+		return SIZE_MAX;
+	IDSET_ASSERT(na <= INT32_MAX && nb <= INT32_MAX);
+	mid = (int) (na / 2);
+	/* First value of b not below a's middle value. */
+	bmid = (int) IdsetLowerBound32(sb, (size_t) nb, sa[mid]);
+	i1 = mid;
+	j1 = bmid;
+	k = IdsetCountRuns32x2Avx2(sa, &i0, mid, &i1, (int) na, sb, &j0, bmid,
+							   &j1, (int) nb);
+	k += CountRuns32(sa, mid, i0, sb, bmid, j0);
+	k += CountRuns32(sa, (int) na, i1, sb, (int) nb, j1);
+	return k;
+#else
+	(void) ra;
+	(void) rb;
+	(void) base;
+	(void) limit;
+	(void) sa;
+	(void) sb;
+	return SIZE_MAX;
+#endif
+}
 
 /*
  * |a ∩ b| of two stored sets without writing the intersection: the same

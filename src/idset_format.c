@@ -646,15 +646,16 @@ IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out)
 }
 
 /*
- * Decode block b as 32-bit offsets from base into out (IDSET_BLOCK_SIZE
- * slots): out[i] = value i - base.  Returns its number of values, or -1 if
+ * Decode block b as 32-bit offsets from base into out (IDSET_BLOCK_SIZE +
+ * IDSET_DECODE32_SLACK slots; those past the block's values may be
+ * overwritten): out[i] = value i - base; *lastp = the last of them.  Returns its number of values, or -1 if
  * the block is malformed or holds a value outside [base, base + limit].
  * Blocks of width 1 to IDSET_SIMD_MAX_WIDTH decode straight to offsets
  * with AVX2 when it is enabled; the others go through IdsetDecodeBlock().
  */
 int
 IdsetDecodeBlock32(const IdsetReader *r, uint32_t b, int64_t base,
-				   uint32_t limit, uint32_t *out)
+				   uint32_t limit, uint32_t *out, uint32_t *lastp)
 {
 	int64_t		vals[IDSET_BLOCK_SIZE];
 	int			k;
@@ -675,6 +676,7 @@ IdsetDecodeBlock32(const IdsetReader *r, uint32_t b, int64_t base,
 		{
 			uint8_t		buf[IDSET_BLOCK_SIZE * 8 + IDSET_SIMD_PAD];
 			const uint8_t *src;
+			uint32_t	last;
 
 			if ((size_t) end + IDSET_SIMD_PAD <= r->packed_len)
 				src = r->packed + start;
@@ -685,14 +687,15 @@ IdsetDecodeBlock32(const IdsetReader *r, uint32_t b, int64_t base,
 				src = buf;
 			}
 			out[0] = (uint32_t) rel;
-			IdsetDecodeGapsAvx2U32(src, w, k, (uint32_t) rel, out);
+			last = IdsetDecodeGapsAvx2U32(src, w, k, (uint32_t) rel, out);
 
 			/*
 			 * The block climbs by less than 2^31 (127 gaps below 2^24), so it
 			 * wrapped past 2^32 exactly when it ends below its start.
 			 */
-			if (out[k - 1] < out[0] || out[k - 1] > limit)
+			if (last < (uint32_t) rel || last > limit)
 				return -1;
+			*lastp = last;
 			return k;
 		}
 	}
@@ -703,6 +706,7 @@ IdsetDecodeBlock32(const IdsetReader *r, uint32_t b, int64_t base,
 		return -1;
 	for (int i = 0; i < k; i++)
 		out[i] = (uint32_t) (IDSET_FLIP(vals[i]) - lo);
+	*lastp = out[k - 1];
 	return k;
 }
 

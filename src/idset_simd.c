@@ -58,6 +58,20 @@ IdsetSimdConfigure(bool allow)
 #if IDSET_HAVE_AVX2
 
 /*
+ * 8 (or 4, ...) times (x <= y), computed without a branch: the kernels
+ * below advance by it on every step, and which side advances is as good as
+ * random on interleaved sets, so a branch there (which the compiler chose
+ * for the plain expression) mispredicted about every other step.  The
+ * empty asm makes the comparison a value in a register.
+ */
+#define IDSET_STEP_IF_LE(x, y, step) \
+	__extension__ ({ \
+		int			le_ = (x) <= (y); \
+		__asm__("" : "+r"(le_)); \
+		le_ * (step); \
+	})
+
+/*
  * Shuffle and shift patterns for unpacking eight w-bit gaps into eight
  * 32-bit lanes, for 1 <= w <= IDSET_SIMD_MAX_WIDTH.  Eight gaps take
  * exactly w bytes, so the pattern is the same for every group of eight.
@@ -185,9 +199,12 @@ IdsetDecodeGapsAvx2(const uint8_t *packed, int w, int k, int64_t first,
  * the sum of (gap + 1) up to i, modulo 2^32 (the caller detects a wrap: the
  * sums stay below 2^31, so a wrapped block ends below its first offset).
  * Same reads and padding rule as IdsetDecodeGapsAvx2(); half the stores.
+ * Every group of eight is stored whole, so out[k .. k + 7) may be
+ * overwritten too (IDSET_DECODE32_SLACK): no partial store for the last
+ * group of a block.  Returns out[k - 1].
  */
 __attribute__((target("avx2")))
-void
+uint32_t
 IdsetDecodeGapsAvx2U32(const uint8_t *packed, int w, int k, uint32_t first,
 					   uint32_t *out)
 {
@@ -200,6 +217,7 @@ IdsetDecodeGapsAvx2U32(const uint8_t *packed, int w, int k, uint32_t first,
 	__m256i		bcast3 = _mm256_set1_epi32(3);
 	__m256i		bcast7 = _mm256_set1_epi32(7);
 	__m256i		highhalf = _mm256_setr_epi32(0, 0, 0, 0, -1, -1, -1, -1);
+	__m256i		last = carry;
 	int			ngaps = k - 1;
 
 	IDSET_ASSERT(w >= 1 && w <= IDSET_SIMD_MAX_WIDTH);
@@ -229,16 +247,14 @@ IdsetDecodeGapsAvx2U32(const uint8_t *packed, int w, int k, uint32_t first,
 		total = _mm256_permutevar8x32_epi32(v, bcast7);
 		v = _mm256_add_epi32(v, carry);
 		carry = _mm256_add_epi32(carry, total);
-		if (likely_codec(ngaps - g >= 8))
-			_mm256_storeu_si256((__m256i *) (out + 1 + g), v);
-		else
-		{
-			uint32_t	tail[8];
-
-			_mm256_storeu_si256((__m256i *) tail, v);
-			memcpy(out + 1 + g, tail, (size_t) (ngaps - g) * sizeof(uint32_t));
-		}
+		_mm256_storeu_si256((__m256i *) (out + 1 + g), v);
+		last = v;
 	}
+	/* out[k - 1] from the register: reading it back would wait on the store. */
+	if (ngaps == 0)
+		return first;
+	return (uint32_t) _mm256_cvtsi256_si32(
+		_mm256_permutevar8x32_epi32(last, _mm256_set1_epi32((ngaps - 1) & 7)));
 }
 
 /*
@@ -296,11 +312,79 @@ IdsetIntersectRuns32Avx2(const uint32_t *a, int na, int *pi,
 				mask &= mask - 1;
 			}
 		}
-		i += (amax <= bmax) << 3;
-		j += (bmax <= amax) << 3;
+		i += IDSET_STEP_IF_LE(amax, bmax, 8);
+		j += IDSET_STEP_IF_LE(bmax, amax, 8);
 	}
 	*pi = i;
 	*pj = j;
+	return k;
+}
+
+/* Bit i set when a[i] equals one of b[0 .. 8) (both eight sorted offsets). */
+__attribute__((target("avx2"), always_inline))
+static inline unsigned
+Match8x8(const uint32_t *a, const uint32_t *b)
+{
+	__m256i		va = _mm256_loadu_si256((const __m256i *) a);
+	__m256i		vb = _mm256_loadu_si256((const __m256i *) b);
+	__m256i		vs = _mm256_permute2x128_si256(vb, vb, 1);
+	__m256i		m1;
+	__m256i		m2;
+	__m256i		m3;
+	__m256i		m4;
+
+	m1 = _mm256_or_si256(_mm256_cmpeq_epi32(va, vb),
+						 _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vb, 0x39)));
+	m2 = _mm256_or_si256(_mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vb, 0x4e)),
+						 _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vb, 0x93)));
+	m3 = _mm256_or_si256(_mm256_cmpeq_epi32(va, vs),
+						 _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vs, 0x39)));
+	m4 = _mm256_or_si256(_mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vs, 0x4e)),
+						 _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vs, 0x93)));
+	return (unsigned) _mm256_movemask_ps(_mm256_castsi256_ps(
+		_mm256_or_si256(_mm256_or_si256(m1, m2), _mm256_or_si256(m3, m4))));
+}
+
+/*
+ * Count the common values of two independent pairs of sorted runs of
+ * 32-bit offsets at once, a[*pi0 .. na0) with b[*pj0 .. nb0) and
+ * a[*pi1 .. na1) with b[*pj1 .. nb1), eight by eight as
+ * IdsetIntersectRuns32Avx2() does, while every run has eight values left.
+ * One merge alone waits on its own loads at every step (the next position
+ * depends on the comparison of the last two maxima); two interleaved keep
+ * the core busy during that wait.  Returns the count and leaves the four
+ * positions where it stopped, for the caller to finish each pair.
+ */
+__attribute__((target("avx2,popcnt")))
+size_t
+IdsetCountRuns32x2Avx2(const uint32_t *a, int *pi0, int na0, int *pi1,
+					   int na1, const uint32_t *b, int *pj0, int nb0,
+					   int *pj1, int nb1)
+{
+	int			i0 = *pi0;
+	int			j0 = *pj0;
+	int			i1 = *pi1;
+	int			j1 = *pj1;
+	size_t		k = 0;
+
+	while (i0 + 8 <= na0 && j0 + 8 <= nb0 && i1 + 8 <= na1 && j1 + 8 <= nb1)
+	{
+		uint32_t	amax0 = a[i0 + 7];
+		uint32_t	bmax0 = b[j0 + 7];
+		uint32_t	amax1 = a[i1 + 7];
+		uint32_t	bmax1 = b[j1 + 7];
+
+		k += (size_t) __builtin_popcount(Match8x8(a + i0, b + j0));
+		k += (size_t) __builtin_popcount(Match8x8(a + i1, b + j1));
+		i0 += IDSET_STEP_IF_LE(amax0, bmax0, 8);
+		j0 += IDSET_STEP_IF_LE(bmax0, amax0, 8);
+		i1 += IDSET_STEP_IF_LE(amax1, bmax1, 8);
+		j1 += IDSET_STEP_IF_LE(bmax1, amax1, 8);
+	}
+	*pi0 = i0;
+	*pj0 = j0;
+	*pi1 = i1;
+	*pj1 = j1;
 	return k;
 }
 
@@ -349,8 +433,8 @@ IdsetIntersectRunsAvx2(const int64_t *a, int na, int *pi, const int64_t *b,
 				mask &= mask - 1;
 			}
 		}
-		i += (amax <= bmax) << 2;
-		j += (bmax <= amax) << 2;
+		i += IDSET_STEP_IF_LE(amax, bmax, 4);
+		j += IDSET_STEP_IF_LE(bmax, amax, 4);
 	}
 	*pi = i;
 	*pj = j;

@@ -272,6 +272,49 @@ ReaderLast(const IdsetReader *r)
 }
 
 /*
+ * Make *buf hold at least need values (grown by doubling; the old contents
+ * are not kept).
+ */
+static uint32 *
+Scratch(uint32 **buf, size_t *cap, size_t need)
+{
+	if (need > *cap)
+	{
+		if (*buf != NULL)
+			pfree(*buf);
+		*cap = Max(need, *cap * 2);
+		*buf = palloc(*cap * sizeof(uint32));
+	}
+	return *buf;
+}
+
+/*
+ * |ra ∩ rb| of one pair of segments decoded whole into the scratch arrays
+ * (IdsetIntersectCountFlat32()), when both lie within 2^32 of each other
+ * and AVX2 is in use; otherwise counted block by block, and *flat is
+ * cleared so that later segments do not try again.
+ */
+static size_t
+CountSegment(const IdsetReader *ra, const IdsetReader *rb, uint32 **sa,
+			 size_t *capa, uint32 **sb, size_t *capb, bool *flat)
+{
+	int64		base;
+	uint32		limit;
+	bool		bad = false;
+
+	if (!IdsetSpan32(ra, rb, &base, &limit, &bad))
+	{
+		if (bad)
+			return SIZE_MAX;
+		*flat = false;
+		return IdsetIntersectStoredCount(ra, rb);
+	}
+	return IdsetIntersectCountFlat32(ra, rb, base, limit,
+									 Scratch(sa, capa, IdsetFlat32Slots(ra)),
+									 Scratch(sb, capb, IdsetFlat32Slots(rb)));
+}
+
+/*
  * |a ∩ b| of two idset datums by segments (see the file header), and with
  * out, a ∩ b itself: *out is set to a fresh array (as many slots as the set
  * walked in segments has values) holding the *count common values,
@@ -292,6 +335,11 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 	int64		total = 0;
 	int64		blast;
 	bool		ok = false;
+	bool		flat = out != NULL ? false : true;
+	uint32	   *sa = NULL;
+	uint32	   *sb = NULL;
+	size_t		capa = 0;
+	size_t		capb = 0;
 
 	/* Nothing is read unless both are candidates and sizes allow. */
 	if (!StreamCandidate(da) || !StreamCandidate(db))
@@ -352,7 +400,9 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 		if (b1 > b0)
 		{
 			LoadSegment(&b, b0, b1, &rb);
-			if (out == NULL)
+			if (flat)
+				k = CountSegment(&ra, &rb, &sa, &capa, &sb, &capb, &flat);
+			else if (out == NULL)
 				k = IdsetIntersectStoredCount(&ra, &rb);
 			else
 				k = IdsetIntersectStored(&ra, &rb, *out + total);
@@ -366,5 +416,9 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 done:
 	StreamClose(&a);
 	StreamClose(&b);
+	if (sa != NULL)
+		pfree(sa);
+	if (sb != NULL)
+		pfree(sb);
 	return ok;
 }
