@@ -131,3 +131,29 @@ VACUUM follow_graph.item_bound;
 SELECT * FROM feed(1, 5);
 SELECT publish(1, 999999);
 SELECT * FROM feed(1, 5);
+
+-- A DBA rebuilds the feed's indexes without their INCLUDE columns: feed()
+-- takes the author (item_pkey, item_bound_newest) and the bound
+-- (item_bound_author) from the visible heap tuples instead of reading an
+-- index column that is not there (an out-of-range attribute before).
+SELECT count(*) FROM (SELECT publish(a, 300000 + a * 10 + k)
+					  FROM generate_series(5000, 5299) AS a, generate_series(0, 2) AS k) AS s;
+SELECT count(*) FROM (SELECT follow(1, a) FROM generate_series(5000, 5299, 3) AS a) AS s;
+SELECT count(*) FROM (SELECT unpublish(a, 300000 + a * 10 + 2) FROM generate_series(5000, 5299, 2) AS a) AS s;
+DROP INDEX item_bound_newest;
+CREATE INDEX item_bound_newest ON item_bound (newest);
+DROP INDEX item_bound_author;
+CREATE INDEX item_bound_author ON item_bound (author);
+ALTER TABLE item DROP CONSTRAINT item_pkey, ADD CONSTRAINT item_pkey PRIMARY KEY (item);
+SELECT pg_temp.first_ok(1, ps) AS ok, ps FROM (VALUES (1), (7), (50), (300)) AS y(ps) ORDER BY ps;
+SELECT pg_temp.pages_differ(1, 7) AS p7, pg_temp.pages_differ(1, 50, 303000) AS p50;
+SELECT publish(5001, 400000), publish(5003, 400001);
+SELECT * FROM feed(1, 3);
+-- back as installed
+DROP INDEX item_bound_newest;
+CREATE INDEX item_bound_newest ON item_bound (newest) INCLUDE (author);
+DROP INDEX item_bound_author;
+CREATE INDEX item_bound_author ON item_bound (author, newest);
+ALTER TABLE item DROP CONSTRAINT item_pkey, ADD CONSTRAINT item_pkey PRIMARY KEY (item) INCLUDE (author);
+SELECT pg_temp.first_ok(1, ps) AS ok, ps FROM (VALUES (1), (7), (50), (300)) AS y(ps) ORDER BY ps;
+SELECT pg_temp.pages_differ(1, 7) AS p7, pg_temp.pages_differ(1, 50, 303000) AS p50;

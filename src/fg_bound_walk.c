@@ -35,6 +35,7 @@
 #include "access/nbtree.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "storage/predicate.h"
@@ -70,12 +71,14 @@
 #define FG_WALK_LEFT_TRIES 4
 
 /*
- * Can the walk read index?  A btree on one int8 key in ascending order with
- * an int8 INCLUDE column, as the install script makes it; otherwise (a DBA
- * rebuilt it differently) the caller walks it with an ordinary index scan.
+ * Can the walk read index?  A btree on the int8 column key_att of its table
+ * in ascending order with the int8 column include_att as its INCLUDE
+ * column, as the install script makes it; otherwise (a DBA rebuilt it
+ * differently: another order, an expression, other columns, another
+ * operator family) the caller walks it with an ordinary index scan.
  */
 bool
-FgBoundWalkSupported(Relation index)
+FgBoundWalkSupported(Relation index, AttrNumber key_att, AttrNumber include_att)
 {
 	TupleDesc	desc = RelationGetDescr(index);
 	bool		heapkeyspace;
@@ -84,8 +87,11 @@ FgBoundWalkSupported(Relation index)
 	if (index->rd_rel->relam != BTREE_AM_OID ||
 		IndexRelationGetNumberOfKeyAttributes(index) != 1 ||
 		IndexRelationGetNumberOfAttributes(index) != 2 ||
+		index->rd_index->indkey.values[0] != key_att ||
+		index->rd_index->indkey.values[1] != include_att ||
 		TupleDescAttr(desc, 0)->atttypid != INT8OID ||
 		TupleDescAttr(desc, 1)->atttypid != INT8OID ||
+		index->rd_opfamily[0] != INTEGER_BTREE_FAM_OID ||
 		index->rd_indoption[0] != 0)
 		return false;
 	/* Suffix truncation and heap TID order (version 4 btrees) assumed. */
@@ -101,7 +107,7 @@ void
 FgBoundWalkBegin(FgBoundWalk *w, Relation heap, Relation index,
 				 bool has_below, int64 below)
 {
-	Assert(FgBoundWalkSupported(index));
+	Assert(index->rd_rel->relam == BTREE_AM_OID);
 	memset(w, 0, sizeof(FgBoundWalk));
 	w->heap = heap;
 	w->index = index;
@@ -156,6 +162,7 @@ DescendTo(FgBoundWalk *w, int64 k, OffsetNumber *off)
 		OffsetNumber high = PageGetMaxOffsetNumber(page);
 
 		CHECK_FOR_INTERRUPTS();
+		FgTestForOldSnapshot(w->snapshot, w->index, page);
 		if (P_IGNORE(opaque) ||
 			(!P_RIGHTMOST(opaque) &&
 			 KeyAbove(w->index, k,
@@ -205,6 +212,19 @@ DescendTo(FgBoundWalk *w, int64 k, OffsetNumber *off)
 }
 
 /*
+ * Release obuf (if valid) and read-lock block blk, tested against the
+ * snapshot's age as nbtree's scans test every page.
+ */
+static Buffer
+ReadPage(FgBoundWalk *w, Buffer obuf, BlockNumber blk)
+{
+	Buffer		buf = _bt_relandgetbuf(w->index, obuf, blk, BT_READ);
+
+	FgTestForOldSnapshot(w->snapshot, w->index, BufferGetPage(buf));
+	return buf;
+}
+
+/*
  * The live page left of the page read last, read-locked; InvalidBuffer at
  * the left end of the leaf level.
  */
@@ -222,7 +242,7 @@ StepLeft(FgBoundWalk *w)
 		Page		page;
 		BTPageOpaque opaque;
 
-		buf = _bt_relandgetbuf(w->index, InvalidBuffer, w->left, BT_READ);
+		buf = ReadPage(w, InvalidBuffer, w->left);
 		page = BufferGetPage(buf);
 		opaque = BTPageGetOpaque(page);
 		if (!P_IGNORE(opaque) && opaque->btpo_next == w->next)
@@ -230,7 +250,7 @@ StepLeft(FgBoundWalk *w)
 		_bt_relbuf(w->index, buf);
 	}
 
-	buf = _bt_relandgetbuf(w->index, InvalidBuffer, w->next, BT_READ);
+	buf = ReadPage(w, InvalidBuffer, w->next);
 	for (;;)
 	{
 		Page		page = BufferGetPage(buf);
@@ -250,7 +270,7 @@ StepLeft(FgBoundWalk *w)
 		CHECK_FOR_INTERRUPTS();
 
 		/* The old left sibling, or a page split off it: its right link is from. */
-		buf = _bt_relandgetbuf(w->index, InvalidBuffer, left, BT_READ);
+		buf = ReadPage(w, InvalidBuffer, left);
 		for (int tries = 0;; tries++)
 		{
 			page = BufferGetPage(buf);
@@ -262,7 +282,7 @@ StepLeft(FgBoundWalk *w)
 			}
 			if (P_RIGHTMOST(opaque) || tries >= FG_WALK_LEFT_TRIES)
 				break;
-			buf = _bt_relandgetbuf(w->index, buf, opaque->btpo_next, BT_READ);
+			buf = ReadPage(w, buf, opaque->btpo_next);
 		}
 		if (found)
 		{
@@ -273,7 +293,7 @@ StepLeft(FgBoundWalk *w)
 		}
 
 		/* Back to the page we came from to see what happened. */
-		buf = _bt_relandgetbuf(w->index, buf, from, BT_READ);
+		buf = ReadPage(w, buf, from);
 		page = BufferGetPage(buf);
 		opaque = BTPageGetOpaque(page);
 		if (P_ISDELETED(opaque))
@@ -284,7 +304,7 @@ StepLeft(FgBoundWalk *w)
 				if (P_RIGHTMOST(opaque))
 					elog(ERROR, "fell off the end of index \"%s\"",
 						 RelationGetRelationName(w->index));
-				buf = _bt_relandgetbuf(w->index, buf, opaque->btpo_next, BT_READ);
+				buf = ReadPage(w, buf, opaque->btpo_next);
 				page = BufferGetPage(buf);
 				opaque = BTPageGetOpaque(page);
 			}
@@ -355,6 +375,7 @@ FgBoundWalkPage(FgBoundWalk *w)
 		OffsetNumber last = InvalidOffsetNumber;
 		bool		limited = false;
 
+		CHECK_FOR_INTERRUPTS();
 		if (w->next == InvalidBlockNumber && w->has_below)
 		{
 			/* the entries below the start key on its leaf */

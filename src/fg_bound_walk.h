@@ -7,6 +7,7 @@
 #ifndef FG_BOUND_WALK_H
 #define FG_BOUND_WALK_H
 
+#include "access/attnum.h"
 #include "storage/bufmgr.h"
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
@@ -32,7 +33,8 @@ typedef struct FgBoundWalk
 	ItemPointerData *tid;		/* and their heap TIDs */
 } FgBoundWalk;
 
-extern bool FgBoundWalkSupported(Relation index);
+extern bool FgBoundWalkSupported(Relation index, AttrNumber key_att,
+								 AttrNumber include_att);
 extern void FgBoundWalkBegin(FgBoundWalk *w, Relation heap, Relation index,
 							 bool has_below, int64 below);
 extern int	FgBoundWalkPage(FgBoundWalk *w);

@@ -70,4 +70,16 @@
 	 (rel)->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
 #endif
 
+/*
+ * 17 removed old_snapshot_threshold: before, a scan reading index pages by
+ * itself tests each page read as nbtree does (an error if the page lost
+ * rows the snapshot needs, or was recycled, after the threshold).
+ */
+#if PG_VERSION_NUM >= 170000
+#define FgTestForOldSnapshot(snapshot, rel, page)	((void) 0)
+#else
+#define FgTestForOldSnapshot(snapshot, rel, page) \
+	TestForOldSnapshot((snapshot), (rel), (page))
+#endif
+
 #endif							/* FG_COMPAT_H */

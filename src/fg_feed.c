@@ -64,6 +64,12 @@
 #include "fg_bound_walk.h"
 #include "fg_probe.h"
 
+/* Columns of item and item_bound (sql/install/70_feed.sql, 85_feed_bound.sql). */
+#define FEED_ITEM_ATT_AUTHOR	1
+#define FEED_ITEM_ATT_ITEM		2
+#define FEED_BOUND_ATT_AUTHOR	1
+#define FEED_BOUND_ATT_NEWEST	2
+
 /* Budget of the newest-items scan, in entries per account and page row. */
 #define FG_FEED_SCAN_RATIO 16
 
@@ -822,6 +828,18 @@ EmitFeedRow(FeedPage *fp, int pos, int64 item)
 }
 
 /*
+ * Is the index's column col (counted from 1) the table's column att?  A DBA
+ * may rebuild an index without its INCLUDE column: the column is then read
+ * from the heap tuple.
+ */
+static bool
+FeedIndexColumnIs(Relation index, int col, AttrNumber att)
+{
+	return col <= IndexRelationGetNumberOfAttributes(index) &&
+		index->rd_index->indkey.values[col - 1] == att;
+}
+
+/*
  * Strategy 1: the newest items of everyone below the cursor, keeping those
  * of the viewer's accounts, for at most budget entries.  Returns true if the
  * page is complete (full, or no item left); otherwise *bound is the lowest
@@ -839,7 +857,7 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 	bool		exhausted = false;
 	bool		done;
 
-	if (FgBoundWalkSupported(index))
+	if (FgBoundWalkSupported(index, FEED_ITEM_ATT_ITEM, FEED_ITEM_ATT_AUTHOR))
 	{
 		/* The index's leaf pages read directly, right to left. */
 		FgBoundWalk w;
@@ -909,6 +927,7 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 	{
 		IndexScanDesc scan = FgIndexBeginScan(heap, index, snapshot, 1, 0);
 		TupleTableSlot *slot = table_slot_create(heap, NULL);
+		bool		covering = FeedIndexColumnIs(index, 2, FEED_ITEM_ATT_AUTHOR);
 		ScanKeyData key;
 		ItemPointer tid = NULL;
 
@@ -933,28 +952,39 @@ FeedScanNewest(FeedPage *fp, Relation heap, bool has_before, int64 before,
 				CHECK_FOR_INTERRUPTS();
 			item = DatumGetInt64(index_getattr(scan->xs_itup, 1,
 											   scan->xs_itupdesc, &isnull));
-			author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
-												 scan->xs_itupdesc, &isnull));
 			/* another version of the id just shown leaves it shown */
 			if (fp->stats.scanned == 1 || item != *bound)
 			{
 				*bound = item;
 				*bound_shown = false;
 			}
+			if (!covering)
+			{
+				/* no author in the index: the visible version's */
+				if (!index_fetch_heap(scan, slot))
+					continue;
+				author = DatumGetInt64(slot_getattr(slot, FEED_ITEM_ATT_AUTHOR,
+													&isnull));
+				ExecClearTuple(slot);
+			}
+			else
+				author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
+													 scan->xs_itupdesc, &isnull));
 			if (!FilterHas(fp, author))
 				continue;
 			pos = FindAccount(fp->accounts, fp->naccounts, author);
 			if (pos < 0)
 				continue;
 
-			/* One of ours: is this version visible? */
-			if (!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
+			/* One of ours: is this version visible?  (Known if fetched.) */
+			if (covering &&
+				!VM_ALL_VISIBLE(heap, ItemPointerGetBlockNumber(tid), &vmbuffer))
 			{
 				if (!index_fetch_heap(scan, slot))
 					continue;
 				ExecClearTuple(slot);
 			}
-			else if (IsolationIsSerializable())
+			else if (covering && IsolationIsSerializable())
 				PredicateLockPage(heap, ItemPointerGetBlockNumber(tid), snapshot);
 			if (FeedAccountShown(fp, pos))
 			{
@@ -1251,7 +1281,7 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 	Relation	index = FgOpenIndex(FG_ITEM_BOUND_NEWEST, AccessShareLock);
 	FeedWalkStep step = FEED_WALK_ON;
 
-	if (FgBoundWalkSupported(index))
+	if (FgBoundWalkSupported(index, FEED_BOUND_ATT_NEWEST, FEED_BOUND_ATT_AUTHOR))
 	{
 		FgBoundWalk w;
 		int			n;
@@ -1270,6 +1300,8 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 											  1, 0);
 		ScanDirection dir = (index->rd_indoption[0] & INDOPTION_DESC) ?
 			ForwardScanDirection : BackwardScanDirection;
+		bool		covering = FeedIndexColumnIs(index, 2, FEED_BOUND_ATT_AUTHOR);
+		TupleTableSlot *slot = table_slot_create(heap, NULL);
 		ScanKeyData key;
 
 		scan->xs_want_itup = true;
@@ -1283,12 +1315,28 @@ FeedWalkBounds(FeedPage *fp, int64 budget)
 			int64		newest = DatumGetInt64(index_getattr(scan->xs_itup, 1,
 															 scan->xs_itupdesc,
 															 &isnull));
-			int64		author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
-															 scan->xs_itupdesc,
-															 &isnull));
+			int64		author;
 
+			if (covering)
+				author = DatumGetInt64(index_getattr(scan->xs_itup, 2,
+													 scan->xs_itupdesc,
+													 &isnull));
+			else
+			{
+				/*
+				 * No author in the index: the visible version's (the row
+				 * covering a visible item is visible, so the visible
+				 * versions are hints enough).
+				 */
+				if (!index_fetch_heap(scan, slot))
+					continue;
+				author = DatumGetInt64(slot_getattr(slot, FEED_BOUND_ATT_AUTHOR,
+													&isnull));
+				ExecClearTuple(slot);
+			}
 			step = FeedWalkBound(fp, budget, newest, author);
 		}
+		ExecDropSingleTupleTableSlot(slot);
 		index_endscan(scan);
 	}
 	index_close(index, NoLock);
@@ -1330,8 +1378,11 @@ FeedProbeBounds(FeedPage *fp)
 	FeedBound  *b = palloc_extended(Max(fp->naccounts, 1) * sizeof(FeedBound),
 									MCXT_ALLOC_HUGE);
 	int			n = 0;
+	bool		covering = FeedIndexColumnIs(index, 2, FEED_BOUND_ATT_NEWEST);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
 
-	scan->xs_want_itup = true;
+	/* without newest in the index, the visible versions' (hints enough) */
+	scan->xs_want_itup = covering;
 	for (int i = 0; i < fp->naccounts; i++)
 	{
 		ScanKeyData key;
@@ -1349,9 +1400,18 @@ FeedProbeBounds(FeedPage *fp)
 		{
 			bool		isnull;
 
-			bound = Max(bound, DatumGetInt64(index_getattr(scan->xs_itup, 2,
-														   scan->xs_itupdesc,
-														   &isnull)));
+			if (covering)
+				bound = Max(bound, DatumGetInt64(index_getattr(scan->xs_itup, 2,
+															   scan->xs_itupdesc,
+															   &isnull)));
+			else
+			{
+				if (!index_fetch_heap(scan, slot))
+					continue;
+				bound = Max(bound, DatumGetInt64(slot_getattr(slot, FEED_BOUND_ATT_NEWEST,
+															  &isnull)));
+				ExecClearTuple(slot);
+			}
 			found = true;
 		}
 		if (found)
@@ -1361,6 +1421,7 @@ FeedProbeBounds(FeedPage *fp)
 			n++;
 		}
 	}
+	ExecDropSingleTupleTableSlot(slot);
 	index_endscan(scan);
 	index_close(index, NoLock);
 	table_close(heap, NoLock);

@@ -38,6 +38,7 @@
 #include "access/visibilitymap.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_opfamily.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
@@ -200,6 +201,7 @@ Descend(FgProbe *p, int64 a, int64 b)
 		OffsetNumber maxoff;
 
 		CHECK_FOR_INTERRUPTS();
+		FgTestForOldSnapshot(p->snapshot, p->index, page);
 		if (MustMoveRight(p, page, a, b))
 		{
 			buf = MoveRight(p, buf);
@@ -279,6 +281,7 @@ FgProbeSupported(Relation index)
 		return false;
 	for (int i = 0; i < 2; i++)
 		if (TupleDescAttr(desc, i)->atttypid != INT8OID ||
+			index->rd_opfamily[i] != INTEGER_BTREE_FAM_OID ||
 			index->rd_indoption[i] != 0 ||
 			index->rd_indcollation[i] != InvalidOid)
 			return false;
@@ -384,6 +387,7 @@ FgProbeFind(FgProbe *p, int64 id)
 		bool		found;
 		BlockNumber next;
 
+		FgTestForOldSnapshot(p->snapshot, p->index, page);
 		if (MustMoveRight(p, page, a, id))
 		{
 			buf = MoveRight(p, buf);
@@ -531,6 +535,7 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 		BlockNumber next;
 
 		CHECK_FOR_INTERRUPTS();
+		FgTestForOldSnapshot(p->snapshot, p->index, page);
 		if (first ? MustMoveRight(p, page, a, PG_INT64_MIN) : P_IGNORE(opaque))
 		{
 			/* past the key, or a page being deleted: its right sibling */
