@@ -20,14 +20,20 @@ PROXYVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(PROXY).c
 # each line "--@include sql/install/NN_x.sql" there is replaced by that
 # fragment, with MODULE_PATHNAME spelled $libdir/follow_graph (the router
 # loads follow_graph's library for the idset and handle types), so that the
-# types have one source.  Released router scripts and upgrade scripts, when
-# there are some, are frozen in proxy/ like follow_graph's in sql/.
+# types have one source.  Released router scripts and upgrade scripts are
+# frozen in proxy/ like follow_graph's in sql/ (proxy/follow_graph_proxy--
+# 0.1.0.sql as shipped): a version with a frozen script installs that file,
+# and only a version without one is built from the source.  `make
+# proxy-check` (run by CI, test/proxy/ci.sh) fails when the source no longer
+# builds the frozen script of PROXYVERSION: a change of the source or of
+# the fragments it includes needs a new PROXYVERSION and an upgrade script.
 INSTALL_FRAGMENTS = $(sort $(wildcard sql/install/*.sql))
 PROXY_SOURCE = proxy/$(PROXY).sql.in
 PROXY_INCLUDES := $(shell sed -n 's/^--@include //p' $(PROXY_SOURCE))
-DATA_built  = $(FG)--$(EXTVERSION).sql $(PROXY)--$(PROXYVERSION).sql
+PROXY_FROZEN := $(wildcard proxy/$(PROXY)--$(PROXYVERSION).sql)
+DATA_built  = $(FG)--$(EXTVERSION).sql $(if $(PROXY_FROZEN),,$(PROXY)--$(PROXYVERSION).sql)
 DATA        = $(filter-out sql/$(FG)--$(EXTVERSION).sql,$(wildcard sql/$(FG)--*.sql)) \
-	$(filter-out proxy/$(PROXY)--$(PROXYVERSION).sql,$(wildcard proxy/$(PROXY)--*.sql))
+	$(wildcard proxy/$(PROXY)--*.sql)
 
 MODULE_big  = $(FG)
 OBJS = \
@@ -83,8 +89,11 @@ PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter $(FG_EXTRA_CFLAGS)
 SHLIB_LINK  = $(ICU_LIBS)
 
 # PGXS cleans the regression outputs and DATA_built; the isolation outputs
-# go elsewhere, and so does the router script of a failed build.
-EXTRA_CLEAN = test/output_iso $(PROXY)--$(PROXYVERSION).sql.tmp
+# go elsewhere, and so do the router script of a failed build, the one
+# proxy-check builds and one built before its version was frozen.
+EXTRA_CLEAN = test/output_iso $(PROXY)--$(PROXYVERSION).sql.tmp \
+	$(PROXY)--$(PROXYVERSION).sql $(PROXY)--$(PROXYVERSION).sql.check \
+	$(PROXY)--$(PROXYVERSION).sql.check.tmp
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -101,7 +110,9 @@ endif
 $(FG)--$(EXTVERSION).sql: $(INSTALL_FRAGMENTS)
 	cat $^ > $@
 
-$(PROXY)--$(PROXYVERSION).sql: $(PROXY_SOURCE) $(PROXY_INCLUDES)
+# The router's install script built from the source: FILE.sql when
+# PROXYVERSION has no frozen script, FILE.sql.check for proxy-check.
+$(PROXY)--$(PROXYVERSION).sql $(PROXY)--$(PROXYVERSION).sql.check: $(PROXY_SOURCE) $(PROXY_INCLUDES)
 	awk '/^--@include / { f = $$2; n = 0; \
 			while ((r = (getline line < f)) > 0) { \
 				gsub(/MODULE_PATHNAME/, "$$libdir/$(FG)", line); print line; n++ } \
@@ -109,6 +120,23 @@ $(PROXY)--$(PROXYVERSION).sql: $(PROXY_SOURCE) $(PROXY_INCLUDES)
 			close(f); next } \
 		{ print }' $(PROXY_SOURCE) > $@.tmp
 	mv $@.tmp $@
+
+# The source must still build the frozen script of PROXYVERSION, byte for
+# byte; nothing to compare for a version that is not frozen yet.
+.PHONY: proxy-check
+ifneq ($(PROXY_FROZEN),)
+proxy-check: $(PROXY)--$(PROXYVERSION).sql.check
+	@if cmp -s $< $(PROXY_FROZEN); then \
+		rm -f $<; echo "proxy-check: $(PROXY_SOURCE) builds the frozen $(PROXY_FROZEN)"; \
+	else \
+		diff -u $(PROXY_FROZEN) $< | head -60; rm -f $<; \
+		echo "proxy-check: $(PROXY_SOURCE) and the fragments it includes no longer build the released $(PROXY_FROZEN) (above: frozen, then built); give the change a new default_version in $(PROXY).control and an upgrade script proxy/$(PROXY)--$(PROXYVERSION)--NEW.sql" >&2; \
+		exit 1; \
+	fi
+else
+proxy-check:
+	@echo "proxy-check: $(PROXY) $(PROXYVERSION) is not released yet: built from $(PROXY_SOURCE)"
+endif
 
 # TAP tests alone (installcheck runs them too, after the others).
 .PHONY: tapcheck bench

@@ -160,16 +160,26 @@ check() {
 	for f in "$src"/sql/follow_graph--*.sql; do
 		want+=("$share/$(basename "$f")")
 	done
-	# The router: its control file and the install script the Makefile
-	# builds from proxy/follow_graph_proxy.sql.in.
-	want+=("$share/follow_graph_proxy.control" "$share/follow_graph_proxy--$(sed -n \
-		"s/^default_version *= *'\(.*\)'/\1/p" "$src/follow_graph_proxy.control").sql")
+	# The router: its control file, the install script of its version (the
+	# frozen proxy/follow_graph_proxy--V.sql, or the one the Makefile builds
+	# from proxy/follow_graph_proxy.sql.in while V is not released) and its
+	# other frozen scripts.
+	pver=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$src/follow_graph_proxy.control")
+	want+=("$share/follow_graph_proxy.control")
+	[ -e "$src/proxy/follow_graph_proxy--$pver.sql" ] || want+=("$share/follow_graph_proxy--$pver.sql")
+	for f in "$src"/proxy/follow_graph_proxy--*.sql; do
+		if [ -e "$f" ]; then want+=("$share/$(basename "$f")"); fi
+	done
 	for f in "${want[@]}"; do
 		dpkg -L "$pkg" | grep -qxF "$f" || die "the package lacks $f"
 		[ -f "$f" ] || die "$f is not installed"
 	done
-	cmp -s "$share/follow_graph--0.1.0.sql" "$src/sql/follow_graph--0.1.0.sql" ||
-		die "the packaged 0.1.0 script differs from the frozen sql/follow_graph--0.1.0.sql"
+	# Released scripts are shipped as frozen in the tree, byte for byte.
+	for f in "$src"/sql/follow_graph--*.sql "$src"/proxy/follow_graph_proxy--*.sql; do
+		[ -e "$f" ] || continue
+		cmp -s "$share/$(basename "$f")" "$f" ||
+			die "the packaged $(basename "$f") differs from the frozen ${f#$src/}"
+	done
 	printf '%s\n' "${want[@]}"
 
 	say "CREATE EXTENSION and ALTER EXTENSION UPDATE in a fresh cluster"
