@@ -303,6 +303,7 @@ FgProbeBegin(FgProbe *p, Relation heap, Relation index, int64 owner)
 	p->snapshot = GetActiveSnapshot();
 	p->serializable = IsolationIsSerializable() && IsMVCCSnapshot(p->snapshot);
 	p->vmbuffer = InvalidBuffer;
+	p->kept = InvalidBuffer;
 	p->fetch = table_index_fetch_begin(heap);
 	p->slot = table_slot_create(heap, NULL);
 	p->sep = palloc(sizeof(FgProbeSep) * MaxIndexTuplesPerPage);
@@ -352,6 +353,34 @@ FgProbeFind(FgProbe *p, int64 id)
 	Buffer		buf;
 
 	CHECK_FOR_INTERRUPTS();
+
+	/*
+	 * The leaf the previous probe ended on, still pinned, serves a larger
+	 * key up to its high key: ascending probes that land on the same leaf
+	 * skip the buffer lookup.  The key cannot be left of that page (keys
+	 * only move right, and a page's low bound only ever falls, when its left
+	 * sibling is deleted), and past its high key or on a page being deleted
+	 * the probe goes through the copied downlinks instead.
+	 */
+	buf = p->kept;
+	p->kept = InvalidBuffer;
+	if (BufferIsValid(buf))
+	{
+		Page		page;
+
+		if (id > p->kept_id)
+		{
+			_bt_lockbuf(p->index, buf, BT_READ);
+			page = BufferGetPage(buf);
+			if (!P_IGNORE(BTPageGetOpaque(page)) &&
+				P_ISLEAF(BTPageGetOpaque(page)) &&
+				!MustMoveRight(p, page, a, id))
+				goto search;
+			_bt_unlockbuf(p->index, buf);
+		}
+		ReleaseBuffer(buf);
+	}
+
 	if (!p->have_copy ||
 		a < p->low_a || (a == p->low_a && id < p->low_b) ||
 		(!p->rightmost && SepCompare(&p->high, a, id) > 0))
@@ -373,6 +402,8 @@ FgProbeFind(FgProbe *p, int64 id)
 	}
 	blk = p->child[lo];
 	buf = _bt_relandgetbuf(p->index, InvalidBuffer, blk, BT_READ);
+
+search:
 
 	for (;;)
 	{
@@ -451,7 +482,9 @@ FgProbeFind(FgProbe *p, int64 id)
 		found = AnyVisible(p, ntids);
 		if (found || !more)
 		{
-			ReleaseBuffer(buf);
+			/* Keep the pin for the next, larger key (see above). */
+			p->kept = buf;
+			p->kept_id = id;
 			return found;
 		}
 		ReleaseBuffer(buf);
@@ -465,6 +498,8 @@ FgProbeFind(FgProbe *p, int64 id)
 void
 FgProbeEnd(FgProbe *p)
 {
+	if (BufferIsValid(p->kept))
+		ReleaseBuffer(p->kept);
 	if (BufferIsValid(p->vmbuffer))
 		ReleaseBuffer(p->vmbuffer);
 	table_index_fetch_end(p->fetch);
@@ -499,6 +534,7 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 	Buffer		buf;
 
 	CHECK_FOR_INTERRUPTS();
+	Assert(!BufferIsValid(p->kept));
 	Descend(p, a, PG_INT64_MIN);
 	if (p->nchild == 0)
 	{

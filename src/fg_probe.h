@@ -41,6 +41,8 @@ typedef struct FgProbe
 	FgProbeSep *sep;
 	BlockNumber *child;
 	ItemPointerData *tids;		/* scratch: heap TIDs of one leaf's matches */
+	Buffer		kept;			/* pinned leaf of the last probe, or invalid */
+	int64		kept_id;		/* the key of that probe */
 } FgProbe;
 
 extern bool FgProbeSupported(Relation index);
