@@ -73,6 +73,8 @@
 
 /* Size ratio above which a set walk probes the longer list instead of merging. */
 #define FG_PROBE_RATIO			16
+/* The probe path reads a small side whole into an array up to this size. */
+#define FG_PROBE_READ_MAX		1024
 
 /*
  * -1, 0 or 1 as a is below, equal to or above b.

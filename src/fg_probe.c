@@ -9,7 +9,7 @@
  * range, which covers a few hundred leaf pages under one or two pages of the
  * level above.  An ordinary index scan pays a descent from the root per
  * probe (three pages, about thirty comparisons through the fmgr).  Here the
- * level-1 page above the range is read once and its downlinks copied; each
+ * level-1 page above the range is copied once (a memcpy of the page); each
  * probe then picks its leaf from the copy and reads that page alone,
  * comparing the int8 keys inline.
  *
@@ -175,7 +175,7 @@ MoveRight(FgProbe *p, Buffer buf)
 }
 
 /*
- * Descend from the root towards (a, b) and copy the downlinks of the level-1
+ * Descend from the root towards (a, b) and copy the level-1
  * page on the way (or, in a one-page tree, remember the root leaf).
  */
 static void
@@ -210,8 +210,7 @@ Descend(FgProbe *p, int64 a, int64 b)
 		if (P_ISLEAF(opaque))
 		{
 			/* The root is a leaf: the tree is one page (for now). */
-			p->child[0] = BufferGetBlockNumber(buf);
-			p->sep[0].natts = 0;
+			p->root_leaf = BufferGetBlockNumber(buf);
 			p->nchild = 1;
 			_bt_relbuf(p->index, buf);
 			return;
@@ -220,16 +219,10 @@ Descend(FgProbe *p, int64 a, int64 b)
 		maxoff = PageGetMaxOffsetNumber(page);
 		if (opaque->btpo_level == 1)
 		{
-			for (OffsetNumber off = P_FIRSTDATAKEY(opaque); off <= maxoff; off++)
-			{
-				IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, off));
-
-				CopySep(p->index, itup, &p->sep[p->nchild]);
-				if (off == P_FIRSTDATAKEY(opaque))
-					p->sep[p->nchild].natts = 0;	/* minus infinity */
-				p->child[p->nchild] = BTreeTupleGetDownLink(itup);
-				p->nchild++;
-			}
+			/* The whole page, searched in place by CopiedChild(). */
+			memcpy(p->copy, page, BLCKSZ);
+			p->root_leaf = InvalidBlockNumber;
+			p->nchild = maxoff - P_FIRSTDATAKEY(opaque) + 1;
 			p->rightmost = P_RIGHTMOST(opaque);
 			if (!p->rightmost)
 				CopySep(p->index,
@@ -257,6 +250,37 @@ Descend(FgProbe *p, int64 a, int64 b)
 							   BTreeTupleGetDownLink((IndexTuple) PageGetItem(page, PageGetItemId(page, low))),
 							   BT_READ);
 	}
+}
+
+/*
+ * The child whose key space holds (a, b): the last downlink of the copied
+ * level-1 page below the key (its first, minus infinity, is below every
+ * key), or the root leaf of a one-page tree.
+ */
+static BlockNumber
+CopiedChild(FgProbe *p, int64 a, int64 b)
+{
+	Page		page = p->copy;
+	OffsetNumber low;
+	OffsetNumber high;
+
+	Assert(p->nchild > 0);
+	if (BlockNumberIsValid(p->root_leaf))
+		return p->root_leaf;
+	low = P_FIRSTDATAKEY(BTPageGetOpaque(page));
+	high = PageGetMaxOffsetNumber(page);
+	while (low < high)
+	{
+		OffsetNumber mid = low + (high - low + 1) / 2;
+
+		if (KeyCompare(p->index, a, b,
+					   (IndexTuple) PageGetItem(page, PageGetItemId(page, mid)),
+					   true) > 0)
+			low = mid;
+		else
+			high = mid - 1;
+	}
+	return BTreeTupleGetDownLink((IndexTuple) PageGetItem(page, PageGetItemId(page, low)));
 }
 
 /*
@@ -303,10 +327,10 @@ FgProbeBegin(FgProbe *p, Relation heap, Relation index, int64 owner)
 	p->snapshot = GetActiveSnapshot();
 	p->serializable = IsolationIsSerializable() && IsMVCCSnapshot(p->snapshot);
 	p->vmbuffer = InvalidBuffer;
+	p->kept = InvalidBuffer;
 	p->fetch = table_index_fetch_begin(heap);
 	p->slot = table_slot_create(heap, NULL);
-	p->sep = palloc(sizeof(FgProbeSep) * MaxIndexTuplesPerPage);
-	p->child = palloc(sizeof(BlockNumber) * MaxIndexTuplesPerPage);
+	p->copy = palloc(BLCKSZ);
 	p->tids = palloc(sizeof(ItemPointerData) * MaxTIDsPerBTreePage);
 }
 
@@ -346,12 +370,38 @@ bool
 FgProbeFind(FgProbe *p, int64 id)
 {
 	int64		a = p->owner;
-	int			lo;
-	int			hi;
 	BlockNumber blk;
 	Buffer		buf;
 
 	CHECK_FOR_INTERRUPTS();
+
+	/*
+	 * The leaf the previous probe ended on, still pinned, serves a larger
+	 * key up to its high key: ascending probes that land on the same leaf
+	 * skip the buffer lookup.  The key cannot be left of that page (keys
+	 * only move right, and a page's low bound only ever falls, when its left
+	 * sibling is deleted), and past its high key or on a page being deleted
+	 * the probe goes through the copied downlinks instead.
+	 */
+	buf = p->kept;
+	p->kept = InvalidBuffer;
+	if (BufferIsValid(buf))
+	{
+		Page		page;
+
+		if (id > p->kept_id)
+		{
+			_bt_lockbuf(p->index, buf, BT_READ);
+			page = BufferGetPage(buf);
+			if (!P_IGNORE(BTPageGetOpaque(page)) &&
+				P_ISLEAF(BTPageGetOpaque(page)) &&
+				!MustMoveRight(p, page, a, id))
+				goto search;
+			_bt_unlockbuf(p->index, buf);
+		}
+		ReleaseBuffer(buf);
+	}
+
 	if (!p->have_copy ||
 		a < p->low_a || (a == p->low_a && id < p->low_b) ||
 		(!p->rightmost && SepCompare(&p->high, a, id) > 0))
@@ -359,20 +409,10 @@ FgProbeFind(FgProbe *p, int64 id)
 	if (p->nchild == 0)
 		return false;
 
-	/* The last copied downlink below (a, id). */
-	lo = 0;
-	hi = p->nchild - 1;
-	while (lo < hi)
-	{
-		int			mid = lo + (hi - lo + 1) / 2;
-
-		if (SepCompare(&p->sep[mid], a, id) > 0)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	blk = p->child[lo];
+	blk = CopiedChild(p, a, id);
 	buf = _bt_relandgetbuf(p->index, InvalidBuffer, blk, BT_READ);
+
+search:
 
 	for (;;)
 	{
@@ -451,7 +491,9 @@ FgProbeFind(FgProbe *p, int64 id)
 		found = AnyVisible(p, ntids);
 		if (found || !more)
 		{
-			ReleaseBuffer(buf);
+			/* Keep the pin for the next, larger key (see above). */
+			p->kept = buf;
+			p->kept_id = id;
 			return found;
 		}
 		ReleaseBuffer(buf);
@@ -465,12 +507,13 @@ FgProbeFind(FgProbe *p, int64 id)
 void
 FgProbeEnd(FgProbe *p)
 {
+	if (BufferIsValid(p->kept))
+		ReleaseBuffer(p->kept);
 	if (BufferIsValid(p->vmbuffer))
 		ReleaseBuffer(p->vmbuffer);
 	table_index_fetch_end(p->fetch);
 	ExecDropSingleTupleTableSlot(p->slot);
-	pfree(p->sep);
-	pfree(p->child);
+	pfree(p->copy);
 	pfree(p->tids);
 }
 
@@ -493,12 +536,11 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 	int64		a = p->owner;
 	int64	   *vals = palloc(sizeof(int64) * MaxTIDsPerBTreePage);
 	int		   *ends = palloc(sizeof(int) * MaxTIDsPerBTreePage);
-	int			lo;
-	int			hi;
 	bool		first = true;
 	Buffer		buf;
 
 	CHECK_FOR_INTERRUPTS();
+	Assert(!BufferIsValid(p->kept));
 	Descend(p, a, PG_INT64_MIN);
 	if (p->nchild == 0)
 	{
@@ -509,18 +551,8 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 		pfree(ends);
 		return;
 	}
-	lo = 0;
-	hi = p->nchild - 1;
-	while (lo < hi)
-	{
-		int			mid = lo + (hi - lo + 1) / 2;
-
-		if (SepCompare(&p->sep[mid], a, PG_INT64_MIN) > 0)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	buf = _bt_relandgetbuf(p->index, InvalidBuffer, p->child[lo], BT_READ);
+	buf = _bt_relandgetbuf(p->index, InvalidBuffer,
+						   CopiedChild(p, a, PG_INT64_MIN), BT_READ);
 
 	for (;;)
 	{

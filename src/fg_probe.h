@@ -37,10 +37,12 @@ typedef struct FgProbe
 	int64		low_a;
 	int64		low_b;
 	FgProbeSep	high;
-	int			nchild;
-	FgProbeSep *sep;
-	BlockNumber *child;
+	int			nchild;			/* downlinks of the copy; 0: empty index */
+	BlockNumber root_leaf;		/* the tree is this one leaf, or invalid */
+	char	   *copy;			/* the copied level-1 page */
 	ItemPointerData *tids;		/* scratch: heap TIDs of one leaf's matches */
+	Buffer		kept;			/* pinned leaf of the last probe, or invalid */
+	int64		kept_id;		/* the key of that probe */
 } FgProbe;
 
 extern bool FgProbeSupported(Relation index);

@@ -639,6 +639,69 @@ EmitId(ReturnSetInfo *rsinfo, int64 id)
 }
 
 /*
+ * The probe path of IntersectPage for a small side (at most
+ * FG_PROBE_READ_MAX ids by the counters): its whole range is read into an
+ * array in one pass over its leaf pages (FgProbeOwnerIds, inline, no index
+ * scan per id), then each id past the cursor is probed in the large side.
+ * False, having done nothing, when either index is not one the probes
+ * support; the caller then walks with index scans.
+ */
+static bool
+ProbeReadSmallSide(ReturnSetInfo *rsinfo, Relation heap, FgSide side_a,
+				   FgSide side_b, int32 page_size, bool has_after, int64 after)
+{
+	Relation	index_a = FgOpenIndex(SideIndex(side_a), AccessShareLock);
+	Relation	index_b = FgOpenIndex(SideIndex(side_b), AccessShareLock);
+	bool		supported = FgProbeSupported(index_a) && FgProbeSupported(index_b);
+
+	if (supported)
+	{
+		FgProbe		probe;
+		int			cap = FG_PROBE_READ_MAX / 4;
+		int			nids = 0;
+		int			i = 0;
+		int32		n = 0;
+		int64	   *ids = palloc(sizeof(int64) * cap);
+
+		/* The small side, ascending (the counters may be off: it grows). */
+		FgProbeBegin(&probe, heap, index_a, side_a.owner);
+		FgProbeOwnerIds(&probe, &ids, &nids, &cap);
+		FgProbeEnd(&probe);
+
+		/* Past the cursor: the first id above it. */
+		if (has_after)
+		{
+			int			hi = nids;
+
+			while (i < hi)
+			{
+				int			mid = i + (hi - i) / 2;
+
+				if (ids[mid] <= after)
+					i = mid + 1;
+				else
+					hi = mid;
+			}
+		}
+
+		FgProbeBegin(&probe, heap, index_b, side_b.owner);
+		for (; i < nids && n < page_size; i++)
+		{
+			if (FgProbeFind(&probe, ids[i]))
+			{
+				EmitId(rsinfo, ids[i]);
+				n++;
+			}
+		}
+		FgProbeEnd(&probe);
+		pfree(ids);
+	}
+	index_close(index_a, NoLock);
+	index_close(index_b, NoLock);
+	return supported;
+}
+
+/*
  * One page of the intersection of two sides, ascending, past the cursor.
  *
  * The algorithm is picked by the sides' exact sizes, which the counters give
@@ -692,6 +755,13 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 	}
 
 	heap = FgOpenEdges();
+	if (size_a * FG_PROBE_RATIO < size_b && size_a <= FG_PROBE_READ_MAX &&
+		ProbeReadSmallSide(rsinfo, heap, side_a, side_b, page_size,
+						   has_after, after))
+	{
+		table_close(heap, NoLock);
+		return (Datum) 0;
+	}
 	sa = FgScanBegin(heap, SideIndex(side_a), ForwardScanDirection, false);
 	sb = FgScanBegin(heap, SideIndex(side_b), ForwardScanDirection, false);
 	SeekSide(sa, side_a, has_after, after);
