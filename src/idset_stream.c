@@ -47,6 +47,9 @@
  */
 #define IDSET_SLICE_CHUNKS		48
 
+/* TOAST_MAX_CHUNK_SIZE as an int32 (it is a size_t expression on 18). */
+#define IDSET_TOAST_CHUNK		((int32) TOAST_MAX_CHUNK_SIZE)
+
 /* Largest packed size of one block: 127 gaps of 64 bits. */
 #define IDSET_MAX_BLOCK_BYTES	((IDSET_BLOCK_SIZE - 1) * 8)
 
@@ -234,7 +237,7 @@ LoadSegment(StreamSet *s, uint32 b0, uint32 b1, IdsetReader *r)
 			IdsetCorrupt();
 		off = (int32) off64;
 		end = off + (int32) (last - base);
-		if (end <= (off / TOAST_MAX_CHUNK_SIZE + IDSET_SLICE_CHUNKS) * TOAST_MAX_CHUNK_SIZE)
+		if (end <= (off / IDSET_TOAST_CHUNK + IDSET_SLICE_CHUNKS) * IDSET_TOAST_CHUNK)
 		{
 			/* One slice (dense sets): read in place, no copy. */
 			s->packslice = FetchSlice(s, off, end - off);
@@ -252,7 +255,7 @@ LoadSegment(StreamSet *s, uint32 b0, uint32 b1, IdsetReader *r)
 			/* In pieces ending on chunk boundaries; see IDSET_SLICE_CHUNKS. */
 			for (int32 at = off; at < end;)
 			{
-				int32		stop = Min(end, (at / TOAST_MAX_CHUNK_SIZE + IDSET_SLICE_CHUNKS) * TOAST_MAX_CHUNK_SIZE);
+				int32		stop = Min(end, (at / IDSET_TOAST_CHUNK + IDSET_SLICE_CHUNKS) * IDSET_TOAST_CHUNK);
 				struct varlena *piece = FetchSlice(s, at, stop - at);
 
 				memcpy(s->pack + (at - off), VARDATA_ANY(piece), stop - at);
