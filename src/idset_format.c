@@ -549,6 +549,71 @@ IdsetBlockFirst(const IdsetReader *r, uint32_t b)
 }
 
 /*
+ * Gaps k - 1 .. of a block packed at a compile-time width w: out[i] =
+ * out[0] + the sum of the first i gaps plus i, in unsigned arithmetic (the
+ * stored order flips the sign bit, which adding leaves alone).  Eight gaps
+ * fill exactly w bytes, so each group of eight is eight unaligned loads at
+ * constant offsets from one pointer, shifted and masked by constants; the
+ * only chain between gaps is the running sum.  Reads up to 8 bytes past the
+ * packed gaps (the caller's padding); the caller has checked that no gap can
+ * climb past the top.
+ */
+static inline __attribute__((always_inline)) void
+DecodeGapsWide(const uint8_t *src, const int w, int k, int64_t *out)
+{
+	const uint64_t mask = (UINT64_C(1) << w) - 1;
+	uint64_t	v = (uint64_t) out[0];
+	int			groups = (k - 1) / 8;
+	int			i = 1;
+
+	for (int g = 0; g < groups; g++, i += 8)
+	{
+		const uint8_t *p = src + (size_t) g * (size_t) w;
+
+#pragma GCC unroll 8
+		for (int j = 0; j < 8; j++)
+		{
+			uint64_t	word;
+
+			memcpy(&word, p + ((j * w) >> 3), 8);
+			v += ((word >> ((j * w) & 7)) & mask) + 1;
+			out[i + j] = (int64_t) v;
+		}
+	}
+	for (; i < k; i++)
+	{
+		size_t		bit = (size_t) (i - 1) * (size_t) w;
+		uint64_t	word;
+
+		memcpy(&word, src + (bit >> 3), 8);
+		v += ((word >> (bit & 7)) & mask) + 1;
+		out[i] = (int64_t) v;
+	}
+}
+
+/* DecodeGapsWide() instantiated for each w from IDSET_WIDE_MIN to 56. */
+#define IDSET_WIDE_MIN	25
+#define WIDE_CASE(n)	case n: DecodeGapsWide(src, n, k, out); return true
+static bool
+DecodeGapsWideSwitch(const uint8_t *src, int w, int k, int64_t *out)
+{
+	switch (w)
+	{
+			WIDE_CASE(25); WIDE_CASE(26); WIDE_CASE(27); WIDE_CASE(28);
+			WIDE_CASE(29); WIDE_CASE(30); WIDE_CASE(31); WIDE_CASE(32);
+			WIDE_CASE(33); WIDE_CASE(34); WIDE_CASE(35); WIDE_CASE(36);
+			WIDE_CASE(37); WIDE_CASE(38); WIDE_CASE(39); WIDE_CASE(40);
+			WIDE_CASE(41); WIDE_CASE(42); WIDE_CASE(43); WIDE_CASE(44);
+			WIDE_CASE(45); WIDE_CASE(46); WIDE_CASE(47); WIDE_CASE(48);
+			WIDE_CASE(49); WIDE_CASE(50); WIDE_CASE(51); WIDE_CASE(52);
+			WIDE_CASE(53); WIDE_CASE(54); WIDE_CASE(55); WIDE_CASE(56);
+		default:
+			return false;
+	}
+}
+#undef WIDE_CASE
+
+/*
  * Decode block b into out (IDSET_BLOCK_SIZE slots); returns its number of
  * values, or -1 if the block is malformed.  The packed gaps are read in
  * place when at least IDSET_SIMD_PAD bytes follow them in the value, else
@@ -613,6 +678,10 @@ IdsetDecodeBlock(const IdsetReader *r, uint32_t b, int64_t *out)
 			return k;
 		}
 #endif
+		/* Wide gaps (sparse ids): unrolled per width, with the fast kernels. */
+		if (idset_use_avx2 && w >= IDSET_WIDE_MIN &&
+			DecodeGapsWideSwitch(src, w, k, out))
+			return k;
 		for (int i = 1; i < k; i++)
 		{
 			size_t		bit = (size_t) (i - 1) * (size_t) w;

@@ -29,6 +29,7 @@
 #include "postgres.h"
 
 #include "access/detoast.h"
+#include "access/heaptoast.h"
 #include "miscadmin.h"
 
 #include "fg_compat.h"
@@ -36,6 +37,18 @@
 
 /* Blocks of a per segment: 32768 ids, at most about 260 KB of gaps. */
 #define IDSET_SEGMENT_BLOCKS	256
+
+/*
+ * A segment's packed gaps are read in slices of at most this many TOAST
+ * chunks (about 94 KB), each copied into a buffer kept for the call and
+ * freed at once: a slice of a whole segment (up to 260 KB) is above glibc's
+ * initial mmap threshold (128 KB), so each one was mapped, page-faulted and
+ * unmapped anew; slices below it reuse the same heap memory.
+ */
+#define IDSET_SLICE_CHUNKS		48
+
+/* TOAST_MAX_CHUNK_SIZE as an int32 (it is a size_t expression on 18). */
+#define IDSET_TOAST_CHUNK		((int32) TOAST_MAX_CHUNK_SIZE)
 
 /* Largest packed size of one block: 127 gaps of 64 bits. */
 #define IDSET_MAX_BLOCK_BYTES	((IDSET_BLOCK_SIZE - 1) * 8)
@@ -49,7 +62,9 @@ typedef struct StreamSet
 	uint32		nblocks;
 	struct varlena *dirslice;	/* the directory: firsts, ends, widths */
 	const char *dir;
-	struct varlena *packslice;	/* the packed gaps of the loaded segment */
+	struct varlena *packslice;	/* the packed gaps of the loaded segment, */
+	char	   *pack;			/* ... or copied here from several slices */
+	size_t		packcap;		/* bytes allocated at pack */
 	char	   *seg;			/* header and directory of the segment */
 	size_t		segcap;			/* bytes allocated at seg */
 } StreamSet;
@@ -173,6 +188,8 @@ StreamClose(StreamSet *s)
 		pfree(s->dirslice);
 	if (s->packslice != NULL)
 		pfree(s->packslice);
+	if (s->pack != NULL)
+		pfree(s->pack);
 	if (s->seg != NULL)
 		pfree(s->seg);
 }
@@ -212,9 +229,41 @@ LoadSegment(StreamSet *s, uint32 b0, uint32 b1, IdsetReader *r)
 	}
 	if (last > base)
 	{
-		s->packslice = FetchSlice(s, (int32) (IDSET_HEADER_SIZE + (size_t) s->nblocks * IDSET_BLOCK_DIR_SIZE + base),
-								  (int32) (last - base));
-		packed = (const uint8 *) VARDATA_ANY(s->packslice);
+		int64		off64 = IDSET_HEADER_SIZE + (int64) s->nblocks * IDSET_BLOCK_DIR_SIZE + base;
+		int32		off;
+		int32		end;
+
+		if (off64 + (last - base) > s->extsize)
+			IdsetCorrupt();
+		off = (int32) off64;
+		end = off + (int32) (last - base);
+		if (end <= (off / IDSET_TOAST_CHUNK + IDSET_SLICE_CHUNKS) * IDSET_TOAST_CHUNK)
+		{
+			/* One slice (dense sets): read in place, no copy. */
+			s->packslice = FetchSlice(s, off, end - off);
+			packed = (const uint8 *) VARDATA_ANY(s->packslice);
+		}
+		else
+		{
+			if (last - base > s->packcap)
+			{
+				if (s->pack != NULL)
+					pfree(s->pack);
+				s->packcap = Max((size_t) (last - base), s->packcap * 2);
+				s->pack = palloc(s->packcap);
+			}
+			/* In pieces ending on chunk boundaries; see IDSET_SLICE_CHUNKS. */
+			for (int32 at = off; at < end;)
+			{
+				int32		stop = Min(end, (at / IDSET_TOAST_CHUNK + IDSET_SLICE_CHUNKS) * IDSET_TOAST_CHUNK);
+				struct varlena *piece = FetchSlice(s, at, stop - at);
+
+				memcpy(s->pack + (at - off), VARDATA_ANY(piece), stop - at);
+				pfree(piece);
+				at = stop;
+			}
+			packed = (const uint8 *) s->pack;
+		}
 	}
 	firsts = s->seg + IDSET_HEADER_SIZE;
 	ends = firsts + (size_t) n * 8;

@@ -679,8 +679,10 @@ FuzzNested(const uint8_t *data, size_t size)
 /*
  * Target 7: blocks of a chosen width.  Gaps are drawn below 2^w with one
  * gap of exactly 2^w - 1 per block, so each block is packed at width w;
- * values start at the bottom of the range and stop before they would pass
- * the top.
+ * values start at the bottom of the range (or, with data[3]'s top bit, near
+ * the top) and stop before they would pass the top.  CheckKernels() compares
+ * the SIMD kernels (the AVX2 decoder to width 24, the unrolled wide decoder
+ * for 25-56) with the portable loop block by block.
  */
 static void
 FuzzWidths(const uint8_t *data, size_t size)
@@ -707,10 +709,20 @@ FuzzWidths(const uint8_t *data, size_t size)
 		state = (state ^ data[i]) * UINT64_C(1099511628211);
 	w = data[0] % 65;
 	want = 1 + ((size_t) data[1] | (size_t) data[2] << 8) % 1500;
-	stride = 1 + data[3] % 5;
+	stride = 1 + (data[3] & 0x7f) % 5;
 	v = Slots(want);
 	a = Slots(want);
 	x = (uint64_t) (NextRandom(&state) % 1000);
+	/*
+	 * With data[3]'s top bit, start about 100 blocks' worth of full gaps
+	 * below the top instead, so that the last blocks fail the decoders'
+	 * no-overflow test and take the checked loop (the unrolled wide decoder
+	 * of widths 25-56 runs only where that test passes); from width 51 on,
+	 * full gaps reach the top from the bottom.
+	 */
+	if ((data[3] & 0x80) && w >= 1 && w <= 50)
+		x = UINT64_MAX - ((UINT64_C(100) * IDSET_BLOCK_SIZE) << w) / 2 -
+			NextRandom(&state) % 1000;
 	for (size_t i = 0; i < want; i++)
 	{
 		uint64_t	mask = w == 64 ? UINT64_MAX : (UINT64_C(1) << w) - 1;
