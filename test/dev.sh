@@ -5,6 +5,9 @@
 # machinery is test/reliability/lib.sh's (shared with the heavy runs).
 #
 #   bash test/dev.sh NAME check [make variables]   install into NAME's copy, run installcheck
+#                                                  (REGRESS= or ISOLATION= alone: no TAP tests
+#                                                  unless TAP_TESTS=1; FG_EXTRA_CFLAGS= reaches
+#                                                  the build as well)
 #   bash test/dev.sh NAME install                  build and install only
 #   bash test/dev.sh NAME psql [args]              psql on NAME's cluster
 #   bash test/dev.sh NAME stop                     stop NAME's cluster
@@ -39,6 +42,21 @@ install_here() {
 	make -C "$top" -s PG_CONFIG="$PG_CONFIG" install
 	echo "$PG_CONFIG" >"$top/.dev_built_for"
 }
+
+# make variables given to check: FG_EXTRA_CFLAGS must reach the build too,
+# and naming REGRESS or ISOLATION without TAP_TESTS means no TAP tests (the
+# TAP run takes minutes and is rarely what a focused check wants).
+tap_given=0 focused=0
+for arg in "$@"; do
+	case "$arg" in
+	FG_EXTRA_CFLAGS=*) export FG_EXTRA_CFLAGS="${arg#FG_EXTRA_CFLAGS=}" ;;
+	TAP_TESTS=*) tap_given=1 ;;
+	REGRESS=* | ISOLATION=*) focused=1 ;;
+	esac
+done
+if [ "$cmd" = check ] && [ $focused -eq 1 ] && [ $tap_given -eq 0 ]; then
+	set -- "$@" TAP_TESTS=
+fi
 
 case "$cmd" in
 install)

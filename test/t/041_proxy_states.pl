@@ -23,42 +23,15 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use FgCluster;
 
-my $single = PostgreSQL::Test::Cluster->new('single');
-my $pkglibdir = $single->config_data('--pkglibdir');
-if (!-e "$pkglibdir/plproxy.so")
-{
-	plan skip_all => "PL/Proxy is not installed for this server ($pkglibdir/plproxy.so missing; Debian: postgresql-15-plproxy)";
-}
-
-$single->init;
-$single->start;
-$single->safe_psql('postgres', 'CREATE EXTENSION follow_graph');
-
-my @nodes;
-for my $i (1 .. 3)
-{
-	my $n = PostgreSQL::Test::Cluster->new("node$i");
-	$n->init;
-	$n->append_conf('postgresql.conf', "max_connections = 40\n");
-	$n->start;
-	$n->safe_psql('postgres', 'CREATE EXTENSION follow_graph');
-	push @nodes, $n;
-}
-my $router = PostgreSQL::Test::Cluster->new('router');
-$router->init;
-$router->start;
-$router->safe_psql('postgres', 'CREATE EXTENSION follow_graph_proxy CASCADE');
-my $nodelist = join(', ',
-	map { "'host=" . $_->host . " port=" . $_->port . " dbname=postgres'" } @nodes);
-$router->safe_psql('postgres',
-	"SELECT follow_graph.cluster_configure(ARRAY[$nodelist], 256)");
+my $c = FgCluster->new(partitions => 256);
+my ($single, $router, @nodes) = ($c->{single}, $c->{router}, @{ $c->{nodes} });
 
 # The node (0, 1 or 2) owning an account, as the router's map says.
-my %owner = map { split /\|/ } split /\n/, $router->safe_psql('postgres', q{
-	SELECT a, m.node_part FROM generate_series(1, 6000) AS a
-	JOIN follow_graph.cluster_map() AS m
-	  ON m.part = follow_graph.partition_hash(a) & 255});
+my %owner = $c->owners(6000);
 
 # try(sql): the value of a one-value query, or its SQLSTATE.
 my $try = q{CREATE FUNCTION public.try(q text) RETURNS text LANGUAGE plpgsql AS $$

@@ -20,63 +20,18 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use FgCluster;
 
-my $single = PostgreSQL::Test::Cluster->new('single');
-my $pkglibdir = $single->config_data('--pkglibdir');
-if (!-e "$pkglibdir/plproxy.so")
-{
-	plan skip_all => "PL/Proxy is not installed for this server ($pkglibdir/plproxy.so missing; Debian: postgresql-15-plproxy)";
-}
+my $c = FgCluster->new(partitions => 16, node_conf => "log_statement = all\n");
+my ($single, $router, @nodes) = ($c->{single}, $c->{router}, @{ $c->{nodes} });
 
-$single->init;
-$single->start;
-$single->safe_psql('postgres', 'CREATE EXTENSION follow_graph');
+sub both { return $c->both(@_) }
 
-my @nodes;
-for my $i (1 .. 3)
-{
-	my $n = PostgreSQL::Test::Cluster->new("node$i");
-	$n->init;
-	$n->append_conf('postgresql.conf', "max_connections = 40\nlog_statement = all\n");
-	$n->start;
-	$n->safe_psql('postgres', 'CREATE EXTENSION follow_graph');
-	push @nodes, $n;
-}
-my $router = PostgreSQL::Test::Cluster->new('router');
-$router->init;
-$router->start;
-$router->safe_psql('postgres', 'CREATE EXTENSION follow_graph_proxy CASCADE');
-my $nodelist = join(', ',
-	map { "'host=" . $_->host . " port=" . $_->port . " dbname=postgres'" } @nodes);
-$router->safe_psql('postgres',
-	"SELECT follow_graph.cluster_configure(ARRAY[$nodelist], 16)");
+sub same { return $c->same(@_) }
 
-sub both
-{
-	my ($sql) = @_;
-	return ($single->safe_psql('postgres', $sql), $router->safe_psql('postgres', $sql));
-}
-
-sub same
-{
-	my ($sql, $name) = @_;
-	my ($s, $r) = both($sql);
-	is($r, $s, $name);
-	return $r;
-}
-
-# Both error reports (SQLSTATE and message) of a call that must fail.
-sub same_error
-{
-	my ($sql, $name) = @_;
-	my (undef, undef, $se) = $single->psql('postgres', $sql, extra_params => ['-v', 'VERBOSITY=sqlstate']);
-	my (undef, undef, $re) = $router->psql('postgres', $sql, extra_params => ['-v', 'VERBOSITY=sqlstate']);
-	isnt($se, '', "$name fails on a single node");
-	is($re, $se, "$name fails through the router with the same SQLSTATE");
-	(undef, undef, $se) = $single->psql('postgres', $sql);
-	(undef, undef, $re) = $router->psql('postgres', $sql);
-	is(($re =~ /^(ERROR:.*)$/m)[0], ($se =~ /^(ERROR:.*)$/m)[0], "$name: the same message");
-}
+sub same_error { return $c->same_error(@_) }
 
 # ---------------------------------------------------------------------------
 # 1. Suggestions and similar accounts.
