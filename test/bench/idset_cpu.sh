@@ -78,6 +78,14 @@ SELECT pg_temp.cpu(:'q1', :'q2', :n);
 SQL
 }
 
+# Without pg_roaringbitmap (or intarray) in the database, skip their rows.
+for ext in roaringbitmap:rbcount:rband intarray:icount; do
+	IFS=: read -r e q1 q2 <<<"$ext"
+	if ! psql -X -d "$db" -Atqc "SELECT 1 FROM pg_extension WHERE extname = '$e'" | grep -q 1; then
+		queries=$(echo " $queries " | sed -e "s/ $q1 / /" -e "s/ ${q2:-none} / /")
+	fi
+done
+
 for r in $(seq 1 "$rounds"); do
 	for lib in $libs; do
 		if [ "$lib" != current ]; then
