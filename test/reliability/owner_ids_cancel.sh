@@ -6,12 +6,12 @@
 # lock is held does nothing (LWLockAcquire holds interrupts off), so a
 # range of any length was read to its end first.
 #
-# Viewer 10 follows 60,000 accounts (about 200 leaf pages).  gdb stops the
-# feed(10) backend after the first leaf's entries are copied, sets a
-# pending query cancel as the SIGINT handler would, and counts the leaf
-# pages the walk still reads; the cancel must come before the third (the
-# one after the first's right sibling at most), and feed() must fail with
-# 57014.  Needs gdb and a cluster on which the caller may ptrace the
+# Viewer 10 follows 60,000 accounts (about 230 leaf pages of edge_pkey
+# under one level-1 root).  gdb stops the feed(10) backend as
+# FgProbeOwnerIds() reads its first leaf page (_bt_relandgetbuf()), sets a
+# pending query cancel as the SIGINT handler would, and counts the pages
+# the walk still reads: at most one more (before the fix: all 230), and
+# feed() must fail with 57014.  Needs gdb and a cluster on which the caller may ptrace the
 # backends; run as root:
 #   FG_PG=18 bash test/dev.sh NAME install
 #   bash test/reliability/owner_ids_cancel.sh NAME     (FG_PG=18 as for dev.sh)
@@ -31,9 +31,6 @@ CREATE TEMP TABLE staging (follower bigint, followee bigint);
 INSERT INTO staging SELECT 10, g FROM generate_series(1000, 60999) AS g;
 SELECT follow_graph.import_edges('staging');
 SQL
-# the line where FgProbeOwnerIds unlocks a leaf whose entries it copied
-line=$(grep -n "Visibility with the page pinned, unlocked" "$top/src/fg_probe.c" | cut -d: -f1)
-line=$((line + 1))
 ("$BIN/psql" -X -At -c "SELECT pg_backend_pid()" -c "SELECT follow_graph.follower_count(1)" -c "SELECT pg_sleep(4)" \
 	-c "SELECT count(*) FROM follow_graph.feed(10)" >"$D/out" 2>&1) &
 psql_pid=$!
@@ -41,8 +38,14 @@ for _ in $(seq 50); do [ -s "$D/out" ] && break; sleep 0.1; done
 bpid=$(head -1 "$D/out")
 cat >"$D/g" <<G
 set pagination off
+set \$in = 0
 set \$pages = 0
-break fg_probe.c:$line
+break FgProbeOwnerIds
+commands
+set \$in = 1
+continue
+end
+break _bt_relandgetbuf if \$in == 1
 commands
 set \$pages = \$pages + 1
 if \$pages == 1
@@ -58,9 +61,9 @@ gdb_pid=$!
 wait $psql_pid
 # the backend is idle again: detach gdb
 kill -INT $gdb_pid 2>/dev/null; sleep 1; kill $gdb_pid 2>/dev/null; wait $gdb_pid 2>/dev/null
-pages=$(grep -c "^Breakpoint 1, " "$D/gdb.log")
+pages=$(grep -c "^Breakpoint 2, " "$D/gdb.log")
 err=$(grep -o "canceling statement due to user request" "$D/out" | head -1)
-echo "leaf pages unlocked by FgProbeOwnerIds: $pages (the cancel set at the first); feed: ${err:-$(tail -1 "$D/out")}"
+echo "leaf pages FgProbeOwnerIds read: $pages (the cancel set as it read the first); feed: ${err:-$(tail -1 "$D/out")}"
 $P -d postgres -c "DROP DATABASE owner_ids_cancel"
 if [ "$pages" -ge 1 ] && [ "$pages" -le 2 ] && [ -n "$err" ]; then
 	rm -rf "$D"
