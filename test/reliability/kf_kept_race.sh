@@ -1,23 +1,25 @@
 #!/bin/bash
 # test/reliability/kf_kept_race.sh: known_followers() must give the
-# snapshot's answer when the leaf it keeps pinned between two probes splits,
-# the level-1 page it copied goes stale, and VACUUM deletes leaf pages whose
-# downlinks the copy still holds (fg_probe.c, 0.4.0).
+# snapshot's answer when the leaf it keeps pinned between two probes splits
+# and VACUUM deletes leaf pages whose downlinks its copy of the level-1 page
+# still holds (fg_probe.c, 0.4.0).
 #
-# Viewer 10 follows 8 accounts: 2 followers of 1 added by inserts into the
-# middle of 1's range (their leaf is a page of a late split, a high block
-# number), one neighbour two ids further on (same leaf), 1's followers
-# 200010000, 650000000 (in a run unfollowed before the snapshot) and
-# 700010000, 1000000000, and two non-followers.  gdb stops the backend at
-# its second FgProbeFind() (the first probe done: a level-1 page copied, the
-# first leaf pinned and unlocked).  Another session then inserts 500
-# followers between the first probe and the next (invisible to the
+# Celebrity 1 has 100,000 followers 10,000 ids apart (built sorted, so
+# block order is key order); 999 follows just below 600000000 split its
+# leaf, which moves to a page at the end of the index; the run 620010000 ..
+# 660000000 unfollows before the snapshot.  Viewer 10 follows 600000000,
+# 600000001 (not a follower), 600010000, 640000000 (unfollowed), 660010000,
+# 900000000, 900000001 (not a follower) and 1000000000.  gdb stops the
+# backend at its second FgProbeFind() (the first probe done: a level-1 page
+# copied, the first leaf pinned and unlocked).  Another session then inserts
+# 2,000 followers between 600000000 and 600010000 (invisible to the
 # snapshot: the pinned leaf splits and the next key moves right of it),
-# 80,000 more behind them (the level-1 page splits: the copy is stale), and
-# runs VACUUM, which deletes the emptied pages of the unfollowed run (their
-# blocks come before the pinned one, where VACUUM then waits for the pin).
-# The probes resume; the answer must equal the plain-SQL one under the same
-# REPEATABLE READ snapshot, and gdb must have seen the probe move right.
+# 80,000 more further right (splits under the copied range; whether the
+# level-1 page itself splits is not checked), and runs VACUUM, which deletes
+# the emptied pages of the unfollowed run (their blocks come before the
+# pinned one, where VACUUM then waits for the pin).  The probes resume; the
+# answer must equal the plain-SQL one under the same REPEATABLE READ
+# snapshot, and gdb must have seen the probe move right (it prints where).
 # Needs gdb and a cluster on which the caller may ptrace the backends; run
 # as root:
 #   FG_PG=18 bash test/dev.sh NAME install
@@ -97,7 +99,7 @@ SELECT 'again', array_agg(a.followee ORDER BY 1) FROM follow_graph.edges AS a
 COMMIT;
 SQL
 waitfor '[ -f "$D/p_hit" ]'
-# the pinned leaf splits, the copied level-1 page splits, VACUUM deletes
+# the pinned leaf splits, more splits to its right, VACUUM deletes
 cat >&8 <<'SQL'
 INSERT INTO follow_graph.edge (follower, followee, seq, followed_at)
 	SELECT 600000001 + i, 1, 0, now() FROM generate_series(1, 2000) AS i;
