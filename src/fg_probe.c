@@ -566,7 +566,6 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 		bool		more;
 		BlockNumber next;
 
-		CHECK_FOR_INTERRUPTS();
 		FgTestForOldSnapshot(p->snapshot, p->index, page);
 		if (first ? MustMoveRight(p, page, a, PG_INT64_MIN) : P_IGNORE(opaque))
 		{
@@ -663,6 +662,8 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 		ReleaseBuffer(buf);
 		if (!more)
 			break;
+		/* Here, holding no lock: under a page's lock it would do nothing. */
+		CHECK_FOR_INTERRUPTS();
 		buf = _bt_relandgetbuf(p->index, InvalidBuffer, next, BT_READ);
 	}
 	pfree(vals);
