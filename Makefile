@@ -62,6 +62,7 @@ OBJS = \
 	src/idset_algebra.o \
 	src/idset_simd.o \
 	src/idset_stream.o \
+	src/idset_count64.o \
 	src/idset_agg.o \
 	src/idset_gin.o \
 	src/idset_graph.o \
