@@ -63,6 +63,7 @@ OBJS = \
 	src/idset_simd.o \
 	src/idset_stream.o \
 	src/idset_count64.o \
+	src/idset_toast.o \
 	src/idset_agg.o \
 	src/idset_gin.o \
 	src/idset_graph.o \

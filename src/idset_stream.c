@@ -30,13 +30,11 @@
 
 #include "access/detoast.h"
 #include "access/heaptoast.h"
-#include "access/table.h"
-#include "access/tableam.h"
 #include "miscadmin.h"
-#include "utils/rel.h"
 
 #include "fg_compat.h"
 #include "idset.h"
+#include "idset_toast.h"
 
 /* Blocks of a per segment: 32768 ids, at most about 260 KB of gaps. */
 #define IDSET_SEGMENT_BLOCKS	256
@@ -66,9 +64,10 @@ typedef struct StreamSet
 	struct varlena *dirslice;	/* the directory: firsts, ends, widths */
 	const char *dir;
 	struct varlena *packslice;	/* the packed gaps of the loaded segment, */
-	struct varlena *pack;		/* ... or fetched into this one's data */
-	size_t		packcap;		/* data bytes allocated at pack */
-	Relation	toastrel;		/* opened for the first fetch into pack */
+	char	   *pack;			/* ... or fetched here from the chunks */
+	size_t		packcap;		/* bytes allocated at pack */
+	bool		toast_open;		/* toast is open (first fetch into pack) */
+	IdsetToast	toast;
 	char	   *seg;			/* header and directory of the segment */
 	size_t		segcap;			/* bytes allocated at seg */
 } StreamSet;
@@ -124,10 +123,9 @@ FetchSlice(const StreamSet *s, int32 off, int32 len)
 }
 
 /*
- * len bytes at offset off of the stored value into the data of s->pack
- * (packcap bytes at least), read from the TOAST relation's chunks directly:
- * one index scan, one copy per chunk straight into the buffer, and the
- * relation opened once per call instead of once per slice.
+ * len bytes at offset off of the stored value into s->pack (packcap bytes
+ * at least), straight from the TOAST chunks (idset_toast.c): one index
+ * scan, one copy per chunk, the relation opened once per call.
  */
 static void
 FetchInto(StreamSet *s, int32 off, int32 len)
@@ -137,11 +135,12 @@ FetchInto(StreamSet *s, int32 off, int32 len)
 	if (off < 0 || len <= 0 || len > s->extsize - off || (size_t) len > s->packcap)
 		IdsetCorrupt();
 	VARATT_EXTERNAL_GET_POINTER(ptr, s->ptr);
-	if (s->toastrel == NULL)
-		s->toastrel = table_open(ptr.va_toastrelid, AccessShareLock);
-	SET_VARSIZE(s->pack, VARHDRSZ + len);
-	table_relation_fetch_toast_slice(s->toastrel, ptr.va_valueid, s->extsize,
-									 off, len, s->pack);
+	if (!s->toast_open)
+	{
+		IdsetToastOpen(&s->toast, ptr.va_toastrelid);
+		s->toast_open = true;
+	}
+	IdsetToastFetch(&s->toast, ptr.va_valueid, s->extsize, off, len, s->pack);
 }
 
 /*
@@ -217,8 +216,8 @@ StreamClose(StreamSet *s)
 		pfree(s->pack);
 	if (s->seg != NULL)
 		pfree(s->seg);
-	if (s->toastrel != NULL)
-		table_close(s->toastrel, AccessShareLock);
+	if (s->toast_open)
+		IdsetToastClose(&s->toast);
 }
 
 /*
@@ -277,11 +276,11 @@ LoadSegment(StreamSet *s, uint32 b0, uint32 b1, IdsetReader *r)
 				if (s->pack != NULL)
 					pfree(s->pack);
 				s->packcap = Max((size_t) (last - base), s->packcap * 2);
-				s->pack = palloc(VARHDRSZ + s->packcap);
+				s->pack = palloc(s->packcap);
 			}
 			/* Straight from the chunks into the kept buffer: one copy. */
 			FetchInto(s, off, end - off);
-			packed = (const uint8 *) VARDATA(s->pack);
+			packed = (const uint8 *) s->pack;
 		}
 	}
 	firsts = s->seg + IDSET_HEADER_SIZE;
