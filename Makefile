@@ -102,6 +102,7 @@ include $(PGXS)
 
 src/fg_feed.o src/fg_bound_walk.o: src/fg_bound_walk.h
 src/fg_feed.o src/fg_probe.o src/fg_read.o: src/fg_probe.h
+src/idset_stream.o src/idset_toast.o: src/idset_toast.h
 
 ifneq ($(with_icu),yes)
 ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)

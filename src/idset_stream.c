@@ -15,8 +15,11 @@
  * segment's packed gaps and those of the blocks of the other set that can
  * meet it (found in its directory) are read with detoast_attr_slice(),
  * which fetches only the TOAST chunks holding them, into allocations of at
- * most a few hundred KB that are freed before the next segment's; each
- * pair of segments is counted (IdsetIntersectStoredCount()) or intersected
+ * most a few hundred KB that are freed before the next segment's (a range
+ * of more than IDSET_SLICE_CHUNKS chunks, as sparse sets have, is read by
+ * idset_toast.c straight from the chunks into a buffer kept for the call);
+ * each pair of segments is counted (IdsetIntersectCountFlat32() when they
+ * lie within 2^32, else IdsetIntersectCountWide()) or intersected
  * (IdsetIntersectStored()) as sub-values with the codec's own checks.
  * Blocks of the other set below a segment, and segments wholly below the
  * other set's first value or above its last, are never read.  Nothing is
@@ -40,11 +43,11 @@
 #define IDSET_SEGMENT_BLOCKS	256
 
 /*
- * A segment's packed gaps are read in slices of at most this many TOAST
- * chunks (about 94 KB), each copied into a buffer kept for the call and
- * freed at once: a slice of a whole segment (up to 260 KB) is above glibc's
- * initial mmap threshold (128 KB), so each one was mapped, page-faulted and
- * unmapped anew; slices below it reuse the same heap memory.
+ * A segment's packed gaps that span at most this many TOAST chunks (about
+ * 94 KB) are read as one detoast slice and used in place; longer ones are
+ * read chunk by chunk (idset_toast.c) into a buffer kept for the call.  (A
+ * slice of a whole sparse segment, up to 260 KB, is above glibc's initial
+ * mmap threshold, so each one was mapped, page-faulted and unmapped anew.)
  */
 #define IDSET_SLICE_CHUNKS		48
 

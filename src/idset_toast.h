@@ -6,6 +6,7 @@
 #ifndef IDSET_TOAST_H
 #define IDSET_TOAST_H
 
+#include "storage/block.h"
 #include "utils/relcache.h"
 
 /* A TOAST relation and its indexes, opened for IdsetToastFetch(). */
@@ -15,6 +16,7 @@ typedef struct IdsetToast
 	Relation   *indexes;
 	int			nindexes;
 	int			valid;			/* the index to scan */
+	BlockNumber nblocks;		/* heap blocks when opened */
 } IdsetToast;
 
 extern void IdsetToastOpen(IdsetToast *t, Oid relid);
