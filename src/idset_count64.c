@@ -106,6 +106,13 @@ WideFill(WideSide *s, int64_t floor)
 		le_ * (step); \
 	})
 
+/* The smaller of two ints. */
+static inline int
+MinInt(int x, int y)
+{
+	return x < y ? x : y;
+}
+
 /* Bit i set when a[i] equals one of b[0 .. 4) (both four sorted values). */
 __attribute__((target("avx2"), always_inline))
 static inline unsigned
@@ -141,19 +148,31 @@ CountRuns64x2(const int64_t *a, int *pi0, int na0, int *pi1, int na1,
 	int			j1 = *pj1;
 	size_t		k = 0;
 
-	while (i0 + 4 <= na0 && j0 + 4 <= nb0 && i1 + 4 <= na1 && j1 + 4 <= nb1)
+	for (;;)
 	{
-		int64_t		amax0 = a[i0 + 3];
-		int64_t		bmax0 = b[j0 + 3];
-		int64_t		amax1 = a[i1 + 3];
-		int64_t		bmax1 = b[j1 + 3];
+		/*
+		 * A step moves each run on by four at most, so this many steps all
+		 * start with four values left in every run: no bound test inside.
+		 */
+		int			steps = MinInt(MinInt(na0 - i0, nb0 - j0),
+								   MinInt(na1 - i1, nb1 - j1)) / 4;
 
-		k += (size_t) __builtin_popcount(Match4x4(a + i0, b + j0));
-		k += (size_t) __builtin_popcount(Match4x4(a + i1, b + j1));
-		i0 += WIDE_STEP_IF_LE(amax0, bmax0, 4);
-		j0 += WIDE_STEP_IF_LE(bmax0, amax0, 4);
-		i1 += WIDE_STEP_IF_LE(amax1, bmax1, 4);
-		j1 += WIDE_STEP_IF_LE(bmax1, amax1, 4);
+		if (steps <= 0)
+			break;
+		while (steps-- > 0)
+		{
+			int64_t		amax0 = a[i0 + 3];
+			int64_t		bmax0 = b[j0 + 3];
+			int64_t		amax1 = a[i1 + 3];
+			int64_t		bmax1 = b[j1 + 3];
+
+			k += (size_t) __builtin_popcount(Match4x4(a + i0, b + j0));
+			k += (size_t) __builtin_popcount(Match4x4(a + i1, b + j1));
+			i0 += WIDE_STEP_IF_LE(amax0, bmax0, 4);
+			j0 += WIDE_STEP_IF_LE(bmax0, amax0, 4);
+			i1 += WIDE_STEP_IF_LE(amax1, bmax1, 4);
+			j1 += WIDE_STEP_IF_LE(bmax1, amax1, 4);
+		}
 	}
 	*pi0 = i0;
 	*pj0 = j0;
