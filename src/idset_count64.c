@@ -83,7 +83,21 @@ WideFill(WideSide *s, int64_t floor)
 			s->block++;
 	for (int t = 0; t < WIDE_WINDOW_BLOCKS && s->block < r->nblocks; t++)
 	{
-		int			k = IdsetDecodeBlock(r, s->block, s->vals + s->n);
+		int			k;
+
+		/* The packed gaps of the block after this one, while this decodes. */
+		if (s->block + 1 < r->nblocks)
+		{
+			uint32_t	from;
+			uint32_t	to;
+
+			memcpy(&from, r->ends + (size_t) s->block * 4, 4);
+			memcpy(&to, r->ends + (size_t) (s->block + 1) * 4, 4);
+			if (from <= to && to <= r->packed_len)
+				for (uint32_t o = from; o < to; o += 64)
+					__builtin_prefetch(r->packed + o, 0, 3);
+		}
+		k = IdsetDecodeBlock(r, s->block, s->vals + s->n);
 
 		if (k <= 0 || (s->any && s->vals[s->n] <= s->last))
 			return false;
