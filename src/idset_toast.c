@@ -141,17 +141,20 @@ WalkPages(IdsetToast *t, FetchState *f, Oid valueid, Snapshot snap,
 	Buffer		next = InvalidBuffer;
 	Buffer		buf;
 
-	if (blk >= t->nblocks)
+	if (blk >= t->nblocks || f->expect > f->last)
 		return;
 	buf = ReadBufferExtended(t->rel, MAIN_FORKNUM, blk, RBM_NORMAL, NULL);
-	while (f->expect <= f->last)
+	for (;;)
 	{
 		Page		page;
 		OffsetNumber maxoff;
 		bool		found = start > FirstOffsetNumber;	/* the index found one */
 		bool		stop = false;
 
-		/* The chunks left are more than this page holds: load the next. */
+		/*
+		 * The chunks left are more than this page holds: pin the next page
+		 * now, to prefetch its first tuple (else it is pinned when needed).
+		 */
 		if (f->last - f->expect >= (int32) EXTERN_TUPLES_PER_PAGE &&
 			blk + 1 < t->nblocks)
 		{
@@ -202,8 +205,10 @@ WalkPages(IdsetToast *t, FetchState *f, Oid valueid, Snapshot snap,
 			found = true;
 		}
 		UnlockReleaseBuffer(buf);
-		if (stop || !found || !BufferIsValid(next))
+		if (stop || !found || f->expect > f->last || blk + 1 >= t->nblocks)
 			break;
+		if (!BufferIsValid(next))
+			next = ReadBufferExtended(t->rel, MAIN_FORKNUM, blk + 1, RBM_NORMAL, NULL);
 		buf = next;
 		next = InvalidBuffer;
 		blk++;
