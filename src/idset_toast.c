@@ -127,6 +127,26 @@ PrefetchFirstTuple(Buffer buf)
 }
 
 /*
+ * Pin block blk of t's relation.  Pages read in order often sit in
+ * consecutive shared buffers, so the buffer after prev (that of blk - 1) is
+ * tried first: ReadRecentBuffer() checks the guess by the buffer's tag,
+ * without the buffer mapping lookup; else ReadBuffer as usual.
+ */
+static Buffer
+PinBlock(IdsetToast *t, BlockNumber blk, Buffer prev)
+{
+	if (prev > 0 && prev < NBuffers &&
+#if PG_VERSION_NUM >= 160000
+		ReadRecentBuffer(t->rel->rd_locator, MAIN_FORKNUM, blk, prev + 1)
+#else
+		ReadRecentBuffer(t->rel->rd_node, MAIN_FORKNUM, blk, prev + 1)
+#endif
+		)
+		return prev + 1;
+	return ReadBufferExtended(t->rel, MAIN_FORKNUM, blk, RBM_NORMAL, NULL);
+}
+
+/*
  * Copy the chunks of valueid that follow offset start of heap block blk, in
  * place on the pages, while they come in order there and on the pages after
  * it (start - 1 is the chunk the index found); the page after the current
@@ -158,7 +178,7 @@ WalkPages(IdsetToast *t, FetchState *f, Oid valueid, Snapshot snap,
 		if (f->last - f->expect >= (int32) EXTERN_TUPLES_PER_PAGE &&
 			blk + 1 < t->nblocks)
 		{
-			next = ReadBufferExtended(t->rel, MAIN_FORKNUM, blk + 1, RBM_NORMAL, NULL);
+			next = PinBlock(t, blk + 1, buf);
 			/* Its header and line pointers, for PrefetchFirstTuple() below. */
 			__builtin_prefetch(BufferGetPage(next), 0, 3);
 		}
@@ -208,7 +228,7 @@ WalkPages(IdsetToast *t, FetchState *f, Oid valueid, Snapshot snap,
 		if (stop || !found || f->expect > f->last || blk + 1 >= t->nblocks)
 			break;
 		if (!BufferIsValid(next))
-			next = ReadBufferExtended(t->rel, MAIN_FORKNUM, blk + 1, RBM_NORMAL, NULL);
+			next = PinBlock(t, blk + 1, buf);
 		buf = next;
 		next = InvalidBuffer;
 		blk++;
