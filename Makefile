@@ -62,6 +62,8 @@ OBJS = \
 	src/idset_algebra.o \
 	src/idset_simd.o \
 	src/idset_stream.o \
+	src/idset_count64.o \
+	src/idset_toast.o \
 	src/idset_agg.o \
 	src/idset_gin.o \
 	src/idset_graph.o \
@@ -100,6 +102,7 @@ include $(PGXS)
 
 src/fg_feed.o src/fg_bound_walk.o: src/fg_bound_walk.h
 src/fg_feed.o src/fg_probe.o src/fg_read.o: src/fg_probe.h
+src/idset_stream.o src/idset_toast.o: src/idset_toast.h
 
 ifneq ($(with_icu),yes)
 ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)

@@ -228,6 +228,10 @@ extern size_t IdsetIntersectCountFlat32(const IdsetReader *ra,
 extern size_t IdsetIntersectStoredCount(const IdsetReader *ra,
 										const IdsetReader *rb);
 
+/* idset_count64.c */
+extern size_t IdsetIntersectCountWide(const IdsetReader *ra,
+									  const IdsetReader *rb);
+
 #ifdef PG_VERSION_NUM
 
 #include "fg_compat.h"

@@ -15,8 +15,11 @@
  * segment's packed gaps and those of the blocks of the other set that can
  * meet it (found in its directory) are read with detoast_attr_slice(),
  * which fetches only the TOAST chunks holding them, into allocations of at
- * most a few hundred KB that are freed before the next segment's; each
- * pair of segments is counted (IdsetIntersectStoredCount()) or intersected
+ * most a few hundred KB that are freed before the next segment's (a range
+ * of more than IDSET_SLICE_CHUNKS chunks, as sparse sets have, is read by
+ * idset_toast.c straight from the chunks into a buffer kept for the call);
+ * each pair of segments is counted (IdsetIntersectCountFlat32() when they
+ * lie within 2^32, else IdsetIntersectCountWide()) or intersected
  * (IdsetIntersectStored()) as sub-values with the codec's own checks.
  * Blocks of the other set below a segment, and segments wholly below the
  * other set's first value or above its last, are never read.  Nothing is
@@ -34,16 +37,17 @@
 
 #include "fg_compat.h"
 #include "idset.h"
+#include "idset_toast.h"
 
 /* Blocks of a per segment: 32768 ids, at most about 260 KB of gaps. */
 #define IDSET_SEGMENT_BLOCKS	256
 
 /*
- * A segment's packed gaps are read in slices of at most this many TOAST
- * chunks (about 94 KB), each copied into a buffer kept for the call and
- * freed at once: a slice of a whole segment (up to 260 KB) is above glibc's
- * initial mmap threshold (128 KB), so each one was mapped, page-faulted and
- * unmapped anew; slices below it reuse the same heap memory.
+ * A segment's packed gaps that span at most this many TOAST chunks (about
+ * 94 KB) are read as one detoast slice and used in place; longer ones are
+ * read chunk by chunk (idset_toast.c) into a buffer kept for the call.  (A
+ * slice of a whole sparse segment, up to 260 KB, is above glibc's initial
+ * mmap threshold, so each one was mapped, page-faulted and unmapped anew.)
  */
 #define IDSET_SLICE_CHUNKS		48
 
@@ -63,8 +67,10 @@ typedef struct StreamSet
 	struct varlena *dirslice;	/* the directory: firsts, ends, widths */
 	const char *dir;
 	struct varlena *packslice;	/* the packed gaps of the loaded segment, */
-	char	   *pack;			/* ... or copied here from several slices */
+	char	   *pack;			/* ... or fetched here from the chunks */
 	size_t		packcap;		/* bytes allocated at pack */
+	bool		toast_open;		/* toast is open (first fetch into pack) */
+	IdsetToast	toast;
 	char	   *seg;			/* header and directory of the segment */
 	size_t		segcap;			/* bytes allocated at seg */
 } StreamSet;
@@ -117,6 +123,27 @@ FetchSlice(const StreamSet *s, int32 off, int32 len)
 	if (VARSIZE_ANY_EXHDR(res) != (Size) len)
 		IdsetCorrupt();
 	return res;
+}
+
+/*
+ * len bytes at offset off of the stored value into s->pack (packcap bytes
+ * at least), straight from the TOAST chunks (idset_toast.c): one index
+ * scan, one copy per chunk, the relation opened once per call.
+ */
+static void
+FetchInto(StreamSet *s, int32 off, int32 len)
+{
+	struct varatt_external ptr;
+
+	if (off < 0 || len <= 0 || len > s->extsize - off || (size_t) len > s->packcap)
+		IdsetCorrupt();
+	VARATT_EXTERNAL_GET_POINTER(ptr, s->ptr);
+	if (!s->toast_open)
+	{
+		IdsetToastOpen(&s->toast, ptr.va_toastrelid);
+		s->toast_open = true;
+	}
+	IdsetToastFetch(&s->toast, ptr.va_valueid, s->extsize, off, len, s->pack);
 }
 
 /*
@@ -192,6 +219,8 @@ StreamClose(StreamSet *s)
 		pfree(s->pack);
 	if (s->seg != NULL)
 		pfree(s->seg);
+	if (s->toast_open)
+		IdsetToastClose(&s->toast);
 }
 
 /*
@@ -252,16 +281,8 @@ LoadSegment(StreamSet *s, uint32 b0, uint32 b1, IdsetReader *r)
 				s->packcap = Max((size_t) (last - base), s->packcap * 2);
 				s->pack = palloc(s->packcap);
 			}
-			/* In pieces ending on chunk boundaries; see IDSET_SLICE_CHUNKS. */
-			for (int32 at = off; at < end;)
-			{
-				int32		stop = Min(end, (at / IDSET_TOAST_CHUNK + IDSET_SLICE_CHUNKS) * IDSET_TOAST_CHUNK);
-				struct varlena *piece = FetchSlice(s, at, stop - at);
-
-				memcpy(s->pack + (at - off), VARDATA_ANY(piece), stop - at);
-				pfree(piece);
-				at = stop;
-			}
+			/* Straight from the chunks into the kept buffer: one copy. */
+			FetchInto(s, off, end - off);
 			packed = (const uint8 *) s->pack;
 		}
 	}
@@ -356,7 +377,7 @@ CountSegment(const IdsetReader *ra, const IdsetReader *rb, uint32 **sa,
 		if (bad)
 			return SIZE_MAX;
 		*flat = false;
-		return IdsetIntersectStoredCount(ra, rb);
+		return IdsetIntersectCountWide(ra, rb);
 	}
 	return IdsetIntersectCountFlat32(ra, rb, base, limit,
 									 Scratch(sa, capa, IdsetFlat32Slots(ra)),
@@ -452,7 +473,7 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 			if (flat)
 				k = CountSegment(&ra, &rb, &sa, &capa, &sb, &capb, &flat);
 			else if (out == NULL)
-				k = IdsetIntersectStoredCount(&ra, &rb);
+				k = IdsetIntersectCountWide(&ra, &rb);
 			else
 				k = IdsetIntersectStored(&ra, &rb, *out + total);
 			if (k == SIZE_MAX)

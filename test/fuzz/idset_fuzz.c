@@ -1,7 +1,8 @@
 /*
  * idset_fuzz.c
- *		libFuzzer harness for the idset codec (src/idset_format.c and
- *		src/idset_algebra.c), built without a server by test/fuzz/run.sh.
+ *		libFuzzer harness for the idset codec (src/idset_format.c,
+ *		src/idset_algebra.c, src/idset_simd.c and src/idset_count64.c),
+ *		built without a server by test/fuzz/run.sh.
  *
  * The first input byte picks a target; the rest is the input:
  *	0  text input:  accepted text must canonicalise, print, re-parse to the
@@ -546,6 +547,9 @@ CheckIntersections(const int64_t *a, size_t na, const int64_t *b, size_t nb)
 		/* Counting only (no output) takes the same paths. */
 		CHECK(IdsetIntersectStoredCount(&ra, &rb) == kw);
 		CHECK(IdsetIntersectStoredCount(&rb, &ra) == kw);
+		/* By windows of blocks, two merges at once (sparse sets). */
+		CHECK(IdsetIntersectCountWide(&ra, &rb) == kw);
+		CHECK(IdsetIntersectCountWide(&rb, &ra) == kw);
 		/* Decoded whole to 32-bit offsets, two halves at once. */
 		{
 			int64_t		base;

@@ -11,7 +11,7 @@ runs=${1:-1000000}
 seconds=${2:-0}
 out=${FUZZ_BUILD_DIR:-$here/build}
 CC=${CC:-clang}
-codec=("$top/src/idset_format.c" "$top/src/idset_algebra.c" "$top/src/idset_simd.c")
+codec=("$top/src/idset_format.c" "$top/src/idset_algebra.c" "$top/src/idset_simd.c" "$top/src/idset_count64.c")
 
 command -v "$CC" >/dev/null || { echo "idset fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 rm -rf "$out/corpus"
