@@ -131,8 +131,8 @@ SELECT pg_temp.known_bad(), pg_temp.paged_bad(), pg_temp.common_bad();
 ROLLBACK;
 SELECT pg_temp.known_bad();
 
--- the probe path reads a small side (up to 1,024 followees by the counters)
--- whole in one pass over its leaf pages, then probes in ascending order,
+-- the probe path reads a small side (up to 1,024 followees, before any
+-- counter) whole in one pass over its leaf pages, then probes in ascending order,
 -- keeping the last leaf pinned for the next key; a larger side is walked
 -- with an index scan.  Viewer 7 follows 1,000 accounts (a few leaf pages of
 -- the primary key), viewer 8 follows 5,000 (over the bound), every other
@@ -185,7 +185,7 @@ SELECT v, (SELECT count(*) FROM known_followers(v, 1, 100000)) AS known,
 	pg_temp.viewer_bad(v, 100000000) AS past_all
 FROM unnest('{7,8}'::bigint[]) AS v;
 -- the counters off (edges written around the API): viewer 8's 5,000 ids
--- are read into an array sized for a count of 0, which grows
+-- (read up to the bound, then walked by an index scan) give the same answer
 UPDATE follow_graph.counter SET following = 0 WHERE account = 8;
 SELECT following_count(8), pg_temp.viewer_bad(8, NULL), pg_temp.viewer_bad(8, 5000);
 SELECT rebuild_counts() > 0 AS rebuilt;

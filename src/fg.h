@@ -75,6 +75,12 @@
 #define FG_PROBE_RATIO			16
 /* The probe path reads a small side whole into an array up to this size. */
 #define FG_PROBE_READ_MAX		1024
+/*
+ * A small side is merged with a range of at most this many leaves (read
+ * whole), taken as FG_PROBE_LEAF_IDS ids each, rather than probing it.
+ */
+#define FG_PROBE_MERGE_LEAVES	4
+#define FG_PROBE_LEAF_IDS		256
 
 /*
  * -1, 0 or 1 as a is below, equal to or above b.

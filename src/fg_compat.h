@@ -9,6 +9,17 @@
 
 #include "postgres.h"
 
+/* 16 renamed a relation's RelFileNode (rd_node) to RelFileLocator (rd_locator). */
+#if PG_VERSION_NUM >= 160000
+#define FgRelFileLocator			RelFileLocator
+#define FgRelationLocator(rel)		((rel)->rd_locator)
+#define FgRelFileLocatorEquals(x, y)	RelFileLocatorEquals((x), (y))
+#else
+#define FgRelFileLocator			RelFileNode
+#define FgRelationLocator(rel)		((rel)->rd_node)
+#define FgRelFileLocatorEquals(x, y)	RelFileNodeEquals((x), (y))
+#endif
+
 /* 16 moved the varlena macros (VARDATA, SET_VARSIZE, ...) to varatt.h. */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"

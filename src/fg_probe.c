@@ -42,6 +42,7 @@
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "storage/bufmgr.h"
 #include "storage/predicate.h"
 #include "utils/rel.h"
@@ -56,6 +57,62 @@
 #else
 #define FgBtGetRoot(index, heap)	_bt_getroot((index), BT_READ)
 #endif
+
+/*
+ * Leaves read recently by this backend's probes: the buffer that held
+ * each, so that the next read of the same block skips the buffer mapping
+ * table (ReadRecentBuffer() checks the buffer's tag under its header lock
+ * and pins it only if it still holds that block; a stale entry costs one
+ * failed check and an ordinary ReadBuffer()).  Direct-mapped by block
+ * number: the few hundred leaves of a celebrity's follower range, read by
+ * every known_followers() call against it, stay here across calls.  Only
+ * hints: nothing needs invalidating when a relation is dropped, rebuilt or
+ * truncated, since its buffers then no longer carry the tag.
+ */
+#define FG_RECENT_LEAVES	4096	/* a power of two */
+
+typedef struct FgRecentLeaf
+{
+	FgRelFileLocator locator;
+	BlockNumber blkno;
+	Buffer		buffer;			/* InvalidBuffer: empty slot */
+} FgRecentLeaf;
+
+static FgRecentLeaf fg_recent_leaves[FG_RECENT_LEAVES];
+
+/*
+ * Read and share-lock leaf blkno of the probe's index, as
+ * _bt_relandgetbuf(index, InvalidBuffer, blkno, BT_READ) does, through the
+ * recent-leaf hint when it still holds.  The statistics count a hit as
+ * ReadBuffer() would.
+ */
+static Buffer
+ReadLeaf(FgProbe *p, BlockNumber blkno)
+{
+	FgRecentLeaf *r = &fg_recent_leaves[blkno & (FG_RECENT_LEAVES - 1)];
+	FgRelFileLocator locator = FgRelationLocator(p->index);
+	Buffer		buf;
+
+	Assert(!RelationUsesLocalBuffers(p->index));
+	if (BufferIsValid(r->buffer) && r->blkno == blkno &&
+		FgRelFileLocatorEquals(r->locator, locator) &&
+		ReadRecentBuffer(locator, MAIN_FORKNUM, blkno, r->buffer))
+	{
+		buf = r->buffer;
+		pgstat_count_buffer_read(p->index);
+		pgstat_count_buffer_hit(p->index);
+	}
+	else
+	{
+		buf = ReadBuffer(p->index, blkno);
+		r->locator = locator;
+		r->blkno = blkno;
+		r->buffer = buf;
+	}
+	_bt_lockbuf(p->index, buf, BT_READ);
+	_bt_checkpage(p->index, buf);
+	return buf;
+}
 
 /*
  * Key column attno (1 or 2) of an index tuple of an index FgProbeSupported()
@@ -253,20 +310,18 @@ Descend(FgProbe *p, int64 a, int64 b)
 }
 
 /*
- * The child whose key space holds (a, b): the last downlink of the copied
- * level-1 page below the key (its first, minus infinity, is below every
- * key), or the root leaf of a one-page tree.
+ * The offset in the copied level-1 page of the downlink whose key space
+ * holds (a, b): the last one below the key (the first, minus infinity, is
+ * below every key).
  */
-static BlockNumber
-CopiedChild(FgProbe *p, int64 a, int64 b)
+static OffsetNumber
+CopiedChildOffset(FgProbe *p, int64 a, int64 b)
 {
 	Page		page = p->copy;
 	OffsetNumber low;
 	OffsetNumber high;
 
-	Assert(p->nchild > 0);
-	if (BlockNumberIsValid(p->root_leaf))
-		return p->root_leaf;
+	Assert(p->nchild > 0 && !BlockNumberIsValid(p->root_leaf));
 	low = P_FIRSTDATAKEY(BTPageGetOpaque(page));
 	high = PageGetMaxOffsetNumber(page);
 	while (low < high)
@@ -280,7 +335,22 @@ CopiedChild(FgProbe *p, int64 a, int64 b)
 		else
 			high = mid - 1;
 	}
-	return BTreeTupleGetDownLink((IndexTuple) PageGetItem(page, PageGetItemId(page, low)));
+	return low;
+}
+
+/*
+ * The child whose key space holds (a, b): from the copied level-1 page, or
+ * the root leaf of a one-page tree.
+ */
+static BlockNumber
+CopiedChild(FgProbe *p, int64 a, int64 b)
+{
+	Page		page = p->copy;
+
+	Assert(p->nchild > 0);
+	if (BlockNumberIsValid(p->root_leaf))
+		return p->root_leaf;
+	return BTreeTupleGetDownLink((IndexTuple) PageGetItem(page, PageGetItemId(page, CopiedChildOffset(p, a, b))));
 }
 
 /*
@@ -410,7 +480,7 @@ FgProbeFind(FgProbe *p, int64 id)
 		return false;
 
 	blk = CopiedChild(p, a, id);
-	buf = _bt_relandgetbuf(p->index, InvalidBuffer, blk, BT_READ);
+	buf = ReadLeaf(p, blk);
 
 search:
 
@@ -497,8 +567,34 @@ search:
 			return found;
 		}
 		ReleaseBuffer(buf);
-		buf = _bt_relandgetbuf(p->index, InvalidBuffer, next, BT_READ);
+		buf = ReadLeaf(p, next);
 	}
+}
+
+/*
+ * How many leaf pages the owner's range spans at most, from the level-1
+ * page above its start (copied for the probes that may follow): 0 in an
+ * empty index, 1 in a one-page tree, INT_MAX when the range goes on past
+ * that level-1 page.  An estimate of the range's size that costs no leaf
+ * read (a leaf holds up to a few hundred entries; fewer after deletions),
+ * for choosing between probing the range and reading it whole; it takes
+ * no predicate lock, and nothing may depend on it but that choice.
+ */
+int
+FgProbeRangeLeaves(FgProbe *p)
+{
+	int64		a = p->owner;
+
+	Assert(!BufferIsValid(p->kept));
+	Descend(p, a, PG_INT64_MIN);
+	if (p->nchild == 0)
+		return 0;
+	if (BlockNumberIsValid(p->root_leaf))
+		return 1;
+	if (!p->rightmost && SepCompare(&p->high, a, PG_INT64_MAX) > 0)
+		return INT_MAX;
+	return CopiedChildOffset(p, a, PG_INT64_MAX) -
+		CopiedChildOffset(p, a, PG_INT64_MIN) + 1;
 }
 
 /*
@@ -533,7 +629,23 @@ FgProbeEnd(FgProbe *p)
 void
 FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 {
+	bool		complete PG_USED_FOR_ASSERTS_ONLY;
+
+	complete = FgProbeOwnerIdsUpTo(p, ids, n, cap, INT_MAX);
+	Assert(complete);
+}
+
+/*
+ * FgProbeOwnerIds, but giving up (false) as soon as more than max ids have
+ * been read: *n is then more than max and the ids are a prefix of the range,
+ * for the caller to throw away.  A copy of the level-1 page that an
+ * FgProbeRangeLeaves() of this probe made is used instead of a descent.
+ */
+bool
+FgProbeOwnerIdsUpTo(FgProbe *p, int64 **ids, int *n, int *cap, int max)
+{
 	int64		a = p->owner;
+	bool		complete = true;
 	int64	   *vals = palloc(sizeof(int64) * MaxTIDsPerBTreePage);
 	int		   *ends = palloc(sizeof(int) * MaxTIDsPerBTreePage);
 	bool		first = true;
@@ -541,7 +653,8 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 
 	CHECK_FOR_INTERRUPTS();
 	Assert(!BufferIsValid(p->kept));
-	Descend(p, a, PG_INT64_MIN);
+	if (!p->have_copy || p->low_a != a || p->low_b != PG_INT64_MIN)
+		Descend(p, a, PG_INT64_MIN);
 	if (p->nchild == 0)
 	{
 		/* an empty index: lock the relation, as a btree scan would */
@@ -549,10 +662,9 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 			PredicateLockRelation(p->index, p->snapshot);
 		pfree(vals);
 		pfree(ends);
-		return;
+		return true;
 	}
-	buf = _bt_relandgetbuf(p->index, InvalidBuffer,
-						   CopiedChild(p, a, PG_INT64_MIN), BT_READ);
+	buf = ReadLeaf(p, CopiedChild(p, a, PG_INT64_MIN));
 
 	for (;;)
 	{
@@ -660,12 +772,18 @@ FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap)
 			(*ids)[(*n)++] = vals[v];
 		}
 		ReleaseBuffer(buf);
+		if (*n > max)
+		{
+			complete = false;
+			break;
+		}
 		if (!more)
 			break;
 		/* Here, holding no lock: under a page's lock it would do nothing. */
 		CHECK_FOR_INTERRUPTS();
-		buf = _bt_relandgetbuf(p->index, InvalidBuffer, next, BT_READ);
+		buf = ReadLeaf(p, next);
 	}
 	pfree(vals);
 	pfree(ends);
+	return complete;
 }

@@ -49,6 +49,9 @@ extern bool FgProbeSupported(Relation index);
 extern void FgProbeBegin(FgProbe *p, Relation heap, Relation index, int64 owner);
 extern bool FgProbeFind(FgProbe *p, int64 id);
 extern void FgProbeOwnerIds(FgProbe *p, int64 **ids, int *n, int *cap);
+extern bool FgProbeOwnerIdsUpTo(FgProbe *p, int64 **ids, int *n, int *cap,
+								int max);
+extern int	FgProbeRangeLeaves(FgProbe *p);
 extern void FgProbeEnd(FgProbe *p);
 
 #endif							/* FG_PROBE_H */

@@ -639,66 +639,127 @@ EmitId(ReturnSetInfo *rsinfo, int64 id)
 }
 
 /*
- * The probe path of IntersectPage for a small side (at most
- * FG_PROBE_READ_MAX ids by the counters): its whole range is read into an
- * array in one pass over its leaf pages (FgProbeOwnerIds, inline, no index
- * scan per id), then each id past the cursor is probed in the large side.
- * False, having done nothing, when either index is not one the probes
- * support; the caller then walks with index scans.
+ * The position in ids[0..n) (ascending) of the first id past the cursor.
+ */
+static int
+FirstPastCursor(const int64 *ids, int n, bool has_after, int64 after)
+{
+	int			low = 0;
+	int			high = n;
+
+	if (!has_after)
+		return 0;
+	while (low < high)
+	{
+		int			mid = low + (high - low) / 2;
+
+		if (ids[mid] <= after)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low;
+}
+
+/*
+ * The path of IntersectPage for a small first side, tried before the
+ * counters are read: side a's range is read into an array in one pass over
+ * its leaf pages (FgProbeOwnerIdsUpTo, inline, no index scan), giving up
+ * past FG_PROBE_READ_MAX ids.  Side b's size is then judged from the
+ * level-1 page above its range (FgProbeRangeLeaves, no leaf read): a range
+ * of a few leaves that a merge would read anyway is read whole too and the
+ * arrays merged; a longer one is probed once per id of a past the cursor,
+ * one leaf page per probe.  So the common call, a viewer following a few
+ * hundred accounts against anyone, reads no counter and starts no index
+ * scan.  False, the page not begun, when either index is not one the
+ * probes support or side a is too long; the caller then goes by the
+ * counters.
  */
 static bool
-ProbeReadSmallSide(ReturnSetInfo *rsinfo, Relation heap, FgSide side_a,
-				   FgSide side_b, int32 page_size, bool has_after, int64 after)
+IntersectSmallFirst(ReturnSetInfo *rsinfo, Relation heap, FgSide side_a,
+					FgSide side_b, int32 page_size, bool has_after, int64 after)
 {
 	Relation	index_a = FgOpenIndex(SideIndex(side_a), AccessShareLock);
 	Relation	index_b = FgOpenIndex(SideIndex(side_b), AccessShareLock);
-	bool		supported = FgProbeSupported(index_a) && FgProbeSupported(index_b);
+	bool		done = false;
 
-	if (supported)
+	if (FgProbeSupported(index_a) && FgProbeSupported(index_b))
 	{
 		FgProbe		probe;
 		int			cap = FG_PROBE_READ_MAX / 4;
 		int			nids = 0;
-		int			i = 0;
-		int32		n = 0;
 		int64	   *ids = palloc(sizeof(int64) * cap);
 
-		/* The small side, ascending (the counters may be off: it grows). */
+		/* Side a, ascending, unless it is longer than the bound. */
 		FgProbeBegin(&probe, heap, index_a, side_a.owner);
-		FgProbeOwnerIds(&probe, &ids, &nids, &cap);
+		done = FgProbeOwnerIdsUpTo(&probe, &ids, &nids, &cap, FG_PROBE_READ_MAX);
 		FgProbeEnd(&probe);
+		if (!done)
+			elog(DEBUG1, "set intersection: first side over %d ids, sized by the counters",
+				 FG_PROBE_READ_MAX);
 
-		/* Past the cursor: the first id above it. */
-		if (has_after)
+		if (done)
 		{
-			int			hi = nids;
+			int			i = FirstPastCursor(ids, nids, has_after, after);
+			int32		n = 0;
 
-			while (i < hi)
+			FgProbeBegin(&probe, heap, index_b, side_b.owner);
+			if (i < nids)
 			{
-				int			mid = i + (hi - i) / 2;
+				int			leaves = FgProbeRangeLeaves(&probe);
 
-				if (ids[mid] <= after)
-					i = mid + 1;
+				if (leaves <= FG_PROBE_MERGE_LEAVES &&
+					(int64) leaves * FG_PROBE_LEAF_IDS < (int64) FG_PROBE_RATIO * (nids - i))
+				{
+					/* Side b is a leaf or a few: read it too and merge. */
+					int			cap_b = FG_PROBE_READ_MAX / 4;
+					int			nb = 0;
+					int64	   *ids_b = palloc(sizeof(int64) * cap_b);
+					int			j;
+
+					FgProbeOwnerIds(&probe, &ids_b, &nb, &cap_b);
+					elog(DEBUG1, "set intersection: %d and %d ids read whole, merged",
+						 nids, nb);
+					j = FirstPastCursor(ids_b, nb, has_after, after);
+					while (i < nids && j < nb && n < page_size)
+					{
+						if (ids[i] < ids_b[j])
+							i++;
+						else if (ids[i] > ids_b[j])
+							j++;
+						else
+						{
+							EmitId(rsinfo, ids[i]);
+							n++;
+							i++;
+							j++;
+						}
+					}
+					pfree(ids_b);
+				}
 				else
-					hi = mid;
-			}
-		}
+				{
+					int			first = i;
 
-		FgProbeBegin(&probe, heap, index_b, side_b.owner);
-		for (; i < nids && n < page_size; i++)
-		{
-			if (FgProbeFind(&probe, ids[i]))
-			{
-				EmitId(rsinfo, ids[i]);
-				n++;
+					for (; i < nids && n < page_size; i++)
+					{
+						if (FgProbeFind(&probe, ids[i]))
+						{
+							EmitId(rsinfo, ids[i]);
+							n++;
+						}
+					}
+					elog(DEBUG1, "set intersection: %d ids read whole, %d probed",
+						 nids, i - first);
+				}
 			}
+			FgProbeEnd(&probe);
 		}
-		FgProbeEnd(&probe);
 		pfree(ids);
 	}
 	index_close(index_a, NoLock);
 	index_close(index_b, NoLock);
-	return supported;
+	return done;
 }
 
 /*
@@ -732,6 +793,14 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 	page_size = PG_GETARG_INT32(page_arg);
 	FgCheckPageSize(page_size);
 
+	heap = FgOpenEdges();
+	if (IntersectSmallFirst(rsinfo, heap, side_a, side_b, page_size,
+							has_after, after))
+	{
+		table_close(heap, NoLock);
+		return (Datum) 0;
+	}
+
 	/*
 	 * The sizes only choose the algorithm; the result comes from the edges
 	 * alone, so it stays right even if someone wrote around the API and the
@@ -752,16 +821,17 @@ IntersectPage(FunctionCallInfo fcinfo, FgSide side_a, FgSide side_b,
 		side_b = t;
 		size_a = size_b;
 		size_b = ts;
+
+		/* The other side first, if it is the short one (tried above). */
+		if (size_a <= FG_PROBE_READ_MAX &&
+			IntersectSmallFirst(rsinfo, heap, side_a, side_b, page_size,
+								has_after, after))
+		{
+			table_close(heap, NoLock);
+			return (Datum) 0;
+		}
 	}
 
-	heap = FgOpenEdges();
-	if (size_a * FG_PROBE_RATIO < size_b && size_a <= FG_PROBE_READ_MAX &&
-		ProbeReadSmallSide(rsinfo, heap, side_a, side_b, page_size,
-						   has_after, after))
-	{
-		table_close(heap, NoLock);
-		return (Datum) 0;
-	}
 	sa = FgScanBegin(heap, SideIndex(side_a), ForwardScanDirection, false);
 	sb = FgScanBegin(heap, SideIndex(side_b), ForwardScanDirection, false);
 	SeekSide(sa, side_a, has_after, after);
