@@ -8,7 +8,7 @@
 #
 # Viewer 10 follows 60,000 accounts (about 230 leaf pages of edge_pkey
 # under one level-1 root).  gdb stops the feed(10) backend as
-# FgProbeOwnerIds() reads its first leaf page (_bt_relandgetbuf()), sets a
+# FgProbeOwnerIdsUpTo() reads its first leaf page (ReadLeaf()), sets a
 # pending query cancel as the SIGINT handler would, and counts the pages
 # the walk still reads: at most one more (before the fix: all 230), and
 # feed() must fail with 57014.  Needs gdb and a cluster on which the caller may ptrace the
@@ -40,12 +40,12 @@ cat >"$D/g" <<G
 set pagination off
 set \$in = 0
 set \$pages = 0
-break FgProbeOwnerIds
+break FgProbeOwnerIdsUpTo
 commands
 set \$in = 1
 continue
 end
-break _bt_relandgetbuf if \$in == 1
+break ReadLeaf if \$in == 1
 commands
 set \$pages = \$pages + 1
 if \$pages == 1
