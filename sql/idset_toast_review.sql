@@ -78,6 +78,17 @@ FROM tr WHERE id = 5;
 SELECT * FROM pg_temp.bad();
 SELECT * FROM pg_temp.counts();
 
+-- A temporary table: its TOAST pages are in local buffers.
+CREATE TEMP TABLE tt (id int, s idset);
+ALTER TABLE tt ALTER s SET STORAGE EXTERNAL;
+INSERT INTO tt SELECT id, s | '{}'::idset FROM tr;
+SELECT x.id, y.id, cardinality(x.s & y.s) AS counted
+FROM tt x, tt y, tr u, tr v
+WHERE x.id = u.id AND y.id = v.id AND x.id < y.id
+	AND cardinality(x.s & y.s) IS DISTINCT FROM cardinality(u.s & v.s);
+SELECT count(*) FROM tt WHERE pg_column_size(s) < 49 * 1996;
+DROP TABLE tt;
+
 -- Under SERIALIZABLE (the detoast code takes no predicate lock either).
 BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT * FROM pg_temp.bad();
