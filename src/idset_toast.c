@@ -13,8 +13,9 @@
  * value are laid out: written one after another, four to a heap page.  The
  * first chunk of the range is found through the TOAST index; the ones
  * after it are read in place from that heap page and the pages after it,
- * in line pointer order, each checked (chunk_id, visibility under the TOAST
- * snapshot, chunk number in sequence, size as the value's size implies)
+ * in line pointer order, each checked (chunk_id, inserter as the first's,
+ * visibility under the TOAST snapshot, chunk number in sequence, size as
+ * the value's size implies)
  * and copied while the next tuple (of the page, or the first of the next
  * page, whose buffer is pinned ahead) is prefetched.  Where the layout is
  * not that (a chunk out of sequence, a page without the next chunk), the
@@ -75,6 +76,7 @@ typedef struct FetchState
 	int32		len;
 	int32		last;			/* last chunk wanted */
 	int32		expect;			/* next chunk to copy */
+	TransactionId xmin;			/* inserter of the chunk the index found */
 	char	   *dest;
 } FetchState;
 
@@ -152,7 +154,7 @@ PinBlock(IdsetToast *t, BlockNumber blk, Buffer prev)
  * it (start - 1 is the chunk the index found); the page after the current
  * one is pinned and prefetched while the current one is copied.  Stops
  * (leaving the rest to the index) at a page after the first with no chunk
- * of the value, or at a chunk out of sequence.
+ * of the value, or at a chunk out of sequence or of another inserter.
  */
 static void
 WalkPages(IdsetToast *t, FetchState *f, Oid valueid, Snapshot snap,
@@ -213,7 +215,21 @@ WalkPages(IdsetToast *t, FetchState *f, Oid valueid, Snapshot snap,
 			tup.t_tableOid = RelationGetRelid(t->rel);
 			ItemPointerSet(&tup.t_self, blk, o);
 			if (DatumGetObjectId(fastgetattr(&tup, 1, f->desc, &isnull)) != valueid ||
-				isnull || !HeapTupleSatisfiesVisibility(&tup, snap, buf))
+				isnull)
+				continue;
+
+			/*
+			 * A value's chunks are inserted by one transaction.  Another
+			 * inserter means an older value whose id was handed out again
+			 * (its dead chunks gone from the index, not yet from the page,
+			 * and SnapshotToast ignores xmax): the index decides.
+			 */
+			if (HeapTupleHeaderGetRawXmin(tup.t_data) != f->xmin)
+			{
+				stop = true;
+				break;
+			}
+			if (!HeapTupleSatisfiesVisibility(&tup, snap, buf))
 				continue;
 			seq = DatumGetInt32(fastgetattr(&tup, 2, f->desc, &isnull));
 			if (isnull || seq != f->expect)
@@ -291,6 +307,7 @@ IdsetToastFetch(IdsetToast *t, Oid valueid, int32 extsize, int32 off,
 		while ((tup = systable_getnext_ordered(scan, ForwardScanDirection)) != NULL)
 		{
 			CopyChunk(&f, tup);
+			f.xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 			blk = ItemPointerGetBlockNumber(&tup->t_self);
 			at = ItemPointerGetOffsetNumber(&tup->t_self);
 			if (!walked)
