@@ -1,4 +1,4 @@
--- Review of the chunk reader of idset_toast.c (review4): values whose
+-- The chunk reader of idset_toast.c: values whose
 -- chunks the walk reads in states the detoast code also reads them in,
 -- each count checked against the intersection built from a detoasted copy.
 -- (The case of an older value with the same value id, which needs an OID
@@ -8,6 +8,7 @@ DROP EXTENSION IF EXISTS follow_graph CASCADE;
 CREATE EXTENSION follow_graph;
 RESET client_min_messages;
 SET search_path = public, follow_graph;
+
 -- n ids from lo with step s.
 CREATE FUNCTION pg_temp.run(lo numeric, n int, s numeric) RETURNS idset
 LANGUAGE sql IMMUTABLE AS $$
@@ -27,6 +28,7 @@ CREATE FUNCTION pg_temp.counts() RETURNS TABLE (a int, b int, counted bigint)
 LANGUAGE sql AS $$
 	SELECT x.id, y.id, cardinality(x.s & y.s) FROM tr x, tr y WHERE x.id < y.id ORDER BY 1, 2
 $$;
+
 -- Chunks written by the reading transaction itself (xmin in progress),
 -- after the chunks of a value rolled back in a subtransaction.
 BEGIN;
@@ -36,38 +38,16 @@ INSERT INTO tr VALUES (2, pg_temp.run(3, 30000, 2::numeric ^ 40));
 ROLLBACK TO sp;
 INSERT INTO tr VALUES (3, pg_temp.run(1, 30000, 2::numeric ^ 41));
 SELECT * FROM pg_temp.bad();
- a | b | counted | reference 
----+---+---------+-----------
-(0 rows)
-
 SELECT * FROM pg_temp.counts();
- a | b | counted 
----+---+---------
- 1 | 3 |   15000
-(1 row)
-
 COMMIT;
 -- All out of line, uncompressed, longer than 48 chunks (the walk's case).
 SELECT id FROM tr WHERE pg_column_size(s) < 49 * 1996 OR pg_column_compression(s) IS NOT NULL;
- id 
-----
-(0 rows)
 
 -- The holes of the rolled-back value, filled by the next one (VACUUM).
 VACUUM tr;
 INSERT INTO tr VALUES (4, pg_temp.run(2::numeric ^ 40 + 1, 40000, 2::numeric ^ 40));
 SELECT * FROM pg_temp.bad();
- a | b | counted | reference 
----+---+---------+-----------
-(0 rows)
-
 SELECT * FROM pg_temp.counts();
- a | b | counted 
----+---+---------
- 1 | 3 |   15000
- 1 | 4 |   29999
- 3 | 4 |   20000
-(3 rows)
 
 -- A value whose row this transaction deleted (its chunks deleted too,
 -- still read: SnapshotToast ignores xmax), counted by a cursor whose
@@ -78,65 +58,25 @@ DECLARE c CURSOR FOR
 	FROM tr x, tr y WHERE x.id = 1 AND y.id = 4;
 DELETE FROM tr WHERE id = 4;
 FETCH c;
- cardinality | cardinality 
--------------+-------------
-       29999 |       29999
-(1 row)
-
 ROLLBACK;
+
 -- Frozen chunks (VACUUM FREEZE keeps the raw xmin), then a rewrite of the
 -- table (VACUUM FULL: values copied to a new TOAST relation) and CLUSTER.
 VACUUM (FREEZE) tr;
 SELECT * FROM pg_temp.bad();
- a | b | counted | reference 
----+---+---------+-----------
-(0 rows)
-
 VACUUM FULL tr;
 SELECT * FROM pg_temp.bad();
- a | b | counted | reference 
----+---+---------+-----------
-(0 rows)
-
 CLUSTER tr USING tr_pkey;
 SELECT * FROM pg_temp.bad();
- a | b | counted | reference 
----+---+---------+-----------
-(0 rows)
-
 SELECT * FROM pg_temp.counts();
- a | b | counted 
----+---+---------
- 1 | 3 |   15000
- 1 | 4 |   29999
- 3 | 4 |   20000
-(3 rows)
 
 -- A last chunk of a few bytes: 32,704 ids at a step of 2^40 + 1 fill
 -- 85 chunks and 4 bytes (one segment: the walk reads up to that chunk).
 INSERT INTO tr VALUES (5, pg_temp.run(1, 32704, 2::numeric ^ 40 + 1));
 SELECT pg_column_size(s) / 1996 AS full_chunks, pg_column_size(s) % 1996 AS last_chunk_bytes
 FROM tr WHERE id = 5;
- full_chunks | last_chunk_bytes 
--------------+------------------
-          85 |                4
-(1 row)
-
 SELECT * FROM pg_temp.bad();
- a | b | counted | reference 
----+---+---------+-----------
-(0 rows)
-
 SELECT * FROM pg_temp.counts();
- a | b | counted 
----+---+---------
- 1 | 3 |   15000
- 1 | 4 |   29999
- 1 | 5 |       1
- 3 | 4 |   20000
- 3 | 5 |       1
- 4 | 5 |       0
-(6 rows)
 
 -- A temporary table: its TOAST pages are in local buffers.
 CREATE TEMP TABLE tt (id int, s idset);
@@ -146,23 +86,12 @@ SELECT x.id, y.id, cardinality(x.s & y.s) AS counted
 FROM tt x, tt y, tr u, tr v
 WHERE x.id = u.id AND y.id = v.id AND x.id < y.id
 	AND cardinality(x.s & y.s) IS DISTINCT FROM cardinality(u.s & v.s);
- id | id | counted 
-----+----+---------
-(0 rows)
-
 SELECT count(*) FROM tt WHERE pg_column_size(s) < 49 * 1996;
- count 
--------
-     0
-(1 row)
-
 DROP TABLE tt;
+
 -- Under SERIALIZABLE (the detoast code takes no predicate lock either).
 BEGIN ISOLATION LEVEL SERIALIZABLE;
 SELECT * FROM pg_temp.bad();
- a | b | counted | reference 
----+---+---------+-----------
-(0 rows)
-
 COMMIT;
+
 DROP TABLE tr;
