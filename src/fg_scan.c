@@ -21,6 +21,7 @@
 #include "access/tableam.h"
 #include "access/visibilitymap.h"
 #include "access/xact.h"
+#include "catalog/pg_index.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -65,6 +66,16 @@ FgScanBeginSnapshot(Relation heap, const char *indexname, Snapshot snapshot,
 	s->heap = heap;
 	s->index = FgOpenIndex(indexname, AccessShareLock);
 	s->snapshot = snapshot;
+
+	/*
+	 * Callers walk the second column ascending (forward) or descending
+	 * (backward), as the extension builds its indexes.  An index a DBA
+	 * rebuilt with that column DESC stores it the other way round: walk it
+	 * the other way, so the values still come in the order asked for.
+	 */
+	if (IndexRelationGetNumberOfKeyAttributes(s->index) >= 2 &&
+		(s->index->rd_indoption[1] & INDOPTION_DESC))
+		dir = ScanDirectionIsForward(dir) ? BackwardScanDirection : ForwardScanDirection;
 	s->dir = dir;
 	s->vmbuffer = InvalidBuffer;
 	s->scan = FgIndexBeginScan(heap, s->index, s->snapshot, 2, 0);
