@@ -34,6 +34,7 @@
 #include "access/detoast.h"
 #include "access/heaptoast.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 
 #include "fg_compat.h"
 #include "idset.h"
@@ -293,18 +294,37 @@ ReaderLast(const IdsetReader *r)
 }
 
 /*
- * Make *buf hold at least need values (grown by doubling; the old contents
- * are not kept).
+ * The two scratch arrays of the dense count, kept for the backend between
+ * calls (in TopMemoryContext) while they hold at most IDSET_SCRATCH_KEEP
+ * values each (256 KB; a call that fails keeps them too, so nothing
+ * leaks): a segment's array is about 128 KB, above glibc's initial mmap
+ * threshold, so allocating both anew per call cost about 64 page faults
+ * (zeroed pages mapped and unmapped) per dense 1M x 1M count.  Their
+ * contents never outlive a call.
+ */
+#define IDSET_SCRATCH_KEEP		65536
+static uint32 *kept_sa;
+static uint32 *kept_sb;
+static size_t kept_capa;
+static size_t kept_capb;
+
+/*
+ * Make *buf hold at least need values (grown by doubling in
+ * TopMemoryContext; the old contents are not kept).
  */
 static uint32 *
 Scratch(uint32 **buf, size_t *cap, size_t need)
 {
 	if (need > *cap)
 	{
+		size_t		grown = Max(need, *cap * 2);
+
 		if (*buf != NULL)
 			pfree(*buf);
-		*cap = Max(need, *cap * 2);
-		*buf = palloc(*cap * sizeof(uint32));
+		*buf = NULL;
+		*cap = 0;
+		*buf = MemoryContextAlloc(TopMemoryContext, grown * sizeof(uint32));
+		*cap = grown;
 	}
 	return *buf;
 }
@@ -357,10 +377,6 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 	int64		blast;
 	bool		ok = false;
 	bool		flat = out != NULL ? false : true;
-	uint32	   *sa = NULL;
-	uint32	   *sb = NULL;
-	size_t		capa = 0;
-	size_t		capb = 0;
 
 	/* Nothing is read unless both are candidates and sizes allow. */
 	if (!StreamCandidate(da) || !StreamCandidate(db))
@@ -422,7 +438,8 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 		{
 			LoadSegment(&b, b0, b1, &rb);
 			if (flat)
-				k = CountSegment(&ra, &rb, &sa, &capa, &sb, &capb, &flat);
+				k = CountSegment(&ra, &rb, &kept_sa, &kept_capa, &kept_sb,
+								 &kept_capb, &flat);
 			else if (out == NULL)
 				k = IdsetIntersectCountWide(&ra, &rb);
 			else
@@ -437,9 +454,18 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 done:
 	StreamClose(&a);
 	StreamClose(&b);
-	if (sa != NULL)
-		pfree(sa);
-	if (sb != NULL)
-		pfree(sb);
+	/* Kept for the next call, unless large. */
+	if (kept_capa > IDSET_SCRATCH_KEEP)
+	{
+		pfree(kept_sa);
+		kept_sa = NULL;
+		kept_capa = 0;
+	}
+	if (kept_capb > IDSET_SCRATCH_KEEP)
+	{
+		pfree(kept_sb);
+		kept_sb = NULL;
+		kept_capb = 0;
+	}
 	return ok;
 }
