@@ -17,13 +17,14 @@
  * the TOAST chunks holding them into a buffer per set kept for the call
  * (the TOAST relation and its index opened once per set and call; through
  * detoast_attr_slice(), which opens both and scans the index anew for every
- * slice, that took about a third of the dense 1M x 1M count);
+ * slice, reading took about a third of the dense 1M x 1M count's CPU);
  * each pair of segments is counted (IdsetIntersectCountFlat32() when they
  * lie within 2^32, else IdsetIntersectCountWide()) or intersected
  * (IdsetIntersectStored()) as sub-values with the codec's own checks.
  * Blocks of the other set below a segment, and segments wholly below the
  * other set's first value or above its last, are never read.  Nothing is
- * kept after the call.
+ * kept after the call but the dense count's two scratch arrays (see
+ * kept_sa below).
  *
  * Applies only to two values stored out of line without compression (the
  * type's STORAGE external) in the blocked form, whose sizes differ by at
@@ -56,7 +57,7 @@ typedef struct StreamSet
 	char	   *dir;			/* the directory: firsts, ends, widths */
 	char	   *pack;			/* the packed gaps of the loaded segment */
 	size_t		packcap;		/* bytes allocated at pack */
-	bool		toast_open;		/* toast is open (first fetch into pack) */
+	bool		toast_open;		/* toast is open (at the first fetch) */
 	IdsetToast	toast;
 	char	   *seg;			/* header and directory of the segment */
 	size_t		segcap;			/* bytes allocated at seg */
