@@ -1,7 +1,7 @@
 /*
  * idset_stream.c
- *		|a ∩ b| and a ∩ b of two large stored idsets read through detoast
- *		slices a segment at a time, without detoasting either whole.
+ *		|a ∩ b| and a ∩ b of two large stored idsets read from their TOAST
+ *		chunks a segment at a time, without detoasting either whole.
  *
  * Detoasting a million-element set copies it whole into one fresh
  * allocation of megabytes, which the allocator often maps anew on every
@@ -13,17 +13,18 @@
  * directories of both sets are read (13 bytes per block of 128 ids), then
  * one set is walked in segments of IDSET_SEGMENT_BLOCKS blocks: the
  * segment's packed gaps and those of the blocks of the other set that can
- * meet it (found in its directory) are read with detoast_attr_slice(),
- * which fetches only the TOAST chunks holding them, into allocations of at
- * most a few hundred KB that are freed before the next segment's (a range
- * of more than IDSET_SLICE_CHUNKS chunks, as sparse sets have, is read by
- * idset_toast.c straight from the chunks into a buffer kept for the call);
+ * meet it (found in its directory) are read by idset_toast.c straight from
+ * the TOAST chunks holding them into a buffer per set kept for the call
+ * (the TOAST relation and its index opened once per set and call; through
+ * detoast_attr_slice(), which opens both and scans the index anew for every
+ * slice, reading took about a third of the dense 1M x 1M count's CPU);
  * each pair of segments is counted (IdsetIntersectCountFlat32() when they
  * lie within 2^32, else IdsetIntersectCountWide()) or intersected
  * (IdsetIntersectStored()) as sub-values with the codec's own checks.
  * Blocks of the other set below a segment, and segments wholly below the
  * other set's first value or above its last, are never read.  Nothing is
- * kept after the call.
+ * kept after the call but the dense count's two scratch arrays (see
+ * kept_sa below).
  *
  * Applies only to two values stored out of line without compression (the
  * type's STORAGE external) in the blocked form, whose sizes differ by at
@@ -34,6 +35,7 @@
 #include "access/detoast.h"
 #include "access/heaptoast.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 
 #include "fg_compat.h"
 #include "idset.h"
@@ -42,34 +44,20 @@
 /* Blocks of a per segment: 32768 ids, at most about 260 KB of gaps. */
 #define IDSET_SEGMENT_BLOCKS	256
 
-/*
- * A segment's packed gaps that span at most this many TOAST chunks (about
- * 94 KB) are read as one detoast slice and used in place; longer ones are
- * read chunk by chunk (idset_toast.c) into a buffer kept for the call.  (A
- * slice of a whole sparse segment, up to 260 KB, is above glibc's initial
- * mmap threshold, so each one was mapped, page-faulted and unmapped anew.)
- */
-#define IDSET_SLICE_CHUNKS		48
-
-/* TOAST_MAX_CHUNK_SIZE as an int32 (it is a size_t expression on 18). */
-#define IDSET_TOAST_CHUNK		((int32) TOAST_MAX_CHUNK_SIZE)
-
 /* Largest packed size of one block: 127 gaps of 64 bits. */
 #define IDSET_MAX_BLOCK_BYTES	((IDSET_BLOCK_SIZE - 1) * 8)
 
-/* One argument, read through detoast slices. */
+/* One argument, read from its TOAST chunks a range at a time. */
 typedef struct StreamSet
 {
 	struct varlena *ptr;		/* the TOAST pointer */
 	int32		extsize;		/* bytes of the stored value */
 	uint32		count;
 	uint32		nblocks;
-	struct varlena *dirslice;	/* the directory: firsts, ends, widths */
-	const char *dir;
-	struct varlena *packslice;	/* the packed gaps of the loaded segment, */
-	char	   *pack;			/* ... or fetched here from the chunks */
+	char	   *dir;			/* the directory: firsts, ends, widths */
+	char	   *pack;			/* the packed gaps of the loaded segment */
 	size_t		packcap;		/* bytes allocated at pack */
-	bool		toast_open;		/* toast is open (first fetch into pack) */
+	bool		toast_open;		/* toast is open (at the first fetch) */
 	IdsetToast	toast;
 	char	   *seg;			/* header and directory of the segment */
 	size_t		segcap;			/* bytes allocated at seg */
@@ -109,33 +97,17 @@ ExternalIsCompressed(struct varatt_external ptr)
 #pragma GCC diagnostic pop
 
 /*
- * len bytes at offset off of the stored value, through the detoast API
- * (which reads only the TOAST chunks that hold them).
- */
-static struct varlena *
-FetchSlice(const StreamSet *s, int32 off, int32 len)
-{
-	struct varlena *res;
-
-	if (off < 0 || len <= 0 || len > s->extsize - off)
-		IdsetCorrupt();
-	res = detoast_attr_slice(s->ptr, off, len);
-	if (VARSIZE_ANY_EXHDR(res) != (Size) len)
-		IdsetCorrupt();
-	return res;
-}
-
-/*
- * len bytes at offset off of the stored value into s->pack (packcap bytes
- * at least), straight from the TOAST chunks (idset_toast.c): one index
- * scan, one copy per chunk, the relation opened once per call.
+ * len bytes at offset off of the stored value into dest, straight from the
+ * TOAST chunks (idset_toast.c): one index scan, one copy per chunk, the
+ * TOAST relation and its index opened at the first fetch and kept for the
+ * call (detoast_attr_slice() opened both and allocated a result per slice).
  */
 static void
-FetchInto(StreamSet *s, int32 off, int32 len)
+FetchInto(StreamSet *s, int32 off, int32 len, char *dest)
 {
 	struct varatt_external ptr;
 
-	if (off < 0 || len <= 0 || len > s->extsize - off || (size_t) len > s->packcap)
+	if (off < 0 || len <= 0 || len > s->extsize - off)
 		IdsetCorrupt();
 	VARATT_EXTERNAL_GET_POINTER(ptr, s->ptr);
 	if (!s->toast_open)
@@ -143,7 +115,7 @@ FetchInto(StreamSet *s, int32 off, int32 len)
 		IdsetToastOpen(&s->toast, ptr.va_toastrelid);
 		s->toast_open = true;
 	}
-	IdsetToastFetch(&s->toast, ptr.va_valueid, s->extsize, off, len, s->pack);
+	IdsetToastFetch(&s->toast, ptr.va_valueid, s->extsize, off, len, dest);
 }
 
 /*
@@ -170,16 +142,14 @@ static void
 StreamOpen(StreamSet *s, Datum d)
 {
 	struct varatt_external ptr;
-	struct varlena *head;
-	const uint8 *h;
+	uint8		h[IDSET_HEADER_SIZE];
 
 	s->ptr = (struct varlena *) DatumGetPointer(d);
 	VARATT_EXTERNAL_GET_POINTER(ptr, s->ptr);
 	s->extsize = (int32) VARATT_EXTERNAL_GET_EXTSIZE(ptr);
 	if (s->extsize < IDSET_HEADER_SIZE)
 		IdsetCorrupt();
-	head = FetchSlice(s, 0, IDSET_HEADER_SIZE);
-	h = (const uint8 *) VARDATA_ANY(head);
+	FetchInto(s, 0, IDSET_HEADER_SIZE, (char *) h);
 	if (h[0] != IDSET_VERSION || h[2] != 0 || h[3] != 0)
 		IdsetCorrupt();
 	if (h[1] == IDSET_FORMAT_BLOCKED)
@@ -189,7 +159,6 @@ StreamOpen(StreamSet *s, Datum d)
 			IdsetCorrupt();
 		s->nblocks = (s->count + IDSET_BLOCK_SIZE - 1) / IDSET_BLOCK_SIZE;
 	}
-	pfree(head);
 }
 
 /* Load the block directory of an opened blocked value. */
@@ -200,8 +169,8 @@ StreamLoadDirectory(StreamSet *s)
 
 	if (dirlen > (size_t) s->extsize - IDSET_HEADER_SIZE)
 		IdsetCorrupt();
-	s->dirslice = FetchSlice(s, IDSET_HEADER_SIZE, (int32) dirlen);
-	s->dir = VARDATA_ANY(s->dirslice);
+	s->dir = palloc(dirlen);
+	FetchInto(s, IDSET_HEADER_SIZE, (int32) dirlen, s->dir);
 	if ((size_t) DirEnd(s, s->nblocks - 1) !=
 		(size_t) s->extsize - IDSET_HEADER_SIZE - dirlen)
 		IdsetCorrupt();
@@ -211,10 +180,8 @@ StreamLoadDirectory(StreamSet *s)
 static void
 StreamClose(StreamSet *s)
 {
-	if (s->dirslice != NULL)
-		pfree(s->dirslice);
-	if (s->packslice != NULL)
-		pfree(s->packslice);
+	if (s->dir != NULL)
+		pfree(s->dir);
 	if (s->pack != NULL)
 		pfree(s->pack);
 	if (s->seg != NULL)
@@ -225,7 +192,7 @@ StreamClose(StreamSet *s)
 
 /*
  * Open r on blocks [b0, b1) of s: their directory entries, rebased, in
- * s->seg, and their packed gaps read as one slice.
+ * s->seg, and their packed gaps read as one range into s->pack.
  */
 static void
 LoadSegment(StreamSet *s, uint32 b0, uint32 b1, IdsetReader *r)
@@ -251,11 +218,6 @@ LoadSegment(StreamSet *s, uint32 b0, uint32 b1, IdsetReader *r)
 		s->segcap = Max(need, s->segcap * 2);
 		s->seg = palloc(s->segcap);
 	}
-	if (s->packslice != NULL)
-	{
-		pfree(s->packslice);
-		s->packslice = NULL;
-	}
 	if (last > base)
 	{
 		int64		off64 = IDSET_HEADER_SIZE + (int64) s->nblocks * IDSET_BLOCK_DIR_SIZE + base;
@@ -266,25 +228,16 @@ LoadSegment(StreamSet *s, uint32 b0, uint32 b1, IdsetReader *r)
 			IdsetCorrupt();
 		off = (int32) off64;
 		end = off + (int32) (last - base);
-		if (end <= (off / IDSET_TOAST_CHUNK + IDSET_SLICE_CHUNKS) * IDSET_TOAST_CHUNK)
+		if (last - base > s->packcap)
 		{
-			/* One slice (dense sets): read in place, no copy. */
-			s->packslice = FetchSlice(s, off, end - off);
-			packed = (const uint8 *) VARDATA_ANY(s->packslice);
+			if (s->pack != NULL)
+				pfree(s->pack);
+			s->packcap = Max((size_t) (last - base), s->packcap * 2);
+			s->pack = palloc(s->packcap);
 		}
-		else
-		{
-			if (last - base > s->packcap)
-			{
-				if (s->pack != NULL)
-					pfree(s->pack);
-				s->packcap = Max((size_t) (last - base), s->packcap * 2);
-				s->pack = palloc(s->packcap);
-			}
-			/* Straight from the chunks into the kept buffer: one copy. */
-			FetchInto(s, off, end - off);
-			packed = (const uint8 *) s->pack;
-		}
+		/* Straight from the chunks into the kept buffer: one copy. */
+		FetchInto(s, off, end - off, s->pack);
+		packed = (const uint8 *) s->pack;
 	}
 	firsts = s->seg + IDSET_HEADER_SIZE;
 	ends = firsts + (size_t) n * 8;
@@ -342,18 +295,37 @@ ReaderLast(const IdsetReader *r)
 }
 
 /*
- * Make *buf hold at least need values (grown by doubling; the old contents
- * are not kept).
+ * The two scratch arrays of the dense count, kept for the backend between
+ * calls (in TopMemoryContext) while they hold at most IDSET_SCRATCH_KEEP
+ * values each (256 KB; a call that fails keeps them too, so nothing
+ * leaks): a segment's array is about 128 KB, above glibc's initial mmap
+ * threshold, so allocating both anew per call cost about 64 page faults
+ * (zeroed pages mapped and unmapped) per dense 1M x 1M count.  Their
+ * contents never outlive a call.
+ */
+#define IDSET_SCRATCH_KEEP		65536
+static uint32 *kept_sa;
+static uint32 *kept_sb;
+static size_t kept_capa;
+static size_t kept_capb;
+
+/*
+ * Make *buf hold at least need values (grown by doubling in
+ * TopMemoryContext; the old contents are not kept).
  */
 static uint32 *
 Scratch(uint32 **buf, size_t *cap, size_t need)
 {
 	if (need > *cap)
 	{
+		size_t		grown = Max(need, *cap * 2);
+
 		if (*buf != NULL)
 			pfree(*buf);
-		*cap = Max(need, *cap * 2);
-		*buf = palloc(*cap * sizeof(uint32));
+		*buf = NULL;
+		*cap = 0;
+		*buf = MemoryContextAlloc(TopMemoryContext, grown * sizeof(uint32));
+		*cap = grown;
 	}
 	return *buf;
 }
@@ -406,10 +378,6 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 	int64		blast;
 	bool		ok = false;
 	bool		flat = out != NULL ? false : true;
-	uint32	   *sa = NULL;
-	uint32	   *sb = NULL;
-	size_t		capa = 0;
-	size_t		capb = 0;
 
 	/* Nothing is read unless both are candidates and sizes allow. */
 	if (!StreamCandidate(da) || !StreamCandidate(db))
@@ -471,7 +439,8 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 		{
 			LoadSegment(&b, b0, b1, &rb);
 			if (flat)
-				k = CountSegment(&ra, &rb, &sa, &capa, &sb, &capb, &flat);
+				k = CountSegment(&ra, &rb, &kept_sa, &kept_capa, &kept_sb,
+								 &kept_capb, &flat);
 			else if (out == NULL)
 				k = IdsetIntersectCountWide(&ra, &rb);
 			else
@@ -486,9 +455,18 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 done:
 	StreamClose(&a);
 	StreamClose(&b);
-	if (sa != NULL)
-		pfree(sa);
-	if (sb != NULL)
-		pfree(sb);
+	/* Kept for the next call, unless large. */
+	if (kept_capa > IDSET_SCRATCH_KEEP)
+	{
+		pfree(kept_sa);
+		kept_sa = NULL;
+		kept_capa = 0;
+	}
+	if (kept_capb > IDSET_SCRATCH_KEEP)
+	{
+		pfree(kept_sb);
+		kept_sb = NULL;
+		kept_capb = 0;
+	}
 	return ok;
 }
