@@ -320,6 +320,14 @@ Scratch(uint32 **buf, size_t *cap, size_t need)
 	{
 		size_t		grown = Max(need, *cap * 2);
 
+		/*
+		 * Doubling must not take an array that could be kept past what is
+		 * kept: the other set's part of a segment varies by a block or two,
+		 * and a growth from about 33000 values to twice that had it freed
+		 * at the end of nearly every dense count.
+		 */
+		if (need <= IDSET_SCRATCH_KEEP)
+			grown = Min(grown, IDSET_SCRATCH_KEEP);
 		if (*buf != NULL)
 			pfree(*buf);
 		*buf = NULL;
