@@ -144,6 +144,34 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
+-- Gap widths 0 to 32 (blocks decoded by the AVX2 decoder up to width 24,
+-- by the portable code above), counts of values not a multiple of 8 or of
+-- 128 (short last groups and blocks), stored out of line: counts and
+-- intersections against INTERSECT of the arrays, SIMD on and off.
+CREATE TABLE rvw (w int, a bigint[], b bigint[], sa idset, sb idset);
+INSERT INTO rvw (w, a)
+SELECT w, (SELECT array_agg(v ORDER BY v) FROM (
+		SELECT 1000 + sum(1 + CASE WHEN w = 0 THEN 0
+			ELSE floor(random() * (2::numeric ^ w))::bigint END) OVER (ORDER BY g) AS v
+		FROM generate_series(1, 30000 + 37 * w) g) t)
+FROM generate_series(0, 32) w;
+UPDATE rvw SET b = (SELECT array_agg(v ORDER BY v) FROM (
+	SELECT v FROM unnest(a) v WHERE random() < 0.6
+	UNION SELECT v + 1 FROM unnest(a) v WHERE random() < 0.3) t);
+UPDATE rvw SET sa = idset(a), sb = idset(b);
+SELECT count(*) FROM rvw WHERE pg_column_size(sa) < 2100 OR pg_column_compression(sa) IS NOT NULL
+	OR pg_column_size(sb) < 2100 OR pg_column_compression(sb) IS NOT NULL;
+SET follow_graph.idset_simd = on;
+SELECT w FROM rvw WHERE idset_intersect_cardinality(sa, sb)
+	<> (SELECT count(*) FROM (SELECT unnest(a) INTERSECT SELECT unnest(b)) i)
+	OR (sa & sb)::bigint[] <> (SELECT array_agg(v ORDER BY v) FROM (SELECT unnest(a) INTERSECT SELECT unnest(b)) i(v));
+SET follow_graph.idset_simd = off;
+SELECT w FROM rvw WHERE idset_intersect_cardinality(sa, sb)
+	<> (SELECT count(*) FROM (SELECT unnest(a) INTERSECT SELECT unnest(b)) i)
+	OR (sa & sb)::bigint[] <> (SELECT array_agg(v ORDER BY v) FROM (SELECT unnest(a) INTERSECT SELECT unnest(b)) i(v));
+RESET follow_graph.idset_simd;
+DROP TABLE rvw;
+
 DROP VIEW allsets;
 DROP FUNCTION pg_temp.sets(), pg_temp.psets();
 DROP TABLE rv1, rv2, rvt, rvc, rvtrig, rvpar;
