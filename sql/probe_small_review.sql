@@ -142,3 +142,32 @@ SELECT import_edges('staging');
 RESET client_min_messages;
 DROP TABLE staging;
 SELECT pg_temp.bad(11, 1) + pg_temp.bad(11, 3);
+
+-- ... and in pg_stat_io (16 and later): the client backends' relation hits
+-- there are at least the hits of every table and index, hinted ones too
+-- (on 15, no pg_stat_io: true)
+CREATE FUNCTION pg_temp.io_hits() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	r bigint;
+BEGIN
+	IF current_setting('server_version_num')::int < 160000 THEN
+		RETURN 0;
+	END IF;
+	EXECUTE 'SELECT coalesce(sum(hits), 0) FROM pg_stat_io
+			 WHERE backend_type = ''client backend'' AND object = ''relation''
+			 AND context = ''normal''' INTO r;
+	RETURN r;
+END $$;
+CREATE FUNCTION pg_temp.statio_hits() RETURNS bigint LANGUAGE sql AS $$
+	SELECT CASE WHEN current_setting('server_version_num')::int < 160000 THEN 0
+		ELSE sum(coalesce(heap_blks_hit, 0) + coalesce(idx_blks_hit, 0) +
+				 coalesce(toast_blks_hit, 0) + coalesce(tidx_blks_hit, 0))::bigint END
+	FROM pg_statio_all_tables
+$$;
+SELECT count(*) FROM known_followers(11, 3, 100000);
+SELECT pg_stat_force_next_flush();
+SELECT pg_temp.io_hits() AS io0, pg_temp.statio_hits() AS st0 \gset
+SELECT count(*) FROM generate_series(1, 50) AS g,
+	LATERAL known_followers(11, 3 + 0 * g, 100000);
+SELECT pg_stat_force_next_flush();
+SELECT pg_temp.io_hits() - :io0 >= pg_temp.statio_hits() - :st0 AS io_hits_counted;
