@@ -171,3 +171,15 @@ SELECT count(*) FROM generate_series(1, 50) AS g,
 	LATERAL known_followers(11, 3 + 0 * g, 100000);
 SELECT pg_stat_force_next_flush();
 SELECT pg_temp.io_hits() - :io0 >= pg_temp.statio_hits() - :st0 AS io_hits_counted;
+
+-- an unlogged edge table (shared buffers too: hints work the same)
+ALTER TABLE follow_graph.edge SET UNLOGGED;
+SELECT relpersistence FROM pg_class
+WHERE oid = 'follow_graph.edge_followee_follower'::regclass;
+SELECT pg_temp.bad(11, 1) + pg_temp.bad(11, 3);
+SELECT pg_temp.bad(11, 1) + pg_temp.bad(11, 3);
+ALTER TABLE follow_graph.edge SET LOGGED;
+SELECT pg_temp.bad(11, 1) + pg_temp.bad(11, 3);
+-- and never a temporary one (local buffers, which ReadLeaf asserts away):
+-- no temporary relation can live in the extension's schema
+CREATE TEMP TABLE follow_graph.edge_tmp (follower bigint, followee bigint);
