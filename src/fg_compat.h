@@ -20,6 +20,18 @@
 #define FgRelFileLocatorEquals(x, y)	RelFileNodeEquals((x), (y))
 #endif
 
+/*
+ * One shared-buffer hit of a relation's block in pg_stat_io (16 and later;
+ * 18 added the count and the bytes), for a read that bypasses ReadBuffer().
+ */
+#if PG_VERSION_NUM >= 180000
+#define FgCountIoHit()	pgstat_count_io_op(IOOBJECT_RELATION, IOCONTEXT_NORMAL, IOOP_HIT, 1, 0)
+#elif PG_VERSION_NUM >= 160000
+#define FgCountIoHit()	pgstat_count_io_op(IOOBJECT_RELATION, IOCONTEXT_NORMAL, IOOP_HIT)
+#else
+#define FgCountIoHit()	((void) 0)
+#endif
+
 /* 16 moved the varlena macros (VARDATA, SET_VARSIZE, ...) to varatt.h. */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"

@@ -84,7 +84,8 @@ static FgRecentLeaf fg_recent_leaves[FG_RECENT_LEAVES];
  * Read and share-lock leaf blkno of the probe's index, as
  * _bt_relandgetbuf(index, InvalidBuffer, blkno, BT_READ) does, through the
  * recent-leaf hint when it still holds.  The statistics count a hit as
- * ReadBuffer() would.
+ * ReadBuffer() would (ReadRecentBuffer() itself counts only the buffer
+ * usage): in the relation's and, from 16 on, in pg_stat_io.
  */
 static Buffer
 ReadLeaf(FgProbe *p, BlockNumber blkno)
@@ -101,6 +102,7 @@ ReadLeaf(FgProbe *p, BlockNumber blkno)
 		buf = r->buffer;
 		pgstat_count_buffer_read(p->index);
 		pgstat_count_buffer_hit(p->index);
+		FgCountIoHit();
 	}
 	else
 	{
