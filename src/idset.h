@@ -227,6 +227,8 @@ extern size_t IdsetIntersectCountFlat32(const IdsetReader *ra,
 										uint32_t *sb);
 extern size_t IdsetIntersectStoredCount(const IdsetReader *ra,
 										const IdsetReader *rb);
+extern bool IdsetDenseOverlap(const IdsetReader *a, const IdsetReader *b,
+							  uint32_t min_count);
 
 /* idset_count64.c */
 extern size_t IdsetIntersectCountWide(const IdsetReader *ra,

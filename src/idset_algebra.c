@@ -499,12 +499,12 @@ WindowEnd(const BlockCursor *c, uint64_t base)
 }
 
 /*
- * Do two stored sets overlap on a value range where their average gap is
- * small (below 256)?  Then bitmap windows beat a merge.  Estimated from the
- * block directories.
+ * Do two stored sets of at least min_count elements each overlap on a value
+ * range where their average gap is small (below 256)?  Then bitmap windows
+ * beat a merge.  Estimated from the block directories.
  */
-static bool
-DenseOverlap(const IdsetReader *a, const IdsetReader *b)
+bool
+IdsetDenseOverlap(const IdsetReader *a, const IdsetReader *b, uint32_t min_count)
 {
 	int64_t		lo = IdsetBlockFirst(a, 0);
 	int64_t		hi = IdsetBlockFirst(a, a->nblocks - 1);
@@ -514,7 +514,7 @@ DenseOverlap(const IdsetReader *a, const IdsetReader *b)
 
 	lo = lo > blo ? lo : blo;
 	hi = hi < bhi ? hi : bhi;
-	if (n < 1024 || hi <= lo)
+	if (n < min_count || hi <= lo)
 		return false;
 	return ((uint64_t) hi - (uint64_t) lo) / n < 256;
 }
@@ -1062,7 +1062,7 @@ IdsetIntersectStoredLimit(const IdsetReader *ra, const IdsetReader *rb,
 	cb.r = rb;
 	if (!CursorNext(&ca, &bad) || !CursorNext(&cb, &bad))
 		return bad ? SIZE_MAX : 0;
-	if (!DenseOverlap(ra, rb))
+	if (!IdsetDenseOverlap(ra, rb, 1024))
 	{
 		k = IntersectStoredMerge(&ca, &cb, out, cap, &bad);
 		return bad ? SIZE_MAX : k;

@@ -250,27 +250,6 @@ WideEnd(const WideSide *s, int64_t x)
 										  (size_t) (s->n - s->pos), x + 1);
 }
 
-/*
- * Do the two sets overlap on a value range where their average gap is below
- * 256?  Then the bitmap windows of IdsetIntersectStoredCount() do better
- * (the estimate of idset_algebra.c, from the directories).
- */
-static bool
-WideDense(const IdsetReader *a, const IdsetReader *b)
-{
-	int64_t		lo = IdsetBlockFirst(a, 0);
-	int64_t		hi = IdsetBlockFirst(a, a->nblocks - 1);
-	int64_t		blo = IdsetBlockFirst(b, 0);
-	int64_t		bhi = IdsetBlockFirst(b, b->nblocks - 1);
-	uint32_t	n = a->count < b->count ? a->count : b->count;
-
-	lo = lo > blo ? lo : blo;
-	hi = hi < bhi ? hi : bhi;
-	if (hi <= lo)
-		return false;
-	return ((uint64_t) hi - (uint64_t) lo) / n < 256;
-}
-
 #endif							/* IDSET_HAVE_AVX2 */
 
 /*
@@ -290,7 +269,7 @@ IdsetIntersectCountWide(const IdsetReader *ra, const IdsetReader *rb)
 
 	if (!idset_use_avx2 || ra->format != IDSET_FORMAT_BLOCKED ||
 		rb->format != IDSET_FORMAT_BLOCKED || ra->count == 0 ||
-		rb->count == 0 || WideDense(ra, rb))
+		rb->count == 0 || IdsetDenseOverlap(ra, rb, 0))
 		return IdsetIntersectStoredCount(ra, rb);
 #ifdef IDSET_STANDALONE
 	a = malloc(sizeof(WideSide));
