@@ -25,7 +25,7 @@ BIN=$(dirname "$PG_CONFIG")
 export PGHOST PGPORT PGUSER PGDATABASE=bound_walk_race
 P="$BIN/psql -X -At -q"
 step_left=$(grep -n "buf = StepLeft(w);" "$top/src/fg_bound_walk.c" | cut -d: -f1)
-owner_next=$(grep -n "_bt_relandgetbuf(p->index, InvalidBuffer, next, BT_READ);" \
+owner_next=$(grep -n "buf = ReadLeaf(p, next);" \
 	"$top/src/fg_probe.c" | tail -1 | cut -d: -f1)
 failed=0
 
