@@ -220,6 +220,20 @@ MustMoveRight(FgProbe *p, Page page, int64 a, int64 b)
 }
 
 /*
+ * The page in buf is the leaf a probe or walk reads: check that it is one,
+ * and predicate-lock it under SERIALIZABLE, as an index scan would.
+ */
+static void
+UseLeaf(FgProbe *p, Buffer buf, BTPageOpaque opaque)
+{
+	if (!P_ISLEAF(opaque))
+		elog(ERROR, "index \"%s\" block %u is not a leaf page",
+			 RelationGetRelationName(p->index), BufferGetBlockNumber(buf));
+	if (p->serializable)
+		PredicateLockPage(p->index, BufferGetBlockNumber(buf), p->snapshot);
+}
+
+/*
  * Step to the right sibling of the page in buf (which must have one).
  */
 static Buffer
@@ -505,11 +519,7 @@ search:
 			buf = MoveRight(p, buf);
 			continue;
 		}
-		if (!P_ISLEAF(opaque))
-			elog(ERROR, "index \"%s\" block %u is not a leaf page",
-				 RelationGetRelationName(p->index), BufferGetBlockNumber(buf));
-		if (p->serializable)
-			PredicateLockPage(p->index, BufferGetBlockNumber(buf), p->snapshot);
+		UseLeaf(p, buf, opaque);
 
 		/* The first item >= (a, id). */
 		maxoff = PageGetMaxOffsetNumber(page);
@@ -687,11 +697,7 @@ FgProbeOwnerIdsUpTo(FgProbe *p, int64 **ids, int *n, int *cap, int max)
 			buf = MoveRight(p, buf);
 			continue;
 		}
-		if (!P_ISLEAF(opaque))
-			elog(ERROR, "index \"%s\" block %u is not a leaf page",
-				 RelationGetRelationName(p->index), BufferGetBlockNumber(buf));
-		if (p->serializable)
-			PredicateLockPage(p->index, BufferGetBlockNumber(buf), p->snapshot);
+		UseLeaf(p, buf, opaque);
 
 		maxoff = PageGetMaxOffsetNumber(page);
 		off = P_FIRSTDATAKEY(opaque);
