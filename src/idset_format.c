@@ -569,16 +569,27 @@ DecodeGapsWide(const uint8_t *src, const int w, int k, int64_t *out)
 	for (int g = 0; g < groups; g++, i += 8)
 	{
 		const uint8_t *p = src + (size_t) g * (size_t) w;
+		uint64_t	run[8];
+		uint64_t	acc = 0;
 
+		/*
+		 * The group's own running sums first, then each added to v: the
+		 * chain from one group to the next is one add, not one per gap (a
+		 * three-part lea, two cycles on Zen, per gap before).
+		 */
 #pragma GCC unroll 8
 		for (int j = 0; j < 8; j++)
 		{
 			uint64_t	word;
 
 			memcpy(&word, p + ((j * w) >> 3), 8);
-			v += ((word >> ((j * w) & 7)) & mask) + 1;
-			out[i + j] = (int64_t) v;
+			acc += ((word >> ((j * w) & 7)) & mask) + 1;
+			run[j] = acc;
 		}
+#pragma GCC unroll 8
+		for (int j = 0; j < 8; j++)
+			out[i + j] = (int64_t) (v + run[j]);
+		v += acc;
 	}
 	for (; i < k; i++)
 	{

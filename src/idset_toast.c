@@ -16,8 +16,8 @@
  * in line pointer order, each checked (chunk_id, inserter as the first's,
  * visibility under the TOAST snapshot, chunk number in sequence, size as
  * the value's size implies)
- * and copied while the next tuple (of the page, or the first of the next
- * page, whose buffer is pinned ahead) is prefetched.  Where the layout is
+ * and copied while the next tuple of the page is prefetched (and the next
+ * page pinned, its header prefetched).  Where the layout is
  * not that (a chunk out of sequence, a page without the next chunk), the
  * rest comes from the index, as the detoast code reads it; a chunk that is
  * missing or malformed there is reported as a corrupt value.
@@ -111,24 +111,6 @@ CopyChunk(FetchState *f, HeapTuple tup)
 }
 
 /*
- * Prefetch the first tuple of the page of pinned buffer buf, unlocked: the
- * line pointer read is only a hint (bounded to the page), never trusted.
- */
-static void
-PrefetchFirstTuple(Buffer buf)
-{
-	Page		page = BufferGetPage(buf);
-	ItemId		lp = PageGetItemId(page, FirstOffsetNumber);
-	uint32		at = ItemIdGetOffset(lp);
-	uint32		len = ItemIdGetLength(lp);
-
-	if (at >= BLCKSZ || len > BLCKSZ - at)
-		return;
-	for (uint32 l = 0; l < len; l += PREFETCH_LINE)
-		__builtin_prefetch((const char *) page + at + l, 0, 3);
-}
-
-/*
  * Pin block blk of t's relation.  Pages read in order often sit in
  * consecutive shared buffers, so the buffer after prev (that of blk - 1) is
  * tried first: ReadRecentBuffer() checks the guess by the buffer's tag,
@@ -152,7 +134,8 @@ PinBlock(IdsetToast *t, BlockNumber blk, Buffer prev)
  * Copy the chunks of valueid that follow offset start of heap block blk, in
  * place on the pages, while they come in order there and on the pages after
  * it (start - 1 is the chunk the index found); the page after the current
- * one is pinned and prefetched while the current one is copied.  Stops
+ * one is pinned, and its header prefetched, while the current one is
+ * copied.  Stops
  * (leaving the rest to the index) at a page after the first with no chunk
  * of the value, or at a chunk out of sequence or of another inserter.
  */
@@ -175,13 +158,17 @@ WalkPages(IdsetToast *t, FetchState *f, Oid valueid, Snapshot snap,
 
 		/*
 		 * The chunks left are more than this page holds: pin the next page
-		 * now, to prefetch its first tuple (else it is pinned when needed).
+		 * now, to prefetch its header (else it is pinned when needed).
 		 */
 		if (f->last - f->expect >= (int32) EXTERN_TUPLES_PER_PAGE &&
 			blk + 1 < t->nblocks)
 		{
 			next = PinBlock(t, blk + 1, buf);
-			/* Its header and line pointers, for PrefetchFirstTuple() below. */
+			/*
+			 * Its header and first line pointers.  (The first tuple was
+			 * prefetched too, by a function of its own, which GCC dropped as
+			 * one without effects: never run, now gone.)
+			 */
 			__builtin_prefetch(BufferGetPage(next), 0, 3);
 		}
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
@@ -196,10 +183,7 @@ WalkPages(IdsetToast *t, FetchState *f, Oid valueid, Snapshot snap,
 
 			if (!ItemIdIsNormal(lp))
 				continue;
-			/*
-			 * Start loading the next tuple (of this page, or the first of the
-			 * next) before this one is copied.
-			 */
+			/* Start loading the next tuple before this one is copied. */
 			if (o < maxoff && ItemIdIsNormal(PageGetItemId(page, o + 1)))
 			{
 				ItemId		nlp = PageGetItemId(page, o + 1);
@@ -208,8 +192,6 @@ WalkPages(IdsetToast *t, FetchState *f, Oid valueid, Snapshot snap,
 				for (uint32 l = 0; l < ItemIdGetLength(nlp); l += PREFETCH_LINE)
 					__builtin_prefetch(nt + l, 0, 3);
 			}
-			else if (o == maxoff && BufferIsValid(next))
-				PrefetchFirstTuple(next);
 			tup.t_data = (HeapTupleHeader) PageGetItem(page, lp);
 			tup.t_len = ItemIdGetLength(lp);
 			tup.t_tableOid = RelationGetRelid(t->rel);
