@@ -503,9 +503,11 @@ CountThroughIndex(Relation heap, Relation index, Snapshot snapshot)
  * NULL-terminated list of names) with its heap: each must exist, belong to
  * the table, and reach exactly the rows a heap scan sees.  (Whether each entry
  * holds the right key is amcheck's bt_index_check(..., heapallindexed =>
- * true).)  Indexes a DBA added on top (hash, BRIN, partial, expression) are
- * not ours to judge and are left alone: a partial index rightly reaches fewer
- * rows, and BRIN cannot be walked tuple by tuple at all.
+ * true).)  One recreated under its name as a partial or expression index is
+ * reported as such (the functions refuse it).  Indexes a DBA added on top
+ * (hash, BRIN, partial, expression) are not ours to judge and are left
+ * alone: a partial index rightly reaches fewer rows, and BRIN cannot be
+ * walked tuple by tuple at all.
  */
 static void
 CheckIndexes(ReturnSetInfo *rsinfo, const char *relname,
@@ -535,6 +537,10 @@ CheckIndexes(ReturnSetInfo *rsinfo, const char *relname,
 		else if (!index->rd_index->indisvalid)
 			AddProblem(rsinfo, false, 0,
 					   psprintf("index %s of table %s is not valid", *name, relname));
+		else if (FgIndexShapeProblem(index) != NULL)
+			AddProblem(rsinfo, false, 0,
+					   psprintf("index %s of table %s is %s", *name, relname,
+								FgIndexShapeProblem(index)));
 		else
 		{
 			int64		nindex = CountThroughIndex(heap, index, snapshot);

@@ -5,8 +5,10 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_index.h"
 #include "fmgr.h"
 #include "storage/lmgr.h"
 #include "storage/sinval.h"
@@ -218,13 +220,44 @@ FgOpenTable(const char *relname, LOCKMODE lockmode)
 }
 
 /*
+ * What keeps a storage index from standing for its columns: NULL, or "a
+ * partial index" (it misses rows) or "an index on expressions" (its keys
+ * are other values).  The install script creates neither; one a DBA
+ * recreated that way under the same name would give wrong answers.
+ */
+const char *
+FgIndexShapeProblem(Relation index)
+{
+	if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
+		return "a partial index";
+	if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL))
+		return "an index on expressions";
+	return NULL;
+}
+
+/*
  * The same for a storage index; close it with index_close(rel, NoLock).
+ * One recreated in a shape that cannot stand for its columns (see
+ * FgIndexShapeProblem()) is refused (55000) rather than read.
  */
 Relation
 FgOpenIndex(const char *relname, LOCKMODE lockmode)
 {
+	Relation	index;
+	const char *problem;
+
 	Assert(lockmode != NoLock);
-	return index_open(FgRelationIdLocked(relname, lockmode), NoLock);
+	index = index_open(FgRelationIdLocked(relname, lockmode), NoLock);
+	if ((problem = FgIndexShapeProblem(index)) != NULL)
+	{
+		index_close(index, NoLock);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("follow_graph cannot use index follow_graph.%s", relname),
+				 errdetail("It was recreated as %s.", problem),
+				 errhint("Recreate it on the columns the install script gives it, without WHERE or expressions.")));
+	}
+	return index;
 }
 
 /*
