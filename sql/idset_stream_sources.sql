@@ -128,6 +128,29 @@ SELECT pg_temp.spin();
 RESET statement_timeout;
 SELECT x.t, x.id, y.t, y.id FROM allsets x, allsets y WHERE NOT pg_temp.ok(x.s, y.s);
 
+-- A scratch array grown past what is kept (about 1M values: rv1 4's
+-- segments against rv2 2) goes with the memory of a count that fails (here
+-- by statement timeout, in nearly every case inside that count): this
+-- backend's TopMemoryContext does not keep megabytes after it.
+CREATE FUNCTION pg_temp.spin_big() RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE
+	n bigint;
+BEGIN
+	LOOP
+		SELECT idset_intersect_cardinality(a.s, b.s) INTO n FROM rv1 a, rv2 b
+		WHERE a.id = 4 AND b.id = 2;
+	END LOOP;
+EXCEPTION WHEN query_canceled THEN
+	RETURN true;
+END $$;
+SELECT total_bytes AS top_before FROM pg_backend_memory_contexts
+WHERE name = 'TopMemoryContext' \gset
+SET statement_timeout = '300ms';
+SELECT pg_temp.spin_big();
+RESET statement_timeout;
+SELECT total_bytes - :top_before < 1000000 AS oversized_freed
+FROM pg_backend_memory_contexts WHERE name = 'TopMemoryContext';
+
 -- Parallel workers (each keeps its own scratch).
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;

@@ -297,17 +297,46 @@ ReaderLast(const IdsetReader *r)
 /*
  * The two scratch arrays of the dense count, kept for the backend between
  * calls (in TopMemoryContext) while they hold at most IDSET_SCRATCH_KEEP
- * values each (256 KB; a call that fails keeps them too, so nothing
- * leaks): a segment's array is about 128 KB, above glibc's initial mmap
- * threshold, so allocating both anew per call cost about 64 page faults
- * (zeroed pages mapped and unmapped) per dense 1M x 1M count.  Their
- * contents never outlive a call.
+ * values each (256 KB): a segment's array is about 128 KB, above glibc's
+ * initial mmap threshold, so allocating both anew per call cost about 64
+ * page faults (zeroed pages mapped and unmapped) per dense 1M x 1M count.
+ * Their contents never outlive a call.  One grown past that is freed at
+ * the end of the call, or, when the call fails, when the memory context it
+ * was called in goes (DropOversized() as its reset callback).
  */
 #define IDSET_SCRATCH_KEEP		65536
 static uint32 *kept_sa;
 static uint32 *kept_sb;
 static size_t kept_capa;
 static size_t kept_capb;
+static MemoryContext drop_context;	/* where DropOversized() is registered */
+
+/* Free a kept scratch array that grew past what is kept. */
+static void
+DropOversized(void)
+{
+	if (kept_capa > IDSET_SCRATCH_KEEP)
+	{
+		pfree(kept_sa);
+		kept_sa = NULL;
+		kept_capa = 0;
+	}
+	if (kept_capb > IDSET_SCRATCH_KEEP)
+	{
+		pfree(kept_sb);
+		kept_sb = NULL;
+		kept_capb = 0;
+	}
+}
+
+/* DropOversized() as the reset callback of context arg. */
+static void
+DropOversizedCallback(void *arg)
+{
+	if (drop_context == (MemoryContext) arg)
+		drop_context = NULL;
+	DropOversized();
+}
 
 /*
  * Make *buf hold at least need values (grown by doubling in
@@ -332,6 +361,21 @@ Scratch(uint32 **buf, size_t *cap, size_t need)
 			pfree(*buf);
 		*buf = NULL;
 		*cap = 0;
+
+		/*
+		 * Past what is kept: whatever happens to this call, the array goes
+		 * with the context the call runs in, at the latest (registered
+		 * before the allocation, which may fail).
+		 */
+		if (grown > IDSET_SCRATCH_KEEP && drop_context != CurrentMemoryContext)
+		{
+			MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+
+			cb->func = DropOversizedCallback;
+			cb->arg = CurrentMemoryContext;
+			MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+			drop_context = CurrentMemoryContext;
+		}
 		*buf = MemoryContextAlloc(TopMemoryContext, grown * sizeof(uint32));
 		*cap = grown;
 	}
@@ -464,17 +508,6 @@ done:
 	StreamClose(&a);
 	StreamClose(&b);
 	/* Kept for the next call, unless large. */
-	if (kept_capa > IDSET_SCRATCH_KEEP)
-	{
-		pfree(kept_sa);
-		kept_sa = NULL;
-		kept_capa = 0;
-	}
-	if (kept_capb > IDSET_SCRATCH_KEEP)
-	{
-		pfree(kept_sb);
-		kept_sb = NULL;
-		kept_capb = 0;
-	}
+	DropOversized();
 	return ok;
 }
