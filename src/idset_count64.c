@@ -35,9 +35,11 @@
 
 /*
  * Blocks a side decodes per window (2 in the fuzzer's build, whose sets are
- * small, so that its inputs cross windows).
+ * small, so that its inputs cross windows; test/bench/idset_kernels.sh sets
+ * the server's).
  */
-#ifdef IDSET_STANDALONE
+#if defined(WIDE_WINDOW_BLOCKS)
+#elif defined(IDSET_STANDALONE)
 #define WIDE_WINDOW_BLOCKS	2
 #else
 #define WIDE_WINDOW_BLOCKS	16
