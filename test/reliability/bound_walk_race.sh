@@ -19,11 +19,8 @@
 #   bash test/reliability/bound_walk_race.sh NAME     (FG_PG=18 as for dev.sh)
 set -u
 name=${1:?usage: bound_walk_race.sh NAME}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-eval "$(bash "$top/test/dev.sh" "$name" env)"
-BIN=$(dirname "$PG_CONFIG")
-export PGHOST PGPORT PGUSER PGDATABASE=bound_walk_race
-P="$BIN/psql -X -At -q"
+. "$(dirname "$0")/gdb_race.sh"
+race_env "$name" bound_walk_race
 step_left=$(grep -n "buf = StepLeft(w);" "$top/src/fg_bound_walk.c" | cut -d: -f1)
 owner_next=$(grep -n "buf = ReadLeaf(p, next);" \
 	"$top/src/fg_probe.c" | tail -1 | cut -d: -f1)

@@ -26,13 +26,10 @@
 #   bash test/reliability/kf_kept_race.sh NAME     (FG_PG=18 as for dev.sh)
 set -u
 name=${1:?usage: kf_kept_race.sh NAME}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-eval "$(bash "$top/test/dev.sh" "$name" env)"
-BIN=$(dirname "$PG_CONFIG")
-export PGHOST PGPORT PGUSER PGDATABASE=kf_kept_race
+. "$(dirname "$0")/gdb_race.sh"
+race_env "$name" kf_kept_race
 D=$(mktemp -d); chmod 777 "$D"
-P="$BIN/psql -X -At -q"
-$P -d postgres -c "DROP DATABASE IF EXISTS kf_kept_race" -c "CREATE DATABASE kf_kept_race"
+race_fresh_db kf_kept_race
 $P <<'SQL' >/dev/null
 SET client_min_messages = warning;
 CREATE EXTENSION follow_graph;

@@ -17,13 +17,10 @@
 #   bash test/reliability/owner_ids_cancel.sh NAME     (FG_PG=18 as for dev.sh)
 set -u
 name=${1:?usage: owner_ids_cancel.sh NAME}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-eval "$(bash "$top/test/dev.sh" "$name" env)"
-BIN=$(dirname "$PG_CONFIG")
-export PGHOST PGPORT PGUSER PGDATABASE=owner_ids_cancel
+. "$(dirname "$0")/gdb_race.sh"
+race_env "$name" owner_ids_cancel
 D=$(mktemp -d); chmod 777 "$D"
-P="$BIN/psql -X -At -q"
-$P -d postgres -c "DROP DATABASE IF EXISTS owner_ids_cancel" -c "CREATE DATABASE owner_ids_cancel"
+race_fresh_db owner_ids_cancel
 $P <<'SQL' >/dev/null
 SET client_min_messages = warning;
 CREATE EXTENSION follow_graph;

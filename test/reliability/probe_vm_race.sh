@@ -15,13 +15,10 @@
 #   bash test/reliability/probe_vm_race.sh NAME     (FG_PG=18 as for dev.sh)
 set -u
 name=${1:?usage: probe_vm_race.sh NAME}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-eval "$(bash "$top/test/dev.sh" "$name" env)"
-BIN=$(dirname "$PG_CONFIG")
-export PGHOST PGPORT PGUSER PGDATABASE=probe_vm_race
+. "$(dirname "$0")/gdb_race.sh"
+race_env "$name" probe_vm_race
 D=$(mktemp -d); chmod 777 "$D"
-P="$BIN/psql -X -At -q"
-$P -d postgres -c "DROP DATABASE IF EXISTS probe_vm_race" -c "CREATE DATABASE probe_vm_race"
+race_fresh_db probe_vm_race
 $P <<'SQL' >/dev/null
 SET client_min_messages = warning;
 CREATE EXTENSION follow_graph;
