@@ -253,9 +253,10 @@ FgOpenIndex(const char *relname, LOCKMODE lockmode)
 		index_close(index, NoLock);
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("follow_graph cannot use index follow_graph.%s", relname),
-				 errdetail("It was recreated as %s.", problem),
-				 errhint("Recreate it on the columns the install script gives it, without WHERE or expressions.")));
+				 errmsg("follow_graph cannot use index \"%s.%s\"", FG_SCHEMA, relname),
+				 errdetail("The index is %s; follow_graph reads it as a plain index on its columns.",
+						   problem),
+				 errhint("Drop the index and create it again as the install script does, without WHERE or expressions.")));
 	}
 	return index;
 }
