@@ -503,8 +503,9 @@ CountThroughIndex(Relation heap, Relation index, Snapshot snapshot)
  * NULL-terminated list of names) with its heap: each must exist, belong to
  * the table, and reach exactly the rows a heap scan sees.  (Whether each entry
  * holds the right key is amcheck's bt_index_check(..., heapallindexed =>
- * true).)  One recreated under its name as a partial or expression index is
- * reported as such (the functions refuse it).  Indexes a DBA added on top
+ * true).)  One recreated under its name in a shape the functions refuse
+ * (FgIndexShapeProblem(): partial, on expressions, on other key columns,
+ * not a btree) is reported as such.  Indexes a DBA added on top
  * (hash, BRIN, partial, expression) are not ours to judge and are left
  * alone: a partial index rightly reaches fewer rows, and BRIN cannot be
  * walked tuple by tuple at all.
@@ -521,6 +522,7 @@ CheckIndexes(ReturnSetInfo *rsinfo, const char *relname,
 	{
 		Oid			indexid = get_relname_relid(*name, nsp);
 		Relation	index;
+		const char *shape;
 
 		CHECK_FOR_INTERRUPTS();
 		if (!OidIsValid(indexid) || get_rel_relkind(indexid) != RELKIND_INDEX)
@@ -537,10 +539,9 @@ CheckIndexes(ReturnSetInfo *rsinfo, const char *relname,
 		else if (!index->rd_index->indisvalid)
 			AddProblem(rsinfo, false, 0,
 					   psprintf("index %s of table %s is not valid", *name, relname));
-		else if (FgIndexShapeProblem(index) != NULL)
+		else if ((shape = FgIndexShapeProblem(index)) != NULL)
 			AddProblem(rsinfo, false, 0,
-					   psprintf("index %s of table %s is %s", *name, relname,
-								FgIndexShapeProblem(index)));
+					   psprintf("index %s of table %s is %s", *name, relname, shape));
 		else
 		{
 			int64		nindex = CountThroughIndex(heap, index, snapshot);

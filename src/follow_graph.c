@@ -8,13 +8,16 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_index.h"
+#include "commands/defrem.h"
 #include "fmgr.h"
 #include "storage/lmgr.h"
 #include "storage/sinval.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "fg.h"
@@ -220,19 +223,101 @@ FgOpenTable(const char *relname, LOCKMODE lockmode)
 }
 
 /*
+ * The key columns each storage index the library reads has in the install
+ * scripts (every version's), in order; a NULL second for a one-column key.
+ * INCLUDE columns are not listed: the readers check those themselves.
+ */
+static const struct
+{
+	const char *index;
+	const char *keys[2];
+}			fg_index_keys[] = {
+	{FG_EDGE_PKEY, {"follower", "followee"}},
+	{FG_EDGE_BY_FOLLOWEE, {"followee", "follower"}},
+	{FG_EDGE_FOLLOWEE_SEQ, {"followee", "seq"}},
+	{FG_EDGE_FOLLOWER_SEQ, {"follower", "seq"}},
+	{FG_COUNTER_PKEY, {"account", "stripe"}},
+	{FG_ACCOUNT_STATE_PKEY, {"account", NULL}},
+	{FG_REQUEST_PKEY, {"requester", "account"}},
+	{FG_REQUEST_ACCOUNT_SEQ, {"account", "seq"}},
+	{FG_HIDDEN_PKEY, {"follower", "followee"}},
+	{FG_HIDDEN_BY_FOLLOWEE, {"followee", "follower"}},
+	{FG_BLOCK_PKEY, {"blocker", "blocked"}},
+	{FG_BLOCK_BLOCKER_SEQ, {"blocker", "seq"}},
+	{FG_BLOCK_BY_BLOCKED, {"blocked", "blocker"}},
+	{FG_MUTE_PKEY, {"muter", "muted"}},
+	{FG_MUTE_MUTER_SEQ, {"muter", "seq"}},
+	{FG_MUTE_BY_MUTED, {"muted", "muter"}},
+	{FG_ITEM_PKEY, {"item", NULL}},
+	{FG_ITEM_AUTHOR_ITEM, {"author", "item"}},
+	{FG_ITEM_BOUND_AUTHOR, {"author", "newest"}},
+	{FG_ITEM_BOUND_NEWEST, {"newest", NULL}},
+	{FG_MUTUAL_PKEY, {"account", "friend"}},
+	{"dismissal_pkey", {"account", "candidate"}},	/* fg_discovery.c */
+};
+
+/*
+ * The key columns the install scripts give the storage index of that name,
+ * or NULL for a name not in fg_index_keys.
+ */
+static const char *const *
+IndexKeys(const char *relname)
+{
+	for (size_t i = 0; i < lengthof(fg_index_keys); i++)
+		if (strcmp(fg_index_keys[i].index, relname) == 0)
+			return fg_index_keys[i].keys;
+	return NULL;
+}
+
+/*
  * What keeps a storage index from standing for its columns: NULL, or "a
- * partial index" (it misses rows) or "an index on expressions" (its keys
- * are other values).  The install script creates neither; one a DBA
- * recreated that way under the same name would give wrong answers.
+ * partial index" (it misses rows), "an index on expressions" (its keys are
+ * other values), "a hash index" (or of another access method than btree:
+ * the walks read btree key ranges) or "an index on other key columns" (the
+ * walks key on its columns by position).  The install scripts create
+ * none of these; one a DBA recreated that way under the same name would
+ * give wrong answers or worse.  A descending column is a shape the walks
+ * read (fg_scan.c).  Runs on every open: a few tests of the relcache entry.
  */
 const char *
 FgIndexShapeProblem(Relation index)
 {
+	TupleDesc	desc = RelationGetDescr(index);
+	const char *const *keys;
+	int			nkeys;
+
 	if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
 		return "a partial index";
 	if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL))
 		return "an index on expressions";
+	if (index->rd_rel->relam != BTREE_AM_OID)
+		return psprintf("a %s index", get_am_name(index->rd_rel->relam));
+	keys = IndexKeys(RelationGetRelationName(index));
+	if (keys == NULL)
+		return NULL;
+	nkeys = keys[1] == NULL ? 1 : 2;
+	if (IndexRelationGetNumberOfKeyAttributes(index) != nkeys)
+		return "an index on other key columns";
+	for (int i = 0; i < nkeys; i++)
+		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), keys[i]) != 0)
+			return "an index on other key columns";
 	return NULL;
+}
+
+/*
+ * The key columns of the storage index of that name as the install scripts
+ * give them, "(a, b)", for messages; "its columns" for an unknown name.
+ */
+static char *
+IndexKeysText(const char *relname)
+{
+	const char *const *keys = IndexKeys(relname);
+
+	if (keys == NULL)
+		return pstrdup("its columns");
+	if (keys[1] == NULL)
+		return psprintf("(%s)", keys[0]);
+	return psprintf("(%s, %s)", keys[0], keys[1]);
 }
 
 /*
@@ -254,9 +339,10 @@ FgOpenIndex(const char *relname, LOCKMODE lockmode)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("follow_graph cannot use index \"%s.%s\"", FG_SCHEMA, relname),
-				 errdetail("The index is %s; follow_graph reads it as a plain index on its columns.",
-						   problem),
-				 errhint("Drop the index and create it again as the install script does, without WHERE or expressions.")));
+				 errdetail("The index is %s; follow_graph reads it as a btree index on %s.",
+						   problem, IndexKeysText(relname)),
+				 errhint("Drop the index and create it again as the install script does: on %s, without WHERE or expressions.",
+						 IndexKeysText(relname))));
 	}
 	return index;
 }
