@@ -106,6 +106,8 @@ CREATE INDEX item_bound_author ON follow_graph.item_bound (author, newest)
 	WHERE newest > 100;
 SELECT publish(5, 3);
 SELECT pg_temp.storage() = s AS unchanged FROM before;
+-- (verify() checks the feed's bound indexes and the dismissals' too)
+SELECT problem FROM verify();
 DROP INDEX follow_graph.item_bound_author;
 CREATE INDEX item_bound_author ON follow_graph.item_bound (author, newest);
 -- edge_follower_seq partial: no write reads it; they go through

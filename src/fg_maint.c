@@ -55,6 +55,8 @@ static const char *const mute_indexes[] = {
 };
 static const char *const item_indexes[] = {FG_ITEM_PKEY, FG_ITEM_AUTHOR_ITEM, NULL};
 static const char *const mutual_indexes[] = {FG_MUTUAL_PKEY, NULL};
+static const char *const bound_indexes[] = {FG_ITEM_BOUND_AUTHOR, FG_ITEM_BOUND_NEWEST, NULL};
+static const char *const dismissal_indexes[] = {"dismissal_pkey", NULL};	/* fg_discovery.c */
 
 /* Rows fetched from the verify cursor at a time. */
 #define FG_VERIFY_BATCH 1000
@@ -640,7 +642,10 @@ fg_verify(PG_FUNCTION_ARGS)
 		CheckIndexes(rsinfo, FG_BLOCK_TABLE, block_indexes, snapshot);
 		CheckIndexes(rsinfo, FG_MUTE_TABLE, mute_indexes, snapshot);
 		CheckIndexes(rsinfo, FG_ITEM_TABLE, item_indexes, snapshot);
+		CheckIndexes(rsinfo, "dismissal", dismissal_indexes, snapshot);
 	}
+	if (FgBoundInstalled())
+		CheckIndexes(rsinfo, FG_ITEM_BOUND_TABLE, bound_indexes, snapshot);
 	if (mutual)
 		CheckIndexes(rsinfo, FG_MUTUAL_TABLE, mutual_indexes, snapshot);
 
