@@ -118,4 +118,16 @@ DROP INDEX follow_graph.edge_follower_seq;
 CREATE INDEX edge_follower_seq ON follow_graph.edge (follower, seq);
 SELECT count(*) AS problems FROM verify();
 
+-- the followers list's index with other INCLUDE columns (or these in
+-- another order) is read through the heap: the answers stay right (before,
+-- INCLUDE (followed_at, follower) answered followed_at as the follower)
+SELECT array_agg(follower) AS followers FROM followers(5, 100);
+DROP INDEX follow_graph.edge_followee_seq;
+CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
+	INCLUDE (followed_at, follower);
+SELECT array_agg(follower) AS followers FROM followers(5, 100);
+DROP INDEX follow_graph.edge_followee_seq;
+CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
+	INCLUDE (follower, followed_at);
+
 DROP EXTENSION follow_graph CASCADE;

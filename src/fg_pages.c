@@ -31,6 +31,20 @@
 #define FG_COVER_NATTS				4
 
 /*
+ * Does the open (followee, seq) index carry (follower, followed_at), in
+ * that order, after its two key columns?  One a DBA rebuilt with other
+ * INCLUDE columns, or these in another order, is read through the heap.
+ */
+static bool
+IndexCovers(Relation index)
+{
+	return IndexRelationGetNumberOfAttributes(index) == FG_COVER_NATTS &&
+		IndexRelationGetNumberOfKeyAttributes(index) == 2 &&
+		index->rd_index->indkey.values[FG_COVER_ATT_FOLLOWER - 1] == FG_EDGE_ATT_FOLLOWER &&
+		index->rd_index->indkey.values[FG_COVER_ATT_FOLLOWED_AT - 1] == FG_EDGE_ATT_FOLLOWED_AT;
+}
+
+/*
  * One page of followers(account, page_size, before), newest first:
  * (follower, followed_at, cursor) per row, from the index tuples when the
  * (followee, seq) index is covering, else from the heap tuples.  Same rules
@@ -60,8 +74,7 @@ FgFollowersPage(FunctionCallInfo fcinfo, const char *indexname)
 
 	heap = FgOpenEdges();
 	s = FgScanBegin(heap, indexname, BackwardScanDirection, false);
-	covering = IndexRelationGetNumberOfAttributes(s->index) == FG_COVER_NATTS &&
-		IndexRelationGetNumberOfKeyAttributes(s->index) == 2;
+	covering = IndexCovers(s->index);
 	s->scan->xs_want_itup = covering;	/* else each row from its heap tuple */
 	if (PG_ARGISNULL(2))
 		FgScanSeek(s, account, InvalidStrategy, 0);
@@ -112,8 +125,7 @@ FgEdgeIndexCovers(const char *indexname)
 	Relation	index = FgOpenIndex(indexname, AccessShareLock);
 	bool		covers;
 
-	covers = IndexRelationGetNumberOfAttributes(index) == FG_COVER_NATTS &&
-		IndexRelationGetNumberOfKeyAttributes(index) == 2;
+	covers = IndexCovers(index);
 	index_close(index, NoLock);
 	return covers;
 }
