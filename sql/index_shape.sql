@@ -69,6 +69,10 @@ SELECT problem FROM verify();
 DROP INDEX follow_graph.edge_followee_follower;
 CREATE INDEX edge_followee_follower ON follow_graph.edge (followee, follower DESC);
 SELECT array_agg(x ORDER BY x) AS known FROM known_followers(1, 5, 100) AS x;
+-- and so is a key column after the two the walks key on
+DROP INDEX follow_graph.edge_followee_follower;
+CREATE INDEX edge_followee_follower ON follow_graph.edge (followee, follower, seq);
+SELECT array_agg(x ORDER BY x) AS known FROM known_followers(1, 5, 100) AS x;
 DROP INDEX follow_graph.edge_followee_follower;
 CREATE INDEX edge_followee_follower ON follow_graph.edge (followee, follower);
 
@@ -117,6 +121,19 @@ SELECT follow(5, 1001), block(5, 1002), unfollow(1003, 5), publish(5, 3);
 DROP INDEX follow_graph.edge_follower_seq;
 CREATE INDEX edge_follower_seq ON follow_graph.edge (follower, seq);
 SELECT count(*) AS problems FROM verify();
+
+-- a key column after those the walks key on is read (probe_small), but the
+-- counter stripes' primary key is written entry by entry with its two
+-- columns: one with an INCLUDE column is refused (before, follow() wrote
+-- index entries whose followers were stray stack memory)
+ALTER TABLE follow_graph.counter DROP CONSTRAINT counter_pkey,
+	ADD CONSTRAINT counter_pkey PRIMARY KEY (account, stripe) INCLUDE (followers);
+SELECT follow(1012, 5);
+SELECT problem FROM verify();
+ALTER TABLE follow_graph.counter DROP CONSTRAINT counter_pkey,
+	ADD CONSTRAINT counter_pkey PRIMARY KEY (account, stripe);
+SELECT follow(1012, 5);
+SELECT follower_count(5), (SELECT count(*) FROM verify()) AS problems;
 
 -- the followers list's index with other INCLUDE columns (or these in
 -- another order) is read through the heap: the answers stay right (before,

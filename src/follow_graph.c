@@ -223,67 +223,96 @@ FgOpenTable(const char *relname, LOCKMODE lockmode)
 }
 
 /*
- * The key columns each storage index the library reads has in the install
- * scripts (every version's), in order; a NULL second for a one-column key.
- * INCLUDE columns are not listed: the readers check those themselves.
+ * The leading key columns the library keys on, by position, in each storage
+ * index it reads (as every version's install script creates them); a NULL
+ * second where it keys on the first alone.  A DBA may add key columns after
+ * these, or INCLUDE columns (the readers check those themselves), except
+ * where exact: the direct writers insert entries of exactly these columns.
+ * def is the install script's column list.
  */
 static const struct
 {
 	const char *index;
 	const char *keys[2];
+	bool		exact;
+	const char *def;			/* the install script's, for the hint */
 }			fg_index_keys[] = {
-	{FG_EDGE_PKEY, {"follower", "followee"}},
-	{FG_EDGE_BY_FOLLOWEE, {"followee", "follower"}},
-	{FG_EDGE_FOLLOWEE_SEQ, {"followee", "seq"}},
-	{FG_EDGE_FOLLOWER_SEQ, {"follower", "seq"}},
-	{FG_COUNTER_PKEY, {"account", "stripe"}},
-	{FG_ACCOUNT_STATE_PKEY, {"account", NULL}},
-	{FG_REQUEST_PKEY, {"requester", "account"}},
-	{FG_REQUEST_ACCOUNT_SEQ, {"account", "seq"}},
-	{FG_HIDDEN_PKEY, {"follower", "followee"}},
-	{FG_HIDDEN_BY_FOLLOWEE, {"followee", "follower"}},
-	{FG_BLOCK_PKEY, {"blocker", "blocked"}},
-	{FG_BLOCK_BLOCKER_SEQ, {"blocker", "seq"}},
-	{FG_BLOCK_BY_BLOCKED, {"blocked", "blocker"}},
-	{FG_MUTE_PKEY, {"muter", "muted"}},
-	{FG_MUTE_MUTER_SEQ, {"muter", "seq"}},
-	{FG_MUTE_BY_MUTED, {"muted", "muter"}},
-	{FG_ITEM_PKEY, {"item", NULL}},
-	{FG_ITEM_AUTHOR_ITEM, {"author", "item"}},
-	{FG_ITEM_BOUND_AUTHOR, {"author", "newest"}},
-	{FG_ITEM_BOUND_NEWEST, {"newest", NULL}},
-	{FG_MUTUAL_PKEY, {"account", "friend"}},
-	{"dismissal_pkey", {"account", "candidate"}},	/* fg_discovery.c */
+	{FG_EDGE_PKEY, {"follower", "followee"}, false,
+	 "(follower, followee)"},
+	{FG_EDGE_BY_FOLLOWEE, {"followee", "follower"}, false,
+	 "(followee, follower)"},
+	{FG_EDGE_FOLLOWEE_SEQ, {"followee", "seq"}, false,
+	 "(followee, seq) INCLUDE (follower, followed_at)"},
+	{FG_EDGE_FOLLOWER_SEQ, {"follower", "seq"}, false,
+	 "(follower, seq)"},
+	{FG_COUNTER_PKEY, {"account", "stripe"}, true,
+	 "(account, stripe)"},
+	{FG_ACCOUNT_STATE_PKEY, {"account", NULL}, false,
+	 "(account)"},
+	{FG_REQUEST_PKEY, {"requester", "account"}, false,
+	 "(requester, account)"},
+	{FG_REQUEST_ACCOUNT_SEQ, {"account", "seq"}, false,
+	 "(account, seq)"},
+	{FG_HIDDEN_PKEY, {"follower", "followee"}, false,
+	 "(follower, followee)"},
+	{FG_HIDDEN_BY_FOLLOWEE, {"followee", "follower"}, false,
+	 "(followee, follower)"},
+	{FG_BLOCK_PKEY, {"blocker", "blocked"}, false,
+	 "(blocker, blocked)"},
+	{FG_BLOCK_BLOCKER_SEQ, {"blocker", "seq"}, false,
+	 "(blocker, seq)"},
+	{FG_BLOCK_BY_BLOCKED, {"blocked", "blocker"}, false,
+	 "(blocked, blocker)"},
+	{FG_MUTE_PKEY, {"muter", "muted"}, false,
+	 "(muter, muted)"},
+	{FG_MUTE_MUTER_SEQ, {"muter", "seq"}, false,
+	 "(muter, seq)"},
+	{FG_MUTE_BY_MUTED, {"muted", "muter"}, false,
+	 "(muted, muter)"},
+	{FG_ITEM_PKEY, {"item", NULL}, false,
+	 "(item) INCLUDE (author)"},
+	{FG_ITEM_AUTHOR_ITEM, {"author", "item"}, false,
+	 "(author, item)"},
+	{FG_ITEM_BOUND_AUTHOR, {"author", NULL}, false,
+	 "(author, newest)"},	/* newest: from the heap */
+	{FG_ITEM_BOUND_NEWEST, {"newest", NULL}, false,
+	 "(newest) INCLUDE (author)"},
+	{FG_MUTUAL_PKEY, {"account", "friend"}, true,
+	 "(account, friend)"},
+	{"dismissal_pkey", {"account", "candidate"}, false,
+	 "(account, candidate)"},	/* fg_discovery.c */
 };
 
 /*
- * The key columns the install scripts give the storage index of that name,
- * or NULL for a name not in fg_index_keys.
+ * The entry of fg_index_keys for the storage index of that name, or -1.
  */
-static const char *const *
-IndexKeys(const char *relname)
+static int
+IndexKeysEntry(const char *relname)
 {
-	for (size_t i = 0; i < lengthof(fg_index_keys); i++)
+	for (int i = 0; i < (int) lengthof(fg_index_keys); i++)
 		if (strcmp(fg_index_keys[i].index, relname) == 0)
-			return fg_index_keys[i].keys;
-	return NULL;
+			return i;
+	return -1;
 }
 
 /*
  * What keeps a storage index from standing for its columns: NULL, or "a
  * partial index" (it misses rows), "an index on expressions" (its keys are
  * other values), "a hash index" (or of another access method than btree:
- * the walks read btree key ranges) or "an index on other key columns" (the
- * walks key on its columns by position).  The install scripts create
- * none of these; one a DBA recreated that way under the same name would
- * give wrong answers or worse.  A descending column is a shape the walks
- * read (fg_scan.c).  Runs on every open: a few tests of the relcache entry.
+ * the walks read btree key ranges), "an index on other key columns" (the
+ * walks key on its leading columns by position) or "an index with more
+ * columns" (one the direct writers fill entry by entry).  The install
+ * scripts create none of these; one a DBA recreated that way under the same
+ * name would give wrong answers or worse.  A descending column, a key
+ * column after those the library keys on and INCLUDE columns are shapes
+ * the readers handle (index_desc, probe_small, feed_walk).  Runs on every
+ * open: a few tests of the relcache entry.
  */
 const char *
 FgIndexShapeProblem(Relation index)
 {
 	TupleDesc	desc = RelationGetDescr(index);
-	const char *const *keys;
+	int			entry;
 	int			nkeys;
 
 	if (!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
@@ -292,32 +321,44 @@ FgIndexShapeProblem(Relation index)
 		return "an index on expressions";
 	if (index->rd_rel->relam != BTREE_AM_OID)
 		return psprintf("a %s index", get_am_name(index->rd_rel->relam));
-	keys = IndexKeys(RelationGetRelationName(index));
-	if (keys == NULL)
+	entry = IndexKeysEntry(RelationGetRelationName(index));
+	if (entry < 0)
 		return NULL;
-	nkeys = keys[1] == NULL ? 1 : 2;
-	if (IndexRelationGetNumberOfKeyAttributes(index) != nkeys)
+	nkeys = fg_index_keys[entry].keys[1] == NULL ? 1 : 2;
+	if (IndexRelationGetNumberOfKeyAttributes(index) < nkeys)
 		return "an index on other key columns";
 	for (int i = 0; i < nkeys; i++)
-		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), keys[i]) != 0)
+		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname),
+				   fg_index_keys[entry].keys[i]) != 0)
 			return "an index on other key columns";
+	if (fg_index_keys[entry].exact && IndexRelationGetNumberOfAttributes(index) != nkeys)
+		return "an index with more columns";
 	return NULL;
 }
 
 /*
- * The key columns of the storage index of that name as the install scripts
- * give them, "(a, b)", for messages; "its columns" for an unknown name.
+ * For the messages about the storage index of that name: the leading key
+ * columns the library keys on, "(a, b)", and the install script's column
+ * list; generic words for an unknown name.
  */
-static char *
-IndexKeysText(const char *relname)
+static void
+IndexKeysText(const char *relname, char **keys, const char **def)
 {
-	const char *const *keys = IndexKeys(relname);
+	int			entry = IndexKeysEntry(relname);
 
-	if (keys == NULL)
-		return pstrdup("its columns");
-	if (keys[1] == NULL)
-		return psprintf("(%s)", keys[0]);
-	return psprintf("(%s, %s)", keys[0], keys[1]);
+	if (entry < 0)
+	{
+		*keys = pstrdup("its columns");
+		*def = "its columns";
+	}
+	else
+	{
+		*keys = fg_index_keys[entry].keys[1] == NULL ?
+			psprintf("(%s)", fg_index_keys[entry].keys[0]) :
+			psprintf("(%s, %s)", fg_index_keys[entry].keys[0],
+					 fg_index_keys[entry].keys[1]);
+		*def = fg_index_keys[entry].def;
+	}
 }
 
 /*
@@ -335,14 +376,18 @@ FgOpenIndex(const char *relname, LOCKMODE lockmode)
 	index = index_open(FgRelationIdLocked(relname, lockmode), NoLock);
 	if ((problem = FgIndexShapeProblem(index)) != NULL)
 	{
+		char	   *keys;
+		const char *def;
+
 		index_close(index, NoLock);
+		IndexKeysText(relname, &keys, &def);
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("follow_graph cannot use index \"%s.%s\"", FG_SCHEMA, relname),
-				 errdetail("The index is %s; follow_graph reads it as a btree index on %s.",
-						   problem, IndexKeysText(relname)),
+				 errdetail("The index is %s; follow_graph reads it as a btree index whose key starts with %s.",
+						   problem, keys),
 				 errhint("Drop the index and create it again as the install script does: on %s, without WHERE or expressions.",
-						 IndexKeysText(relname))));
+						 def)));
 	}
 	return index;
 }
