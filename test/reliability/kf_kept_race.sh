@@ -48,13 +48,9 @@ SELECT count(follow_graph.follow(10, x)) FROM unnest('{600000000,600000001,60001
 	660010000,900000000,900000001,1000000000}'::bigint[]) AS x;
 SQL
 $P -c "CREATE EXTENSION IF NOT EXISTS pageinspect" >/dev/null 2>&1
-# wait up to 60 s for a shell condition, else release the backend and fail
-waitfor() {
-	for _ in $(seq 300); do eval "$1" && return 0; sleep 0.2; done
-	touch "$D/p_go"
-	echo "FAIL: timed out waiting for: $1 (see $D)"
-	exit 2
-}
+# waitfor (gdb_race.sh): up to 60 s, then the backend released
+race_wait_tries=300
+race_release="$D/p_go"
 mkfifo "$D/pin" "$D/min"
 ("$BIN/psql" -X -At <"$D/pin" >"$D/pout" 2>&1) & exec 7>"$D/pin"
 ("$BIN/psql" -X -At <"$D/min" >"$D/mout" 2>&1) & exec 8>"$D/min"

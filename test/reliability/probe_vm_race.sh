@@ -33,13 +33,8 @@ SQL
 # the line where FgProbeFind calls AnyVisible for a key ending on its page
 line=$(grep -n "AnyVisible(p, ntids);" "$top/src/fg_probe.c" | tail -1 | cut -d: -f1)
 idx=$($P -c "SELECT 'follow_graph.edge_followee_follower'::regclass::oid")
-# wait up to 30 s for a shell condition, else release both backends and fail
-waitfor() {
-	for _ in $(seq 150); do eval "$1" && return 0; sleep 0.2; done
-	touch "$D/v_go" "$D/p_go"
-	echo "FAIL: timed out waiting for: $1 (see $D)"
-	exit 2
-}
+# waitfor (gdb_race.sh): up to 30 s, then both backends released
+race_release="$D/v_go $D/p_go"
 mkfifo "$D/vin" "$D/pin"
 ("$BIN/psql" -X -At <"$D/vin" >"$D/vout" 2>&1) & exec 7>"$D/vin"
 ("$BIN/psql" -X -At <"$D/pin" >"$D/pout" 2>&1) & exec 8>"$D/pin"
