@@ -151,6 +151,19 @@ RESET statement_timeout;
 SELECT total_bytes - :top_before < 1000000 AS oversized_freed
 FROM pg_backend_memory_contexts WHERE name = 'TopMemoryContext';
 
+-- The buffers kept between calls (directories, packed gaps, scratch) are
+-- reused, not allocated again: once a count and an intersection of each
+-- kind have run, more of them leave TopMemoryContext exactly as it was.
+CREATE FUNCTION pg_temp.counts() RETURNS bigint LANGUAGE sql AS $$
+	SELECT sum(idset_intersect_cardinality(a.s, b.s) + cardinality(a.s & b.s))
+	FROM rv1 a, rv2 b WHERE (a.id, b.id) IN ((1, 1), (2, 3), (4, 2)) $$;
+SELECT pg_temp.counts() > 0 AS counted;
+SELECT total_bytes AS top_kept FROM pg_backend_memory_contexts
+WHERE name = 'TopMemoryContext' \gset
+SELECT sum(pg_temp.counts()) > 0 AS counted FROM generate_series(1, 5);
+SELECT total_bytes = :top_kept AS reused
+FROM pg_backend_memory_contexts WHERE name = 'TopMemoryContext';
+
 -- Parallel workers (each keeps its own scratch).
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;

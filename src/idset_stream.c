@@ -23,8 +23,8 @@
  * (IdsetIntersectStored()) as sub-values with the codec's own checks.
  * Blocks of the other set below a segment, and segments wholly below the
  * other set's first value or above its last, are never read.  Nothing is
- * kept after the call but the dense count's two scratch arrays (see
- * kept_sa below).
+ * kept after the call but the buffers the calls reuse (see KeptBuffer
+ * below); their contents never outlive a call.
  *
  * Applies only to two values stored out of line without compression (the
  * type's STORAGE external) in the blocked form, whose sizes differ by at
@@ -47,6 +47,125 @@
 /* Largest packed size of one block: 127 gaps of 64 bits. */
 #define IDSET_MAX_BLOCK_BYTES	((IDSET_BLOCK_SIZE - 1) * 8)
 
+/*
+ * Buffers kept for the backend between calls (in TopMemoryContext) while
+ * each holds at most its keep bytes: per argument the block directory
+ * (13 bytes per block: 1M ids take about 100 KB) and a segment's packed
+ * gaps (the sparse 62-bit 1M set about 180 KB), and the dense count's two
+ * scratch arrays (about 128 KB each).  All are above glibc's initial mmap
+ * threshold, and after one is freed glibc trims the heap top it leaves, so
+ * allocating them anew per call mapped and zeroed fresh pages every time:
+ * the page faults, brk calls and the copies into cold pages took about a
+ * tenth of the sparse 1M x 1M count, and 64 page faults per dense count.
+ * Their contents never outlive a call, and a call cannot run inside
+ * another (nothing it calls runs user code).  One grown past its keep is
+ * freed at the end of the call, or, when the call fails, when the memory
+ * context it was called in goes (DropOversized() as its reset callback).
+ * At most about 1.6 MB stays with a backend after large intersections.
+ */
+typedef struct KeptBuffer
+{
+	void	   *buf;
+	size_t		cap;			/* bytes allocated at buf */
+	size_t		keep;			/* kept between calls while cap <= keep */
+} KeptBuffer;
+
+/* 65536 values of a dense count's scratch array (256 KB). */
+#define IDSET_SCRATCH_KEEP		(65536 * sizeof(uint32))
+/* A whole segment of the widest blocks (260 KB), with room for the other set's. */
+#define IDSET_PACK_KEEP			(320 * 1024)
+/* The directory of sets up to about 2.5M ids. */
+#define IDSET_DIR_KEEP			(256 * 1024)
+
+enum
+{
+	KEPT_SA, KEPT_SB, KEPT_PACK_A, KEPT_PACK_B, KEPT_DIR_A, KEPT_DIR_B, KEPT_N
+};
+
+static KeptBuffer kept[KEPT_N] = {
+	{NULL, 0, IDSET_SCRATCH_KEEP},
+	{NULL, 0, IDSET_SCRATCH_KEEP},
+	{NULL, 0, IDSET_PACK_KEEP},
+	{NULL, 0, IDSET_PACK_KEEP},
+	{NULL, 0, IDSET_DIR_KEEP},
+	{NULL, 0, IDSET_DIR_KEEP},
+};
+static MemoryContext drop_context;	/* where DropOversized() is registered */
+
+/* Free the kept buffers that grew past what is kept. */
+static void
+DropOversized(void)
+{
+	for (int i = 0; i < KEPT_N; i++)
+	{
+		if (kept[i].cap > kept[i].keep)
+		{
+			void	   *buf = kept[i].buf;
+
+			kept[i].buf = NULL;
+			kept[i].cap = 0;
+			pfree(buf);
+		}
+	}
+}
+
+/* DropOversized() as the reset callback of context arg. */
+static void
+DropOversizedCallback(void *arg)
+{
+	if (drop_context == (MemoryContext) arg)
+		drop_context = NULL;
+	DropOversized();
+}
+
+/*
+ * Make k hold at least need bytes (grown by doubling in TopMemoryContext;
+ * the old contents are not kept).
+ */
+static void *
+KeptGet(KeptBuffer *k, size_t need)
+{
+	if (need > k->cap)
+	{
+		size_t		grown = Max(need, k->cap * 2);
+
+		/*
+		 * Doubling must not take a buffer that could be kept past what is
+		 * kept: the other set's part of a segment varies by a block or two,
+		 * and a dense scratch array grown from about 33000 values to twice
+		 * that was freed at the end of nearly every dense count.
+		 */
+		if (need <= k->keep)
+			grown = Min(grown, k->keep);
+		if (k->buf != NULL)
+		{
+			void	   *buf = k->buf;
+
+			k->buf = NULL;
+			k->cap = 0;
+			pfree(buf);
+		}
+
+		/*
+		 * Past what is kept: whatever happens to this call, the buffer goes
+		 * with the context the call runs in, at the latest (registered
+		 * before the allocation, which may fail).
+		 */
+		if (grown > k->keep && drop_context != CurrentMemoryContext)
+		{
+			MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+
+			cb->func = DropOversizedCallback;
+			cb->arg = CurrentMemoryContext;
+			MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+			drop_context = CurrentMemoryContext;
+		}
+		k->buf = MemoryContextAlloc(TopMemoryContext, grown);
+		k->cap = grown;
+	}
+	return k->buf;
+}
+
 /* One argument, read from its TOAST chunks a range at a time. */
 typedef struct StreamSet
 {
@@ -55,8 +174,8 @@ typedef struct StreamSet
 	uint32		count;
 	uint32		nblocks;
 	char	   *dir;			/* the directory: firsts, ends, widths */
-	char	   *pack;			/* the packed gaps of the loaded segment */
-	size_t		packcap;		/* bytes allocated at pack */
+	KeptBuffer *dirbuf;			/* where dir is kept */
+	KeptBuffer *pack;			/* the packed gaps of the loaded segment */
 	bool		toast_open;		/* toast is open (at the first fetch) */
 	IdsetToast	toast;
 	char	   *seg;			/* header and directory of the segment */
@@ -169,7 +288,7 @@ StreamLoadDirectory(StreamSet *s)
 
 	if (dirlen > (size_t) s->extsize - IDSET_HEADER_SIZE)
 		IdsetCorrupt();
-	s->dir = palloc(dirlen);
+	s->dir = KeptGet(s->dirbuf, dirlen);
 	FetchInto(s, IDSET_HEADER_SIZE, (int32) dirlen, s->dir);
 	if ((size_t) DirEnd(s, s->nblocks - 1) !=
 		(size_t) s->extsize - IDSET_HEADER_SIZE - dirlen)
@@ -180,10 +299,6 @@ StreamLoadDirectory(StreamSet *s)
 static void
 StreamClose(StreamSet *s)
 {
-	if (s->dir != NULL)
-		pfree(s->dir);
-	if (s->pack != NULL)
-		pfree(s->pack);
 	if (s->seg != NULL)
 		pfree(s->seg);
 	if (s->toast_open)
@@ -223,21 +338,17 @@ LoadSegment(StreamSet *s, uint32 b0, uint32 b1, IdsetReader *r)
 		int64		off64 = IDSET_HEADER_SIZE + (int64) s->nblocks * IDSET_BLOCK_DIR_SIZE + base;
 		int32		off;
 		int32		end;
+		char	   *pack;
 
 		if (off64 + (last - base) > s->extsize)
 			IdsetCorrupt();
 		off = (int32) off64;
 		end = off + (int32) (last - base);
-		if (last - base > s->packcap)
-		{
-			if (s->pack != NULL)
-				pfree(s->pack);
-			s->packcap = Max((size_t) (last - base), s->packcap * 2);
-			s->pack = palloc(s->packcap);
-		}
+		pack = KeptGet(s->pack, last - base);
+
 		/* Straight from the chunks into the kept buffer: one copy. */
-		FetchInto(s, off, end - off, s->pack);
-		packed = (const uint8 *) s->pack;
+		FetchInto(s, off, end - off, pack);
+		packed = (const uint8 *) pack;
 	}
 	firsts = s->seg + IDSET_HEADER_SIZE;
 	ends = firsts + (size_t) n * 8;
@@ -295,102 +406,13 @@ ReaderLast(const IdsetReader *r)
 }
 
 /*
- * The two scratch arrays of the dense count, kept for the backend between
- * calls (in TopMemoryContext) while they hold at most IDSET_SCRATCH_KEEP
- * values each (256 KB): a segment's array is about 128 KB, above glibc's
- * initial mmap threshold, so allocating both anew per call cost about 64
- * page faults (zeroed pages mapped and unmapped) per dense 1M x 1M count.
- * Their contents never outlive a call.  One grown past that is freed at
- * the end of the call, or, when the call fails, when the memory context it
- * was called in goes (DropOversized() as its reset callback).
- */
-#define IDSET_SCRATCH_KEEP		65536
-static uint32 *kept_sa;
-static uint32 *kept_sb;
-static size_t kept_capa;
-static size_t kept_capb;
-static MemoryContext drop_context;	/* where DropOversized() is registered */
-
-/* Free a kept scratch array that grew past what is kept. */
-static void
-DropOversized(void)
-{
-	if (kept_capa > IDSET_SCRATCH_KEEP)
-	{
-		pfree(kept_sa);
-		kept_sa = NULL;
-		kept_capa = 0;
-	}
-	if (kept_capb > IDSET_SCRATCH_KEEP)
-	{
-		pfree(kept_sb);
-		kept_sb = NULL;
-		kept_capb = 0;
-	}
-}
-
-/* DropOversized() as the reset callback of context arg. */
-static void
-DropOversizedCallback(void *arg)
-{
-	if (drop_context == (MemoryContext) arg)
-		drop_context = NULL;
-	DropOversized();
-}
-
-/*
- * Make *buf hold at least need values (grown by doubling in
- * TopMemoryContext; the old contents are not kept).
- */
-static uint32 *
-Scratch(uint32 **buf, size_t *cap, size_t need)
-{
-	if (need > *cap)
-	{
-		size_t		grown = Max(need, *cap * 2);
-
-		/*
-		 * Doubling must not take an array that could be kept past what is
-		 * kept: the other set's part of a segment varies by a block or two,
-		 * and a growth from about 33000 values to twice that had it freed
-		 * at the end of nearly every dense count.
-		 */
-		if (need <= IDSET_SCRATCH_KEEP)
-			grown = Min(grown, IDSET_SCRATCH_KEEP);
-		if (*buf != NULL)
-			pfree(*buf);
-		*buf = NULL;
-		*cap = 0;
-
-		/*
-		 * Past what is kept: whatever happens to this call, the array goes
-		 * with the context the call runs in, at the latest (registered
-		 * before the allocation, which may fail).
-		 */
-		if (grown > IDSET_SCRATCH_KEEP && drop_context != CurrentMemoryContext)
-		{
-			MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
-
-			cb->func = DropOversizedCallback;
-			cb->arg = CurrentMemoryContext;
-			MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
-			drop_context = CurrentMemoryContext;
-		}
-		*buf = MemoryContextAlloc(TopMemoryContext, grown * sizeof(uint32));
-		*cap = grown;
-	}
-	return *buf;
-}
-
-/*
  * |ra ∩ rb| of one pair of segments decoded whole into the scratch arrays
  * (IdsetIntersectCountFlat32()), when both lie within 2^32 of each other
  * and AVX2 is in use; otherwise counted block by block, and *flat is
  * cleared so that later segments do not try again.
  */
 static size_t
-CountSegment(const IdsetReader *ra, const IdsetReader *rb, uint32 **sa,
-			 size_t *capa, uint32 **sb, size_t *capb, bool *flat)
+CountSegment(const IdsetReader *ra, const IdsetReader *rb, bool *flat)
 {
 	int64		base;
 	uint32		limit;
@@ -404,8 +426,8 @@ CountSegment(const IdsetReader *ra, const IdsetReader *rb, uint32 **sa,
 		return IdsetIntersectCountWide(ra, rb);
 	}
 	return IdsetIntersectCountFlat32(ra, rb, base, limit,
-									 Scratch(sa, capa, IdsetFlat32Slots(ra)),
-									 Scratch(sb, capb, IdsetFlat32Slots(rb)));
+									 KeptGet(&kept[KEPT_SA], IdsetFlat32Slots(ra) * sizeof(uint32)),
+									 KeptGet(&kept[KEPT_SB], IdsetFlat32Slots(rb) * sizeof(uint32)));
 }
 
 /*
@@ -436,6 +458,10 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 		return false;
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
+	a.dirbuf = &kept[KEPT_DIR_A];
+	a.pack = &kept[KEPT_PACK_A];
+	b.dirbuf = &kept[KEPT_DIR_B];
+	b.pack = &kept[KEPT_PACK_B];
 	StreamOpen(&a, da);
 	StreamOpen(&b, db);
 	if (a.count == 0 || b.count == 0 ||
@@ -491,8 +517,7 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 		{
 			LoadSegment(&b, b0, b1, &rb);
 			if (flat)
-				k = CountSegment(&ra, &rb, &kept_sa, &kept_capa, &kept_sb,
-								 &kept_capb, &flat);
+				k = CountSegment(&ra, &rb, &flat);
 			else if (out == NULL)
 				k = IdsetIntersectCountWide(&ra, &rb);
 			else
