@@ -1,9 +1,11 @@
 -- A storage index a DBA recreated under its own name as a partial index
 -- (it misses rows), on expressions (its keys are other values), on other
--- key columns or with another access method than btree cannot stand for
--- its columns: every function that reads it refuses it with
--- 55000 instead of answering wrongly, verify() names the problem, and the
--- index recreated as the install script gives it is used again.
+-- key columns, with another access method than btree or another operator
+-- class (its entries come in another order), or a primary key recreated
+-- without its uniqueness, cannot stand for its columns: every function
+-- that reads it refuses it with 55000 instead of answering wrongly,
+-- verify() names the problem, and the index recreated as the install
+-- script gives it is used again.
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS follow_graph CASCADE;
 CREATE EXTENSION follow_graph;
@@ -146,5 +148,136 @@ SELECT array_agg(follower) AS followers FROM followers(5, 100);
 DROP INDEX follow_graph.edge_followee_seq;
 CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
 	INCLUDE (follower, followed_at);
+
+-- a primary key recreated without its uniqueness: not unique, deferrable,
+-- or unique on more key columns.  Every function that opens it refuses it,
+-- the writes leaving every storage table unchanged, and verify() names it.
+-- (Before, they went on: the pair writers inserted edges without any
+-- unique check of a non-unique edge_pkey, and the writers that go through
+-- SQL failed at ON CONFLICT, 42P10 with a non-unique key and 55000 on
+-- every follow() with a deferrable edge_pkey.)
+UPDATE before SET s = pg_temp.storage();
+ALTER TABLE follow_graph.counter DROP CONSTRAINT counter_pkey;
+CREATE INDEX counter_pkey ON follow_graph.counter (account, stripe);
+SELECT follow(1013, 5);
+SELECT publish(5, 4);
+SELECT follower_count(5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.counter_pkey;
+ALTER TABLE follow_graph.counter ADD CONSTRAINT counter_pkey PRIMARY KEY (account, stripe);
+ALTER TABLE follow_graph.edge DROP CONSTRAINT edge_pkey;
+CREATE INDEX edge_pkey ON follow_graph.edge (follower, followee);
+SELECT follow(1013, 5);
+SELECT unfollow(1004, 5);
+SELECT is_following(1004, 5);
+SELECT count(*) FROM common_following(1, 1, 100);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.edge_pkey;
+ALTER TABLE follow_graph.edge ADD CONSTRAINT edge_pkey PRIMARY KEY (follower, followee)
+	DEFERRABLE;
+SELECT follow(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+ALTER TABLE follow_graph.edge DROP CONSTRAINT edge_pkey;
+CREATE UNIQUE INDEX edge_pkey ON follow_graph.edge (follower, followee, seq);
+SELECT follow(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.edge_pkey;
+ALTER TABLE follow_graph.edge ADD CONSTRAINT edge_pkey PRIMARY KEY (follower, followee);
+ALTER TABLE follow_graph.mutual DROP CONSTRAINT mutual_pkey;
+CREATE INDEX mutual_pkey ON follow_graph.mutual (account, friend);
+SELECT follow(5, 1004);
+SELECT count(*) FROM mutuals(1, 100);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+DROP INDEX follow_graph.mutual_pkey;
+ALTER TABLE follow_graph.mutual ADD CONSTRAINT mutual_pkey PRIMARY KEY (account, friend);
+ALTER TABLE follow_graph.item DROP CONSTRAINT item_pkey;
+CREATE INDEX item_pkey ON follow_graph.item (item) INCLUDE (author);
+SELECT publish(5, 4);
+SELECT unpublish(5, 1);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.item_pkey;
+ALTER TABLE follow_graph.item ADD CONSTRAINT item_pkey PRIMARY KEY (item) INCLUDE (author);
+ALTER TABLE follow_graph.account_state DROP CONSTRAINT account_state_pkey;
+CREATE INDEX account_state_pkey ON follow_graph.account_state (account);
+SELECT follow(1013, 5);
+SELECT is_private(5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+DROP INDEX follow_graph.account_state_pkey;
+ALTER TABLE follow_graph.account_state ADD CONSTRAINT account_state_pkey PRIMARY KEY (account);
+SELECT count(*) AS problems FROM verify();
+
+-- an operator class of another order (here int8's, reversed): the walks
+-- compare the keys as integers and take the entries to come in that order.
+-- Refused likewise (before: known_followers and common_followers answered
+-- 0 rows, followers() the oldest first, common_following 0 rows and
+-- feed() 0 rows)
+CREATE FUNCTION public.fg_test_int8_rev_cmp(bigint, bigint) RETURNS integer
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	AS 'SELECT pg_catalog.btint8cmp($2, $1)';
+CREATE OPERATOR CLASS public.fg_test_int8_rev_ops FOR TYPE bigint USING btree AS
+	OPERATOR 1 pg_catalog.> (bigint, bigint), OPERATOR 2 pg_catalog.>= (bigint, bigint),
+	OPERATOR 3 pg_catalog.= (bigint, bigint), OPERATOR 4 pg_catalog.<= (bigint, bigint),
+	OPERATOR 5 pg_catalog.< (bigint, bigint),
+	FUNCTION 1 public.fg_test_int8_rev_cmp(bigint, bigint);
+SELECT array_agg(x ORDER BY x) AS known FROM known_followers(1, 5, 100) AS x;
+SELECT array_agg(follower) AS followers FROM followers(5, 3);
+SELECT array_agg(x ORDER BY x) AS common FROM common_following(1, 1, 100) AS x;
+SELECT array_agg(item) AS feed FROM feed(1011, 10);
+DROP INDEX follow_graph.edge_followee_follower;
+CREATE INDEX edge_followee_follower ON follow_graph.edge
+	(followee, follower public.fg_test_int8_rev_ops);
+SELECT count(*) FROM known_followers(1, 5, 100);
+SELECT count(*) FROM common_followers(5, 5, 100);
+SELECT deactivate_account(5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.edge_followee_follower;
+CREATE INDEX edge_followee_follower ON follow_graph.edge (followee, follower);
+DROP INDEX follow_graph.edge_followee_seq;
+CREATE INDEX edge_followee_seq ON follow_graph.edge
+	(followee, seq public.fg_test_int8_rev_ops) INCLUDE (follower, followed_at);
+SELECT count(*) FROM followers(5, 3);
+DROP INDEX follow_graph.edge_followee_seq;
+CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
+	INCLUDE (follower, followed_at);
+ALTER TABLE follow_graph.edge DROP CONSTRAINT edge_pkey;
+CREATE UNIQUE INDEX edge_pkey ON follow_graph.edge
+	(follower, followee public.fg_test_int8_rev_ops);
+SELECT count(*) FROM common_following(1, 1, 100);
+SELECT follow(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+DROP INDEX follow_graph.edge_pkey;
+ALTER TABLE follow_graph.edge ADD CONSTRAINT edge_pkey PRIMARY KEY (follower, followee);
+ALTER TABLE follow_graph.counter DROP CONSTRAINT counter_pkey;
+CREATE UNIQUE INDEX counter_pkey ON follow_graph.counter
+	(account public.fg_test_int8_rev_ops, stripe);
+SELECT follow(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.counter_pkey;
+ALTER TABLE follow_graph.counter ADD CONSTRAINT counter_pkey PRIMARY KEY (account, stripe);
+DROP INDEX follow_graph.item_bound_newest;
+CREATE INDEX item_bound_newest ON follow_graph.item_bound
+	(newest public.fg_test_int8_rev_ops) INCLUDE (author);
+SELECT count(*) FROM feed(1011, 10);
+SELECT publish(5, 4);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.item_bound_newest;
+CREATE INDEX item_bound_newest ON follow_graph.item_bound (newest) INCLUDE (author);
+-- as the install script gives them: the same answers, and writes go on
+SELECT array_agg(x ORDER BY x) AS known FROM known_followers(1, 5, 100) AS x;
+SELECT array_agg(follower) AS followers FROM followers(5, 3);
+SELECT array_agg(x ORDER BY x) AS common FROM common_following(1, 1, 100) AS x;
+SELECT array_agg(item) AS feed FROM feed(1011, 10);
+SELECT follow(1013, 5), publish(5, 4), follower_count(5);
+SELECT count(*) AS problems FROM verify();
+DROP OPERATOR FAMILY public.fg_test_int8_rev_ops USING btree;
+DROP FUNCTION public.fg_test_int8_rev_cmp(bigint, bigint);
 
 DROP EXTENSION follow_graph CASCADE;
