@@ -428,6 +428,24 @@ FgOpenIndex(const char *relname, LOCKMODE lockmode)
 }
 
 /*
+ * Refuse, as FgOpenIndex() does, a storage index that a writer reaches only
+ * through SQL, as the arbiter of an ON CONFLICT: one recreated non-unique
+ * would fail there with 42P10 (no unique constraint matching), and one in
+ * another refused shape would be written through unchecked.  Takes ACCESS
+ * SHARE on the table, then on the index, before the statement takes its
+ * own locks: those conflict with ACCESS EXCLUSIVE only, which no writer
+ * takes on these tables, so no writer's lock order changes.
+ */
+void
+FgCheckArbiterIndex(const char *tablename, const char *indexname)
+{
+	Relation	heap = FgOpenTable(tablename, AccessShareLock);
+
+	index_close(FgOpenIndex(indexname, AccessShareLock), NoLock);
+	table_close(heap, NoLock);
+}
+
+/*
  * Fetch a bigint id argument of a write function; NULL is an error that
  * names the argument.
  */
