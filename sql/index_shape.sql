@@ -1,9 +1,11 @@
 -- A storage index a DBA recreated under its own name as a partial index
 -- (it misses rows), on expressions (its keys are other values), on other
--- key columns or with another access method than btree cannot stand for
--- its columns: every function that reads it refuses it with
--- 55000 instead of answering wrongly, verify() names the problem, and the
--- index recreated as the install script gives it is used again.
+-- key columns, with another access method than btree or another operator
+-- class (its entries come in another order), or a primary key recreated
+-- without its uniqueness, cannot stand for its columns: every function
+-- that reads it refuses it with 55000 instead of answering wrongly,
+-- verify() names the problem, and the index recreated as the install
+-- script gives it is used again.
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS follow_graph CASCADE;
 CREATE EXTENSION follow_graph;
@@ -87,7 +89,11 @@ CREATE FUNCTION pg_temp.storage() RETURNS text LANGUAGE sql AS $$
 		UNION ALL SELECT format('h%s-%s', follower, followee) FROM follow_graph.hidden_edge
 		UNION ALL SELECT format('i%s-%s', author, item) FROM follow_graph.item
 		UNION ALL SELECT format('b%s-%s', author, newest) FROM follow_graph.item_bound
-		UNION ALL SELECT format('m%s-%s', account, friend) FROM follow_graph.mutual) AS s(t)
+		UNION ALL SELECT format('m%s-%s', account, friend) FROM follow_graph.mutual
+		UNION ALL SELECT format('r%s-%s', requester, account) FROM follow_graph.request
+		UNION ALL SELECT format('k%s-%s', blocker, blocked) FROM follow_graph.block
+		UNION ALL SELECT format('u%s-%s', muter, muted) FROM follow_graph.mute
+		UNION ALL SELECT format('d%s-%s', account, candidate) FROM follow_graph.dismissal) AS s(t)
 $$;
 SELECT publish(5, 1), publish(5, 2);
 CREATE TEMP TABLE before AS SELECT pg_temp.storage() AS s;
@@ -146,5 +152,157 @@ SELECT array_agg(follower) AS followers FROM followers(5, 100);
 DROP INDEX follow_graph.edge_followee_seq;
 CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
 	INCLUDE (follower, followed_at);
+
+-- a primary key recreated without its uniqueness: not unique, deferrable,
+-- or unique on more key columns.  Every function that opens it, or names
+-- it in ON CONFLICT, refuses it, the writes leaving every storage table
+-- unchanged, and verify() names it.  (Before, the functions that open it
+-- went on: the pair writers inserted edges without any unique check of a
+-- non-unique edge_pkey; those that name it in ON CONFLICT failed there,
+-- 42P10 with a non-unique key and 55000 on every follow() with a
+-- deferrable edge_pkey.)
+CREATE TABLE pg_temp.src AS SELECT 1014::bigint AS follower, 5::bigint AS followee;
+UPDATE before SET s = pg_temp.storage();
+ALTER TABLE follow_graph.counter DROP CONSTRAINT counter_pkey;
+CREATE INDEX counter_pkey ON follow_graph.counter (account, stripe);
+SELECT follow(1013, 5);
+SELECT publish(5, 4);
+SELECT follower_count(5);
+-- (these name it in ON CONFLICT only)
+SELECT deactivate_account(5);
+SELECT remove_account(1002);
+SELECT import_edges('pg_temp.src');
+SELECT forget_items(2);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.counter_pkey;
+ALTER TABLE follow_graph.counter ADD CONSTRAINT counter_pkey PRIMARY KEY (account, stripe);
+ALTER TABLE follow_graph.edge DROP CONSTRAINT edge_pkey;
+CREATE INDEX edge_pkey ON follow_graph.edge (follower, followee);
+SELECT follow(1013, 5);
+SELECT unfollow(1004, 5);
+SELECT is_following(1004, 5);
+SELECT count(*) FROM common_following(1, 1, 100);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.edge_pkey;
+ALTER TABLE follow_graph.edge ADD CONSTRAINT edge_pkey PRIMARY KEY (follower, followee)
+	DEFERRABLE;
+SELECT follow(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+ALTER TABLE follow_graph.edge DROP CONSTRAINT edge_pkey;
+CREATE UNIQUE INDEX edge_pkey ON follow_graph.edge (follower, followee, seq);
+SELECT follow(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.edge_pkey;
+ALTER TABLE follow_graph.edge ADD CONSTRAINT edge_pkey PRIMARY KEY (follower, followee);
+ALTER TABLE follow_graph.mutual DROP CONSTRAINT mutual_pkey;
+CREATE INDEX mutual_pkey ON follow_graph.mutual (account, friend);
+SELECT follow(5, 1004);
+SELECT count(*) FROM mutuals(1, 100);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+DROP INDEX follow_graph.mutual_pkey;
+ALTER TABLE follow_graph.mutual ADD CONSTRAINT mutual_pkey PRIMARY KEY (account, friend);
+ALTER TABLE follow_graph.item DROP CONSTRAINT item_pkey;
+CREATE INDEX item_pkey ON follow_graph.item (item) INCLUDE (author);
+SELECT publish(5, 4);
+SELECT unpublish(5, 1);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.item_pkey;
+ALTER TABLE follow_graph.item ADD CONSTRAINT item_pkey PRIMARY KEY (item) INCLUDE (author);
+ALTER TABLE follow_graph.account_state DROP CONSTRAINT account_state_pkey;
+CREATE INDEX account_state_pkey ON follow_graph.account_state (account);
+SELECT follow(1013, 5);
+SELECT is_private(5);
+SELECT set_private(5, true);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+DROP INDEX follow_graph.account_state_pkey;
+ALTER TABLE follow_graph.account_state ADD CONSTRAINT account_state_pkey PRIMARY KEY (account);
+ALTER TABLE follow_graph.mute DROP CONSTRAINT mute_pkey;
+CREATE INDEX mute_pkey ON follow_graph.mute (muter, muted);
+SELECT mute(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+DROP INDEX follow_graph.mute_pkey;
+ALTER TABLE follow_graph.mute ADD CONSTRAINT mute_pkey PRIMARY KEY (muter, muted);
+ALTER TABLE follow_graph.dismissal DROP CONSTRAINT dismissal_pkey;
+CREATE INDEX dismissal_pkey ON follow_graph.dismissal (account, candidate);
+SELECT dismiss_suggestion(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.dismissal_pkey;
+ALTER TABLE follow_graph.dismissal ADD CONSTRAINT dismissal_pkey PRIMARY KEY (account, candidate);
+SELECT count(*) AS problems FROM verify();
+
+-- an operator class of another order (here int8's, reversed): the walks
+-- compare the keys as integers and take the entries to come in that order.
+-- Refused likewise (before: known_followers and common_followers answered
+-- 0 rows, followers() the oldest first, common_following 0 rows and
+-- feed() 0 rows)
+CREATE FUNCTION public.fg_test_int8_rev_cmp(bigint, bigint) RETURNS integer
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	AS 'SELECT pg_catalog.btint8cmp($2, $1)';
+CREATE OPERATOR CLASS public.fg_test_int8_rev_ops FOR TYPE bigint USING btree AS
+	OPERATOR 1 pg_catalog.> (bigint, bigint), OPERATOR 2 pg_catalog.>= (bigint, bigint),
+	OPERATOR 3 pg_catalog.= (bigint, bigint), OPERATOR 4 pg_catalog.<= (bigint, bigint),
+	OPERATOR 5 pg_catalog.< (bigint, bigint),
+	FUNCTION 1 public.fg_test_int8_rev_cmp(bigint, bigint);
+SELECT array_agg(x ORDER BY x) AS known FROM known_followers(1, 5, 100) AS x;
+SELECT array_agg(follower) AS followers FROM followers(5, 3);
+SELECT array_agg(x ORDER BY x) AS common FROM common_following(1, 1, 100) AS x;
+SELECT array_agg(item) AS feed FROM feed(1011, 10);
+DROP INDEX follow_graph.edge_followee_follower;
+CREATE INDEX edge_followee_follower ON follow_graph.edge
+	(followee, follower public.fg_test_int8_rev_ops);
+SELECT count(*) FROM known_followers(1, 5, 100);
+SELECT count(*) FROM common_followers(5, 5, 100);
+SELECT deactivate_account(5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.edge_followee_follower;
+CREATE INDEX edge_followee_follower ON follow_graph.edge (followee, follower);
+DROP INDEX follow_graph.edge_followee_seq;
+CREATE INDEX edge_followee_seq ON follow_graph.edge
+	(followee, seq public.fg_test_int8_rev_ops) INCLUDE (follower, followed_at);
+SELECT count(*) FROM followers(5, 3);
+DROP INDEX follow_graph.edge_followee_seq;
+CREATE INDEX edge_followee_seq ON follow_graph.edge (followee, seq)
+	INCLUDE (follower, followed_at);
+ALTER TABLE follow_graph.edge DROP CONSTRAINT edge_pkey;
+CREATE UNIQUE INDEX edge_pkey ON follow_graph.edge
+	(follower, followee public.fg_test_int8_rev_ops);
+SELECT count(*) FROM common_following(1, 1, 100);
+SELECT follow(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+DROP INDEX follow_graph.edge_pkey;
+ALTER TABLE follow_graph.edge ADD CONSTRAINT edge_pkey PRIMARY KEY (follower, followee);
+ALTER TABLE follow_graph.counter DROP CONSTRAINT counter_pkey;
+CREATE UNIQUE INDEX counter_pkey ON follow_graph.counter
+	(account public.fg_test_int8_rev_ops, stripe);
+SELECT follow(1013, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.counter_pkey;
+ALTER TABLE follow_graph.counter ADD CONSTRAINT counter_pkey PRIMARY KEY (account, stripe);
+DROP INDEX follow_graph.item_bound_newest;
+CREATE INDEX item_bound_newest ON follow_graph.item_bound
+	(newest public.fg_test_int8_rev_ops) INCLUDE (author);
+SELECT count(*) FROM feed(1011, 10);
+SELECT publish(5, 4);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.item_bound_newest;
+CREATE INDEX item_bound_newest ON follow_graph.item_bound (newest) INCLUDE (author);
+-- as the install script gives them: the same answers, and writes go on
+SELECT array_agg(x ORDER BY x) AS known FROM known_followers(1, 5, 100) AS x;
+SELECT array_agg(follower) AS followers FROM followers(5, 3);
+SELECT array_agg(x ORDER BY x) AS common FROM common_following(1, 1, 100) AS x;
+SELECT array_agg(item) AS feed FROM feed(1011, 10);
+SELECT follow(1013, 5), publish(5, 4), follower_count(5);
+SELECT count(*) AS problems FROM verify();
+DROP OPERATOR FAMILY public.fg_test_int8_rev_ops USING btree;
+DROP FUNCTION public.fg_test_int8_rev_cmp(bigint, bigint);
 
 DROP EXTENSION follow_graph CASCADE;

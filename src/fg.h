@@ -166,6 +166,7 @@ extern Oid	FgPairGateId(void);
 extern Relation FgOpenTable(const char *relname, LOCKMODE lockmode);
 extern Relation FgOpenIndex(const char *relname, LOCKMODE lockmode);
 extern const char *FgIndexShapeProblem(Relation index);
+extern void FgCheckArbiterIndex(const char *tablename, const char *indexname);
 extern int64 FgGetIdArg(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern void FgCheckPageSize(int32 page_size);
 extern int	FgCompareInt64(const void *a, const void *b);

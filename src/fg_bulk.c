@@ -1345,6 +1345,21 @@ LockEdgesForImport(bool *may_rebuild)
 }
 
 /*
+ * The primary keys that import_edges() and remove_account() name in ON
+ * CONFLICT only: refused in a shape the library cannot use (after the edge
+ * table's lock; ACCESS SHARE, which changes no lock order).
+ */
+static void
+CheckImportArbiters(bool states_on)
+{
+	FgCheckArbiterIndex(FG_COUNTER_TABLE, FG_COUNTER_PKEY);
+	if (states_on)
+		FgCheckArbiterIndex(FG_HIDDEN_TABLE, FG_HIDDEN_PKEY);
+	if (FgMutualInstalled())
+		FgCheckArbiterIndex(FG_MUTUAL_TABLE, FG_MUTUAL_PKEY);
+}
+
+/*
  * import_edges(source regclass): load every edge of a table or view; returns
  * the number of new edges.
  */
@@ -1382,6 +1397,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 				 errmsg("source must not be null")));
 	relid = PG_GETARG_OID(0);
 	edge_relid = LockEdgesForImport(&may_rebuild);
+	CheckImportArbiters(states_on);
 	owner = StorageOwner(edge_relid);
 	src = CheckSource(relid, &has_at);
 	clock.start = clock.phase = GetCurrentTimestamp();
@@ -1800,6 +1816,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	 * with the range created and filled, and we must see it once it commits.
 	 */
 	mutual = FgMutualInstalled();
+	CheckImportArbiters(states_on);
 	gate = FgPairGateId();
 	SPI_connect();
 	values[0] = Int64GetDatum(account);

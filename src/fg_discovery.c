@@ -635,6 +635,7 @@ fg_dismiss_suggestion(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("an account cannot dismiss itself as a suggestion")));
+	FgCheckArbiterIndex(FG_DISMISSAL_TABLE, "dismissal_pkey");
 	values[0] = Int64GetDatum(account);
 	values[1] = Int64GetDatum(candidate);
 	SPI_connect();

@@ -358,6 +358,8 @@ fg_publish(PG_FUNCTION_ARGS)
 	else
 	{
 		/* The item table has indexes of a DBA's: write through SQL. */
+		FgCheckArbiterIndex(FG_ITEM_TABLE, FG_ITEM_PKEY);
+		FgCheckArbiterIndex(FG_COUNTER_TABLE, FG_COUNTER_PKEY);
 		for (;;)
 		{
 			int64		owner;
@@ -436,6 +438,7 @@ fg_forget_items(PG_FUNCTION_ARGS)
 	Datum		value = Int64GetDatum(bound);
 	int64		n;
 
+	FgCheckArbiterIndex(FG_COUNTER_TABLE, FG_COUNTER_PKEY);
 	SPI_connect();
 	FgSpiExecPlan(FgSpiPrepareKeep(&plan_forget, sql_forget, 1, item_types),
 				  &value, SPI_OK_SELECT);

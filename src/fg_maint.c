@@ -507,7 +507,8 @@ CountThroughIndex(Relation heap, Relation index, Snapshot snapshot)
  * holds the right key is amcheck's bt_index_check(..., heapallindexed =>
  * true).)  One recreated under its name in a shape the functions refuse
  * (FgIndexShapeProblem(): partial, on expressions, on other key columns,
- * not a btree) is reported as such.  Indexes a DBA added on top
+ * not a btree, a primary key no longer unique on its columns, another
+ * operator class) is reported as such.  Indexes a DBA added on top
  * (hash, BRIN, partial, expression) are not ours to judge and are left
  * alone: a partial index rightly reaches fewer rows, and BRIN cannot be
  * walked tuple by tuple at all.

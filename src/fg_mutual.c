@@ -88,6 +88,8 @@ FgMutualPair(int64 a, int64 b, bool mutual)
 		return;
 	if (FgDirectMutualPair(a, b, mutual))
 		return;					/* written without SPI (fg_direct.c) */
+	if (mutual)
+		FgCheckArbiterIndex(FG_MUTUAL_TABLE, FG_MUTUAL_PKEY);
 	values[0] = Int64GetDatum(a);
 	values[1] = Int64GetDatum(b);
 	if (mutual)

@@ -644,6 +644,13 @@ LockAccountStorage(void)
 
 	for (size_t i = 0; i < lengthof(tables); i++)
 		table_close(FgOpenTable(tables[i], RowExclusiveLock), NoLock);
+
+	/* The primary keys its statements name in ON CONFLICT. */
+	FgCheckArbiterIndex(FG_ACCOUNT_STATE_TABLE, FG_ACCOUNT_STATE_PKEY);
+	FgCheckArbiterIndex(FG_HIDDEN_TABLE, FG_HIDDEN_PKEY);
+	FgCheckArbiterIndex(FG_COUNTER_TABLE, FG_COUNTER_PKEY);
+	if (FgMutualInstalled())
+		FgCheckArbiterIndex(FG_MUTUAL_TABLE, FG_MUTUAL_PKEY);
 }
 
 /*

@@ -134,6 +134,7 @@ fg_mute(PG_FUNCTION_ARGS)
 	int			rc;
 
 	CheckMuteArgs(fcinfo, &muter, &muted);
+	FgCheckArbiterIndex(FG_MUTE_TABLE, FG_MUTE_PKEY);
 	seq = nextval_internal(FgRelationId("state_seq"), false);
 
 	values[0] = Int64GetDatum(muter);

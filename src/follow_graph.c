@@ -10,6 +10,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_opfamily.h"
 #include "commands/defrem.h"
 #include "fmgr.h"
 #include "storage/lmgr.h"
@@ -228,59 +229,62 @@ FgOpenTable(const char *relname, LOCKMODE lockmode)
  * second where it keys on the first alone.  A DBA may add key columns after
  * these, or INCLUDE columns (the readers check those themselves), except
  * where exact: the direct writers insert entries of exactly these columns.
- * def is the install script's column list.
+ * unique: the install script makes it a primary key, unique on exactly
+ * these columns (INCLUDE columns aside).  def is the install script's
+ * definition, for the hint: a primary key's, or the index's column list.
  */
 static const struct
 {
 	const char *index;
 	const char *keys[2];
 	bool		exact;
+	bool		unique;
 	const char *def;			/* the install script's, for the hint */
 }			fg_index_keys[] = {
-	{FG_EDGE_PKEY, {"follower", "followee"}, false,
-	 "(follower, followee)"},
-	{FG_EDGE_BY_FOLLOWEE, {"followee", "follower"}, false,
+	{FG_EDGE_PKEY, {"follower", "followee"}, false, true,
+	 "PRIMARY KEY (follower, followee)"},
+	{FG_EDGE_BY_FOLLOWEE, {"followee", "follower"}, false, false,
 	 "(followee, follower)"},
-	{FG_EDGE_FOLLOWEE_SEQ, {"followee", "seq"}, false,
+	{FG_EDGE_FOLLOWEE_SEQ, {"followee", "seq"}, false, false,
 	 "(followee, seq) INCLUDE (follower, followed_at)"},
-	{FG_EDGE_FOLLOWER_SEQ, {"follower", "seq"}, false,
+	{FG_EDGE_FOLLOWER_SEQ, {"follower", "seq"}, false, false,
 	 "(follower, seq)"},
-	{FG_COUNTER_PKEY, {"account", "stripe"}, true,
-	 "(account, stripe)"},
-	{FG_ACCOUNT_STATE_PKEY, {"account", NULL}, false,
-	 "(account)"},
-	{FG_REQUEST_PKEY, {"requester", "account"}, false,
-	 "(requester, account)"},
-	{FG_REQUEST_ACCOUNT_SEQ, {"account", "seq"}, false,
+	{FG_COUNTER_PKEY, {"account", "stripe"}, true, true,
+	 "PRIMARY KEY (account, stripe)"},
+	{FG_ACCOUNT_STATE_PKEY, {"account", NULL}, false, true,
+	 "PRIMARY KEY (account)"},
+	{FG_REQUEST_PKEY, {"requester", "account"}, false, true,
+	 "PRIMARY KEY (requester, account)"},
+	{FG_REQUEST_ACCOUNT_SEQ, {"account", "seq"}, false, false,
 	 "(account, seq)"},
-	{FG_HIDDEN_PKEY, {"follower", "followee"}, false,
-	 "(follower, followee)"},
-	{FG_HIDDEN_BY_FOLLOWEE, {"followee", "follower"}, false,
+	{FG_HIDDEN_PKEY, {"follower", "followee"}, false, true,
+	 "PRIMARY KEY (follower, followee)"},
+	{FG_HIDDEN_BY_FOLLOWEE, {"followee", "follower"}, false, false,
 	 "(followee, follower)"},
-	{FG_BLOCK_PKEY, {"blocker", "blocked"}, false,
-	 "(blocker, blocked)"},
-	{FG_BLOCK_BLOCKER_SEQ, {"blocker", "seq"}, false,
+	{FG_BLOCK_PKEY, {"blocker", "blocked"}, false, true,
+	 "PRIMARY KEY (blocker, blocked)"},
+	{FG_BLOCK_BLOCKER_SEQ, {"blocker", "seq"}, false, false,
 	 "(blocker, seq)"},
-	{FG_BLOCK_BY_BLOCKED, {"blocked", "blocker"}, false,
+	{FG_BLOCK_BY_BLOCKED, {"blocked", "blocker"}, false, false,
 	 "(blocked, blocker)"},
-	{FG_MUTE_PKEY, {"muter", "muted"}, false,
-	 "(muter, muted)"},
-	{FG_MUTE_MUTER_SEQ, {"muter", "seq"}, false,
+	{FG_MUTE_PKEY, {"muter", "muted"}, false, true,
+	 "PRIMARY KEY (muter, muted)"},
+	{FG_MUTE_MUTER_SEQ, {"muter", "seq"}, false, false,
 	 "(muter, seq)"},
-	{FG_MUTE_BY_MUTED, {"muted", "muter"}, false,
+	{FG_MUTE_BY_MUTED, {"muted", "muter"}, false, false,
 	 "(muted, muter)"},
-	{FG_ITEM_PKEY, {"item", NULL}, false,
-	 "(item) INCLUDE (author)"},
-	{FG_ITEM_AUTHOR_ITEM, {"author", "item"}, false,
+	{FG_ITEM_PKEY, {"item", NULL}, false, true,
+	 "PRIMARY KEY (item) INCLUDE (author)"},
+	{FG_ITEM_AUTHOR_ITEM, {"author", "item"}, false, false,
 	 "(author, item)"},
-	{FG_ITEM_BOUND_AUTHOR, {"author", NULL}, false,
+	{FG_ITEM_BOUND_AUTHOR, {"author", NULL}, false, false,
 	 "(author, newest)"},	/* newest: from the heap */
-	{FG_ITEM_BOUND_NEWEST, {"newest", NULL}, false,
+	{FG_ITEM_BOUND_NEWEST, {"newest", NULL}, false, false,
 	 "(newest) INCLUDE (author)"},
-	{FG_MUTUAL_PKEY, {"account", "friend"}, true,
-	 "(account, friend)"},
-	{"dismissal_pkey", {"account", "candidate"}, false,
-	 "(account, candidate)"},	/* fg_discovery.c */
+	{FG_MUTUAL_PKEY, {"account", "friend"}, true, true,
+	 "PRIMARY KEY (account, friend)"},
+	{"dismissal_pkey", {"account", "candidate"}, false, true,
+	 "PRIMARY KEY (account, candidate)"},	/* fg_discovery.c */
 };
 
 /*
@@ -300,13 +304,20 @@ IndexKeysEntry(const char *relname)
  * partial index" (it misses rows), "an index on expressions" (its keys are
  * other values), "a hash index" (or of another access method than btree:
  * the walks read btree key ranges), "an index on other key columns" (the
- * walks key on its leading columns by position) or "an index with more
- * columns" (one the direct writers fill entry by entry).  The install
- * scripts create none of these; one a DBA recreated that way under the same
- * name would give wrong answers or worse.  A descending column, a key
- * column after those the library keys on and INCLUDE columns are shapes
- * the readers handle (index_desc, probe_small, feed_walk).  Runs on every
- * open: a few tests of the relcache entry.
+ * walks key on its leading columns by position), "an index with more
+ * columns" (one the direct writers fill entry by entry), "a non-unique
+ * index", "a deferrable unique index" or "a unique index on more key
+ * columns" (for a primary key: the SQL writers name it as the arbiter of
+ * ON CONFLICT, and the edge writer checks uniqueness only in a unique
+ * index), or "an index with another operator class" (the walks compare
+ * the keys as int8 and int4 in their default order, and take the index's
+ * entries to come in that order).  The install scripts create none of
+ * these; one a DBA recreated that way under the same name would give wrong
+ * answers or worse.  A descending column, a key column after those the
+ * library keys on and INCLUDE columns are shapes the readers handle
+ * (index_desc, probe_small, feed_walk).  Runs on every open: a few tests of
+ * the relcache entry, no catalog lookup.  (Every key column of the storage
+ * is an integer, so no index of it has a collation to check.)
  */
 const char *
 FgIndexShapeProblem(Relation index)
@@ -333,16 +344,29 @@ FgIndexShapeProblem(Relation index)
 			return "an index on other key columns";
 	if (fg_index_keys[entry].exact && IndexRelationGetNumberOfAttributes(index) != nkeys)
 		return "an index with more columns";
+	if (fg_index_keys[entry].unique)
+	{
+		if (!index->rd_index->indisunique)
+			return "a non-unique index";
+		if (!index->rd_index->indimmediate)
+			return "a deferrable unique index";
+		if (IndexRelationGetNumberOfKeyAttributes(index) != nkeys)
+			return "a unique index on more key columns";
+	}
+	for (int i = 0; i < nkeys; i++)
+		if (index->rd_opfamily[i] != INTEGER_BTREE_FAM_OID ||
+			index->rd_opcintype[i] != TupleDescAttr(desc, i)->atttypid)
+			return "an index with another operator class";
 	return NULL;
 }
 
 /*
  * For the messages about the storage index of that name: the leading key
- * columns the library keys on, "(a, b)", and the install script's column
- * list; generic words for an unknown name.
+ * columns the library keys on, "(a, b)", the install script's definition
+ * and whether that is a primary key; generic words for an unknown name.
  */
 static void
-IndexKeysText(const char *relname, char **keys, const char **def)
+IndexKeysText(const char *relname, char **keys, const char **def, bool *unique)
 {
 	int			entry = IndexKeysEntry(relname);
 
@@ -350,6 +374,7 @@ IndexKeysText(const char *relname, char **keys, const char **def)
 	{
 		*keys = pstrdup("its columns");
 		*def = "its columns";
+		*unique = false;
 	}
 	else
 	{
@@ -358,6 +383,7 @@ IndexKeysText(const char *relname, char **keys, const char **def)
 			psprintf("(%s, %s)", fg_index_keys[entry].keys[0],
 					 fg_index_keys[entry].keys[1]);
 		*def = fg_index_keys[entry].def;
+		*unique = fg_index_keys[entry].unique;
 	}
 }
 
@@ -378,18 +404,45 @@ FgOpenIndex(const char *relname, LOCKMODE lockmode)
 	{
 		char	   *keys;
 		const char *def;
+		bool		unique;
 
 		index_close(index, NoLock);
-		IndexKeysText(relname, &keys, &def);
+		IndexKeysText(relname, &keys, &def, &unique);
+		if (unique)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("follow_graph cannot use index \"%s.%s\"", FG_SCHEMA, relname),
+					 errdetail("The index is %s; follow_graph reads it as a unique btree index on %s.",
+							   problem, keys),
+					 errhint("Drop the index (or its constraint) and add the constraint again as the install script does: %s.",
+							 def)));
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("follow_graph cannot use index \"%s.%s\"", FG_SCHEMA, relname),
 				 errdetail("The index is %s; follow_graph reads it as a btree index whose key starts with %s.",
 						   problem, keys),
-				 errhint("Drop the index and create it again as the install script does: on %s, without WHERE or expressions.",
+				 errhint("Drop the index and create it again as the install script does: on %s, without WHERE, expressions or named operator classes.",
 						 def)));
 	}
 	return index;
+}
+
+/*
+ * Refuse, as FgOpenIndex() does, a storage index that a writer reaches only
+ * through SQL, as the arbiter of an ON CONFLICT: one recreated non-unique
+ * would fail there with 42P10 (no unique constraint matching), and one in
+ * another refused shape would be written through unchecked.  Takes ACCESS
+ * SHARE on the table, then on the index, before the statement takes its
+ * own locks: those conflict with ACCESS EXCLUSIVE only, which no writer
+ * takes on these tables, so no writer's lock order changes.
+ */
+void
+FgCheckArbiterIndex(const char *tablename, const char *indexname)
+{
+	Relation	heap = FgOpenTable(tablename, AccessShareLock);
+
+	index_close(FgOpenIndex(indexname, AccessShareLock), NoLock);
+	table_close(heap, NoLock);
 }
 
 /*
