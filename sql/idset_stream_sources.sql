@@ -14,16 +14,7 @@ RESET client_min_messages;
 SET search_path = public, follow_graph;
 
 SELECT setseed(0.61);
-CREATE FUNCTION pg_temp.run(lo bigint, n int, s bigint) RETURNS idset
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(idset(array_agg(lo + g * s)), '{}')
-	FROM generate_series(0, n - 1) g
-$$;
-CREATE FUNCTION pg_temp.rnd(lo bigint, n int, span bigint) RETURNS idset
-LANGUAGE sql VOLATILE AS $$
-	SELECT coalesce(idset(array_agg(lo + floor(random() * span)::bigint)), '{}')
-	FROM generate_series(1, n)
-$$;
+\i sql/include/idset_gen.sql
 -- Does the count and the intersection of x and y match the in-memory ones?
 CREATE FUNCTION pg_temp.ok(x idset, y idset) RETURNS bool
 LANGUAGE sql AS $$
