@@ -46,17 +46,11 @@ FROM unnest('{1,9223372036854775807,7,8,-9223372036854775808}'::bigint[]) AS a;
 -- and 1,024, from a cursor; 0 when all agree
 \i sql/include/set_answers.sql
 CREATE FUNCTION pg_temp.pair_bad(fn text, x bigint, y bigint, after bigint) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-	want bigint[] := pg_temp.want(fn, x, y, after);
-	got bigint[];
-BEGIN
-	EXECUTE format('SELECT ARRAY(SELECT x FROM follow_graph.%I($1, $2, 100000, $3) AS x)', fn)
-		INTO got USING x, y, after;
-	RETURN (got IS DISTINCT FROM want)::int
+LANGUAGE sql AS $$
+	SELECT pg_temp.differs(fn, x, y, 100000, after)
 		+ (SELECT count(*) FROM unnest('{1,7,1024}'::int[]) AS size
-		   WHERE pg_temp.paged(fn, x, y, size, after, true) IS DISTINCT FROM want);
-END $$;
+		   WHERE pg_temp.paged(fn, x, y, size, after, true) IS DISTINCT FROM pg_temp.want(fn, x, y, after))
+$$;
 -- every cursor shape for one pair: 0 when all agree
 CREATE FUNCTION pg_temp.all_bad(fn text, x bigint, y bigint) RETURNS bigint
 LANGUAGE sql AS $$

@@ -22,6 +22,17 @@ BEGIN
 	END IF;
 	RAISE EXCEPTION 'no reference answer for %', fn;
 END $$;
+-- 1 when fn(x, y) answers anything else than want() in one page of size
+-- ids after the cursor after, else 0.
+CREATE FUNCTION pg_temp.differs(fn text, x bigint, y bigint, size int, after bigint) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+	got bigint[];
+BEGIN
+	EXECUTE format('SELECT ARRAY(SELECT v FROM follow_graph.%I($1, $2, $3, $4) AS v)', fn)
+		INTO got USING x, y, size, after;
+	RETURN (got IS DISTINCT FROM pg_temp.want(fn, x, y, after))::int;
+END $$;
 -- What fn(x, y, size, cursor) answers page after page from the cursor after
 -- until an empty page, each page's last id the next cursor, concatenated;
 -- with size_checked, NULL when a page has more than size ids.
