@@ -6,6 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . ./lib.sh
 
+# The start of the check step of the core specs: each account's counts,
+# then the spec's own columns.
+check_counts='session chk
+step check
+{
+	SELECT a AS account,
+		follow_graph.follower_count(a) AS followers,
+		follow_graph.following_count(a) AS following,
+		follow_graph.mutual_count(a) AS mutuals,'
+
 # name | initial edges (SQL) | s1 call | s2 call | what the race is
 races=(
 "follow_same|SELECT 1;|follow_graph.follow(1, 2)|follow_graph.follow(1, 2)|the same follow from two sessions: one edge, counted once"
@@ -39,13 +49,7 @@ teardown
 
 $(writers "${full}" "${c1}" "${c2}")
 
-session chk
-step check
-{
-	SELECT a AS account,
-		follow_graph.follower_count(a) AS followers,
-		follow_graph.following_count(a) AS following,
-		follow_graph.mutual_count(a) AS mutuals,
+${check_counts}
 		${counts_exact}
 			AND ARRAY(SELECT m.friend FROM follow_graph.mutual m WHERE m.account = a ORDER BY 1)
 				= ARRAY(SELECT follow_graph.mutuals(a, 1000))
@@ -164,13 +168,7 @@ setup		{ BEGIN ISOLATION LEVEL ${full}; }
 step s2ba	{ SELECT follow_graph.follow(2, 1); }
 step s2c	{ COMMIT; }
 
-session chk
-step check
-{
-	SELECT a AS account,
-		follow_graph.follower_count(a) AS followers,
-		follow_graph.following_count(a) AS following,
-		follow_graph.mutual_count(a) AS mutuals,
+${check_counts}
 		(SELECT pg_catalog.count(*) FROM follow_graph.verify()) AS problems
 	FROM unnest(ARRAY[1, 2]::bigint[]) AS a;
 }
