@@ -16,32 +16,8 @@ RESET client_min_messages;
 SET search_path = public, follow_graph;
 
 SELECT setseed(0.27);
--- n ids from lo with step s.
-CREATE FUNCTION pg_temp.run(lo bigint, n int, s bigint) RETURNS idset
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(idset(array_agg(lo + g * s)), '{}')
-	FROM generate_series(0, n - 1) g
-$$;
--- n random ids in [lo, lo + span).
-CREATE FUNCTION pg_temp.rnd(lo bigint, n int, span bigint) RETURNS idset
-LANGUAGE sql VOLATILE AS $$
-	SELECT coalesce(idset(array_agg(lo + floor(random() * span)::bigint)), '{}')
-	FROM generate_series(1, n)
-$$;
--- Number of chunks that do not follow the one before on its page or the next.
-CREATE FUNCTION pg_temp.jumps(rel regclass) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-	r bigint;
-BEGIN
-	EXECUTE format($q$
-		SELECT count(*) FROM (
-			SELECT (ctid::text::point)[0] AS blk,
-				lag((ctid::text::point)[0]) OVER (PARTITION BY chunk_id ORDER BY chunk_seq) AS prev
-			FROM %s) c
-		WHERE blk <> prev AND blk <> prev + 1$q$,
-		(SELECT reltoastrelid::regclass FROM pg_class WHERE oid = rel)) INTO r;
-	RETURN r;
-END $$;
+\i sql/include/idset_gen.sql
+\i sql/include/toast_jumps.sql
 
 -- Written in one piece: a regular table (chunks in shared buffers).
 CREATE TABLE dense_sets (id int PRIMARY KEY, s idset);

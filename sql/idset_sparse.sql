@@ -19,18 +19,7 @@ RESET client_min_messages;
 SET search_path = public, follow_graph;
 
 SELECT setseed(0.42);
--- n ids from lo with step s.
-CREATE FUNCTION pg_temp.run(lo numeric, n int, s numeric) RETURNS idset
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(idset(array_agg((lo + g * s)::bigint)), '{}')
-	FROM generate_series(0, n - 1) g
-$$;
--- n random ids in [lo, lo + span).
-CREATE FUNCTION pg_temp.rnd(lo numeric, n int, span numeric) RETURNS idset
-LANGUAGE sql VOLATILE AS $$
-	SELECT coalesce(idset(array_agg((lo + floor(random() * span))::bigint)), '{}')
-	FROM generate_series(1, n)
-$$;
+\i sql/include/idset_gen.sql
 -- A regular table: its TOAST chunks live in shared buffers.
 CREATE TABLE sparse_sets (name text PRIMARY KEY, s idset);
 INSERT INTO sparse_sets VALUES
@@ -97,20 +86,7 @@ INSERT INTO sparse_frag
 SELECT 7, s | pg_temp.rnd(1, 45000, 4611686018427387904) FROM sparse_frag WHERE id = 1;
 INSERT INTO sparse_frag
 SELECT 8, s | pg_temp.rnd(1, 30000, 4611686018427387904) FROM sparse_frag WHERE id = 7;
--- Number of chunks that do not follow the one before on its page or the next.
-CREATE FUNCTION pg_temp.jumps(rel regclass) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-	r bigint;
-BEGIN
-	EXECUTE format($q$
-		SELECT count(*) FROM (
-			SELECT (ctid::text::point)[0] AS blk,
-				lag((ctid::text::point)[0]) OVER (PARTITION BY chunk_id ORDER BY chunk_seq) AS prev
-			FROM %s) c
-		WHERE blk <> prev AND blk <> prev + 1$q$,
-		(SELECT reltoastrelid::regclass FROM pg_class WHERE oid = rel)) INTO r;
-	RETURN r;
-END $$;
+\i sql/include/toast_jumps.sql
 SELECT pg_temp.jumps('sparse_frag') > 0 AS broken_layout;
 SET follow_graph.idset_simd = on;
 SELECT x.id, y.id, cardinality(x.s & y.s) AS counted

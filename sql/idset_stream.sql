@@ -17,18 +17,7 @@ RESET client_min_messages;
 SET search_path = public, follow_graph;
 
 SELECT setseed(0.15);
--- n ids from lo with step s.
-CREATE FUNCTION pg_temp.run(lo numeric, n int, s numeric) RETURNS idset
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(idset(array_agg((lo + g * s)::bigint)), '{}')
-	FROM generate_series(0, n - 1) g
-$$;
--- n random ids in [lo, lo + span).
-CREATE FUNCTION pg_temp.rnd(lo numeric, n int, span numeric) RETURNS idset
-LANGUAGE sql VOLATILE AS $$
-	SELECT coalesce(idset(array_agg((lo + floor(random() * span))::bigint)), '{}')
-	FROM generate_series(1, n)
-$$;
+\i sql/include/idset_gen.sql
 CREATE TEMP TABLE sets (name text PRIMARY KEY, s idset);
 INSERT INTO sets VALUES
 	('empty', '{}'),

@@ -9,11 +9,7 @@ CREATE EXTENSION follow_graph;
 RESET client_min_messages;
 SET search_path = public, follow_graph;
 
--- n ids from lo with step s.
-CREATE FUNCTION pg_temp.run(lo numeric, n int, s numeric) RETURNS idset
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT idset(array_agg((lo + g * s)::bigint)) FROM generate_series(0, n - 1) g
-$$;
+\i sql/include/idset_gen.sql
 CREATE TABLE tr (id int PRIMARY KEY, s idset)
 	WITH (autovacuum_enabled = false, toast.autovacuum_enabled = false);
 ALTER TABLE tr ALTER s SET STORAGE EXTERNAL;

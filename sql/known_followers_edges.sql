@@ -37,63 +37,20 @@ INSERT INTO followees
 	WHERE NOT (v = -9223372036854775808 AND k = 0);
 INSERT INTO followees VALUES (-9223372036854775808, 1);
 INSERT INTO staging SELECT viewer, followee FROM followees;
-SET client_min_messages = warning;
-SELECT import_edges('staging');
-RESET client_min_messages;
-DROP TABLE staging;
+\i sql/include/import_staging.sql
 ANALYZE follow_graph.edge;
 SELECT a, follower_count(a), following_count(a)
 FROM unnest('{1,9223372036854775807,7,8,-9223372036854775808}'::bigint[]) AS a;
 
 -- one intersection answer against plain SQL, whole and in pages of 1, 7
 -- and 1,024, from a cursor; 0 when all agree
+\i sql/include/set_answers.sql
 CREATE FUNCTION pg_temp.pair_bad(fn text, x bigint, y bigint, after bigint) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-	want bigint[];
-	bad bigint := 0;
-	got bigint[];
-	page bigint[];
-	cur bigint;
-	size int;
-BEGIN
-	IF fn = 'known_followers' THEN
-		want := ARRAY(SELECT a.followee FROM follow_graph.edges AS a
-					  JOIN follow_graph.edges AS b ON b.follower = a.followee AND b.followee = y
-					  WHERE a.follower = x AND (after IS NULL OR a.followee > after) ORDER BY 1);
-	ELSIF fn = 'common_followers' THEN
-		want := ARRAY(SELECT a.follower FROM follow_graph.edges AS a
-					  JOIN follow_graph.edges AS b ON b.follower = a.follower AND b.followee = y
-					  WHERE a.followee = x AND (after IS NULL OR a.follower > after) ORDER BY 1);
-	ELSE
-		want := ARRAY(SELECT a.followee FROM follow_graph.edges AS a
-					  JOIN follow_graph.edges AS b ON b.followee = a.followee AND b.follower = y
-					  WHERE a.follower = x AND (after IS NULL OR a.followee > after) ORDER BY 1);
-	END IF;
-	EXECUTE format('SELECT ARRAY(SELECT x FROM follow_graph.%I($1, $2, 100000, $3) AS x)', fn)
-		INTO got USING x, y, after;
-	IF got IS DISTINCT FROM want THEN
-		bad := bad + 1;
-	END IF;
-	FOREACH size IN ARRAY '{1,7,1024}'::int[] LOOP
-		got := '{}';
-		cur := after;
-		LOOP
-			EXECUTE format('SELECT ARRAY(SELECT x FROM follow_graph.%I($1, $2, $3, $4) AS x)', fn)
-				INTO page USING x, y, size, cur;
-			EXIT WHEN cardinality(page) = 0;
-			IF cardinality(page) > size THEN
-				bad := bad + 1;
-			END IF;
-			got := got || page;
-			cur := page[cardinality(page)];
-		END LOOP;
-		IF got IS DISTINCT FROM want THEN
-			bad := bad + 1;
-		END IF;
-	END LOOP;
-	RETURN bad;
-END $$;
+LANGUAGE sql AS $$
+	SELECT pg_temp.differs(fn, x, y, 100000, after)
+		+ (SELECT count(*) FROM unnest('{1,7,1024}'::int[]) AS size
+		   WHERE pg_temp.paged(fn, x, y, size, after, true) IS DISTINCT FROM pg_temp.want(fn, x, y, after))
+$$;
 -- every cursor shape for one pair: 0 when all agree
 CREATE FUNCTION pg_temp.all_bad(fn text, x bigint, y bigint) RETURNS bigint
 LANGUAGE sql AS $$
@@ -141,10 +98,7 @@ SELECT pg_temp.all_bad('common_following', 7, 3) AS f7, pg_temp.all_bad('common_
 CREATE TEMP TABLE staging (follower bigint, followee bigint);
 INSERT INTO staging SELECT (k - 600) * 97 * 7 + (k % 2) * 3, t
 FROM (VALUES (20::bigint, 1024), (21, 1025)) AS s(t, n), generate_series(0, n - 1) AS k;
-SET client_min_messages = warning;
-SELECT import_edges('staging');
-RESET client_min_messages;
-DROP TABLE staging;
+\i sql/include/import_staging.sql
 SELECT follower_count(20), follower_count(21),
 	pg_temp.all_bad('common_followers', 20, 1) AS t20, pg_temp.all_bad('common_followers', 21, 1) AS t21;
 

@@ -18,54 +18,27 @@ INSERT INTO staging SELECT g, 1 FROM generate_series(1000, 240998, 2) AS g;
 INSERT INTO staging
 	SELECT v, (v * 7919 + k * 811) % 242000 + 500
 	FROM generate_series(10, 29) AS v, generate_series(1, 300) AS k;
-SET client_min_messages = warning;
-SELECT import_edges('staging');
-RESET client_min_messages;
-DROP TABLE staging;
+\i sql/include/import_staging.sql
 ANALYZE follow_graph.edge;
 SELECT follower_count(1), following_count(10);
 
 -- every viewer's known followers of 1, whole and walked in pages of 7,
 -- against the edges; and common_followers(t, 1) for every account t that
 -- viewers 10 to 13 follow.  Each returns the number of wrong answers.
+\i sql/include/set_answers.sql
 CREATE FUNCTION pg_temp.known_bad() RETURNS bigint LANGUAGE sql AS $$
 	SELECT count(*) FROM generate_series(10, 29) AS v
-	WHERE ARRAY(SELECT x FROM follow_graph.known_followers(v, 1, 1000) AS x)
-		  IS DISTINCT FROM
-		  ARRAY(SELECT a.followee FROM follow_graph.edges AS a
-				JOIN follow_graph.edges AS b ON b.follower = a.followee AND b.followee = 1
-				WHERE a.follower = v ORDER BY 1)
+	WHERE pg_temp.differs('known_followers', v, 1, 1000, NULL) = 1
 $$;
-CREATE FUNCTION pg_temp.paged_bad() RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-	bad bigint := 0;
-	got bigint[];
-	page bigint[];
-	cur bigint;
-BEGIN
-	FOR v IN 10..29 LOOP
-		got := '{}';
-		cur := NULL;
-		LOOP
-			page := ARRAY(SELECT x FROM follow_graph.known_followers(v, 1, 7, cur) AS x);
-			EXIT WHEN cardinality(page) = 0;
-			got := got || page;
-			cur := page[cardinality(page)];
-		END LOOP;
-		IF got IS DISTINCT FROM ARRAY(SELECT x FROM follow_graph.known_followers(v, 1, 1000) AS x) THEN
-			bad := bad + 1;
-		END IF;
-	END LOOP;
-	RETURN bad;
-END $$;
+CREATE FUNCTION pg_temp.paged_bad() RETURNS bigint LANGUAGE sql AS $$
+	SELECT count(*) FROM generate_series(10, 29) AS v
+	WHERE pg_temp.paged('known_followers', v, 1, 7, NULL, false)
+		  IS DISTINCT FROM ARRAY(SELECT x FROM follow_graph.known_followers(v, 1, 1000) AS x)
+$$;
 CREATE FUNCTION pg_temp.common_bad() RETURNS bigint LANGUAGE sql AS $$
 	SELECT count(*) FROM (SELECT DISTINCT followee AS t FROM follow_graph.edges
 						  WHERE follower BETWEEN 10 AND 13) AS s
-	WHERE ARRAY(SELECT x FROM follow_graph.common_followers(s.t, 1, 1000) AS x)
-		  IS DISTINCT FROM
-		  ARRAY(SELECT a.follower FROM follow_graph.edges AS a
-				JOIN follow_graph.edges AS b ON b.follower = a.follower AND b.followee = 1
-				WHERE a.followee = s.t ORDER BY 1)
+	WHERE pg_temp.differs('common_followers', s.t, 1, 1000, NULL) = 1
 $$;
 SELECT count(*) AS known_rows FROM generate_series(10, 29) AS v,
 	LATERAL known_followers(v, 1, 1000);
@@ -142,43 +115,14 @@ CREATE TEMP TABLE staging (follower bigint, followee bigint);
 INSERT INTO staging SELECT 7, g FROM generate_series(1000, 1000 + 999 * 3, 3) AS g;
 INSERT INTO staging SELECT 8, g FROM generate_series(1001, 1001 + 5000 * 3, 3) AS g
 	WHERE g < 1001 + 5000 * 3;
-SET client_min_messages = warning;
-SELECT import_edges('staging');
-RESET client_min_messages;
-DROP TABLE staging;
+\i sql/include/import_staging.sql
 SELECT following_count(7), following_count(8);
-CREATE FUNCTION pg_temp.viewer_bad(v bigint, after bigint) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-	want bigint[] := ARRAY(SELECT a.followee FROM follow_graph.edges AS a
-						   JOIN follow_graph.edges AS b ON b.follower = a.followee AND b.followee = 1
-						   WHERE a.follower = v AND (after IS NULL OR a.followee > after) ORDER BY 1);
-	bad bigint := 0;
-	got bigint[];
-	page bigint[];
-	cur bigint;
-	size int;
-BEGIN
-	IF ARRAY(SELECT x FROM follow_graph.known_followers(v, 1, 100000, after) AS x) IS DISTINCT FROM want THEN
-		bad := bad + 1;
-	END IF;
-	FOREACH size IN ARRAY '{7,50}'::int[] LOOP
-		got := '{}';
-		cur := after;
-		LOOP
-			page := ARRAY(SELECT x FROM follow_graph.known_followers(v, 1, size, cur) AS x);
-			EXIT WHEN cardinality(page) = 0;
-			IF cardinality(page) > size THEN
-				bad := bad + 1;
-			END IF;
-			got := got || page;
-			cur := page[cardinality(page)];
-		END LOOP;
-		IF got IS DISTINCT FROM want THEN
-			bad := bad + 1;
-		END IF;
-	END LOOP;
-	RETURN bad;
-END $$;
+CREATE FUNCTION pg_temp.viewer_bad(v bigint, after bigint) RETURNS bigint LANGUAGE sql AS $$
+	SELECT pg_temp.differs('known_followers', v, 1, 100000, after)
+		+ (SELECT count(*) FROM unnest('{7,50}'::int[]) AS size
+		   WHERE pg_temp.paged('known_followers', v, 1, size, after, true)
+				 IS DISTINCT FROM pg_temp.want('known_followers', v, 1, after))
+$$;
 SELECT v, (SELECT count(*) FROM known_followers(v, 1, 100000)) AS known,
 	pg_temp.viewer_bad(v, NULL) AS whole, pg_temp.viewer_bad(v, 999) AS before_all,
 	pg_temp.viewer_bad(v, 9000) AS inside, pg_temp.viewer_bad(v, 9001) AS inside_odd,

@@ -42,10 +42,7 @@ INSERT INTO staging SELECT 21, 20000 + 2 * g FROM generate_series(0, 1024) AS g;
 -- viewer 22 follows some followers of 2 and of 3
 INSERT INTO staging SELECT 22, g * 80 FROM generate_series(13, 40) AS g;
 INSERT INTO staging SELECT 22, 500000 + g * 21 FROM generate_series(1, 900) AS g;
-SET client_min_messages = warning;
-SELECT import_edges('staging');
-RESET client_min_messages;
-DROP TABLE staging;
+\i sql/include/import_staging.sql
 ANALYZE follow_graph.edge;
 SELECT follower_count(1), follower_count(2), follower_count(3),
 	following_count(20), following_count(21), following_count(22);
@@ -60,43 +57,14 @@ SELECT count(*) FROM (SELECT unfollow(f, 1)
 -- every (viewer, target) answer, whole and in pages of 7 from each cursor
 -- before, inside and past the range, against the edges; the number of
 -- wrong answers
-CREATE FUNCTION pg_temp.pair_bad(v bigint, t bigint) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-	bad bigint := 0;
-	want bigint[];
-	got bigint[];
-	page bigint[];
-	cur bigint;
-	after bigint;
-BEGIN
-	FOREACH after IN ARRAY ARRAY[NULL, -9223372036854775808, 0, 20500, 9223372036854775806]::bigint[] LOOP
-		want := ARRAY(SELECT a.followee FROM follow_graph.edges AS a
-					  JOIN follow_graph.edges AS b ON b.follower = a.followee AND b.followee = t
-					  WHERE a.follower = v AND (after IS NULL OR a.followee > after) ORDER BY 1);
-		IF ARRAY(SELECT x FROM follow_graph.known_followers(v, t, 100000, after) AS x) IS DISTINCT FROM want THEN
-			bad := bad + 1;
-		END IF;
-		IF ARRAY(SELECT x FROM follow_graph.common_followers(t, v, 100000, after) AS x)
-		   IS DISTINCT FROM
-		   ARRAY(SELECT a.follower FROM follow_graph.edges AS a
-				 JOIN follow_graph.edges AS b ON b.follower = a.follower AND b.followee = v
-				 WHERE a.followee = t AND (after IS NULL OR a.follower > after) ORDER BY 1) THEN
-			bad := bad + 1;
-		END IF;
-		got := '{}';
-		cur := after;
-		LOOP
-			page := ARRAY(SELECT x FROM follow_graph.known_followers(v, t, 7, cur) AS x);
-			EXIT WHEN cardinality(page) = 0;
-			got := got || page;
-			cur := page[cardinality(page)];
-		END LOOP;
-		IF got IS DISTINCT FROM want THEN
-			bad := bad + 1;
-		END IF;
-	END LOOP;
-	RETURN bad;
-END $$;
+\i sql/include/set_answers.sql
+CREATE FUNCTION pg_temp.pair_bad(v bigint, t bigint) RETURNS bigint LANGUAGE sql AS $$
+	SELECT sum(pg_temp.differs('known_followers', v, t, 100000, after)
+			   + pg_temp.differs('common_followers', t, v, 100000, after)
+			   + (pg_temp.paged('known_followers', v, t, 7, after, false)
+				  IS DISTINCT FROM pg_temp.want('known_followers', v, t, after))::int)::bigint
+	FROM unnest(ARRAY[NULL, -9223372036854775808, 0, 20500, 9223372036854775806]::bigint[]) AS after
+$$;
 CREATE FUNCTION pg_temp.all_bad() RETURNS bigint LANGUAGE sql AS $$
 	SELECT sum(pg_temp.pair_bad(v, t))
 	FROM generate_series(10, 22) AS v, (VALUES (1), (2), (3), (10), (99)) AS s(t)

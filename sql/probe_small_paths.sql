@@ -12,57 +12,16 @@ SET search_path = follow_graph, public;
 
 -- The wrong answers of every set function for (x, y), whole, from a few
 -- cursors, and in pages of one and of three.
-CREATE FUNCTION pg_temp.bad(x bigint, y bigint) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-	bad bigint := 0;
-	want bigint[];
-	got bigint[];
-	page bigint[];
-	cur bigint;
-	after bigint;
-	sz int;
-BEGIN
-	FOREACH after IN ARRAY ARRAY[NULL, -1, 500, 150000, 9223372036854775806]::bigint[] LOOP
-		want := ARRAY(SELECT a.followee FROM follow_graph.edges AS a
-					  JOIN follow_graph.edges AS b ON b.follower = a.followee AND b.followee = y
-					  WHERE a.follower = x AND (after IS NULL OR a.followee > after) ORDER BY 1);
-		IF ARRAY(SELECT v FROM follow_graph.known_followers(x, y, 100000, after) AS v)
-		   IS DISTINCT FROM want THEN
-			bad := bad + 1;
-		END IF;
-		IF ARRAY(SELECT v FROM follow_graph.common_followers(x, y, 100000, after) AS v)
-		   IS DISTINCT FROM
-		   ARRAY(SELECT a.follower FROM follow_graph.edges AS a
-				 JOIN follow_graph.edges AS b ON b.follower = a.follower AND b.followee = y
-				 WHERE a.followee = x AND (after IS NULL OR a.follower > after) ORDER BY 1) THEN
-			bad := bad + 1;
-		END IF;
-		IF ARRAY(SELECT v FROM follow_graph.common_following(x, y, 100000, after) AS v)
-		   IS DISTINCT FROM
-		   ARRAY(SELECT a.followee FROM follow_graph.edges AS a
-				 JOIN follow_graph.edges AS b ON b.followee = a.followee AND b.follower = y
-				 WHERE a.follower = x AND (after IS NULL OR a.followee > after) ORDER BY 1) THEN
-			bad := bad + 1;
-		END IF;
-		FOREACH sz IN ARRAY ARRAY[1, 3] LOOP
-			got := '{}';
-			cur := after;
-			LOOP
-				page := ARRAY(SELECT v FROM follow_graph.known_followers(x, y, sz, cur) AS v);
-				EXIT WHEN cardinality(page) = 0;
-				IF cardinality(page) > sz THEN
-					bad := bad + 1;
-				END IF;
-				got := got || page;
-				cur := page[cardinality(page)];
-			END LOOP;
-			IF got IS DISTINCT FROM want THEN
-				bad := bad + 1;
-			END IF;
-		END LOOP;
-	END LOOP;
-	RETURN bad;
-END $$;
+\i sql/include/set_answers.sql
+CREATE FUNCTION pg_temp.bad(x bigint, y bigint) RETURNS bigint LANGUAGE sql AS $$
+	SELECT sum(pg_temp.differs('known_followers', x, y, 100000, after)
+			   + pg_temp.differs('common_followers', x, y, 100000, after)
+			   + pg_temp.differs('common_following', x, y, 100000, after)
+			   + (SELECT count(*) FROM unnest('{1,3}'::int[]) AS sz
+				  WHERE pg_temp.paged('known_followers', x, y, sz, after, true)
+						IS DISTINCT FROM pg_temp.want('known_followers', x, y, after)))::bigint
+	FROM unnest(ARRAY[NULL, -1, 500, 150000, 9223372036854775806]::bigint[]) AS after
+$$;
 
 -- edge indexes never inserted into (no root): every answer empty
 SELECT count(*) FROM known_followers(1, 2, 10);
@@ -93,10 +52,7 @@ INSERT INTO staging SELECT g, 2 FROM generate_series(1000, 1999) AS g;
 INSERT INTO staging SELECT g * 3, 3 FROM generate_series(1000, 1299) AS g;
 INSERT INTO staging SELECT 11, g FROM generate_series(1000, 400999, 500) AS g;
 INSERT INTO staging SELECT 11, g FROM generate_series(3000, 3900, 7) AS g;
-SET client_min_messages = warning;
-SELECT import_edges('staging');
-RESET client_min_messages;
-DROP TABLE staging;
+\i sql/include/import_staging.sql
 SELECT following_count(11), follower_count(1), follower_count(2), follower_count(3);
 SET client_min_messages = debug1;
 SELECT count(*) FROM known_followers(11, 1, 100000);
@@ -137,10 +93,7 @@ INSERT INTO staging SELECT g + 1, 1 FROM generate_series(1000, 400999, 2) AS g;
 INSERT INTO staging SELECT g * 5, 3 FROM generate_series(1000, 1299) AS g;
 INSERT INTO staging SELECT 11, g FROM generate_series(1001, 400999, 250) AS g;
 INSERT INTO staging SELECT 11, g FROM generate_series(5000, 6500, 5) AS g;
-SET client_min_messages = warning;
-SELECT import_edges('staging');
-RESET client_min_messages;
-DROP TABLE staging;
+\i sql/include/import_staging.sql
 SELECT pg_temp.bad(11, 1) + pg_temp.bad(11, 3);
 
 -- ... and in pg_stat_io (16 and later): the client backends' relation hits

@@ -40,11 +40,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 db=${FG_BENCH_DB:-fg_bench_$scale}
-PSQL=${PSQL:-psql}
-PGBENCH=${PGBENCH:-pgbench}
-if ! command -v "$PGBENCH" >/dev/null && [ -x /usr/lib/postgresql/15/bin/pgbench ]; then
-	PGBENCH=/usr/lib/postgresql/15/bin/pgbench
-fi
+. "$here/tools.sh"
 [ $smoke -eq 0 ] || reps=1
 mkdir -p "$out"
 say() { printf '%s\n' "$*" >&2; }

@@ -41,11 +41,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 db=${FG_BENCH_DB:-fg_bench_$scale}
-PSQL=${PSQL:-psql}
-PGBENCH=${PGBENCH:-pgbench}
-if ! command -v "$PGBENCH" >/dev/null && [ -x /usr/lib/postgresql/15/bin/pgbench ]; then
-	PGBENCH=/usr/lib/postgresql/15/bin/pgbench
-fi
+. "$here/tools.sh"
 if [ $smoke -eq 1 ]; then reps=1; items=$(( items < 20000 ? items : 20000 )); fi
 mkdir -p "$out"
 say() { printf '%s\n' "$*" >&2; }

@@ -33,7 +33,7 @@ done
 PGBENCH=${PGBENCH:-pgbench}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$(dirname "$0")/measure.sh"
 
 for v in 0.2.0 0.3.0; do
 	db=fg_mw_${v//./_}

@@ -48,11 +48,7 @@ while [ $# -gt 0 ]; do
 done
 case "$scale" in ''|*[!0-9]*) echo "run.sh: --scale must be a number" >&2; exit 2 ;; esac
 db=${db:-fg_bench_$scale}
-PSQL=${PSQL:-psql}
-PGBENCH=${PGBENCH:-pgbench}
-if ! command -v "$PGBENCH" >/dev/null && [ -x /usr/lib/postgresql/15/bin/pgbench ]; then
-	PGBENCH=/usr/lib/postgresql/15/bin/pgbench
-fi
+. "$here/tools.sh"
 mkdir -p "$out"
 
 # The section benches --all runs: each takes --scale N and --smoke.

@@ -49,11 +49,7 @@ while [ $# -gt 0 ]; do
 done
 src=${FG_BENCH_DB:-fg_bench_$scale}
 db=fg_states_$scale
-PSQL=${PSQL:-psql}
-PGBENCH=${PGBENCH:-pgbench}
-if ! command -v "$PGBENCH" >/dev/null && [ -x /usr/lib/postgresql/15/bin/pgbench ]; then
-	PGBENCH=/usr/lib/postgresql/15/bin/pgbench
-fi
+. "$here/tools.sh"
 mkdir -p "$out"
 say() { printf '%s\n' "$*" >&2; }
 q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$@"; }

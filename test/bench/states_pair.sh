@@ -43,7 +43,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 q() { local h=$1 p=$2; shift 2; psql -X -q -v ON_ERROR_STOP=1 -h "$h" -p "$p" -U postgres -d "$db" "$@"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$(dirname "$0")/measure.sh"
 
 setup() {
 	local h=$1 p=$2 version=$3

@@ -30,11 +30,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 db=${FG_BENCH_DB:-fg_bench_$scale}
-PSQL=${PSQL:-psql}
-PGBENCH=${PGBENCH:-pgbench}
-if ! command -v "$PGBENCH" >/dev/null && [ -x /usr/lib/postgresql/15/bin/pgbench ]; then
-	PGBENCH=/usr/lib/postgresql/15/bin/pgbench
-fi
+. "$here/tools.sh"
 mkdir -p "$out"
 q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 say() { printf '%s\n' "$*" >&2; }

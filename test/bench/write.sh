@@ -36,16 +36,7 @@ accounts=$(awk -v s="$scale" 'BEGIN { printf "%d", 2000000 * s }')
 celeb=$(awk -v s="$scale" 'BEGIN { printf "%d", 1000000 * s }')
 
 q() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-# Median of the numbers on stdin.
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# Wall-clock seconds of one SQL command.
-timed() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	q -c "$1" >/dev/null
-	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
-}
+. "$here/measure.sh"
 check() {
 	local r
 	r=$(q -At -v schema="$1" -f "$here/write_check.sql" | cut -d'|' -f2)

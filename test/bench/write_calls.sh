@@ -49,14 +49,7 @@ in_db() { local save=$cur r=0; cur=$1; shift; "$@" || r=$?; cur=$save; return $r
 sides="fg"
 [ -z "$old" ] || sides="fg old"
 side_db() { if [ "$1" = old ]; then echo "${db}_old"; else echo "$db"; fi; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-timed() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	q -c "$1" >/dev/null
-	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
-}
+. "$here/measure.sh"
 # Wall-clock seconds of one SQL command, and the CPU seconds its backend
 # spent (/proc/self/schedstat): "wall cpu".  On the shared machine the CPU
 # time of our own backend is much steadier than the wall time.

@@ -4,6 +4,17 @@
 # expected files (test/expected) and review every difference.
 set -euo pipefail
 cd "$(dirname "$0")"
+. ./lib.sh
+
+# The start of the check step of the core specs: each account's counts,
+# then the spec's own columns.
+check_counts='session chk
+step check
+{
+	SELECT a AS account,
+		follow_graph.follower_count(a) AS followers,
+		follow_graph.following_count(a) AS following,
+		follow_graph.mutual_count(a) AS mutuals,'
 
 # name | initial edges (SQL) | s1 call | s2 call | what the race is
 races=(
@@ -36,32 +47,10 @@ teardown
 	SELECT follow_graph.unfollow(1, 2), follow_graph.unfollow(2, 1);
 }
 
-session s1
-setup		{ BEGIN ISOLATION LEVEL ${full}; }
-step s1w	{ SELECT ${c1}; }
-step s1c	{ COMMIT; }
-step s1r	{ ROLLBACK; }
+$(writers "${full}" "${c1}" "${c2}")
 
-session s2
-setup		{ BEGIN ISOLATION LEVEL ${full}; }
-step s2w	{ SELECT ${c2}; }
-step s2c	{ COMMIT; }
-
-session chk
-step check
-{
-	SELECT a AS account,
-		follow_graph.follower_count(a) AS followers,
-		follow_graph.following_count(a) AS following,
-		follow_graph.mutual_count(a) AS mutuals,
-		CASE WHEN follow_graph.follower_count(a) = (SELECT count(*) FROM follow_graph.edge WHERE followee = a)
-			AND follow_graph.following_count(a) = (SELECT count(*) FROM follow_graph.edge WHERE follower = a)
-			AND follow_graph.mutual_count(a) = (SELECT count(*) FROM follow_graph.edge e
-				JOIN follow_graph.edge r ON r.follower = e.followee AND r.followee = e.follower
-				WHERE e.follower = a)
-			AND ARRAY(SELECT follow_graph.mutuals(a, 1000)) = ARRAY(SELECT e.followee FROM follow_graph.edge e
-				JOIN follow_graph.edge r ON r.follower = e.followee AND r.followee = e.follower
-				WHERE e.follower = a ORDER BY 1)
+${check_counts}
+		${counts_exact}
 			AND ARRAY(SELECT m.friend FROM follow_graph.mutual m WHERE m.account = a ORDER BY 1)
 				= ARRAY(SELECT follow_graph.mutuals(a, 1000))
 		THEN 'ok' ELSE 'DRIFT' END AS exact
@@ -179,13 +168,7 @@ setup		{ BEGIN ISOLATION LEVEL ${full}; }
 step s2ba	{ SELECT follow_graph.follow(2, 1); }
 step s2c	{ COMMIT; }
 
-session chk
-step check
-{
-	SELECT a AS account,
-		follow_graph.follower_count(a) AS followers,
-		follow_graph.following_count(a) AS following,
-		follow_graph.mutual_count(a) AS mutuals,
+${check_counts}
 		(SELECT pg_catalog.count(*) FROM follow_graph.verify()) AS problems
 	FROM unnest(ARRAY[1, 2]::bigint[]) AS a;
 }

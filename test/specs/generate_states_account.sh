@@ -5,6 +5,7 @@
 # regenerate the expected files (test/expected) and review every difference.
 set -euo pipefail
 cd "$(dirname "$0")"
+. ./lib.sh
 
 levels=("rc|READ COMMITTED" "rr|REPEATABLE READ" "ser|SERIALIZABLE")
 
@@ -77,17 +78,7 @@ setup
 }
 ${common_teardown}
 
-session s1
-setup		{ BEGIN ISOLATION LEVEL ${full}; }
-step s1w	{ SELECT ${c1}; }
-step s1c	{ COMMIT; }
-step s1r	{ ROLLBACK; }
-
-session s2
-setup		{ BEGIN ISOLATION LEVEL ${full}; }
-step s2w	{ SELECT ${c2}; }
-step s2c	{ COMMIT; }
-step s2r	{ ROLLBACK; }
+$(writers "${full}" "${c1}" "${c2}" s2r)
 ${check}
 
 permutation s1w s2w s1c s2c check

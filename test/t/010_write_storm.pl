@@ -7,6 +7,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use FgDrift qw(count_drift mutual_drift);
 
 my $node = PostgreSQL::Test::Cluster->new('storm');
 $node->init;
@@ -15,24 +18,7 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION follow_graph');
 
 # The drift query: accounts whose stored counts differ from the edges.
-my $drift = q{
-SELECT count(*) FROM (
-	SELECT account, sum(followers) AS followers, sum(following) AS following,
-	       sum(mutuals) AS mutuals
-	FROM follow_graph.counter GROUP BY account) AS c
-FULL JOIN (
-	SELECT a AS account,
-	       count(*) FILTER (WHERE dir = 'in') AS followers,
-	       count(*) FILTER (WHERE dir = 'out') AS following,
-	       count(*) FILTER (WHERE dir = 'out' AND EXISTS (
-	           SELECT 1 FROM follow_graph.edge r
-	           WHERE r.follower = x.b AND r.followee = x.a)) AS mutuals
-	FROM (SELECT followee AS a, follower AS b, 'in' AS dir FROM follow_graph.edge
-	      UNION ALL SELECT follower, followee, 'out' FROM follow_graph.edge) AS x
-	GROUP BY a) AS t USING (account)
-WHERE coalesce(c.followers, 0) <> coalesce(t.followers, 0)
-   OR coalesce(c.following, 0) <> coalesce(t.following, 0)
-   OR coalesce(c.mutuals, 0) <> coalesce(t.mutuals, 0)};
+my $drift = count_drift();
 
 # 16 clients for a few seconds: 30 accounts so that pairs collide constantly.
 $node->pgbench(
@@ -81,17 +67,7 @@ is($node->safe_psql('postgres', q{
 	'0', 'mutuals() lists every mutual pair');
 
 # The mutual range holds exactly the mutual pairs of the edges, both rows.
-my $mutual_drift = q{
-SELECT (SELECT count(*) FROM (
-		SELECT m.account, m.friend FROM follow_graph.mutual AS m
-		EXCEPT
-		SELECT e.follower, e.followee FROM follow_graph.edge AS e
-		JOIN follow_graph.edge AS r ON r.follower = e.followee AND r.followee = e.follower) AS extra)
-	 + (SELECT count(*) FROM (
-		SELECT e.follower, e.followee FROM follow_graph.edge AS e
-		JOIN follow_graph.edge AS r ON r.follower = e.followee AND r.followee = e.follower
-		EXCEPT
-		SELECT m.account, m.friend FROM follow_graph.mutual AS m) AS missing)};
+my $mutual_drift = mutual_drift();
 is($node->safe_psql('postgres', $mutual_drift), '0',
 	'the mutual range equals the mutual pairs of the edges');
 

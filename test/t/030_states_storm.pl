@@ -10,6 +10,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use FgDrift qw(count_drift mutual_drift);
 
 my $node = PostgreSQL::Test::Cluster->new('states_storm');
 $node->init;
@@ -49,27 +52,7 @@ END $$;
 });
 
 # Drift against storage: stored counts that differ from the rows.
-my $drift = q{
-SELECT count(*) FROM (
-	SELECT account, sum(followers) AS followers, sum(following) AS following,
-	       sum(mutuals) AS mutuals, sum(requests) AS requests
-	FROM follow_graph.counter GROUP BY account) AS c
-FULL JOIN (
-	SELECT a AS account,
-	       count(*) FILTER (WHERE dir = 'in') AS followers,
-	       count(*) FILTER (WHERE dir = 'out') AS following,
-	       count(*) FILTER (WHERE dir = 'out' AND EXISTS (
-	           SELECT 1 FROM follow_graph.edge r
-	           WHERE r.follower = x.b AND r.followee = x.a)) AS mutuals,
-	       count(*) FILTER (WHERE dir = 'req') AS requests
-	FROM (SELECT followee AS a, follower AS b, 'in' AS dir FROM follow_graph.edge
-	      UNION ALL SELECT follower, followee, 'out' FROM follow_graph.edge
-	      UNION ALL SELECT account, requester, 'req' FROM follow_graph.request) AS x
-	GROUP BY a) AS t USING (account)
-WHERE coalesce(c.followers, 0) <> coalesce(t.followers, 0)
-   OR coalesce(c.following, 0) <> coalesce(t.following, 0)
-   OR coalesce(c.mutuals, 0) <> coalesce(t.mutuals, 0)
-   OR coalesce(c.requests, 0) <> coalesce(t.requests, 0)};
+my $drift = count_drift(requests => 1);
 
 # Drift through the API: each count against the length of its list, for
 # every account the storm touched.
@@ -84,17 +67,7 @@ WHERE c.followers <> (SELECT count(*) FROM follow_graph.followers(a, 100000))
    OR c.followers <> follow_graph.cardinality(follow_graph.followers_set(a))};
 
 # The mutual range against the edges: rows too many plus rows missing.
-my $mutual_drift = q{
-SELECT (SELECT count(*) FROM (
-		SELECT m.account, m.friend FROM follow_graph.mutual AS m
-		EXCEPT
-		SELECT e.follower, e.followee FROM follow_graph.edge AS e
-		JOIN follow_graph.edge AS r ON r.follower = e.followee AND r.followee = e.follower) AS extra)
-	 + (SELECT count(*) FROM (
-		SELECT e.follower, e.followee FROM follow_graph.edge AS e
-		JOIN follow_graph.edge AS r ON r.follower = e.followee AND r.followee = e.follower
-		EXCEPT
-		SELECT m.account, m.friend FROM follow_graph.mutual AS m) AS missing)};
+my $mutual_drift = mutual_drift();
 
 # The invariants of docs/states-design.md, read from storage.
 my $invariants = q{
