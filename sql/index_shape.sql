@@ -197,6 +197,15 @@ SELECT follow(1013, 5);
 SELECT pg_temp.storage() = s AS unchanged FROM before;
 SELECT problem FROM verify();
 DROP INDEX follow_graph.edge_pkey;
+-- (the right columns, unique, but an index of its own rather than the
+-- primary key: bulk loads drop and add the constraint by name, and cluster
+-- nodes name it in ON CONFLICT ON CONSTRAINT)
+CREATE UNIQUE INDEX edge_pkey ON follow_graph.edge (follower, followee);
+SELECT follow(1013, 5);
+SELECT is_following(1004, 5);
+SELECT pg_temp.storage() = s AS unchanged FROM before;
+SELECT problem FROM verify();
+DROP INDEX follow_graph.edge_pkey;
 ALTER TABLE follow_graph.edge ADD CONSTRAINT edge_pkey PRIMARY KEY (follower, followee);
 ALTER TABLE follow_graph.mutual DROP CONSTRAINT mutual_pkey;
 CREATE INDEX mutual_pkey ON follow_graph.mutual (account, friend);

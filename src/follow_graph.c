@@ -306,10 +306,11 @@ IndexKeysEntry(const char *relname)
  * the walks read btree key ranges), "an index on other key columns" (the
  * walks key on its leading columns by position), "an index with more
  * columns" (one the direct writers fill entry by entry), "a non-unique
- * index", "a deferrable unique index" or "a unique index on more key
- * columns" (for a primary key: the SQL writers name it as the arbiter of
- * ON CONFLICT, and the edge writer checks uniqueness only in a unique
- * index), or "an index with another operator class" (the walks compare
+ * index", "a deferrable unique index", "a unique index on more key
+ * columns" or "a unique index that is not the primary key" (for a primary
+ * key: the SQL writers name it as the arbiter of ON CONFLICT, the edge
+ * writer checks uniqueness only in a unique index, and bulk loads and
+ * cluster nodes name the constraint), or "an index with another operator class" (the walks compare
  * the keys as int8 and int4 in their default order, and take the index's
  * entries to come in that order).  The install scripts create none of
  * these; one a DBA recreated that way under the same name would give wrong
@@ -357,6 +358,9 @@ FgIndexShapeProblem(Relation index)
 		if (index->rd_opfamily[i] != INTEGER_BTREE_FAM_OID ||
 			index->rd_opcintype[i] != TupleDescAttr(desc, i)->atttypid)
 			return "an index with another operator class";
+	/* Bulk loads drop and add it, cluster nodes name it, as a constraint. */
+	if (fg_index_keys[entry].unique && !index->rd_index->indisprimary)
+		return "a unique index that is not the primary key";
 	return NULL;
 }
 
