@@ -21,7 +21,9 @@ sparse="FROM bench_sets a, bench_sets b WHERE a.name = 'sa' AND b.name = 'sb'"
 qi="SELECT cardinality(a.s & b.s) $sparse"
 qb="SELECT rb64_and_cardinality(a.rb64, b.rb64) $sparse"
 
-if [ "$(psql -X -d "$db" -Atqc "SELECT count(*) FROM pg_extension WHERE extname = 'roaringbitmap'")" != 1 ]; then
+have=$(psql -X -d "$db" -v ON_ERROR_STOP=1 -Atqc "SELECT count(*) FROM pg_extension WHERE extname = 'roaringbitmap'") ||
+	{ echo "idset_pairs: cannot query database $db" >&2; exit 1; }
+if [ "$have" != 1 ]; then
 	echo "idset_pairs: pg_roaringbitmap is not installed in $db: skipped"
 	exit 0
 fi
