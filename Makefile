@@ -5,7 +5,7 @@
 # follow_graph_proxy (proxy/) is the router of a scale-out cluster on PL/Proxy
 # (docs/scale-out.md): SQL only, its own version.
 EXTENSION   = follow_graph follow_graph_proxy
-EXTVERSION  = 0.4.0
+EXTVERSION  = 0.5.0
 FG          = follow_graph
 PROXY       = follow_graph_proxy
 PROXYVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(PROXY).control)

@@ -484,6 +484,16 @@ DROP SCHEMA follow_graph;
 -- and the upgrade from 0.3.0
 CREATE EXTENSION follow_graph VERSION '0.3.0';
 GRANT CREATE ON SCHEMA follow_graph TO PUBLIC;
+ALTER EXTENSION follow_graph UPDATE TO '0.4.0';
+REVOKE CREATE ON SCHEMA follow_graph FROM PUBLIC;
+ALTER EXTENSION follow_graph UPDATE TO '0.4.0';
+SELECT extversion FROM pg_extension WHERE extname = 'follow_graph';
+DROP EXTENSION follow_graph;
+DROP SCHEMA follow_graph;
+
+-- and the upgrade from 0.4.0
+CREATE EXTENSION follow_graph VERSION '0.4.0';
+GRANT CREATE ON SCHEMA follow_graph TO PUBLIC;
 ALTER EXTENSION follow_graph UPDATE;
 REVOKE CREATE ON SCHEMA follow_graph FROM PUBLIC;
 ALTER EXTENSION follow_graph UPDATE;
