@@ -16,7 +16,8 @@
 #     test/*/ci.sh (short fuzz run, benchmark smoke test);
 #   on an assert-enabled PostgreSQL 18 (test/cassert/build.sh: Debian's source
 #   package built with --enable-cassert, cached outside the clone):
-#     build (-Werror), regression, isolation, TAP, upgrade, the application
+#     build (-Werror; PL/Proxy built into the copy by test/cassert/plproxy.sh),
+#     regression, isolation, TAP (the router's too), upgrade, the application
 #     examples (test/examples/ci.sh --server), and a scan of every server log
 #     for memory-context errors, failed assertions, crashes and PANICs.
 # Each major builds the extension from its own copy of the tree, so objects
@@ -158,6 +159,10 @@ pg18_build() {
 	tree_copy "$dir18" "$inst18/bin/pg_config"
 	make -C "$dir18" -s PG_CONFIG="$inst18/bin/pg_config" FG_EXTRA_CFLAGS=-Werror all
 	make -C "$dir18" -s PG_CONFIG="$inst18/bin/pg_config" install
+	# PL/Proxy for the router's TAP tests; without it the TAP suite fails
+	# (pg18_tap), the other suites still run.
+	bash "$top/test/cassert/plproxy.sh" "$inst18/bin/pg_config" ||
+		echo "PL/Proxy: not installed for 18; the TAP suite will fail"
 	chown -R postgres: "$dir18" "$run18"
 	as_postgres "$inst18/bin/initdb" -D "$run18/data" -A trust -U postgres >/dev/null
 	as_postgres "$inst18/bin/pg_ctl" -D "$run18/data" -l "$run18/server.log" -w \
@@ -176,6 +181,10 @@ pg18_isolation() {
 }
 
 pg18_tap() {
+	if [ ! -e "$("$inst18/bin/pg_config" --pkglibdir)/plproxy.so" ]; then
+		echo "PL/Proxy is missing on 18 (see the build suite): the proxy TAP tests would be skipped"
+		return 1
+	fi
 	as_postgres env -C "$dir18" PATH="$inst18/bin:$PATH" \
 		make -s PG_CONFIG="$inst18/bin/pg_config" tapcheck PROVE_FLAGS=--timer
 }

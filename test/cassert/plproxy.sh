@@ -1,0 +1,48 @@
+#!/bin/bash
+# test/cassert/plproxy.sh: PL/Proxy for the assert-enabled PostgreSQL 18, so
+# that the router's TAP tests (test/t/040-043) run there too, not only on 15.
+#
+#   bash test/cassert/plproxy.sh PG_CONFIG
+#
+# Debian packages PL/Proxy for 15 only (postgresql-15-plproxy); its sid
+# source package does not download from the registry this project uses, but
+# the upstream tarball of 2.11.0 that Debian ships in its pool does.  It is
+# fetched once into $FG_CACHE (default /var/cache/follow_graph), checked
+# against the SHA-256 recorded below, then built and installed into the
+# installation PG_CONFIG names (a throwaway copy of the cassert build, never
+# the cache itself).  Exits non-zero with a one-line reason when it cannot.
+set -euo pipefail
+pg_config=${1:?usage: plproxy.sh PG_CONFIG}
+cache=${FG_CACHE:-/var/cache/follow_graph}
+version=2.11.0
+tarball=postgresql-plproxy_$version.orig.tar.gz
+url=http://deb.debian.org/debian/pool/main/p/postgresql-plproxy/$tarball
+sha256=9b65d918fc7027a529868a1a30cced974c1fdbf91c0f1d25f757b9f8ec80353f
+
+mkdir -p "$cache"
+if ! command -v curl >/dev/null; then
+	apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >&2
+fi
+if ! echo "$sha256  $cache/$tarball" | sha256sum -c --status 2>/dev/null; then
+	tmp=$(mktemp "$cache/.plproxy.XXXXXX")
+	if ! curl -fsS -o "$tmp" "$url"; then
+		rm -f "$tmp"
+		echo "PL/Proxy $version: cannot download $url" >&2
+		exit 1
+	fi
+	if ! echo "$sha256  $tmp" | sha256sum -c --status; then
+		rm -f "$tmp"
+		echo "PL/Proxy $version: $url does not have the recorded SHA-256" >&2
+		exit 1
+	fi
+	mv "$tmp" "$cache/$tarball"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/follow_graph_plproxy.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+tar -xzf "$cache/$tarball" -C "$work"
+src=$work/plproxy-$version
+make -C "$src" -s PG_CONFIG="$pg_config" >"$work/make.log" 2>&1 &&
+	make -C "$src" -s PG_CONFIG="$pg_config" install >>"$work/make.log" 2>&1 ||
+	{ tail -20 "$work/make.log" >&2; echo "PL/Proxy $version: build failed" >&2; exit 1; }
+echo "PL/Proxy $version installed into $("$pg_config" --pkglibdir)"
