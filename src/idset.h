@@ -176,6 +176,12 @@ extern size_t IdsetIntersectRuns32Avx2(const uint32_t *a, int na, int *pi,
 extern size_t IdsetCountRuns32x2Avx2(const uint32_t *a, int *pi0, int na0,
 									 int *pi1, int na1, const uint32_t *b,
 									 int *pj0, int nb0, int *pj1, int nb1);
+extern size_t IdsetIntersectRuns32x2Avx2(const uint32_t *a, int *pi0,
+										 int na0, int *pi1, int na1,
+										 const uint32_t *b, int *pj0, int nb0,
+										 int *pj1, int nb1, int64_t base,
+										 int64_t *out0, size_t *pk0,
+										 int64_t *out1, size_t *pk1);
 #endif
 
 /* idset_algebra.c */
@@ -191,6 +197,7 @@ extern size_t IdsetLowerBound(const int64_t *v, size_t n, int64_t x);
  *
  *	IdsetIntersect			min(na, nb)
  *	IdsetIntersectStored	min(ra->count, rb->count)
+ *	IdsetIntersectFlat32	ra->count (the side cut in halves)
  *	IdsetIntersectReader	na (the decoded side)
  *	...Limit(..., limit)	min(the bound above, limit); stop at limit matches
  *	IdsetIntersectStored*	none when out is NULL: they only count
@@ -225,6 +232,10 @@ extern size_t IdsetIntersectCountFlat32(const IdsetReader *ra,
 										const IdsetReader *rb, int64_t base,
 										uint32_t limit, uint32_t *sa,
 										uint32_t *sb);
+extern size_t IdsetIntersectFlat32(const IdsetReader *ra,
+								   const IdsetReader *rb, int64_t base,
+								   uint32_t limit, uint32_t *sa, uint32_t *sb,
+								   int64_t *out);
 extern size_t IdsetIntersectStoredCount(const IdsetReader *ra,
 										const IdsetReader *rb);
 extern bool IdsetDenseOverlap(const IdsetReader *a, const IdsetReader *b,

@@ -354,26 +354,34 @@ Match8x8(const uint32_t *a, const uint32_t *b)
 }
 
 /*
- * Count the common values of two independent pairs of sorted runs of
- * 32-bit offsets at once, a[*pi0 .. na0) with b[*pj0 .. nb0) and
- * a[*pi1 .. na1) with b[*pj1 .. nb1), eight by eight as
- * IdsetIntersectRuns32Avx2() does, while every run has eight values left.
- * One merge alone waits on its own loads at every step (the next position
- * depends on the comparison of the last two maxima); two interleaved keep
- * the core busy during that wait.  Returns the count and leaves the four
- * positions where it stopped, for the caller to finish each pair.
+ * Two independent pairs of sorted runs of 32-bit offsets at once,
+ * a[*pi0 .. na0) with b[*pj0 .. nb0) and a[*pi1 .. na1) with
+ * b[*pj1 .. nb1), eight by eight as IdsetIntersectRuns32Avx2() does, while
+ * every run has eight values left.  One merge alone waits on its own loads
+ * at every step (the next position depends on the comparison of the last
+ * two maxima); two interleaved keep the core busy during that wait.  With
+ * out0 (and out1), appends base + each match of the first pair at
+ * out0[*pk0] on and of the second at out1[*pk1] on, ascending, and
+ * advances *pk0 and *pk1; each output needs a slot per value of its run of
+ * a (a value matches at most once).  Without them (NULL), only counts.
+ * Returns the number of matches and leaves the four positions where it
+ * stopped, for the caller to finish each pair.  Inlined into both callers,
+ * so the count keeps its branch-free loop.
  */
-__attribute__((target("avx2,popcnt")))
-size_t
-IdsetCountRuns32x2Avx2(const uint32_t *a, int *pi0, int na0, int *pi1,
-					   int na1, const uint32_t *b, int *pj0, int nb0,
-					   int *pj1, int nb1)
+__attribute__((target("avx2,popcnt"), always_inline))
+static inline size_t
+Runs32x2(const uint32_t *a, int *pi0, int na0, int *pi1, int na1,
+		 const uint32_t *b, int *pj0, int nb0, int *pj1, int nb1,
+		 int64_t base, int64_t *out0, size_t *pk0, int64_t *out1,
+		 size_t *pk1)
 {
 	int			i0 = *pi0;
 	int			j0 = *pj0;
 	int			i1 = *pi1;
 	int			j1 = *pj1;
 	size_t		k = 0;
+	size_t		k0 = out0 != NULL ? *pk0 : 0;
+	size_t		k1 = out0 != NULL ? *pk1 : 0;
 
 	while (i0 + 8 <= na0 && j0 + 8 <= nb0 && i1 + 8 <= na1 && j1 + 8 <= nb1)
 	{
@@ -381,9 +389,24 @@ IdsetCountRuns32x2Avx2(const uint32_t *a, int *pi0, int na0, int *pi1,
 		uint32_t	bmax0 = b[j0 + 7];
 		uint32_t	amax1 = a[i1 + 7];
 		uint32_t	bmax1 = b[j1 + 7];
+		unsigned	m0 = Match8x8(a + i0, b + j0);
+		unsigned	m1 = Match8x8(a + i1, b + j1);
 
-		k += (size_t) __builtin_popcount(Match8x8(a + i0, b + j0));
-		k += (size_t) __builtin_popcount(Match8x8(a + i1, b + j1));
+		if (out0 == NULL)
+			k += (size_t) __builtin_popcount(m0) + (size_t) __builtin_popcount(m1);
+		else
+		{
+			while (unlikely_codec(m0 != 0))
+			{
+				out0[k0++] = base + (int64_t) a[i0 + __builtin_ctz(m0)];
+				m0 &= m0 - 1;
+			}
+			while (unlikely_codec(m1 != 0))
+			{
+				out1[k1++] = base + (int64_t) a[i1 + __builtin_ctz(m1)];
+				m1 &= m1 - 1;
+			}
+		}
 		i0 += IDSET_STEP_IF_LE(amax0, bmax0, 8);
 		j0 += IDSET_STEP_IF_LE(bmax0, amax0, 8);
 		i1 += IDSET_STEP_IF_LE(amax1, bmax1, 8);
@@ -393,7 +416,37 @@ IdsetCountRuns32x2Avx2(const uint32_t *a, int *pi0, int na0, int *pi1,
 	*pj0 = j0;
 	*pi1 = i1;
 	*pj1 = j1;
+	if (out0 != NULL)
+	{
+		k = (k0 - *pk0) + (k1 - *pk1);
+		*pk0 = k0;
+		*pk1 = k1;
+	}
 	return k;
+}
+
+/* Runs32x2() counting only. */
+__attribute__((target("avx2,popcnt")))
+size_t
+IdsetCountRuns32x2Avx2(const uint32_t *a, int *pi0, int na0, int *pi1,
+					   int na1, const uint32_t *b, int *pj0, int nb0,
+					   int *pj1, int nb1)
+{
+	return Runs32x2(a, pi0, na0, pi1, na1, b, pj0, nb0, pj1, nb1,
+					0, NULL, NULL, NULL, NULL);
+}
+
+/* Runs32x2() writing the matches of each pair to its own output. */
+__attribute__((target("avx2,popcnt")))
+size_t
+IdsetIntersectRuns32x2Avx2(const uint32_t *a, int *pi0, int na0, int *pi1,
+						   int na1, const uint32_t *b, int *pj0, int nb0,
+						   int *pj1, int nb1, int64_t base, int64_t *out0,
+						   size_t *pk0, int64_t *out1, size_t *pk1)
+{
+	IDSET_ASSERT(out0 != NULL && out1 != NULL);
+	return Runs32x2(a, pi0, na0, pi1, na1, b, pj0, nb0, pj1, nb1,
+					base, out0, pk0, out1, pk1);
 }
 
 /*

@@ -18,9 +18,10 @@
  * (the TOAST relation and its index opened once per set and call; through
  * detoast_attr_slice(), which opens both and scans the index anew for every
  * slice, reading took about a third of the dense 1M x 1M count's CPU);
- * each pair of segments is counted (IdsetIntersectCountFlat32() when they
- * lie within 2^32, else IdsetIntersectCountWide()) or intersected
- * (IdsetIntersectStored()) as sub-values with the codec's own checks.
+ * each pair of segments is counted or intersected as sub-values with the
+ * codec's own checks (IdsetIntersectCountFlat32() or IdsetIntersectFlat32()
+ * when they lie within 2^32, else IdsetIntersectCountWide() or
+ * IdsetIntersectStored(); see SegmentPair()).
  * Blocks of the other set below a segment, and segments wholly below the
  * other set's first value or above its last, are never read.  Nothing is
  * kept after the call but the buffers the calls reuse (see KeptBuffer
@@ -406,28 +407,40 @@ ReaderLast(const IdsetReader *r)
 }
 
 /*
- * |ra ∩ rb| of one pair of segments decoded whole into the scratch arrays
- * (IdsetIntersectCountFlat32()), when both lie within 2^32 of each other
- * and AVX2 is in use; otherwise counted block by block, and *flat is
- * cleared so that later segments do not try again.
+ * ra ∩ rb of one pair of segments: with out, written there (a slot per
+ * value of ra), else only counted.  When both lie within 2^32 of each
+ * other and AVX2 is in use, decoded whole into the scratch arrays and
+ * merged in two halves at once (IdsetIntersectFlat32(),
+ * IdsetIntersectCountFlat32()); otherwise block by block, and *flat is
+ * cleared so that later segments do not try again.  SIZE_MAX if a block is
+ * malformed.
  */
 static size_t
-CountSegment(const IdsetReader *ra, const IdsetReader *rb, bool *flat)
+SegmentPair(const IdsetReader *ra, const IdsetReader *rb, bool *flat,
+			int64 *out)
 {
 	int64		base;
 	uint32		limit;
 	bool		bad = false;
 
-	if (!IdsetSpan32(ra, rb, &base, &limit, &bad))
+	if (*flat)
 	{
+		if (IdsetSpan32(ra, rb, &base, &limit, &bad))
+		{
+			uint32	   *sa = KeptGet(&kept[KEPT_SA], IdsetFlat32Slots(ra) * sizeof(uint32));
+			uint32	   *sb = KeptGet(&kept[KEPT_SB], IdsetFlat32Slots(rb) * sizeof(uint32));
+
+			if (out != NULL)
+				return IdsetIntersectFlat32(ra, rb, base, limit, sa, sb, out);
+			return IdsetIntersectCountFlat32(ra, rb, base, limit, sa, sb);
+		}
 		if (bad)
 			return SIZE_MAX;
 		*flat = false;
-		return IdsetIntersectCountWide(ra, rb);
 	}
-	return IdsetIntersectCountFlat32(ra, rb, base, limit,
-									 KeptGet(&kept[KEPT_SA], IdsetFlat32Slots(ra) * sizeof(uint32)),
-									 KeptGet(&kept[KEPT_SB], IdsetFlat32Slots(rb) * sizeof(uint32)));
+	if (out != NULL)
+		return IdsetIntersectStored(ra, rb, out);
+	return IdsetIntersectCountWide(ra, rb);
 }
 
 /*
@@ -451,7 +464,7 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 	int64		total = 0;
 	int64		blast;
 	bool		ok = false;
-	bool		flat = out != NULL ? false : true;
+	bool		flat = true;
 
 	/* Nothing is read unless both are candidates and sizes allow. */
 	if (!StreamCandidate(da) || !StreamCandidate(db))
@@ -516,12 +529,7 @@ IdsetStreamIntersect(Datum da, Datum db, uint32 max_ratio, int64 *count,
 		if (b1 > b0)
 		{
 			LoadSegment(&b, b0, b1, &rb);
-			if (flat)
-				k = CountSegment(&ra, &rb, &flat);
-			else if (out == NULL)
-				k = IdsetIntersectCountWide(&ra, &rb);
-			else
-				k = IdsetIntersectStored(&ra, &rb, *out + total);
+			k = SegmentPair(&ra, &rb, &flat, out != NULL ? *out + total : NULL);
 			if (k == SIZE_MAX)
 				IdsetCorrupt();
 			total += (int64) k;

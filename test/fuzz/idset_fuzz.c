@@ -240,11 +240,17 @@ FuzzStored(const uint8_t *data, size_t size)
 			uint32_t   *f1 = malloc(IdsetFlat32Slots(&r) * sizeof(uint32_t));
 			uint32_t   *f2 = malloc(IdsetFlat32Slots(&r) * sizeof(uint32_t));
 			int64_t    *all = malloc(((size_t) r.count + 1) * sizeof(int64_t));
+			int64_t    *self = Slots(r.count);
 			size_t		c = IdsetIntersectCountFlat32(&r, &r, base, limit, f1, f2);
+			size_t		w = IdsetIntersectFlat32(&r, &r, base, limit, f1, f2, self);
 			size_t		m;
 
 			if (IdsetDecode(data, size, all, r.count, &m) == IDSET_OK)
-				CHECK(c == r.count);
+				CHECK(c == r.count && w == r.count &&
+					  memcmp(self, all, r.count * sizeof(int64_t)) == 0);
+			else
+				CHECK(w == SIZE_MAX || w <= r.count);
+			free(self);
 			free(all);
 			free(f1);
 			free(f2);
@@ -561,8 +567,18 @@ CheckIntersections(const int64_t *a, size_t na, const int64_t *b, size_t nb)
 				uint32_t   *fa = malloc(IdsetFlat32Slots(&ra) * sizeof(uint32_t));
 				uint32_t   *fb = malloc(IdsetFlat32Slots(&rb) * sizeof(uint32_t));
 
+				int64_t    *ga = Slots(na);
+				int64_t    *gb = Slots(nb);
+
 				CHECK(IdsetIntersectCountFlat32(&ra, &rb, base, limit, fa, fb) == kw);
 				CHECK(IdsetIntersectCountFlat32(&rb, &ra, base, limit, fb, fa) == kw);
+				/* The same halves writing the intersection, into exactly ra->count slots. */
+				kg = IdsetIntersectFlat32(&ra, &rb, base, limit, fa, fb, ga);
+				CHECK(kg == kw && (kw == 0 || memcmp(ga, want, kw * sizeof(int64_t)) == 0));
+				kg = IdsetIntersectFlat32(&rb, &ra, base, limit, fb, fa, gb);
+				CHECK(kg == kw && (kw == 0 || memcmp(gb, want, kw * sizeof(int64_t)) == 0));
+				free(ga);
+				free(gb);
 				free(fa);
 				free(fb);
 			}
