@@ -982,85 +982,21 @@ IntersectRuns32(const uint32_t *a, int na, int i, const uint32_t *b, int nb,
 	return k;
 }
 
-/*
- * Decode ra and rb whole into sa and sb (see IdsetIntersectCountFlat32())
- * and cut them in two pairs of halves: a at its middle value (*mid), b
- * where that value falls (*bmid).  False if a block is malformed.
- */
-static bool
-DecodeHalves32(const IdsetReader *ra, const IdsetReader *rb, int64_t base,
-			   uint32_t limit, uint32_t *sa, uint32_t *sb, int *na, int *nb,
-			   int *mid, int *bmid)
-{
-	int64_t		n_a = DecodeFlat32(ra, base, limit, sa);
-	int64_t		n_b = DecodeFlat32(rb, base, limit, sb);
-
-	if (n_a <= 0 || n_b <= 0)
-		return false;
-	IDSET_ASSERT(n_a <= INT32_MAX && n_b <= INT32_MAX);
-	*na = (int) n_a;
-	*nb = (int) n_b;
-	*mid = *na / 2;
-	/* First value of b not below a's middle value. */
-	*bmid = (int) IdsetLowerBound32(sb, (size_t) *nb, sa[*mid]);
-	return true;
-}
-
 #endif							/* IDSET_HAVE_AVX2 */
 
 /*
- * |a ∩ b| of two non-empty stored sets for which IdsetSpan32() gave base
- * and limit: both are decoded whole to 32-bit offsets into the scratch
- * arrays sa and sb (IdsetFlat32Slots() slots each), a is cut in two halves
- * at its middle value, b where that value falls, and the two pairs of
- * halves are counted at once (IdsetCountRuns32x2Avx2()), then each is
- * finished alone.  For sets of a few hundred blocks (the segments of
+ * a ∩ b of two non-empty stored sets for which IdsetSpan32() gave base and
+ * limit: both are decoded whole to 32-bit offsets into the scratch arrays
+ * sa and sb (IdsetFlat32Slots() slots each), a is cut in two halves at its
+ * middle value, b where that value falls, and the two pairs of halves are
+ * merged at once (Runs32x2() in idset_simd.c), then each is finished
+ * alone.  For sets of a few hundred blocks (the segments of
  * idset_stream.c), which a refill per block would otherwise interrupt.
- * SIZE_MAX if a block is malformed.
- */
-size_t
-IdsetIntersectCountFlat32(const IdsetReader *ra, const IdsetReader *rb,
-						  int64_t base, uint32_t limit, uint32_t *sa,
-						  uint32_t *sb)
-{
-#if IDSET_HAVE_AVX2
-	int			na;
-	int			nb;
-	int			mid;
-	int			bmid;
-	int			i0 = 0;
-	int			j0 = 0;
-	int			i1;
-	int			j1;
-	size_t		k;
-
-	if (!DecodeHalves32(ra, rb, base, limit, sa, sb, &na, &nb, &mid, &bmid))
-		return SIZE_MAX;
-	i1 = mid;
-	j1 = bmid;
-	k = IdsetCountRuns32x2Avx2(sa, &i0, mid, &i1, na, sb, &j0, bmid,
-							   &j1, nb);
-	k += CountRuns32(sa, mid, i0, sb, bmid, j0);
-	k += CountRuns32(sa, na, i1, sb, nb, j1);
-	return k;
-#else
-	(void) ra;
-	(void) rb;
-	(void) base;
-	(void) limit;
-	(void) sa;
-	(void) sb;
-	return SIZE_MAX;
-#endif
-}
-
-/*
- * a ∩ b into out as IdsetIntersectCountFlat32() counts it: the two pairs of
- * halves are intersected at once (IdsetIntersectRuns32x2Avx2()), the first
- * pair's matches written from out[0] on and the second's from out[mid] on
- * (a half of a has no more matches than values), then the second pair's
- * moved down behind the first's.  out needs ra->count slots.  The number
- * of common values, ascending in out, or SIZE_MAX if a block is malformed.
+ * With out (ra->count slots), the first pair's matches are written from
+ * out[0] on and the second's from out[mid] on (a half of a has no more
+ * matches than values), then the second's are moved behind the first's;
+ * without it (NULL), they are only counted.  The number of common values,
+ * or SIZE_MAX if a block is malformed.
  */
 size_t
 IdsetIntersectFlat32(const IdsetReader *ra, const IdsetReader *rb,
@@ -1068,8 +1004,8 @@ IdsetIntersectFlat32(const IdsetReader *ra, const IdsetReader *rb,
 					 int64_t *out)
 {
 #if IDSET_HAVE_AVX2
-	int			na;
-	int			nb;
+	int64_t		na = DecodeFlat32(ra, base, limit, sa);
+	int64_t		nb = DecodeFlat32(rb, base, limit, sb);
 	int			mid;
 	int			bmid;
 	int			i0 = 0;
@@ -1080,16 +1016,29 @@ IdsetIntersectFlat32(const IdsetReader *ra, const IdsetReader *rb,
 	size_t		k1 = 0;
 	int64_t    *out1;
 
-	if (!DecodeHalves32(ra, rb, base, limit, sa, sb, &na, &nb, &mid, &bmid))
+	if (na <= 0 || nb <= 0)
 		return SIZE_MAX;
-	IDSET_ASSERT((size_t) na <= ra->count);
-	out1 = out + mid;
+	IDSET_ASSERT(na <= INT32_MAX && nb <= INT32_MAX);
+	IDSET_ASSERT((size_t) na == ra->count);
+	mid = (int) (na / 2);
+	/* First value of b not below a's middle value. */
+	bmid = (int) IdsetLowerBound32(sb, (size_t) nb, sa[mid]);
 	i1 = mid;
 	j1 = bmid;
-	(void) IdsetIntersectRuns32x2Avx2(sa, &i0, mid, &i1, na, sb, &j0, bmid,
-									  &j1, nb, base, out, &k0, out1, &k1);
+	if (out == NULL)
+	{
+		k0 = IdsetCountRuns32x2Avx2(sa, &i0, mid, &i1, (int) na, sb, &j0,
+									bmid, &j1, (int) nb);
+		k0 += CountRuns32(sa, mid, i0, sb, bmid, j0);
+		k1 = CountRuns32(sa, (int) na, i1, sb, (int) nb, j1);
+		return k0 + k1;
+	}
+	out1 = out + mid;
+	(void) IdsetIntersectRuns32x2Avx2(sa, &i0, mid, &i1, (int) na, sb, &j0,
+									  bmid, &j1, (int) nb, base, out, &k0,
+									  out1, &k1);
 	k0 = IntersectRuns32(sa, mid, i0, sb, bmid, j0, base, out, k0);
-	k1 = IntersectRuns32(sa, na, i1, sb, nb, j1, base, out1, k1);
+	k1 = IntersectRuns32(sa, (int) na, i1, sb, (int) nb, j1, base, out1, k1);
 	IDSET_ASSERT(k0 <= (size_t) mid && k1 <= (size_t) (na - mid));
 	if (k1 > 0 && k0 < (size_t) mid)
 		memmove(out + k0, out1, k1 * sizeof(int64_t));
@@ -1104,6 +1053,15 @@ IdsetIntersectFlat32(const IdsetReader *ra, const IdsetReader *rb,
 	(void) out;
 	return SIZE_MAX;
 #endif
+}
+
+/* IdsetIntersectFlat32() counting only. */
+size_t
+IdsetIntersectCountFlat32(const IdsetReader *ra, const IdsetReader *rb,
+						  int64_t base, uint32_t limit, uint32_t *sa,
+						  uint32_t *sb)
+{
+	return IdsetIntersectFlat32(ra, rb, base, limit, sa, sb, NULL);
 }
 
 /*

@@ -19,9 +19,9 @@
  * detoast_attr_slice(), which opens both and scans the index anew for every
  * slice, reading took about a third of the dense 1M x 1M count's CPU);
  * each pair of segments is counted or intersected as sub-values with the
- * codec's own checks (IdsetIntersectCountFlat32() or IdsetIntersectFlat32()
- * when they lie within 2^32, else IdsetIntersectCountWide() or
- * IdsetIntersectStored(); see SegmentPair()).
+ * codec's own checks (IdsetIntersectFlat32() when they lie within 2^32,
+ * else IdsetIntersectCountWide() or IdsetIntersectStored(); see
+ * SegmentPair()).
  * Blocks of the other set below a segment, and segments wholly below the
  * other set's first value or above its last, are never read.  Nothing is
  * kept after the call but the buffers the calls reuse (see KeptBuffer
@@ -410,8 +410,8 @@ ReaderLast(const IdsetReader *r)
  * ra ∩ rb of one pair of segments: with out, written there (a slot per
  * value of ra), else only counted.  When both lie within 2^32 of each
  * other and AVX2 is in use, decoded whole into the scratch arrays and
- * merged in two halves at once (IdsetIntersectFlat32(),
- * IdsetIntersectCountFlat32()); otherwise block by block, and *flat is
+ * merged in two halves at once (IdsetIntersectFlat32()); otherwise block
+ * by block, and *flat is
  * cleared so that later segments do not try again.  SIZE_MAX if a block is
  * malformed.
  */
@@ -430,9 +430,7 @@ SegmentPair(const IdsetReader *ra, const IdsetReader *rb, bool *flat,
 			uint32	   *sa = KeptGet(&kept[KEPT_SA], IdsetFlat32Slots(ra) * sizeof(uint32));
 			uint32	   *sb = KeptGet(&kept[KEPT_SB], IdsetFlat32Slots(rb) * sizeof(uint32));
 
-			if (out != NULL)
-				return IdsetIntersectFlat32(ra, rb, base, limit, sa, sb, out);
-			return IdsetIntersectCountFlat32(ra, rb, base, limit, sa, sb);
+			return IdsetIntersectFlat32(ra, rb, base, limit, sa, sb, out);
 		}
 		if (bad)
 			return SIZE_MAX;
