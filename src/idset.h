@@ -181,7 +181,8 @@ extern size_t IdsetIntersectRuns32x2Avx2(const uint32_t *a, int *pi0,
 										 const uint32_t *b, int *pj0, int nb0,
 										 int *pj1, int nb1, int64_t base,
 										 int64_t *out0, size_t *pk0,
-										 int64_t *out1, size_t *pk1);
+										 size_t cap0, int64_t *out1,
+										 size_t *pk1, size_t cap1);
 #endif
 
 /* idset_algebra.c */

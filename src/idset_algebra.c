@@ -950,21 +950,20 @@ CountRuns32(const uint32_t *a, int na, int i, const uint32_t *b, int nb,
 
 /*
  * Appends base + each common value of the sorted runs a[i .. na) and
- * b[j .. nb) to out from out[k] on (out needs a slot per value of
- * a[i .. na)); the new count.
+ * b[j .. nb) to out from out[k] on, never at or past out[cap]; the new
+ * count.
  */
 static size_t
 IntersectRuns32(const uint32_t *a, int na, int i, const uint32_t *b, int nb,
-				int j, int64_t base, int64_t *out, size_t k)
+				int j, int64_t base, int64_t *out, size_t k, size_t cap)
 {
-	size_t		cap = k + (size_t) (na - i);
-
+	IDSET_ASSERT(k <= cap);
 	if (k == cap)
 		return k;
 	if (i + 8 <= na && j + 8 <= nb)
 	{
 		k = IdsetIntersectRuns32Avx2(a, na, &i, b, nb, &j, base, out, k, cap);
-		/* Full: every value of a matched, and i was not advanced. */
+		/* Full (sorted runs: every value of a matched); i was not advanced. */
 		if (k == cap)
 			return k;
 	}
@@ -974,11 +973,14 @@ IntersectRuns32(const uint32_t *a, int na, int i, const uint32_t *b, int nb,
 		uint32_t	y = b[j];
 
 		if (x == y)
+		{
 			out[k++] = base + (int64_t) x;
+			if (k == cap)
+				break;
+		}
 		i += (x <= y);
 		j += (y <= x);
 	}
-	IDSET_ASSERT(k <= cap);
 	return k;
 }
 
@@ -1033,12 +1035,21 @@ IdsetIntersectFlat32(const IdsetReader *ra, const IdsetReader *rb,
 		k1 = CountRuns32(sa, (int) na, i1, sb, (int) nb, j1);
 		return k0 + k1;
 	}
+	/*
+	 * Each half writes at most a slot per value of its half of a, so no
+	 * write leaves out[0 .. na) even when a damaged raw block is out of
+	 * order (blocked values decode strictly ascending, raw ones are copied
+	 * as stored).
+	 */
 	out1 = out + mid;
 	(void) IdsetIntersectRuns32x2Avx2(sa, &i0, mid, &i1, (int) na, sb, &j0,
 									  bmid, &j1, (int) nb, base, out, &k0,
-									  out1, &k1);
-	k0 = IntersectRuns32(sa, mid, i0, sb, bmid, j0, base, out, k0);
-	k1 = IntersectRuns32(sa, (int) na, i1, sb, (int) nb, j1, base, out1, k1);
+									  (size_t) mid, out1, &k1,
+									  (size_t) (na - mid));
+	k0 = IntersectRuns32(sa, mid, i0, sb, bmid, j0, base, out, k0,
+						 (size_t) mid);
+	k1 = IntersectRuns32(sa, (int) na, i1, sb, (int) nb, j1, base, out1, k1,
+						 (size_t) (na - mid));
 	IDSET_ASSERT(k0 <= (size_t) mid && k1 <= (size_t) (na - mid));
 	if (k1 > 0 && k0 < (size_t) mid)
 		memmove(out + k0, out1, k1 * sizeof(int64_t));

@@ -362,8 +362,10 @@ Match8x8(const uint32_t *a, const uint32_t *b)
  * two maxima); two interleaved keep the core busy during that wait.  With
  * out0 (and out1), appends base + each match of the first pair at
  * out0[*pk0] on and of the second at out1[*pk1] on, ascending, and
- * advances *pk0 and *pk1; each output needs a slot per value of its run of
- * a (a value matches at most once).  Without them (NULL), only counts.
+ * advances *pk0 and *pk1, never past cap0 and cap1: a value of a sorted
+ * run matches at most once, so a slot per value of its run of a is
+ * enough, and runs out of order (a damaged raw block) drop the matches
+ * that do not fit.  Without them (NULL), only counts.
  * Returns the number of matches and leaves the four positions where it
  * stopped, for the caller to finish each pair.  Inlined into both callers,
  * so the count keeps its branch-free loop.
@@ -372,8 +374,8 @@ __attribute__((target("avx2,popcnt"), always_inline))
 static inline size_t
 Runs32x2(const uint32_t *a, int *pi0, int na0, int *pi1, int na1,
 		 const uint32_t *b, int *pj0, int nb0, int *pj1, int nb1,
-		 int64_t base, int64_t *out0, size_t *pk0, int64_t *out1,
-		 size_t *pk1)
+		 int64_t base, int64_t *out0, size_t *pk0, size_t cap0,
+		 int64_t *out1, size_t *pk1, size_t cap1)
 {
 	int			i0 = *pi0;
 	int			j0 = *pj0;
@@ -396,12 +398,12 @@ Runs32x2(const uint32_t *a, int *pi0, int na0, int *pi1, int na1,
 			k += (size_t) __builtin_popcount(m0) + (size_t) __builtin_popcount(m1);
 		else
 		{
-			while (unlikely_codec(m0 != 0))
+			while (unlikely_codec(m0 != 0) && k0 < cap0)
 			{
 				out0[k0++] = base + (int64_t) a[i0 + __builtin_ctz(m0)];
 				m0 &= m0 - 1;
 			}
-			while (unlikely_codec(m1 != 0))
+			while (unlikely_codec(m1 != 0) && k1 < cap1)
 			{
 				out1[k1++] = base + (int64_t) a[i1 + __builtin_ctz(m1)];
 				m1 &= m1 - 1;
@@ -433,7 +435,7 @@ IdsetCountRuns32x2Avx2(const uint32_t *a, int *pi0, int na0, int *pi1,
 					   int *pj1, int nb1)
 {
 	return Runs32x2(a, pi0, na0, pi1, na1, b, pj0, nb0, pj1, nb1,
-					0, NULL, NULL, NULL, NULL);
+					0, NULL, NULL, 0, NULL, NULL, 0);
 }
 
 /* Runs32x2() writing the matches of each pair to its own output. */
@@ -442,11 +444,13 @@ size_t
 IdsetIntersectRuns32x2Avx2(const uint32_t *a, int *pi0, int na0, int *pi1,
 						   int na1, const uint32_t *b, int *pj0, int nb0,
 						   int *pj1, int nb1, int64_t base, int64_t *out0,
-						   size_t *pk0, int64_t *out1, size_t *pk1)
+						   size_t *pk0, size_t cap0, int64_t *out1,
+						   size_t *pk1, size_t cap1)
 {
 	IDSET_ASSERT(out0 != NULL && out1 != NULL);
+	IDSET_ASSERT(*pk0 <= cap0 && *pk1 <= cap1);
 	return Runs32x2(a, pi0, na0, pi1, na1, b, pj0, nb0, pj1, nb1,
-					base, out0, pk0, out1, pk1);
+					base, out0, pk0, cap0, out1, pk1, cap1);
 }
 
 /*

@@ -99,5 +99,31 @@ main(int argc, char **argv)
 
 		WriteSeed(argv[1], &serial, 7, widths, sizeof(widths));
 	}
+	/*
+	 * A raw stored value of 128 ids out of order (a damaged block: raw
+	 * values are copied as stored): 60 ascending, then 68 equal to 500
+	 * with 100 at every eighth from the 67th.  Intersected with itself by
+	 * the two-half 32-bit merge, one value of a met another block of b at
+	 * every step and wrote past the output (found by review, not by the
+	 * fuzzer).
+	 */
+	{
+		uint8_t		raw[8 + 128 * 8];
+		uint32_t	n = 128;
+
+		raw[0] = IDSET_VERSION;
+		raw[1] = IDSET_FORMAT_RAW;
+		raw[2] = raw[3] = 0;
+		memcpy(raw + 4, &n, 4);
+		for (int i = 0; i < 128; i++)
+		{
+			int64_t		x = 1000 + (i < 60 ? i : 500);
+
+			if (i >= 67 && (i - 67) % 8 == 0)
+				x = 1000 + 100;
+			memcpy(raw + 8 + i * 8, &x, 8);
+		}
+		WriteSeed(argv[1], &serial, 2, raw, sizeof(raw));
+	}
 	return 0;
 }
