@@ -411,9 +411,8 @@ ReaderLast(const IdsetReader *r)
  * value of ra), else only counted.  When both lie within 2^32 of each
  * other and AVX2 is in use, decoded whole into the scratch arrays and
  * merged in two halves at once (IdsetIntersectFlat32()); otherwise block
- * by block, and *flat is
- * cleared so that later segments do not try again.  SIZE_MAX if a block is
- * malformed.
+ * by block, and *flat is cleared so that later segments do not try again.
+ * SIZE_MAX if a block is malformed.
  */
 static size_t
 SegmentPair(const IdsetReader *ra, const IdsetReader *rb, bool *flat,
