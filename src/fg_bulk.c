@@ -1350,7 +1350,7 @@ LockEdgesForImport(bool *may_rebuild)
  * table's lock; ACCESS SHARE, which changes no lock order).
  */
 static void
-CheckImportArbiters(bool states_on)
+CheckBulkArbiters(bool states_on)
 {
 	FgCheckArbiterIndex(FG_COUNTER_TABLE, FG_COUNTER_PKEY);
 	if (states_on)
@@ -1397,7 +1397,7 @@ fg_import_edges(PG_FUNCTION_ARGS)
 				 errmsg("source must not be null")));
 	relid = PG_GETARG_OID(0);
 	edge_relid = LockEdgesForImport(&may_rebuild);
-	CheckImportArbiters(states_on);
+	CheckBulkArbiters(states_on);
 	owner = StorageOwner(edge_relid);
 	src = CheckSource(relid, &has_at);
 	clock.start = clock.phase = GetCurrentTimestamp();
@@ -1816,7 +1816,7 @@ fg_remove_account(PG_FUNCTION_ARGS)
 	 * with the range created and filled, and we must see it once it commits.
 	 */
 	mutual = FgMutualInstalled();
-	CheckImportArbiters(states_on);
+	CheckBulkArbiters(states_on);
 	gate = FgPairGateId();
 	SPI_connect();
 	values[0] = Int64GetDatum(account);

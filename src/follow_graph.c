@@ -310,9 +310,9 @@ IndexKeysEntry(const char *relname)
  * columns" or "a unique index that is not the primary key" (for a primary
  * key: the SQL writers name it as the arbiter of ON CONFLICT, the edge
  * writer checks uniqueness only in a unique index, and bulk loads and
- * cluster nodes name the constraint), or "an index with another operator class" (the walks compare
- * the keys as int8 and int4 in their default order, and take the index's
- * entries to come in that order).  The install scripts create none of
+ * cluster nodes name the constraint), or "an index with another operator
+ * class" (the walks compare the keys as int8 and int4 in their default
+ * order, and take the index's entries to come in that order).  The install scripts create none of
  * these; one a DBA recreated that way under the same name would give wrong
  * answers or worse.  A descending column, a key column after those the
  * library keys on and INCLUDE columns are shapes the readers handle
